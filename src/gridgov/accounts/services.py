@@ -1,0 +1,461 @@
+"""Writes for accounts: authentication with lockout, users, role grants, API tokens.
+
+Each function checks permission and jurisdiction first, then changes state in one transaction
+and writes an audit entry. ``actor=None`` is the system (CLI, demo generator).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridgov.accounts import scoping
+from gridgov.accounts.models import ApiToken, Department, RoleGrant, User
+from gridgov.accounts.roles import DEPARTMENT_ROLES, ROLE_LEVELS, Perm, Role
+from gridgov.accounts.validators import validate_mobile
+from gridgov.areas.codes import Level
+from gridgov.areas.models import Area
+from gridgov.audit.models import Event
+from gridgov.audit.services import audit_record
+from gridgov.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+
+
+class AuthFailed(DomainError):
+    code = "invalid_credentials"
+    status = 401
+
+
+class AccountLocked(DomainError):
+    code = "account_locked"
+    status = 403
+
+
+def _find_user(login: str) -> User | None:
+    login = (login or "").strip()
+    if not login:
+        return None
+    return User.objects.filter(Q(username=login) | Q(mobile=login)).first()
+
+
+def auth_login(*, login: str, password: str, channel: str = "web") -> User:
+    """Check a username-or-mobile and password. Failures count towards a lockout of
+    ``GRIDGOV_LOCKOUT_MINUTES`` after ``GRIDGOV_LOCKOUT_THRESHOLD`` consecutive misses; every
+    outcome is written to the audit log. The same message is given for an unknown user and a
+    wrong password."""
+    user = _find_user(login)
+    wrong = AuthFailed(_("Wrong user name / mobile number or password."))
+    if user is None:
+        # Run the hasher anyway so timing does not reveal whether the account exists.
+        User().set_password(password)
+        audit_record(
+            event=Event.LOGIN_FAILED,
+            actor_name=(login or "")[:150],
+            detail={"reason": "unknown_user", "channel": channel},
+        )
+        raise wrong
+    now = timezone.now()
+    if user.is_locked:
+        audit_record(
+            event=Event.LOGIN_FAILED,
+            actor=user,
+            target=user,
+            detail={"reason": "locked", "channel": channel},
+        )
+        raise AccountLocked(
+            _("This account is locked after too many failed logins; try again after %(time)s.")
+            % {"time": timezone.localtime(user.locked_until).strftime("%H:%M")}
+        )
+    if not user.check_password(password) or not user.is_active:
+        threshold = settings.GRIDGOV_LOCKOUT_THRESHOLD
+        with transaction.atomic():
+            User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
+            user.refresh_from_db(fields=["failed_logins"])
+            locked = user.failed_logins >= threshold
+            if locked:
+                user.locked_until = now + timedelta(minutes=settings.GRIDGOV_LOCKOUT_MINUTES)
+                user.failed_logins = 0
+                user.save(update_fields=["locked_until", "failed_logins"])
+            audit_record(
+                event=Event.LOGIN_FAILED,
+                actor=user,
+                target=user,
+                detail={
+                    "reason": "bad_password" if user.is_active else "inactive",
+                    "channel": channel,
+                },
+            )
+            if locked:
+                audit_record(
+                    event=Event.LOCKOUT,
+                    actor=user,
+                    target=user,
+                    detail={"minutes": settings.GRIDGOV_LOCKOUT_MINUTES, "channel": channel},
+                )
+        if locked:
+            raise AccountLocked(
+                _(
+                    "Too many failed logins: this account is locked for %(minutes)d minutes."
+                )
+                % {"minutes": settings.GRIDGOV_LOCKOUT_MINUTES}
+            )
+        raise wrong
+    with transaction.atomic():
+        user.failed_logins = 0
+        user.locked_until = None
+        user.last_login = now
+        user.save(update_fields=["failed_logins", "locked_until", "last_login"])
+        audit_record(event=Event.LOGIN_OK, actor=user, target=user, detail={"channel": channel})
+    return user
+
+
+def auth_logout(*, user: Any, reason: str = "logout") -> None:
+    if getattr(user, "is_authenticated", False):
+        audit_record(
+            event=Event.SESSION_EXPIRED if reason == "idle" else Event.LOGOUT,
+            actor=user,
+            target=user,
+        )
+
+
+def _check_password(password: str, user: User | None) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        msg = " ".join(exc.messages)
+        raise ValidationFailed(msg, code="weak_password", fields={"password": msg}) from exc
+
+
+def _clean_mobile(mobile: str | None) -> str | None:
+    if not mobile:
+        return None
+    try:
+        return validate_mobile(mobile)
+    except ValidationError as exc:
+        msg = " ".join(exc.messages)
+        raise ValidationFailed(msg, code="invalid_mobile", fields={"mobile": msg}) from exc
+
+
+def _require_user_admin(actor: Any, areas: list[Area], what: str) -> None:
+    """Managing a user needs MANAGE_USERS over every area where the user holds a role."""
+    if actor is None:
+        return
+    if not areas:
+        if not scoping.has_perm_anywhere(actor, Perm.MANAGE_USERS):
+            scoping.require(actor, Perm.MANAGE_USERS, None, what=what)
+        return
+    for area in areas:
+        scoping.require(actor, Perm.MANAGE_USERS, area, what=what)
+
+
+def user_create(
+    *,
+    actor: Any,
+    username: str,
+    password: str,
+    display_name: str = "",
+    mobile: str | None = None,
+    email: str = "",
+) -> User:
+    """Create an account. The caller then grants roles at areas with :func:`role_grant`."""
+    _require_user_admin(actor, [], "user_create")
+    username = (username or "").strip()
+    if not username or len(username) > 150:
+        raise ValidationFailed(
+            _("A user name is required (at most 150 characters)."),
+            fields={"username": _("Required.")},
+        )
+    if username.isdigit():
+        raise ValidationFailed(
+            _("A user name cannot be all digits (it could be mistaken for a mobile number)."),
+            fields={"username": _("Not all digits.")},
+        )
+    mobile = _clean_mobile(mobile)
+    candidate = User(username=username, display_name=display_name, email=email)
+    _check_password(password, candidate)
+    with transaction.atomic():
+        if User.objects.filter(Q(username=username) | Q(mobile=username)).exists():
+            raise Conflict(
+                _("The user name %(name)s is already taken.") % {"name": username},
+                code="duplicate_username",
+                fields={"username": _("Already in use.")},
+            )
+        if mobile and User.objects.filter(mobile=mobile).exists():
+            raise Conflict(
+                _("This mobile number already belongs to another account."),
+                code="duplicate_mobile",
+                fields={"mobile": _("Already in use.")},
+            )
+        candidate.mobile = mobile
+        candidate.set_password(password)
+        candidate.password_changed_at = timezone.now()
+        try:
+            candidate.save()
+        except IntegrityError as exc:
+            raise Conflict(_("This account already exists."), code="duplicate_user") from exc
+        audit_record(
+            event=Event.USER_CREATED,
+            actor=actor,
+            actor_name="" if actor else "system",
+            target=candidate,
+        )
+    return candidate
+
+
+def _user_areas(user: User) -> list[Area]:
+    return [g.area for g in user.grants.select_related("area")]
+
+
+def user_update(
+    *,
+    actor: Any,
+    user: User,
+    display_name: str | None = None,
+    mobile: str | None = None,
+    email: str | None = None,
+    is_active: bool | None = None,
+) -> User:
+    _require_user_admin(actor, _user_areas(user), "user_update")
+    changes: dict[str, Any] = {}
+    if display_name is not None:
+        changes["display_name"] = display_name.strip()[:50]
+    if mobile is not None:
+        changes["mobile"] = _clean_mobile(mobile)
+    if email is not None:
+        changes["email"] = email.strip()
+    if is_active is not None:
+        changes["is_active"] = bool(is_active)
+    with transaction.atomic():
+        if changes.get("mobile") and (
+            User.objects.filter(mobile=changes["mobile"]).exclude(pk=user.pk).exists()
+        ):
+            raise Conflict(
+                _("This mobile number already belongs to another account."),
+                code="duplicate_mobile",
+                fields={"mobile": _("Already in use.")},
+            )
+        for k, v in changes.items():
+            setattr(user, k, v)
+        user.save()
+        audit_record(
+            event=Event.USER_CHANGED,
+            actor=actor,
+            actor_name="" if actor else "system",
+            target=user,
+            # field names only: values may be personal data
+            detail={"fields": sorted(changes)},
+        )
+    return user
+
+
+def user_set_password(*, actor: Any, user: User, password: str) -> User:
+    """Set a password: by the user themself, or by an administrator over all their areas."""
+    if actor is not None and getattr(actor, "pk", None) != user.pk:
+        _require_user_admin(actor, _user_areas(user), "user_set_password")
+    _check_password(password, user)
+    with transaction.atomic():
+        user.set_password(password)
+        user.password_changed_at = timezone.now()
+        user.save(update_fields=["password", "password_changed_at"])
+        audit_record(
+            event=Event.PASSWORD_CHANGED,
+            actor=actor,
+            actor_name="" if actor else "system",
+            target=user,
+        )
+    return user
+
+
+def user_unlock(*, actor: Any, user: User) -> User:
+    _require_user_admin(actor, _user_areas(user), "user_unlock")
+    with transaction.atomic():
+        user.locked_until = None
+        user.failed_logins = 0
+        user.save(update_fields=["locked_until", "failed_logins"])
+        audit_record(event=Event.USER_UNLOCKED, actor=actor, target=user)
+    return user
+
+
+def role_grant(
+    *,
+    actor: Any,
+    user: User,
+    role: str,
+    area: Area,
+    department: Department | None = None,
+) -> RoleGrant:
+    """Grant ``role`` at ``area``. The actor needs MANAGE_USERS over ``area``; a department
+    handler's grant names a department serving an area that contains ``area``."""
+    if actor is not None:
+        scoping.require(actor, Perm.MANAGE_USERS, area, what="role_grant")
+    if role not in Role.values:
+        raise ValidationFailed(
+            _("Unknown role “%(role)s”.") % {"role": role}, fields={"role": _("Unknown role.")}
+        )
+    low, high = ROLE_LEVELS[role]
+    if not (low <= area.level <= high):
+        msg = _("A %(role)s cannot be granted at a %(level)s.") % {
+            "role": Role(role).label,
+            "level": Level(area.level).label,
+        }
+        raise ValidationFailed(msg, code="wrong_level", fields={"area": msg})
+    if role in DEPARTMENT_ROLES:
+        if department is None:
+            raise ValidationFailed(
+                _("A department handler must belong to a department."),
+                code="department_required",
+                fields={"department": _("Required.")},
+            )
+        if not area.path.startswith(department.area.path):
+            raise ValidationFailed(
+                _("The department %(dept)s does not serve this area.") % {"dept": department},
+                code="department_mismatch",
+                fields={"department": _("Does not serve this area.")},
+            )
+    elif department is not None:
+        raise ValidationFailed(
+            _("Only department handlers belong to a department."),
+            fields={"department": _("Leave empty for this role.")},
+        )
+    with transaction.atomic():
+        grant, created = RoleGrant.objects.get_or_create(
+            user=user,
+            role=role,
+            area=area,
+            defaults={"department": department, "granted_by": actor},
+        )
+        if not created:
+            raise Conflict(
+                _("%(user)s already holds this role at %(area)s.")
+                % {"user": user, "area": area.name},
+                code="duplicate_grant",
+            )
+        audit_record(
+            event=Event.ROLE_GRANTED,
+            actor=actor,
+            actor_name="" if actor else "system",
+            target=user,
+            area=area,
+            detail={"role": role, "area": area.code, "department": getattr(department, "pk", None)},
+        )
+    scoping.forget(user)
+    return grant
+
+
+def role_revoke(*, actor: Any, grant: RoleGrant) -> None:
+    if actor is not None:
+        scoping.require(actor, Perm.MANAGE_USERS, grant.area, what="role_revoke")
+    with transaction.atomic():
+        deleted, _n = RoleGrant.objects.filter(pk=grant.pk).delete()
+        if not deleted:
+            raise NotFound(_("This role grant no longer exists."))
+        audit_record(
+            event=Event.ROLE_REVOKED,
+            actor=actor,
+            actor_name="" if actor else "system",
+            target=grant.user,
+            area=grant.area,
+            detail={"role": grant.role, "area": grant.area.code},
+        )
+    scoping.forget(grant.user)
+
+
+def department_create(*, actor: Any, name: str, kind: str, area: Area) -> Department:
+    if actor is not None:
+        scoping.require(actor, Perm.MANAGE_USERS, area, what="department_create")
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(_("The name is required."), fields={"name": _("Required.")})
+    with transaction.atomic():
+        if Department.objects.filter(area=area, name=name).exists():
+            raise Conflict(
+                _("A department named %(name)s already serves this area.") % {"name": name},
+                code="duplicate_department",
+            )
+        dept = Department.objects.create(name=name, kind=kind, area=area)
+        audit_record(
+            event=Event.DEPARTMENT_CHANGED,
+            actor=actor,
+            actor_name="" if actor else "system",
+            target=dept,
+            area=area,
+            detail={"created": True},
+        )
+    return dept
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+TOKEN_PREFIX = "gg_"
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def token_issue(*, user: User, name: str = "", days: int | None = None) -> tuple[ApiToken, str]:
+    """Issue a token for an already-authenticated user; the raw token is returned once."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    days = days or settings.GRIDGOV_API_TOKEN_DAYS
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            name=name[:100],
+            prefix=raw[:10],
+            digest=_digest(raw),
+            expires_at=timezone.now() + timedelta(days=days),
+        )
+        audit_record(
+            event=Event.TOKEN_ISSUED,
+            actor=user,
+            target=user,
+            detail={"token": token.pk, "days": days},
+        )
+    return token, raw
+
+
+def token_authenticate(raw: str) -> User | None:
+    """The active user behind a raw token, or None for a forged, expired or revoked one."""
+    if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        return None
+    token = ApiToken.objects.select_related("user").filter(digest=_digest(raw)).first()
+    now = timezone.now()
+    if token is None or not token.is_active or not token.user.is_active:
+        audit_record(
+            event=Event.TOKEN_REJECTED,
+            actor=token.user if token else None,
+            detail={
+                "reason": "unknown"
+                if token is None
+                else ("revoked" if token.revoked_at else "expired_or_inactive")
+            },
+        )
+        return None
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
+    """Revoke a token: its owner may, and so may an administrator over the owner's areas."""
+    if actor is not None and getattr(actor, "pk", None) != token.user_id:
+        _require_user_admin(actor, _user_areas(token.user), "token_revoke")
+    with transaction.atomic():
+        updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        if not updated:
+            raise Conflict(_("This token was already revoked."), code="already_revoked")
+        token.refresh_from_db()
+        audit_record(event=Event.TOKEN_REVOKED, actor=actor, target=token.user,
+                     detail={"token": token.pk})
+    return token

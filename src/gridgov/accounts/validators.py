@@ -1,0 +1,59 @@
+"""Password complexity (等保 2.0): at least three of upper case, lower case, digits, symbols."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+class CharacterClassValidator:
+    def __init__(self, min_classes: int = 3) -> None:
+        self.min_classes = min_classes
+
+    def validate(self, password: str, user: Any = None) -> None:
+        classes = sum(
+            bool(re.search(p, password))
+            for p in (r"[A-Z]", r"[a-z]", r"\d", r"[^A-Za-z0-9]")
+        )
+        if classes < self.min_classes:
+            raise ValidationError(
+                _(
+                    "The password must contain at least %(n)d of: upper-case letters, "
+                    "lower-case letters, digits, symbols."
+                )
+                % {"n": self.min_classes},
+                code="password_too_simple",
+            )
+
+    def get_help_text(self) -> str:
+        return _(
+            "Your password must contain at least %(n)d of: upper-case letters, lower-case "
+            "letters, digits, symbols."
+        ) % {"n": self.min_classes}
+
+
+def validate_mobile(value: str) -> str:
+    value = (value or "").strip().replace(" ", "").replace("-", "")
+    if value.startswith("+86"):
+        value = value[3:]
+    if not MOBILE_RE.match(value):
+        raise ValidationError(
+            _("“%(value)s” is not a valid mainland mobile number (11 digits, starting with 1).")
+            % {"value": value},
+            code="invalid_mobile",
+        )
+    return value
+
+
+def mask_mobile(value: str | None) -> str:
+    """138****1234."""
+    if not value:
+        return ""
+    if len(value) < 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]

@@ -1,0 +1,252 @@
+"""Boundaries: validation of GeoJSON polygons, sibling-overlap checks, and point → grid routing
+through an in-process Shapely STRtree that follows boundary changes in every process."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import shapely
+from django.utils.translation import gettext as _
+from shapely import STRtree
+from shapely.geometry import MultiPolygon, Point, Polygon, shape
+from shapely.geometry.base import BaseGeometry
+from shapely.prepared import prep
+from shapely.validation import explain_validity
+
+from gridgov.core.errors import ValidationFailed
+
+# Mainland China, Hong Kong, Macao and Taiwan, with a margin (WGS84 degrees). Points or
+# boundaries outside are almost always swapped latitude/longitude or a wrong datum.
+CHINA_BOUNDS = (73.0, 3.0, 136.0, 54.0)
+# Two sibling grids may share an edge; an overlap above this many square metres is refused.
+OVERLAP_TOLERANCE_M2 = 10.0
+_M_PER_DEG = 111_320.0
+
+
+def area_m2(geom: BaseGeometry) -> float:
+    """Approximate area in m² of a WGS84 geometry (equirectangular at its centre latitude)."""
+    if geom.is_empty:
+        return 0.0
+    lat = geom.centroid.y
+    return float(geom.area) * _M_PER_DEG * _M_PER_DEG * math.cos(math.radians(lat))
+
+
+def parse_boundary(data: Any) -> Polygon | MultiPolygon:
+    """Turn GeoJSON (a geometry, a Feature, or its JSON text) into a valid WGS84 (Multi)Polygon."""
+    import json
+
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except json.JSONDecodeError as exc:
+            raise ValidationFailed(
+                _("The boundary is not valid JSON: %(error)s") % {"error": exc.msg},
+                code="invalid_geojson",
+            ) from exc
+    if isinstance(data, dict) and data.get("type") == "Feature":
+        data = data.get("geometry")
+    if not isinstance(data, dict) or data.get("type") not in {"Polygon", "MultiPolygon"}:
+        raise ValidationFailed(
+            _("The boundary must be a GeoJSON Polygon or MultiPolygon."), code="invalid_geojson"
+        )
+    try:
+        geom = shape(data)
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
+        raise ValidationFailed(
+            _("The boundary's coordinates are malformed: %(error)s") % {"error": exc},
+            code="invalid_geojson",
+        ) from exc
+    if geom.is_empty:
+        raise ValidationFailed(_("The boundary is empty."), code="invalid_geojson")
+    min_x, min_y, max_x, max_y = geom.bounds
+    if not all(math.isfinite(v) for v in geom.bounds) or (
+        min_x < -180 or max_x > 180 or min_y < -90 or max_y > 90
+    ):
+        raise ValidationFailed(
+            _("The boundary is outside WGS84 longitude/latitude bounds."), code="out_of_bounds"
+        )
+    bx0, by0, bx1, by1 = CHINA_BOUNDS
+    if min_x < bx0 or max_x > bx1 or min_y < by0 or max_y > by1:
+        raise ValidationFailed(
+            _(
+                "The boundary lies outside China (longitude 73–136, latitude 3–54); "
+                "are longitude and latitude swapped?"
+            ),
+            code="out_of_bounds",
+        )
+    if not geom.is_valid:
+        raise ValidationFailed(
+            _("The boundary is not a valid polygon: %(reason)s")
+            % {"reason": explain_validity(geom)},
+            code="invalid_polygon",
+        )
+    if area_m2(geom) <= 1.0:
+        raise ValidationFailed(_("The boundary has no area."), code="invalid_polygon")
+    assert isinstance(geom, Polygon | MultiPolygon)
+    return geom
+
+
+@dataclass(frozen=True)
+class Overlap:
+    code: str
+    name: str
+    m2: float
+
+
+def find_overlaps(
+    geom: BaseGeometry,
+    siblings: Iterable[tuple[str, str, Any]],
+    tolerance_m2: float = OVERLAP_TOLERANCE_M2,
+) -> list[Overlap]:
+    """Siblings ``(code, name, geojson)`` whose boundary overlaps ``geom`` by more than the tolerance."""
+    found = []
+    prepared = prep(geom)
+    for code, name, gj in siblings:
+        other = shape(gj)
+        if not prepared.intersects(other):
+            continue
+        m2 = area_m2(geom.intersection(other))
+        if m2 > tolerance_m2:
+            found.append(Overlap(code=code, name=name, m2=round(m2, 1)))
+    return found
+
+
+def overlap_error(overlaps: Sequence[Overlap]) -> ValidationFailed:
+    listed = "、".join(f"{o.name}（{o.code}，{o.m2:g} m²）" for o in overlaps)
+    return ValidationFailed(
+        _("The boundary overlaps sibling grids: %(list)s") % {"list": listed},
+        code="overlap",
+        fields={"geometry": listed},
+    )
+
+
+def bbox_and_center(geom: BaseGeometry) -> dict[str, float]:
+    min_x, min_y, max_x, max_y = geom.bounds
+    c = geom.representative_point()
+    return {
+        "min_lon": min_x,
+        "min_lat": min_y,
+        "max_lon": max_x,
+        "max_lat": max_y,
+        "center_lon": c.x,
+        "center_lat": c.y,
+    }
+
+
+def validate_point(lon: Any, lat: Any) -> tuple[float, float]:
+    """Check a WGS84 point given as numbers or numeric strings; it must lie in China."""
+    try:
+        x, y = float(lon), float(lat)
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed(
+            _("Longitude and latitude must be numbers."), code="invalid_point"
+        ) from exc
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise ValidationFailed(_("Longitude and latitude must be numbers."), code="invalid_point")
+    bx0, by0, bx1, by1 = CHINA_BOUNDS
+    if not (bx0 <= x <= bx1 and by0 <= y <= by1):
+        raise ValidationFailed(
+            _("The point (%(lon)s, %(lat)s) is outside China; are longitude and latitude swapped?")
+            % {"lon": lon, "lat": lat},
+            code="out_of_bounds",
+        )
+    return x, y
+
+
+class GridIndex:
+    """An immutable STRtree over grid polygons with their area ids."""
+
+    def __init__(self, ids: Sequence[int], geoms: Sequence[BaseGeometry], revision: int) -> None:
+        self.ids = list(ids)
+        self.geoms = list(geoms)
+        self.revision = revision
+        self.tree = STRtree(self.geoms) if self.geoms else None
+        for g in self.geoms:
+            shapely.prepare(g)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def locate(self, x: float, y: float) -> int | None:
+        """Area id of the grid containing the point, or None. On a shared edge the grid
+        with the lowest id wins, so the answer never depends on index order."""
+        if self.tree is None:
+            return None
+        hits = self.tree.query(Point(x, y), predicate="intersects")
+        if len(hits) == 0:
+            return None
+        if len(hits) == 1:
+            return self.ids[int(hits[0])]
+        return min(self.ids[int(i)] for i in hits)
+
+    def locate_many(self, xs: Sequence[float], ys: Sequence[float]) -> list[int | None]:
+        result: list[int | None] = [None] * len(xs)
+        if self.tree is None:
+            return result
+        pts = shapely.points(xs, ys)
+        inp, tree_idx = self.tree.query(pts, predicate="intersects")
+        for i, t in zip(inp.tolist(), tree_idx.tolist(), strict=True):
+            gid = self.ids[t]
+            cur = result[i]
+            if cur is None or gid < cur:
+                result[i] = gid
+        return result
+
+
+class GridLocator:
+    """Process-wide holder of the current :class:`GridIndex`.
+
+    Rebuilt lazily when the boundary revision in the database moves on. A change made in this
+    process invalidates the index at once (on commit); a change made in another process is seen
+    at the next look-up after ``check_interval`` seconds.
+    """
+
+    def __init__(self, check_interval: float = 1.0) -> None:
+        self.check_interval = check_interval
+        self._index: GridIndex | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    def invalidate(self) -> None:
+        self._checked_at = 0.0
+
+    def reset(self) -> None:
+        with self._lock:
+            self._index = None
+            self._checked_at = 0.0
+
+    def index(self) -> GridIndex:
+        now = time.monotonic()
+        idx = self._index
+        if idx is not None and now - self._checked_at < self.check_interval:
+            return idx
+        with self._lock:
+            from gridgov.areas.services import current_geo_revision
+
+            revision = current_geo_revision()
+            if self._index is None or self._index.revision != revision:
+                self._index = self._build(revision)
+            self._checked_at = time.monotonic()
+            return self._index
+
+    @staticmethod
+    def _build(revision: int) -> GridIndex:
+        from gridgov.areas.selectors import grids_with_geometry
+
+        ids: list[int] = []
+        geoms: list[BaseGeometry] = []
+        for pk, gj in grids_with_geometry().values_list("pk", "geometry").iterator(chunk_size=2000):
+            ids.append(pk)
+            geoms.append(shape(gj))
+        return GridIndex(ids, geoms, revision)
+
+    def locate(self, lon: float, lat: float) -> int | None:
+        return self.index().locate(lon, lat)
+
+
+locator = GridLocator()

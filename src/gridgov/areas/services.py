@@ -1,0 +1,266 @@
+"""Writes to the area tree. Every change goes through one of these functions: permission and
+jurisdiction check, one transaction, an audit entry, and boundary-revision bump where needed.
+
+``actor=None`` means the system itself (command-line imports, the demo generator).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Length, Substr
+from django.utils.translation import gettext as _
+
+from gridgov.accounts.roles import Perm
+from gridgov.accounts.scoping import require
+from gridgov.areas import geo
+from gridgov.areas.codes import ALLOWED_PARENTS, ROOT_LEVELS, Level, validate_code
+from gridgov.areas.models import Area, GeoRevision
+from gridgov.areas.selectors import area_subtree
+from gridgov.audit.models import Event
+from gridgov.audit.services import audit_record
+from gridgov.core.errors import Conflict, ValidationFailed
+
+
+def current_geo_revision() -> int:
+    row = GeoRevision.objects.filter(pk=1).values_list("revision", flat=True).first()
+    return int(row or 0)
+
+
+def _bump_geo_revision() -> None:
+    updated = GeoRevision.objects.filter(pk=1).update(revision=F("revision") + 1)
+    if not updated:
+        GeoRevision.objects.get_or_create(pk=1, defaults={"revision": 1})
+    transaction.on_commit(geo.locator.invalidate)
+
+
+def _check_parent(level: int, parent: Area | None) -> None:
+    allowed = ALLOWED_PARENTS[level]
+    if parent is None:
+        if level not in ROOT_LEVELS:
+            raise ValidationFailed(
+                _("A %(level)s must have a parent area.") % {"level": Level(level).label},
+                code="parent_required",
+                fields={"parent": _("Required.")},
+            )
+        return
+    if parent.level not in allowed:
+        msg = _("A %(level)s cannot be placed under a %(parent)s.") % {
+            "level": Level(level).label,
+            "parent": Level(parent.level).label,
+        }
+        raise ValidationFailed(msg, code="wrong_parent_level", fields={"parent": msg})
+
+
+def _check_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(
+            _("The name is required."), code="name_required", fields={"name": _("Required.")}
+        )
+    if len(name) > 100:
+        raise ValidationFailed(
+            _("The name is too long (at most 100 characters)."),
+            fields={"name": _("At most 100 characters.")},
+        )
+    return name
+
+
+def _prepare_boundary(
+    *, level: int, geometry: Any, parent: Area | None, exclude_pk: int | None
+) -> tuple[dict[str, Any], dict[str, float]]:
+    geom = geo.parse_boundary(geometry)
+    if level == Level.GRID and parent is not None:
+        siblings = Area.objects.filter(
+            parent=parent, level=Level.GRID, geometry__isnull=False, is_active=True
+        )
+        if exclude_pk is not None:
+            siblings = siblings.exclude(pk=exclude_pk)
+        overlaps = geo.find_overlaps(geom, siblings.values_list("code", "name", "geometry"))
+        if overlaps:
+            raise geo.overlap_error(overlaps)
+    return geom.__geo_interface__, geo.bbox_and_center(geom)
+
+
+def area_create(
+    *,
+    actor: Any,
+    parent: Area | None,
+    level: int,
+    code: str,
+    name: str,
+    geometry: Any = None,
+) -> Area:
+    """Create an area under ``parent``; the code is checked against the national rules."""
+    if actor is not None:
+        require(actor, Perm.MANAGE_AREA, parent, what="area_create")
+    level = Level(level)
+    _check_parent(level, parent)
+    info = validate_code(code, level, parent.code if parent else None)
+    name = _check_name(name)
+    boundary: dict[str, Any] | None = None
+    box: dict[str, float] = {}
+    if geometry is not None:
+        boundary, box = _prepare_boundary(
+            level=level, geometry=geometry, parent=parent, exclude_pk=None
+        )
+    with transaction.atomic():
+        if Area.objects.filter(code=info.code).exists():
+            raise Conflict(
+                _("An area with code %(code)s already exists.") % {"code": info.code},
+                code="duplicate_code",
+                fields={"code": _("Already in use.")},
+            )
+        area = Area(
+            code=info.code,
+            name=name,
+            level=level,
+            kind=info.kind,
+            parent=parent,
+            depth=(parent.depth + 1) if parent else 0,
+            geometry=boundary,
+            path="",
+            **box,
+        )
+        try:
+            area.save()
+        except IntegrityError as exc:  # a concurrent create of the same code
+            raise Conflict(
+                _("An area with code %(code)s already exists.") % {"code": info.code},
+                code="duplicate_code",
+            ) from exc
+        area.path = f"{parent.path if parent else ''}{area.pk}/"
+        Area.objects.filter(pk=area.pk).update(path=area.path)
+        if boundary is not None:
+            _bump_geo_revision()
+        audit_record(
+            event=Event.AREA_CREATED,
+            actor=actor,
+            actor_name="" if actor else "system",
+            target=area,
+            area=area,
+            detail={"code": area.code, "level": int(level)},
+        )
+    return area
+
+
+def _check_version(area: Area, version: int | None) -> None:
+    if version is not None and version != area.version:
+        raise Conflict(
+            _("This area was changed by someone else meanwhile; reload and try again."),
+            code="stale_version",
+        )
+
+
+def area_update(
+    *,
+    actor: Any,
+    area: Area,
+    name: str | None = None,
+    is_active: bool | None = None,
+    version: int | None = None,
+) -> Area:
+    """Rename or (de)activate an area. ``version`` guards against overwriting a concurrent edit."""
+    if actor is not None:
+        require(actor, Perm.MANAGE_AREA, area, what="area_update")
+    changes: dict[str, Any] = {}
+    if name is not None:
+        changes["name"] = _check_name(name)
+    if is_active is not None:
+        changes["is_active"] = bool(is_active)
+    with transaction.atomic():
+        current = Area.objects.select_for_update().get(pk=area.pk)
+        _check_version(current, version)
+        before = {k: getattr(current, k) for k in changes}
+        for k, v in changes.items():
+            setattr(current, k, v)
+        current.version += 1
+        current.save()
+        if "is_active" in changes and before["is_active"] != changes["is_active"]:
+            _bump_geo_revision()
+        audit_record(
+            event=Event.AREA_CHANGED,
+            actor=actor,
+            actor_name="" if actor else "system",
+            target=current,
+            area=current,
+            detail={"before": before, "after": changes},
+        )
+    return current
+
+
+def area_set_boundary(
+    *, actor: Any, area: Area, geometry: Any, version: int | None = None
+) -> Area:
+    """Set or replace an area's boundary (GeoJSON). Grids may not overlap their siblings."""
+    if actor is not None:
+        require(actor, Perm.MANAGE_AREA, area, what="area_set_boundary")
+    boundary, box = _prepare_boundary(
+        level=area.level, geometry=geometry, parent=area.parent, exclude_pk=area.pk
+    )
+    with transaction.atomic():
+        current = Area.objects.select_for_update().get(pk=area.pk)
+        _check_version(current, version)
+        current.geometry = boundary
+        for k, v in box.items():
+            setattr(current, k, v)
+        current.version += 1
+        current.save()
+        _bump_geo_revision()
+        audit_record(
+            event=Event.BOUNDARY_CHANGED,
+            actor=actor,
+            actor_name="" if actor else "system",
+            target=current,
+            area=current,
+        )
+    return current
+
+
+def area_move(*, actor: Any, area: Area, new_parent: Area, version: int | None = None) -> Area:
+    """Move ``area`` and its subtree under ``new_parent``. Cycles and wrong levels are refused;
+    the code must already fit the new parent (codes carry their parent's prefix)."""
+    if actor is not None:
+        require(actor, Perm.MANAGE_AREA, area.parent or area, what="area_move")
+        require(actor, Perm.MANAGE_AREA, new_parent, what="area_move")
+    if new_parent.pk == area.pk or new_parent.path.startswith(area.path):
+        raise ValidationFailed(
+            _("An area cannot be moved under itself or one of its descendants."),
+            code="cycle",
+            fields={"parent": _("Would create a cycle.")},
+        )
+    _check_parent(area.level, new_parent)
+    validate_code(area.code, area.level, new_parent.code)
+    with transaction.atomic():
+        current = Area.objects.select_for_update().get(pk=area.pk)
+        _check_version(current, version)
+        target = Area.objects.select_for_update().get(pk=new_parent.pk)
+        if target.path.startswith(current.path):
+            raise ValidationFailed(
+                _("An area cannot be moved under itself or one of its descendants."),
+                code="cycle",
+            )
+        old_path, new_path = current.path, f"{target.path}{current.pk}/"
+        old_parent_id = current.parent_id
+        depth_delta = target.depth + 1 - current.depth
+        area_subtree(area=current).update(
+            path=Concat(Value(new_path), Substr("path", Length(Value(old_path)) + 1)),
+            depth=F("depth") + depth_delta,
+        )
+        Area.objects.filter(pk=current.pk).update(
+            parent=target, version=F("version") + 1
+        )
+        current.refresh_from_db()
+        if current.geometry is not None:
+            _bump_geo_revision()
+        audit_record(
+            event=Event.AREA_MOVED,
+            actor=actor,
+            actor_name="" if actor else "system",
+            target=current,
+            area=current,
+            detail={"from_parent": old_parent_id, "to_parent": target.pk},
+        )
+    return current

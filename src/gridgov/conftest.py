@@ -1,0 +1,101 @@
+"""Shared test builders: a small area tree and users holding roles at its nodes.
+
+Tree (codes follow the national rules)::
+
+    640000 宁夏 (province)
+    └─ 6401 银川市 (city)
+       └─ 640110 凤城区 (county)
+          ├─ 640110001 凤鸣街道 (town, street)
+          │  └─ 640110001001 凤鸣社区 (community)
+          │     ├─ 640110001001001 网格一 (grid, 106.20–106.21 E, 38.50–38.51 N)
+          │     └─ 640110001001002 网格二 (grid, 106.21–106.22 E, 38.50–38.51 N)
+          └─ 640110100 金沙镇 (town)
+             └─ 640110100201 金沙村 (community, villagers)
+                └─ 640110100201001 金沙村网格 (grid, 106.30–106.31 E, 38.60–38.61 N)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+TEST_PASSWORD = "Test-Passw0rd!"
+
+
+def square(x0: float, y0: float, size: float = 0.01) -> dict[str, Any]:
+    return {
+        "type": "Polygon",
+        "coordinates": [
+            [[x0, y0], [x0 + size, y0], [x0 + size, y0 + size], [x0, y0 + size], [x0, y0]]
+        ],
+    }
+
+
+@dataclass
+class Tree:
+    province: Any
+    city: Any
+    county: Any
+    street: Any
+    community: Any
+    grid1: Any
+    grid2: Any
+    town: Any
+    village: Any
+    grid3: Any
+
+
+@pytest.fixture
+def tree(db: Any) -> Tree:
+    from gridgov.areas.codes import Level
+    from gridgov.areas.services import area_create
+
+    def mk(parent: Any, level: int, code: str, name: str, geometry: Any = None) -> Any:
+        return area_create(
+            actor=None, parent=parent, level=level, code=code, name=name, geometry=geometry
+        )
+
+    province = mk(None, Level.PROVINCE, "64", "宁夏回族自治区")
+    city = mk(province, Level.CITY, "6401", "银川市")
+    county = mk(city, Level.COUNTY, "640110", "凤城区")
+    street = mk(county, Level.TOWN, "640110001", "凤鸣街道")
+    community = mk(street, Level.COMMUNITY, "640110001001", "凤鸣社区")
+    grid1 = mk(community, Level.GRID, "640110001001001", "网格一", square(106.20, 38.50))
+    grid2 = mk(community, Level.GRID, "640110001001002", "网格二", square(106.21, 38.50))
+    town = mk(county, Level.TOWN, "640110100", "金沙镇")
+    village = mk(town, Level.COMMUNITY, "640110100201", "金沙村")
+    grid3 = mk(village, Level.GRID, "640110100201001", "金沙村网格", square(106.30, 38.60))
+    return Tree(province, city, county, street, community, grid1, grid2, town, village, grid3)
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., Any]:
+    """make_user("alice", ("grid_worker", tree.grid1), ...) → a user holding those roles.
+
+    The password hash is computed once and reused, so tests stay fast with Argon2.
+    """
+    from gridgov.accounts.models import User
+    from gridgov.accounts.services import role_grant
+
+    cache: dict[str, str] = {}
+
+    def build(username: str, *grants: tuple[str, Any], department: Any = None, **fields: Any) -> Any:
+        if "hash" not in cache:
+            probe = User()
+            probe.set_password(TEST_PASSWORD)
+            cache["hash"] = probe.password
+        user = User.objects.create(username=username, password=cache["hash"], **fields)
+        for role, area in grants:
+            role_grant(
+                actor=None,
+                user=user,
+                role=role,
+                area=area,
+                department=department if role == "dept_handler" else None,
+            )
+        return user
+
+    return build

@@ -1,0 +1,61 @@
+"""Configuration read from the environment, and secrets generated once into the data folder.
+
+Nothing here imports Django, so settings can use it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+
+def data_dir() -> Path:
+    """The folder holding the SQLite database, generated secrets, uploads and logs."""
+    path = Path(os.environ.get("GRIDGOV_DATA_DIR", "./var")).expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _secret_from_file(path: Path, make: callable) -> str:  # type: ignore[valid-type]
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    value: str = make()
+    # Create with 0600 and never overwrite a file another process wrote first.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(value + "\n")
+    return value
+
+
+def secret_key(folder: Path) -> str:
+    """Django's SECRET_KEY: GRIDGOV_SECRET_KEY, else generated once into the data folder."""
+    env = os.environ.get("GRIDGOV_SECRET_KEY")
+    if env:
+        return env
+    return _secret_from_file(folder / "secret_key", lambda: secrets.token_urlsafe(50))
+
+
+def field_key(folder: Path) -> str:
+    """Key for field encryption (Fernet) and keyed hashes of personal data."""
+    env = os.environ.get("GRIDGOV_FIELD_KEY")
+    if env:
+        return env
+    return _secret_from_file(folder / "field_key", lambda: Fernet.generate_key().decode("ascii"))

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from gridgov.accounts import scoping
+from gridgov.accounts.roles import Perm
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    """What the page shell needs: the navigation the user's roles allow."""
+    user = getattr(request, "user", None)
+    nav: dict[str, bool] = {}
+    if user is not None and user.is_authenticated:
+        nav = {
+            "areas": scoping.has_perm_anywhere(user, Perm.VIEW_AREA),
+            "users": scoping.has_perm_anywhere(user, Perm.MANAGE_USERS),
+            "audit": scoping.has_perm_anywhere(user, Perm.VIEW_AUDIT),
+            "admin": bool(user.is_staff),
+        }
+    return {
+        "nav": nav,
+        "gridgov_tile_url": settings.GRIDGOV_TILE_URL,
+        "gridgov_tile_attribution": settings.GRIDGOV_TILE_ATTRIBUTION,
+        "gridgov_idle_minutes": settings.GRIDGOV_IDLE_TIMEOUT_MINUTES,
+    }
