@@ -5,6 +5,7 @@ the ``varchar_pattern_ops`` index Django creates for indexed CharFields)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
@@ -76,3 +77,25 @@ def grids_with_geometry(*, under: Area | None = None) -> QuerySet[Area]:
     if under is not None:
         qs = qs.filter(subtree_q(under.path))
     return qs
+
+
+def area_list_for(*, actor: Any, perm: str = "area.view") -> QuerySet[Area]:
+    """Every area ``actor`` may see (for ``perm``) — the scoped base of area lists and searches."""
+    from gridgov.accounts.scoping import visible_areas
+
+    return visible_areas(actor, perm)
+
+
+def area_get_for(
+    *, actor: Any, pk: int | None = None, code: str | None = None, perm: str = "area.view"
+) -> Area:
+    """One area by id or code if ``actor`` may see it; otherwise NotFound (no existence leak)."""
+    from django.utils.translation import gettext as _
+
+    from gridgov.core.errors import NotFound
+
+    qs = area_list_for(actor=actor, perm=perm)
+    area = qs.filter(pk=pk).first() if pk is not None else qs.filter(code=code or "").first()
+    if area is None:
+        raise NotFound(_("Not found, or outside your jurisdiction."))
+    return area
