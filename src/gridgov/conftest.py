@@ -82,7 +82,9 @@ def make_user(db: Any) -> Callable[..., Any]:
 
     cache: dict[str, str] = {}
 
-    def build(username: str, *grants: tuple[str, Any], department: Any = None, **fields: Any) -> Any:
+    def build(
+        username: str, *grants: tuple[str, Any], department: Any = None, **fields: Any
+    ) -> Any:
         if "hash" not in cache:
             probe = User()
             probe.set_password(TEST_PASSWORD)

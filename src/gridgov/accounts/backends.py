@@ -12,7 +12,7 @@ from gridgov.accounts.services import AccountLocked, AuthFailed, auth_login
 
 
 class UsernameOrMobileBackend(ModelBackend):
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,

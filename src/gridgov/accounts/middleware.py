@@ -34,7 +34,8 @@ class IdleTimeoutMiddleware:
                     auth_logout(user=user, reason="idle")
                     logout(request)
                     messages.info(
-                        request, _("You were signed out after %(m)d minutes without activity.")
+                        request,
+                        _("You were signed out after %(m)d minutes without activity.")
                         % {"m": settings.GRIDGOV_IDLE_TIMEOUT_MINUTES},
                     )
                 else:

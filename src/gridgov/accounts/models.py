@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,15 +14,11 @@ from gridgov.accounts.roles import Role
 class User(AbstractUser):
     """A unique, named account (等保: one person, one account)."""
 
-    mobile = models.CharField(
-        _("mobile number"), max_length=11, unique=True, null=True, blank=True
-    )
+    mobile = models.CharField(_("mobile number"), max_length=11, unique=True, null=True, blank=True)
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
     failed_logins = models.PositiveSmallIntegerField(_("failed logins"), default=0)
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
     password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True)
-
-    objects = UserManager()
 
     class Meta:
         verbose_name = _("user")

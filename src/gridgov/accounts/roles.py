@@ -36,9 +36,7 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
     Role.DISPATCHER: frozenset(_STAFF_VIEW),
     Role.DEPT_HANDLER: frozenset({Perm.VIEW_AREA}),
     Role.LEADER: frozenset(_STAFF_VIEW),
-    Role.ADMIN: frozenset(
-        _STAFF_VIEW | {Perm.MANAGE_AREA, Perm.MANAGE_USERS, Perm.VIEW_AUDIT}
-    ),
+    Role.ADMIN: frozenset(_STAFF_VIEW | {Perm.MANAGE_AREA, Perm.MANAGE_USERS, Perm.VIEW_AUDIT}),
 }
 
 # Roles whose grant must name a department (职能部门) rather than only an area.

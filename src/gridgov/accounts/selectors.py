@@ -78,8 +78,10 @@ def staff_of_area(*, actor: Any, area: Area, include_subtree: bool = False) -> Q
     from gridgov.areas.selectors import subtree_q
 
     qs = RoleGrant.objects.select_related("user", "area", "department")
-    qs = qs.filter(subtree_q(area.path, field="area__path")) if include_subtree else qs.filter(
-        area=area
+    qs = (
+        qs.filter(subtree_q(area.path, field="area__path"))
+        if include_subtree
+        else qs.filter(area=area)
     )
     return qs.order_by("area__path", "role", "user__username")
 

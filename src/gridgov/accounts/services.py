@@ -103,9 +103,7 @@ def auth_login(*, login: str, password: str, channel: str = "web") -> User:
                 )
         if locked:
             raise AccountLocked(
-                _(
-                    "Too many failed logins: this account is locked for %(minutes)d minutes."
-                )
+                _("Too many failed logins: this account is locked for %(minutes)d minutes.")
                 % {"minutes": settings.GRIDGOV_LOCKOUT_MINUTES}
             )
         raise wrong
@@ -456,6 +454,7 @@ def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
         if not updated:
             raise Conflict(_("This token was already revoked."), code="already_revoked")
         token.refresh_from_db()
-        audit_record(event=Event.TOKEN_REVOKED, actor=actor, target=token.user,
-                     detail={"token": token.pk})
+        audit_record(
+            event=Event.TOKEN_REVOKED, actor=actor, target=token.user, detail={"token": token.pk}
+        )
     return token

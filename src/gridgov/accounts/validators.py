@@ -17,8 +17,7 @@ class CharacterClassValidator:
 
     def validate(self, password: str, user: Any = None) -> None:
         classes = sum(
-            bool(re.search(p, password))
-            for p in (r"[A-Z]", r"[a-z]", r"\d", r"[^A-Za-z0-9]")
+            bool(re.search(p, password)) for p in (r"[A-Z]", r"[a-z]", r"\d", r"[^A-Za-z0-9]")
         )
         if classes < self.min_classes:
             raise ValidationError(

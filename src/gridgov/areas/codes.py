@@ -148,9 +148,9 @@ def validate_code(code: str, level: int, parent_code: str | None) -> CodeInfo:
     level = Level(level)
     code = normalise(code, level)
     if not code or not _DIGITS.match(code):
-        raise ValidationFailed(_("The code must consist of digits only."), fields={"code": _(
-            "Digits only."
-        )})
+        raise ValidationFailed(
+            _("The code must consist of digits only."), fields={"code": _("Digits only.")}
+        )
     expected = CODE_LENGTH.get(level)
     if expected is None:  # below grid: parent code + 3 digits
         expected = len(parent_code or "") + 3

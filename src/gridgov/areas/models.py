@@ -79,3 +79,6 @@ class GeoRevision(models.Model):
 
     class Meta:
         verbose_name = _("boundary revision")
+
+    def __str__(self) -> str:
+        return f"r{self.revision}"

@@ -191,9 +191,7 @@ def area_update(
     return current
 
 
-def area_set_boundary(
-    *, actor: Any, area: Area, geometry: Any, version: int | None = None
-) -> Area:
+def area_set_boundary(*, actor: Any, area: Area, geometry: Any, version: int | None = None) -> Area:
     """Set or replace an area's boundary (GeoJSON). Grids may not overlap their siblings."""
     if actor is not None:
         require(actor, Perm.MANAGE_AREA, area, what="area_set_boundary")
@@ -249,9 +247,7 @@ def area_move(*, actor: Any, area: Area, new_parent: Area, version: int | None =
             path=Concat(Value(new_path), Substr("path", Length(Value(old_path)) + 1)),
             depth=F("depth") + depth_delta,
         )
-        Area.objects.filter(pk=current.pk).update(
-            parent=target, version=F("version") + 1
-        )
+        Area.objects.filter(pk=current.pk).update(parent=target, version=F("version") + 1)
         current.refresh_from_db()
         if current.geometry is not None:
             _bump_geo_revision()

@@ -54,7 +54,7 @@ def audit_prune(*, older_than_days: int, actor: Any = None) -> int:
     cutoff = timezone.now() - timedelta(days=older_than_days)
     with transaction.atomic():
         # QuerySet.delete is refused on purpose; the raw delete below is the one exception.
-        qs = models.QuerySet(model=AuditEntry).filter(at__lt=cutoff)
+        qs: models.QuerySet[AuditEntry] = models.QuerySet(model=AuditEntry).filter(at__lt=cutoff)
         deleted = qs._raw_delete(qs.db)
         audit_record(
             event=Event.AUDIT_PRUNED,

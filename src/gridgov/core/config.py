@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -31,10 +32,10 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
-def _secret_from_file(path: Path, make: callable) -> str:  # type: ignore[valid-type]
+def _secret_from_file(path: Path, make: Callable[[], str]) -> str:
     if path.exists():
         return path.read_text(encoding="ascii").strip()
-    value: str = make()
+    value = make()
     # Create with 0600 and never overwrite a file another process wrote first.
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -72,7 +72,9 @@ def test_scope_works_through_a_relation(tree, make_user, field):
     user = make_user("s", (Role.ADMIN, tree.town))
     other = make_user("o", (Role.GRID_WORKER, tree.grid1), (Role.GRID_WORKER, tree.grid3))
     if field == "area__path":
-        qs = scoping.scope(RoleGrant.objects.filter(user=other), user, Perm.VIEW_AREA, path_field=field)
+        qs = scoping.scope(
+            RoleGrant.objects.filter(user=other), user, Perm.VIEW_AREA, path_field=field
+        )
         assert [g.area.code for g in qs] == [tree.grid3.code]
     else:
         assert tree.grid3.code in codes(scoping.scope(Area.objects.all(), user))

@@ -36,7 +36,9 @@ def test_passwords_are_hashed_with_argon2(db):
     assert identify_hasher(user.password).algorithm == "argon2"
 
 
-@pytest.mark.parametrize("password", ["short1A", "alllowercaseletters", "12345678901", "abcdefgh123"])
+@pytest.mark.parametrize(
+    "password", ["short1A", "alllowercaseletters", "12345678901", "abcdefgh123"]
+)
 def test_weak_passwords_are_refused_and_nothing_is_created(db, password):
     with pytest.raises(ValidationFailed) as exc:
         user_create(actor=None, username="wang", password=password)
@@ -127,14 +129,18 @@ def test_grant_at_a_level_that_makes_no_sense_is_refused(tree, make_user):
 
 def test_department_handler_needs_a_department_serving_the_area(tree, make_user):
     user = make_user("cg")
-    dept = department_create(actor=None, name="凤鸣街道城管中队", kind="urban_management", area=tree.street)
+    dept = department_create(
+        actor=None, name="凤鸣街道城管中队", kind="urban_management", area=tree.street
+    )
     with pytest.raises(ValidationFailed) as exc:
         role_grant(actor=None, user=user, role=Role.DEPT_HANDLER, area=tree.street)
     assert exc.value.code == "department_required"
     with pytest.raises(ValidationFailed) as exc:
         role_grant(actor=None, user=user, role=Role.DEPT_HANDLER, area=tree.town, department=dept)
     assert exc.value.code == "department_mismatch"
-    grant = role_grant(actor=None, user=user, role=Role.DEPT_HANDLER, area=tree.street, department=dept)
+    grant = role_grant(
+        actor=None, user=user, role=Role.DEPT_HANDLER, area=tree.street, department=dept
+    )
     assert grant.department == dept
 
 
