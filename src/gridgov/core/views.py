@@ -1,0 +1,96 @@
+"""The page shell (home, error pages) and the small helpers every app's web views share.
+
+Views stay thin: they validate a form, call one service or selector, and turn a typed
+:class:`~gridgov.core.errors.DomainError` into form errors (:func:`add_domain_error`) or an HTTP
+error (:func:`domain_errors`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as HttpPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from gridgov.accounts import scoping
+from gridgov.accounts.models import User
+from gridgov.accounts.roles import Perm
+from gridgov.areas.codes import Level
+from gridgov.areas.selectors import area_child_counts
+from gridgov.core import errors
+
+V = TypeVar("V", bound=Callable[..., HttpResponse])
+
+
+def domain_errors(view: V) -> V:
+    """Turn ``NotFound`` into a 404 and ``PermissionDenied`` into a 403 page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except errors.NotFound as exc:
+            raise Http404(exc.message) from exc
+        except errors.PermissionDenied as exc:
+            raise HttpPermissionDenied(exc.message) from exc
+
+    return cast(V, wrapper)
+
+
+def add_domain_error(form: forms.BaseForm, exc: errors.DomainError) -> None:
+    """Show a service's typed error on ``form``: per field where the form has that field,
+    otherwise (and always when no field is named) as a non-field error."""
+    placed = False
+    for name, message in exc.fields.items():
+        if name in form.fields:
+            form.add_error(name, str(message))
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    """The ``next`` parameter if it points into this site, else ``default``."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Landing page: the user's roles and the top areas of their jurisdiction."""
+    user = request.user
+    assert isinstance(user, User)
+    # The user's own grants: reading one's own roles needs no jurisdiction.
+    grants = list(user.grants.select_related("area", "department").order_by("area__path", "role"))
+    roots = scoping.jurisdiction_roots(user, Perm.VIEW_AREA)
+    areas = [
+        {
+            "area": area,
+            "counts": [
+                (Level(level).label, n) for level, n in area_child_counts(area=area).items()
+            ],
+        }
+        for area in roots[:20]
+    ]
+    return render(
+        request,
+        "core/home.html",
+        {
+            "grants": grants,
+            "areas": areas,
+            "more_areas": max(0, len(roots) - len(areas)),
+            "is_global": scoping.is_global(user),
+            "title": _("Home"),
+        },
+    )
