@@ -1,19 +1,36 @@
 """The JSON API at /api/v1/ (Django Ninja): authentication, error format, and the routers of
-each domain. Errors are ``{"code": ..., "message": ..., "fields": {...}}`` with a 4xx status."""
+each domain. Errors are ``{"code": ..., "message": ..., "fields": {...}}`` with a 4xx status.
+
+Two ways in, tried in this order:
+
+* ``Authorization: Bearer gg_…`` — a token from ``POST /api/v1/auth/token``. A token that is
+  sent but forged, expired or revoked is refused with 401 (never falls back to the session).
+* The browser's Django session. Unsafe methods need the ``X-CSRFToken`` header (403
+  ``csrf_failed`` without it).
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Router, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
 from gridgov.accounts.services import token_authenticate
-from gridgov.core.errors import DomainError
+from gridgov.core.errors import DomainError, NotFound, PermissionDenied
+
+logger = logging.getLogger("gridgov.api")
+
+
+class InvalidToken(DomainError):
+    code = "invalid_token"
+    status = 401
 
 
 class BearerToken(HttpBearer):
@@ -21,38 +38,75 @@ class BearerToken(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         user = token_authenticate(token)
-        if user is not None:
-            request.user = user
+        if user is None:
+            raise InvalidToken(_("The API token is invalid, expired or revoked."))
+        request.user = user
+        request.gridgov_auth = "token"  # type: ignore[attr-defined]
         return user
 
 
 class SessionCsrf(SessionAuth):
-    """The browser's session (CSRF-checked for unsafe methods)."""
+    """The browser's session, CSRF-checked for unsafe methods.
+
+    Without a signed-in session this answers "not me" before any CSRF check, so a client
+    without credentials gets 401, not a CSRF 403.
+    """
+
+    def __call__(self, request: HttpRequest) -> Any:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if (
+            self.csrf
+            and not getattr(request, "_ninja_csrf_exempt", False)
+            and check_csrf(request) is not None
+        ):
+            raise PermissionDenied(
+                _("CSRF check failed: send the X-CSRFToken header with the csrftoken cookie."),
+                code="csrf_failed",
+            )
+        return request.COOKIES.get(self.param_name)
 
 
 api = NinjaAPI(
     title="gridgov API",
     version="1",
-    description="Grassroots-governance platform API. Errors: {code, message, fields}.",
+    description=(
+        "Grassroots-governance platform API. Authenticate with `Authorization: Bearer <token>` "
+        "(from `POST /auth/token`) or the browser session (send `X-CSRFToken` on writes). "
+        "Errors are JSON `{code, message, fields}`; lists are paginated with `page` and "
+        "`page_size` and answer `{items, count, page, page_size, pages}`."
+    ),
     auth=[BearerToken(), SessionCsrf()],
     urls_namespace="api-1",
+    # Served from django-ninja's bundled static files; no online validator (no CDN, offline).
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 
 
-def _error(request: HttpRequest, status: int, code: str, message: str, **extra: Any) -> HttpResponse:
-    return api.create_response(request, {"code": code, "message": message, **extra}, status=status)
+def _error(
+    request: HttpRequest, status: int, code: str, message: str, **extra: Any
+) -> HttpResponse:
+    response = api.create_response(
+        request, {"code": code, "message": message, **extra}, status=status
+    )
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="gridgov"'
+    return response
 
 
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    data = exc.as_dict()
+    return _error(request, exc.status, data.pop("code"), data.pop("message"), **data)
 
 
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(
-        request, 401, "unauthenticated", _("Sign in or send a valid API token.")
-    )
+    return _error(request, 401, "unauthenticated", _("Sign in or send a valid API token."))
 
 
 @api.exception_handler(NinjaValidationError)
@@ -61,14 +115,38 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
     for err in exc.errors:
         loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
         fields[".".join(loc) or "request"] = str(err.get("msg", ""))
-    return _error(
-        request, 422, "validation_failed", _("The request is not valid."), fields=fields
-    )
+    return _error(request, 422, "validation_failed", _("The request is not valid."), fields=fields)
 
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        return _error(request, 400, "malformed_json", _("The request body is not valid JSON."))
+    if exc.status_code == 429:
+        return _error(request, 429, "throttled", _("Too many requests; try again later."))
     return _error(request, exc.status_code, "http_error", str(exc))
+
+
+@api.exception_handler(Http404)
+def _http404(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, NotFound.code, _("Not found, or outside your jurisdiction."))
+
+
+@api.exception_handler(Exception)
+def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("API error on %s %s", request.method, request.path)
+    return _error(request, 500, "server_error", _("An unexpected error occurred."))
+
+
+# Unknown paths under /api/v1/ answer JSON too. Registered after every domain router.
+_fallback = Router()
+
+
+@_fallback.api_operation(
+    ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}", auth=None, include_in_schema=False
+)
+def _unknown(request: HttpRequest, rest: str) -> HttpResponse:
+    raise NotFound(_("There is no such API endpoint."))
 
 
 def _register_routers() -> None:
@@ -78,6 +156,7 @@ def _register_routers() -> None:
 
     api.add_router("/", accounts_router)
     api.add_router("/areas", areas_router)
+    api.add_router("/", _fallback)
 
 
 _register_routers()

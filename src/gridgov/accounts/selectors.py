@@ -102,3 +102,18 @@ def department_list(*, actor: Any) -> QuerySet[Department]:
 
 def tokens_for_user(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at")
+
+
+def token_get_for(*, actor: Any, pk: int) -> ApiToken:
+    """One API token: the actor's own, or one whose owner the actor manages (MANAGE_USERS).
+    Anything else is NotFound, so token ids of other people are not revealed."""
+    token = ApiToken.objects.select_related("user").filter(pk=pk).first()
+    if token is not None and token.user_id == getattr(actor, "pk", None):
+        return token
+    if (
+        token is not None
+        and scoping.has_perm_anywhere(actor, Perm.MANAGE_USERS)
+        and user_list(actor=actor).filter(pk=token.user_id).exists()
+    ):
+        return token
+    raise NotFound(_not_found())
