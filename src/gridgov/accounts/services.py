@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 
 from gridgov.accounts import scoping
 from gridgov.accounts.models import ApiToken, Department, RoleGrant, User
-from gridgov.accounts.roles import DEPARTMENT_ROLES, ROLE_LEVELS, Perm, Role
+from gridgov.accounts.models import DepartmentKind
+from gridgov.accounts.roles import DEPARTMENT_ROLES, ROLE_LEVELS, Perm, Role, perms_for
 from gridgov.accounts.validators import validate_mobile
 from gridgov.areas.codes import Level
 from gridgov.areas.models import Area
@@ -232,6 +233,10 @@ def user_update(
         changes["email"] = email.strip()
     if is_active is not None:
         changes["is_active"] = bool(is_active)
+        if not is_active and actor is not None and getattr(actor, "pk", None) == user.pk:
+            raise ValidationFailed(
+                _("You cannot deactivate your own account."), code="self_deactivation"
+            )
     with transaction.atomic():
         if changes.get("mobile") and (
             User.objects.filter(mobile=changes["mobile"]).exclude(pk=user.pk).exists()
@@ -352,6 +357,13 @@ def role_grant(
 def role_revoke(*, actor: Any, grant: RoleGrant) -> None:
     if actor is not None:
         scoping.require(actor, Perm.MANAGE_USERS, grant.area, what="role_revoke")
+        if grant.user_id == getattr(actor, "pk", None) and Perm.MANAGE_USERS in perms_for(
+            grant.role
+        ):
+            raise ValidationFailed(
+                _("You cannot revoke your own administrator role; ask another administrator."),
+                code="self_revocation",
+            )
     with transaction.atomic():
         deleted, _n = RoleGrant.objects.filter(pk=grant.pk).delete()
         if not deleted:
@@ -373,6 +385,11 @@ def department_create(*, actor: Any, name: str, kind: str, area: Area) -> Depart
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(_("The name is required."), fields={"name": _("Required.")})
+    if kind not in DepartmentKind.values:
+        raise ValidationFailed(
+            _("Unknown department kind “%(kind)s”.") % {"kind": kind},
+            fields={"kind": _("Unknown kind.")},
+        )
     with transaction.atomic():
         if Department.objects.filter(area=area, name=name).exists():
             raise Conflict(

@@ -12,10 +12,18 @@ MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 
 class CharacterClassValidator:
-    def __init__(self, min_classes: int = 3) -> None:
+    """At least ``min_length`` characters drawn from at least ``min_classes`` character classes."""
+
+    def __init__(self, min_classes: int = 3, min_length: int = 8) -> None:
         self.min_classes = min_classes
+        self.min_length = min_length
 
     def validate(self, password: str, user: Any = None) -> None:
+        if len(password) < self.min_length:
+            raise ValidationError(
+                _("The password must be at least %(n)d characters long.") % {"n": self.min_length},
+                code="password_too_short",
+            )
         classes = sum(
             bool(re.search(p, password)) for p in (r"[A-Z]", r"[a-z]", r"\d", r"[^A-Za-z0-9]")
         )

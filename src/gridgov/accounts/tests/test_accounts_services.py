@@ -197,3 +197,26 @@ def test_tokens_authenticate_until_revoked_or_expired(tree, make_user):
     ApiToken.objects.filter(pk=t2.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert token_authenticate(raw2) is None
     assert AuditEntry.objects.filter(event=Event.TOKEN_REJECTED).count() >= 3
+
+
+def test_admin_cannot_lock_themself_out(tree, make_user):
+    from gridgov.accounts.services import user_update
+
+    admin = make_user("self", (Role.ADMIN, tree.county))
+    with pytest.raises(ValidationFailed):
+        user_update(actor=admin, user=admin, is_active=False)
+    with pytest.raises(ValidationFailed):
+        role_revoke(actor=admin, grant=admin.grants.get())
+    admin.refresh_from_db()
+    assert admin.is_active and admin.grants.count() == 1
+
+
+def test_unknown_department_kind_is_refused(tree):
+    with pytest.raises(ValidationFailed):
+        department_create(actor=None, name="某部门", kind="nonsense", area=tree.county)
+
+
+def test_short_password_message_is_ours(db):
+    with pytest.raises(ValidationFailed) as exc:
+        user_create(actor=None, username="shorty", password="Ab1!")
+    assert "at least 8 characters" in exc.value.fields["password"]
