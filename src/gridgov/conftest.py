@@ -34,6 +34,16 @@ def square(x0: float, y0: float, size: float = 0.01) -> dict[str, Any]:
     }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_grid_locator() -> Any:
+    """Each test starts with an empty in-process grid index (test databases roll back)."""
+    from gridgov.areas import geo
+
+    geo.locator.reset()
+    yield
+    geo.locator.reset()
+
+
 @dataclass
 class Tree:
     province: Any

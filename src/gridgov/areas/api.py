@@ -149,6 +149,9 @@ class BoundaryIn(Schema):
 class MoveIn(Schema):
     parent_id: int
     version: int
+    new_code: str | None = Field(
+        None, description="The area's code under the new parent (needed when the prefix changes)"
+    )
 
 
 # --- Helpers ----------------------------------------------------------------------------------
@@ -422,6 +425,10 @@ def area_move(request: HttpRequest, area_id: int, payload: MoveIn) -> dict[str, 
     area = _get(request, area_id)
     new_parent = _get(request, payload.parent_id)
     area = services.area_move(
-        actor=actor, area=area, new_parent=new_parent, version=payload.version
+        actor=actor,
+        area=area,
+        new_parent=new_parent,
+        new_code=payload.new_code,
+        version=payload.version,
     )
     return _detail(actor, area)

@@ -6,6 +6,7 @@ jurisdiction check, one transaction, an audit entry, and boundary-revision bump 
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -30,9 +31,14 @@ def current_geo_revision() -> int:
 
 
 def _bump_geo_revision() -> None:
-    updated = GeoRevision.objects.filter(pk=1).update(revision=F("revision") + 1)
+    """Give the boundaries a new revision token in the current transaction.
+
+    The token is random rather than a counter: after a rollback or a restored backup a counter
+    would repeat a number that an in-process index was already built from."""
+    token = secrets.randbits(62) or 1
+    updated = GeoRevision.objects.filter(pk=1).update(revision=token)
     if not updated:
-        GeoRevision.objects.get_or_create(pk=1, defaults={"revision": 1})
+        GeoRevision.objects.update_or_create(pk=1, defaults={"revision": token})
     transaction.on_commit(geo.locator.invalidate)
 
 
@@ -217,9 +223,21 @@ def area_set_boundary(*, actor: Any, area: Area, geometry: Any, version: int | N
     return current
 
 
-def area_move(*, actor: Any, area: Area, new_parent: Area, version: int | None = None) -> Area:
-    """Move ``area`` and its subtree under ``new_parent``. Cycles and wrong levels are refused;
-    the code must already fit the new parent (codes carry their parent's prefix)."""
+def area_move(
+    *,
+    actor: Any,
+    area: Area,
+    new_parent: Area,
+    new_code: str | None = None,
+    version: int | None = None,
+) -> Area:
+    """Move ``area`` and its subtree under ``new_parent``.
+
+    Codes carry their parent's prefix, so a move to a parent with another code needs
+    ``new_code`` (checked against the national rules under the new parent); the codes of the
+    whole subtree are re-prefixed with it. Cycles, wrong levels, code clashes and, for a grid,
+    an overlap with its new sibling grids are refused.
+    """
     if actor is not None:
         require(actor, Perm.MANAGE_AREA, area.parent or area, what="area_move")
         require(actor, Perm.MANAGE_AREA, new_parent, what="area_move")
@@ -230,7 +248,16 @@ def area_move(*, actor: Any, area: Area, new_parent: Area, version: int | None =
             fields={"parent": _("Would create a cycle.")},
         )
     _check_parent(area.level, new_parent)
-    validate_code(area.code, area.level, new_parent.code)
+    code = validate_code(new_code or area.code, area.level, new_parent.code).code
+    if area.level == Level.GRID and area.geometry is not None:
+        siblings = Area.objects.filter(
+            parent=new_parent, level=Level.GRID, geometry__isnull=False, is_active=True
+        ).exclude(pk=area.pk)
+        overlaps = geo.find_overlaps(
+            geo.parse_boundary(area.geometry), siblings.values_list("code", "name", "geometry")
+        )
+        if overlaps:
+            raise geo.overlap_error(overlaps)
     with transaction.atomic():
         current = Area.objects.select_for_update().get(pk=area.pk)
         _check_version(current, version)
@@ -240,16 +267,35 @@ def area_move(*, actor: Any, area: Area, new_parent: Area, version: int | None =
                 _("An area cannot be moved under itself or one of its descendants."),
                 code="cycle",
             )
-        old_path, new_path = current.path, f"{target.path}{current.pk}/"
+        old_code, old_path = current.code, current.path
+        new_path = f"{target.path}{current.pk}/"
+        subtree = area_subtree(area=current)
+        if code != old_code:
+            clashes = sorted(
+                Area.objects.filter(
+                    code__in=[
+                        code + c[len(old_code) :] for c in subtree.values_list("code", flat=True)
+                    ]
+                )
+                .exclude(pk__in=subtree.values("pk"))
+                .values_list("code", flat=True)
+            )
+            if clashes:
+                raise Conflict(
+                    _("An area with code %(code)s already exists.") % {"code": clashes[0]},
+                    code="duplicate_code",
+                    fields={"code": _("Already in use.")},
+                )
         old_parent_id = current.parent_id
         depth_delta = target.depth + 1 - current.depth
-        area_subtree(area=current).update(
+        subtree.update(
             path=Concat(Value(new_path), Substr("path", Length(Value(old_path)) + 1)),
+            code=Concat(Value(code), Substr("code", len(old_code) + 1)),
             depth=F("depth") + depth_delta,
         )
         Area.objects.filter(pk=current.pk).update(parent=target, version=F("version") + 1)
         current.refresh_from_db()
-        if current.geometry is not None:
+        if subtree.filter(geometry__isnull=False).exists():
             _bump_geo_revision()
         audit_record(
             event=Event.AREA_MOVED,
@@ -257,6 +303,38 @@ def area_move(*, actor: Any, area: Area, new_parent: Area, version: int | None =
             actor_name="" if actor else "system",
             target=current,
             area=current,
-            detail={"from_parent": old_parent_id, "to_parent": target.pk},
+            detail={
+                "from_parent": old_parent_id,
+                "to_parent": target.pk,
+                "from_code": old_code,
+                "to_code": code,
+            },
         )
     return current
+
+
+# The bulk imports live in their own module; they are services like the ones above.
+from gridgov.areas.services.imports import (  # noqa: E402
+    BoundaryImportResult,
+    BoundaryItem,
+    DivisionImportResult,
+    DivisionRow,
+    ImportCounts,
+    area_import_boundaries,
+    area_import_divisions,
+)
+
+__all__ = [
+    "BoundaryImportResult",
+    "BoundaryItem",
+    "DivisionImportResult",
+    "DivisionRow",
+    "ImportCounts",
+    "area_create",
+    "area_import_boundaries",
+    "area_import_divisions",
+    "area_move",
+    "area_set_boundary",
+    "area_update",
+    "current_geo_revision",
+]
