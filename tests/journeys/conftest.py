@@ -28,8 +28,7 @@ DESKTOP = {"width": 1280, "height": 800}
 # says otherwise. The user guides' pictures are refreshed with
 # GRIDGOV_SCREENSHOT_DIR=docs/screenshots .venv/bin/pytest -m browser
 SCREENSHOT_DIR = Path(
-    os.environ.get("GRIDGOV_SCREENSHOT_DIR")
-    or Path(tempfile.gettempdir()) / "gridgov-screenshots"
+    os.environ.get("GRIDGOV_SCREENSHOT_DIR") or Path(tempfile.gettempdir()) / "gridgov-screenshots"
 )
 
 

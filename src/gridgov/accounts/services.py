@@ -20,8 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.accounts import scoping
-from gridgov.accounts.models import ApiToken, Department, RoleGrant, User
-from gridgov.accounts.models import DepartmentKind
+from gridgov.accounts.models import ApiToken, Department, DepartmentKind, RoleGrant, User
 from gridgov.accounts.roles import DEPARTMENT_ROLES, ROLE_LEVELS, Perm, Role, perms_for
 from gridgov.accounts.validators import validate_mobile
 from gridgov.areas.codes import Level
@@ -257,6 +256,36 @@ def user_update(
             # field names only: values may be personal data
             detail={"fields": sorted(changes)},
         )
+    return user
+
+
+def user_set_back_office(*, actor: Any, user: User, is_staff: bool, is_superuser: bool) -> User:
+    """Grant or withdraw Django-admin access (``is_staff``) and global rights (``is_superuser``).
+
+    Only a superuser may do this, and never to their own account."""
+    if actor is not None:
+        if not scoping.is_global(actor):
+            scoping.require(actor, "superuser", None, what="user_set_back_office")
+        if getattr(actor, "pk", None) == user.pk:
+            raise ValidationFailed(
+                _("You cannot change your own back-office rights."), code="self_back_office"
+            )
+    with transaction.atomic():
+        before = {"is_staff": user.is_staff, "is_superuser": user.is_superuser}
+        user.is_staff = bool(is_staff or is_superuser)
+        user.is_superuser = bool(is_superuser)
+        user.save(update_fields=["is_staff", "is_superuser"])
+        audit_record(
+            event=Event.USER_CHANGED,
+            actor=actor,
+            actor_name="" if actor else "system",
+            target=user,
+            detail={
+                "before": before,
+                "after": {"is_staff": user.is_staff, "is_superuser": user.is_superuser},
+            },
+        )
+    scoping.forget(user)
     return user
 
 

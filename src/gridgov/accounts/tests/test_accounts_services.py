@@ -216,7 +216,29 @@ def test_unknown_department_kind_is_refused(tree):
         department_create(actor=None, name="某部门", kind="nonsense", area=tree.county)
 
 
-def test_short_password_message_is_ours(db):
-    with pytest.raises(ValidationFailed) as exc:
+def test_short_password_message_is_ours_and_translated(db):
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(ValidationFailed) as exc:
         user_create(actor=None, username="shorty", password="Ab1!")
     assert "at least 8 characters" in exc.value.fields["password"]
+    with translation.override("zh-hans"), pytest.raises(ValidationFailed) as exc:
+        user_create(actor=None, username="shorty", password="Ab1!")
+    assert "密码长度至少为 8 位" in exc.value.fields["password"]
+
+
+def test_only_a_superuser_grants_back_office_rights(tree, make_user):
+    from gridgov.accounts.services import user_set_back_office
+
+    root = make_user("root", is_superuser=True, is_staff=True)
+    admin = make_user("adm", (Role.ADMIN, tree.county))
+    target = make_user("t", (Role.GRID_WORKER, tree.grid1))
+    with pytest.raises(PermissionDenied):
+        user_set_back_office(actor=admin, user=target, is_staff=True, is_superuser=True)
+    target.refresh_from_db()
+    assert not target.is_staff and not target.is_superuser
+    with pytest.raises(ValidationFailed):
+        user_set_back_office(actor=root, user=root, is_staff=False, is_superuser=False)
+    user_set_back_office(actor=root, user=target, is_staff=True, is_superuser=False)
+    target.refresh_from_db()
+    assert target.is_staff and not target.is_superuser

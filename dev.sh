@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# gridgov's two commands (see README.md):
+#
+#   ./dev.sh demo [gridgov demo options]   install the runtime into .venv, then run the demo
+#                                          at http://127.0.0.1:8000 (e.g. --port 8080, --reset)
+#   ./dev.sh test                          install runtime + dev tools, then run every check:
+#                                          ruff, mypy, Django checks, migrations, translations,
+#                                          pytest on SQLite (with browser journeys) and on a
+#                                          throwaway PostgreSQL
+#
+# Needs Debian/Ubuntu with Python >= 3.11. As root, missing Debian packages are installed with
+# apt-get (python3-venv; for the tests also postgresql, chromium, gettext).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+ROOT=$(pwd)
+VENV="$ROOT/.venv"
+PY="$VENV/bin/python"
+UV_VERSION=0.13.9
+
+say() { printf '\n==> %s\n' "$*" >&2; }
+die() {
+  echo "dev.sh: $*" >&2
+  exit 1
+}
+
+# --- system packages ------------------------------------------------------------------------
+
+APT_UPDATED=0
+apt_install() {
+  if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
+    die "missing system packages: $* (install them, e.g. 'sudo apt-get install $*')"
+  fi
+  if [[ $APT_UPDATED -eq 0 ]]; then
+    say "apt-get update"
+    apt-get update -qq
+    APT_UPDATED=1
+  fi
+  say "apt-get install $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+have_postgres() { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; }
+have_chromium() { command -v chromium >/dev/null || command -v chromium-browser >/dev/null; }
+
+test_packages() {
+  local missing=()
+  have_postgres || missing+=(postgresql)
+  have_chromium || missing+=(chromium)
+  command -v msgfmt >/dev/null || missing+=(gettext)
+  if [[ ${#missing[@]} -gt 0 ]]; then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+      apt_install "${missing[@]}"
+    else
+      echo "dev.sh: note: missing ${missing[*]}; the checks that need them are skipped" >&2
+    fi
+  fi
+}
+
+# --- Python and the virtual environment -------------------------------------------------------
+
+find_python() {
+  local candidate
+  for candidate in ${PYTHON:-} python3 python3.13 python3.12 python3.11; do
+    if command -v "$candidate" >/dev/null &&
+      "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      command -v "$candidate"
+      return
+    fi
+  done
+  die "Python >= 3.11 not found (on Debian: apt-get install python3; or set PYTHON=/path/to/python3.11)"
+}
+
+ensure_venv() {
+  if [[ -x "$PY" ]] && "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    return
+  fi
+  local python
+  python=$(find_python)
+  if ! "$python" -c 'import ensurepip, venv' 2>/dev/null; then
+    apt_install python3-venv
+  fi
+  say "creating .venv with $("$python" --version)"
+  rm -rf "$VENV"
+  "$python" -m venv "$VENV"
+}
+
+# install LOCK MODE: MODE is 'sync' (exactly the lock) or 'add' (the lock, keeping extras).
+install() {
+  local lock=$1 mode=$2 stamp="$VENV/.dev-sh-$2" want
+  want=$(cat "$lock" pyproject.toml | sha256sum | cut -d' ' -f1)
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && "$PY" -c 'import gridgov' 2>/dev/null; then
+    return
+  fi
+  say "installing $lock into .venv"
+  if [[ ! -x "$VENV/bin/uv" ]]; then
+    "$PY" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+  fi
+  if [[ $mode == sync ]]; then
+    "$VENV/bin/uv" pip sync --quiet --python "$PY" "$lock"
+  else
+    "$VENV/bin/uv" pip install --quiet --python "$PY" -r "$lock"
+  fi
+  "$VENV/bin/uv" pip install --quiet --python "$PY" --no-deps -e .
+  rm -f "$VENV"/.dev-sh-*
+  echo "$want" >"$stamp"
+}
+
+# --- demo -----------------------------------------------------------------------------------
+
+cmd_demo() {
+  ensure_venv
+  install requirements.lock add
+  exec "$VENV/bin/gridgov" demo "$@"
+}
+
+# --- test -----------------------------------------------------------------------------------
+
+step() {
+  say "$1"
+}
+
+cleanup() {
+  if [[ -n "${PG_TEST_DIR:-}" ]]; then
+    scripts/pg-test.sh stop "$PG_TEST_DIR" || true
+  fi
+  if [[ -n "${TEST_DATA_DIR:-}" ]]; then
+    rm -rf "$TEST_DATA_DIR"
+  fi
+}
+
+cmd_test() {
+  local started=$SECONDS
+  test_packages
+  ensure_venv
+  install requirements-dev.lock sync
+  TEST_DATA_DIR=$(mktemp -d -t gridgov-test.XXXXXX)
+  trap cleanup EXIT
+  export GRIDGOV_DATA_DIR="$TEST_DATA_DIR"
+  mkdir -p "$GRIDGOV_DATA_DIR/static"
+  unset DATABASE_URL
+  local manage=("$PY" -m gridgov.manage)
+
+  step "ruff check"
+  "$VENV/bin/ruff" check src tests bench
+  step "ruff format --check"
+  "$VENV/bin/ruff" format --check src tests bench
+  step "mypy"
+  "$VENV/bin/mypy"
+  step "manage.py check"
+  "${manage[@]}" check --fail-level WARNING
+  step "manage.py check --deploy (production settings)"
+  GRIDGOV_SECURE=1 GRIDGOV_DEBUG=0 \
+    GRIDGOV_SECRET_KEY="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+    GRIDGOV_ALLOWED_HOSTS=gridgov.example.org \
+    "${manage[@]}" check --deploy --fail-level WARNING
+  step "makemigrations --check"
+  "${manage[@]}" makemigrations --check --dry-run
+  if [[ -f scripts/check-translations.sh ]]; then
+    if command -v msgfmt >/dev/null; then
+      step "translations"
+      bash scripts/check-translations.sh
+    else
+      echo "dev.sh: gettext missing: translations check skipped" >&2
+    fi
+  fi
+
+  local marker=()
+  if ! have_chromium; then
+    echo "dev.sh: chromium missing: browser journeys skipped" >&2
+    marker=(-m "not browser")
+  fi
+  step "pytest (SQLite)"
+  "$VENV/bin/pytest" -ra "${marker[@]}"
+
+  if have_postgres; then
+    step "pytest (PostgreSQL)"
+    local out
+    if ! out=$(scripts/pg-test.sh start); then
+      eval "$out" 2>/dev/null || true
+      die "could not start a throwaway PostgreSQL"
+    fi
+    eval "$out"
+    export DATABASE_URL
+    "$VENV/bin/pytest" -ra -m "not browser"
+  else
+    echo "dev.sh: PostgreSQL missing: the PostgreSQL pass is skipped" >&2
+  fi
+  say "all checks passed in $((SECONDS - started)) s"
+}
+
+case "${1:-}" in
+  demo)
+    shift
+    cmd_demo "$@"
+    ;;
+  test)
+    shift
+    [[ $# -eq 0 ]] || die "'test' takes no arguments"
+    cmd_test
+    ;;
+  *)
+    echo "usage: ./dev.sh demo [--port 8000] [--host 127.0.0.1] [--reset] | ./dev.sh test" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,358 @@
+"""The ``gridgov`` command.
+
+``gridgov demo``    migrate, build the demo district on first run, serve it (web + worker)
+``gridgov serve``   migrate, then serve the web app with waitress and a background worker
+``gridgov worker``  the background worker and the periodic-job scheduler
+``gridgov <other>`` any Django management command, with ``-`` for ``_``
+                    (``gridgov import-divisions …``, ``gridgov migrate``, ``gridgov createsuperuser``)
+
+The data folder is ``GRIDGOV_DATA_DIR`` (default ``./var``); see docs/operations.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+SQLITE_NAME = "gridgov.sqlite3"
+
+USAGE = """\
+usage: gridgov <command> [options]
+
+commands:
+  demo            build the demo district on first run and serve it (web + worker)
+  serve           serve the web app (waitress) with a background worker
+  worker          run the background worker and the periodic-job scheduler
+  import-divisions, import-grids, demo-build, prune-audit, createsuperuser, migrate, …
+                  any Django management command ('-' or '_' both work);
+                  'gridgov help' lists them, 'gridgov help <command>' explains one
+
+Run 'gridgov <command> --help' for a command's options.
+Data folder: $GRIDGOV_DATA_DIR (default ./var). Database: $DATABASE_URL (default SQLite there).
+"""
+
+
+class CliError(Exception):
+    """A failure to report on stderr with exit status 1."""
+
+
+def _prepare_env() -> Path:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridgov.settings")
+    # An absolute data folder, so child processes (the worker) use the same one.
+    data = Path(os.environ.get("GRIDGOV_DATA_DIR") or "./var").expanduser().resolve()
+    os.environ["GRIDGOV_DATA_DIR"] = str(data)
+    return data
+
+
+def django_argv(argv: Sequence[str]) -> list[str]:
+    """``["import-divisions", "--x"]`` → ``["gridgov", "import_divisions", "--x"]``."""
+    if not argv:
+        return ["gridgov", "help"]
+    command, *rest = argv
+    if not command.startswith("-"):
+        command = command.replace("-", "_")
+    return ["gridgov", command, *rest]
+
+
+# --- argument parsers ------------------------------------------------------------------------
+
+
+def _server_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    parser.add_argument("--threads", type=int, default=8, help="web server threads (8)")
+    parser.add_argument(
+        "--no-worker", action="store_true", help="do not start a background worker process"
+    )
+
+
+def _demo_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="gridgov demo",
+        description="Migrate, build the demo district (first run only), print the demo "
+        "accounts, and serve it with a background worker.",
+    )
+    _server_args(p)
+    p.add_argument(
+        "--reset",
+        action="store_true",
+        help="delete the SQLite database in the data folder first (a fresh demo)",
+    )
+    return p
+
+
+def _serve_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="gridgov serve",
+        description="Migrate, then serve the web app with waitress and a background worker. "
+        "Put a TLS proxy (nginx) in front in production; see docs/operations.md.",
+    )
+    _server_args(p)
+    p.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
+    p.add_argument(
+        "--trusted-proxy",
+        default=os.environ.get("GRIDGOV_TRUSTED_PROXY") or None,
+        metavar="ADDR",
+        help="address of the reverse proxy (e.g. 127.0.0.1) whose X-Forwarded-For and "
+        "X-Forwarded-Proto headers are believed (default: $GRIDGOV_TRUSTED_PROXY; none)",
+    )
+    return p
+
+
+# --- steps ------------------------------------------------------------------------------------
+
+
+def _setup_django() -> None:
+    import django
+
+    django.setup()
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if plan:
+        print(f"Applying {len(plan)} database migration(s)…", flush=True)
+        call_command("migrate", interactive=False, verbosity=0)
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail before the slow steps (migrations, the demo build) if the port is taken."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        family, _type, _proto, _name, address = infos[0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+
+
+def _reset_sqlite(data: Path) -> None:
+    if os.environ.get("DATABASE_URL", "").strip():
+        raise CliError(
+            "--reset only deletes the SQLite database in the data folder; with DATABASE_URL "
+            "set, drop and re-create the database yourself."
+        )
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        (data / f"{SQLITE_NAME}{suffix}").unlink(missing_ok=True)
+    print(f"Deleted the database in {data}.", flush=True)
+
+
+def _print_accounts() -> None:
+    from gridgov.demo.generator import DEMO_PASSWORD, demo_accounts
+
+    rows = [(a.username, a.role_label, a.area_name) for a in demo_accounts()]
+    w1 = max(len(r[0]) for r in rows)
+    print(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
+    for username, role, area in rows:
+        print(f"  {username:<{w1}}  {role} — {area}")
+    print(flush=True)
+
+
+class WorkerProcess:
+    """The ``gridgov worker`` child of ``serve``: started with it, restarted if it dies,
+    stopped (SIGTERM, then SIGKILL after a grace period) when serve stops."""
+
+    GRACE_SECONDS = 30.0
+    RESTART_DELAY = 5.0
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._watcher: threading.Thread | None = None
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        env = dict(os.environ, GRIDGOV_PARENT_PID=str(os.getpid()))
+        # Own process group: Ctrl-C in the terminal reaches serve, which stops the worker once.
+        return subprocess.Popen(
+            [sys.executable, "-m", "gridgov.cli", "worker"], env=env, start_new_session=True
+        )
+
+    def start(self) -> None:
+        with self._lock:
+            self.proc = self._spawn()
+        print(f"Background worker started (pid {self.proc.pid}).", flush=True)
+        self._watcher = threading.Thread(target=self._watch, name="worker-watch", daemon=True)
+        self._watcher.start()
+
+    def _watch(self) -> None:
+        while not self.stopping.is_set():
+            proc = self.proc
+            if proc is None:
+                return
+            code = proc.wait()
+            if self.stopping.wait(self.RESTART_DELAY):
+                return
+            print(
+                f"gridgov: the background worker exited ({code}); restarting it.",
+                file=sys.stderr,
+                flush=True,
+            )
+            with self._lock:
+                if self.stopping.is_set():
+                    return
+                self.proc = self._spawn()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        with self._lock:
+            proc = self.proc
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(timeout=self.GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _serve(
+    *, host: str, port: int, threads: int, worker: bool, trusted_proxy: str | None = None
+) -> None:
+    from django.conf import settings
+    from waitress import create_server
+
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # whitenoise looks there
+    from gridgov.wsgi import application
+
+    if host not in ("127.0.0.1", "localhost", "::1") and host not in settings.ALLOWED_HOSTS:
+        print(
+            f"note: listening on {host}; add the host name clients use to GRIDGOV_ALLOWED_HOSTS "
+            "(and put TLS in front, see docs/operations.md).",
+            file=sys.stderr,
+        )
+    # Waitress drops X-Forwarded-* headers unless they come from a trusted proxy; behind nginx
+    # they give the client's address (audit log) and https (secure cookies, no redirect loop).
+    proxy: dict[str, Any] = {}
+    if trusted_proxy:
+        proxy = {
+            "trusted_proxy": trusted_proxy,
+            "trusted_proxy_count": 1,
+            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+        }
+    try:
+        server = create_server(
+            application, host=host, port=port, threads=threads, ident="gridgov", **proxy
+        )
+    except OSError as exc:
+        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+
+    def on_term(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    # Ctrl-C and SIGTERM both stop the server, then the worker (even if the shell that started
+    # us in the background ignored SIGINT).
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+    child = WorkerProcess() if worker else None
+    try:
+        if child is not None:
+            child.start()
+        shown = "[::1]" if host == "::1" else host
+        print(f"gridgov is serving on http://{shown}:{port}/  (Ctrl-C to stop)", flush=True)
+        server.run()
+    except KeyboardInterrupt:
+        print("\nStopping…", flush=True)
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        if child is not None:
+            child.stop()
+        server.close()
+        print("Stopped.", flush=True)
+
+
+def cmd_demo(argv: Sequence[str], data: Path) -> None:
+    args = _demo_parser().parse_args(argv)
+    _check_port(args.host, args.port)
+    if args.reset:
+        _reset_sqlite(data)
+    _setup_django()
+    _migrate()
+    from gridgov.demo.generator import build_demo, demo_exists
+
+    if demo_exists():
+        print("The demo district is already built.", flush=True)
+    else:
+        print("Building the demo district (first run)…", flush=True)
+        started = time.monotonic()
+        result = build_demo()
+        print(
+            f"Built {result.areas} areas, {result.grids} grids and {result.users} accounts "
+            f"in {time.monotonic() - started:.0f} s.",
+            flush=True,
+        )
+    _print_accounts()
+    _serve(host=args.host, port=args.port, threads=args.threads, worker=not args.no_worker)
+
+
+def cmd_serve(argv: Sequence[str]) -> None:
+    args = _serve_parser().parse_args(argv)
+    _check_port(args.host, args.port)
+    _setup_django()
+    if not args.no_migrate:
+        _migrate()
+    _serve(
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        worker=not args.no_worker,
+        trusted_proxy=args.trusted_proxy,
+    )
+
+
+def cmd_django(argv: Sequence[str]) -> None:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(django_argv(argv))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE)
+        return 0 if argv else 2
+    if argv[0] == "--version":
+        from importlib.metadata import version
+
+        print(f"gridgov {version('gridgov')}")
+        return 0
+    data = _prepare_env()
+    command, rest = argv[0], argv[1:]
+    from gridgov.core.errors import DomainError
+
+    try:
+        if command == "demo":
+            cmd_demo(rest, data)
+        elif command == "serve":
+            cmd_serve(rest)
+        else:
+            cmd_django(argv)
+    except CliError as exc:
+        print(f"gridgov: error: {exc}", file=sys.stderr)
+        return 1
+    except DomainError as exc:
+        print(f"gridgov: error: {exc.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
