@@ -39,9 +39,9 @@ class CharacterClassValidator:
 
     def get_help_text(self) -> str:
         return _(
-            "Your password must contain at least %(n)d of: upper-case letters, lower-case "
-            "letters, digits, symbols."
-        ) % {"n": self.min_classes}
+            "Your password must be at least %(length)d characters long and contain at least "
+            "%(n)d of: upper-case letters, lower-case letters, digits, symbols."
+        ) % {"n": self.min_classes, "length": self.min_length}
 
 
 def validate_mobile(value: str) -> str:

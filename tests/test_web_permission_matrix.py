@@ -1,0 +1,247 @@
+"""Every web page and form × every role × a target inside / outside the role's jurisdiction.
+
+The rule is the API's: anonymous → sign-in page; a role without the permission anywhere → 403;
+with the permission but the target outside the jurisdiction → 404 (as if it did not exist);
+otherwise allowed. Area pages look the area up in what the caller may see first, so an area
+outside the caller's view is a 404 whatever is asked of it. Every refused POST leaves the
+database exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from gridgov import conftest as _fixtures
+from gridgov.accounts.models import RoleGrant, User
+from gridgov.accounts.roles import ROLE_PERMS, Perm, Role
+from gridgov.accounts.services import department_create
+from gridgov.areas.models import Area
+from gridgov.conftest import square
+
+tree = _fixtures.tree
+make_user = _fixtures.make_user
+_fresh_grid_locator = _fixtures._fresh_grid_locator
+
+# Where each role is granted in the fixture tree: all of them cover grid1, none covers grid3.
+GRANT_AT = {
+    Role.RESIDENT: "grid1",
+    Role.GRID_WORKER: "grid1",
+    Role.BUILDING_CHIEF: "grid1",
+    Role.COMMUNITY_STAFF: "community",
+    Role.DISPATCHER: "street",
+    Role.DEPT_HANDLER: "street",
+    Role.LEADER: "street",
+    Role.ADMIN: "street",
+}
+ANON = "anonymous"
+CALLERS = [ANON, *Role.values]
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    perm: str  # the permission the page needs at its target
+    method: str  # GET or POST
+    url: Callable[[Any, str], str]  # (world, "inside" | "outside") -> URL
+    data: Callable[[Any, str], dict[str, Any]] | None = None
+    scoped: bool = True  # False: the page has no target area (lists, home)
+    area_page: bool = False  # the target is an area: an invisible one is a 404 first
+
+
+def _area(world: Any, where: str) -> Area:
+    return world.tree.grid1 if where == "inside" else world.tree.grid3
+
+
+def _target_user(world: Any, where: str) -> User:
+    return world.inside_user if where == "inside" else world.outside_user
+
+
+PAGES = [
+    Page("home", Perm.VIEW_AREA, "GET", lambda w, _: reverse("core:home"), scoped=False),
+    Page("area index", Perm.VIEW_AREA, "GET", lambda w, _: reverse("areas:index"), scoped=False),
+    Page(
+        "area detail",
+        Perm.VIEW_AREA,
+        "GET",
+        lambda w, x: reverse("areas:detail", args=[_area(w, x).pk]),
+    ),
+    Page(
+        "area map",
+        Perm.VIEW_AREA,
+        "GET",
+        lambda w, x: reverse("areas:map_json", args=[_area(w, x).pk]),
+    ),
+    Page(
+        "area rename",
+        Perm.MANAGE_AREA,
+        "POST",
+        lambda w, x: reverse("areas:rename", args=[_area(w, x).pk]),
+        lambda w, x: {"name": "改名后", "version": _area(w, x).version},
+        area_page=True,
+    ),
+    Page(
+        "area boundary",
+        Perm.MANAGE_AREA,
+        "POST",
+        lambda w, x: reverse("areas:boundary", args=[_area(w, x).pk]),
+        lambda w, x: {
+            "geojson": __import__("json").dumps(
+                square(106.20, 38.50, 0.004) if x == "inside" else square(106.30, 38.60, 0.004)
+            ),
+            "version": _area(w, x).version,
+        },
+        area_page=True,
+    ),
+    Page(
+        "area create child",
+        Perm.MANAGE_AREA,
+        "POST",
+        lambda w, x: reverse("areas:create_child", args=[_area(w, x).pk]),
+        lambda w, x: {"level": 7, "code": _area(w, x).code + "009", "name": "新微网格"},
+        area_page=True,
+    ),
+    Page(
+        "user list",
+        Perm.MANAGE_USERS,
+        "GET",
+        lambda w, _: reverse("accounts:user_list"),
+        scoped=False,
+    ),
+    Page(
+        "user detail",
+        Perm.MANAGE_USERS,
+        "GET",
+        lambda w, x: reverse("accounts:user_detail", args=[_target_user(w, x).pk]),
+    ),
+    Page(
+        "user grant",
+        Perm.MANAGE_USERS,
+        "POST",
+        lambda w, x: reverse("accounts:user_grant", args=[_target_user(w, x).pk]),
+        lambda w, x: {"role": Role.RESIDENT, "area": _area(w, x).pk, "area_code": ""},
+    ),
+    Page(
+        "user unlock",
+        Perm.MANAGE_USERS,
+        "POST",
+        lambda w, x: reverse("accounts:user_unlock", args=[_target_user(w, x).pk]),
+        lambda w, x: {},
+    ),
+    Page(
+        "user active",
+        Perm.MANAGE_USERS,
+        "POST",
+        lambda w, x: reverse("accounts:user_active", args=[_target_user(w, x).pk]),
+        lambda w, x: {"active": "0"},
+    ),
+    Page(
+        "grant revoke",
+        Perm.MANAGE_USERS,
+        "POST",
+        lambda w, x: reverse("accounts:grant_revoke", args=[_target_user(w, x).grants.get().pk]),
+        lambda w, x: {},
+    ),
+    Page("audit log", Perm.VIEW_AUDIT, "GET", lambda w, _: reverse("audit:list"), scoped=False),
+]
+
+
+@dataclass
+class World:
+    tree: Any
+    inside_user: User
+    outside_user: User
+    callers: dict[str, User]
+
+
+@pytest.fixture
+def world(tree: Any, make_user: Any) -> World:
+    dept = department_create(
+        actor=None, name="凤鸣街道城管中队", kind="urban_management", area=tree.street
+    )
+    locked = timezone.now() + timedelta(minutes=10)
+    inside = make_user("inside", (Role.GRID_WORKER, tree.grid1), locked_until=locked)
+    outside = make_user("outside", (Role.GRID_WORKER, tree.grid3), locked_until=locked)
+    callers = {
+        role: make_user(f"as_{role}", (role, getattr(tree, GRANT_AT[role])), department=dept)
+        for role in Role.values
+    }
+    return World(tree=tree, inside_user=inside, outside_user=outside, callers=callers)
+
+
+def expected(caller: str, page: Page, where: str) -> int | str:
+    """'ok', 'login', 403 or 404 according to the rule in the module docstring."""
+    if caller == ANON:
+        return "login"
+    if page.area_page and where == "outside":
+        return 404
+    if page.perm not in ROLE_PERMS[caller]:
+        return 403 if page.perm != Perm.VIEW_AREA else 404
+    if page.scoped and where == "outside":
+        return 404
+    return "ok"
+
+
+def snapshot() -> tuple[Any, ...]:
+    return (
+        list(Area.objects.order_by("pk").values_list("pk", "code", "name", "version", "geometry")),
+        list(RoleGrant.objects.order_by("pk").values_list("pk", "user_id", "role", "area_id")),
+        list(User.objects.order_by("pk").values_list("pk", "is_active", "locked_until")),
+    )
+
+
+CASES = [
+    pytest.param(caller, page, where, id=f"{page.name}-{caller}-{where}")
+    for page in PAGES
+    for caller in CALLERS
+    for where in (("inside", "outside") if page.scoped else ("inside",))
+]
+
+
+@pytest.mark.parametrize(("caller", "page", "where"), CASES)
+def test_web_permission_matrix(world: World, caller: str, page: Page, where: str) -> None:
+    client = Client()
+    if caller != ANON:
+        client.force_login(world.callers[caller])
+    url = page.url(world, where)
+    before = snapshot()
+    if page.method == "GET":
+        response = client.get(url)
+    else:
+        response = client.post(url, page.data(world, where) if page.data else {})
+    want = expected(caller, page, where)
+    if want == "login":
+        assert response.status_code == 302
+        assert reverse("accounts:login") in response["Location"]
+    elif want == "ok":
+        assert response.status_code in (200, 302), response.content[:500]
+        if page.method == "POST":
+            assert snapshot() != before, "an allowed action changed nothing"
+    else:
+        assert response.status_code == want
+    if want != "ok":
+        assert snapshot() == before, "a refused call changed the database"
+
+
+def test_explicit_cells(world: World) -> None:
+    """A few cells spelled out, in case the generated expectations drift."""
+    worker = Client()
+    worker.force_login(world.callers[Role.GRID_WORKER])
+    assert worker.get(reverse("areas:detail", args=[world.tree.grid1.pk])).status_code == 200
+    assert worker.get(reverse("areas:detail", args=[world.tree.grid2.pk])).status_code == 404
+    assert worker.get(reverse("accounts:user_list")).status_code == 403
+    admin = Client()
+    admin.force_login(world.callers[Role.ADMIN])
+    assert admin.get(reverse("areas:detail", args=[world.tree.grid3.pk])).status_code == 404
+    assert admin.get(reverse("audit:list")).status_code == 200
+    response = admin.post(reverse("accounts:user_unlock", args=[world.outside_user.pk]))
+    assert response.status_code == 404
+    world.outside_user.refresh_from_db()
+    assert world.outside_user.is_locked
