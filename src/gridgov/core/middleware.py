@@ -1,0 +1,42 @@
+"""Language choice: zh-Hans unless the user picked another language with the switch.
+
+Django's LocaleMiddleware would follow the browser's Accept-Language, so a cadre's computer set
+up in English would get an English UI nobody asked for. Pages use the language cookie written by
+``set_language`` (the 「English / 简体中文」 switch) and otherwise ``LANGUAGE_CODE``; API clients
+(``/api/``) may still ask for a language with Accept-Language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+
+class LanguageMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.supported = {code for code, _name in settings.LANGUAGES}
+
+    def language_for(self, request: HttpRequest) -> str:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen in self.supported:
+            return str(chosen)
+        if request.path.startswith("/api/") and request.META.get("HTTP_ACCEPT_LANGUAGE"):
+            return translation.get_language_from_request(request)
+        return settings.LANGUAGE_CODE
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = self.language_for(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        try:
+            response = self.get_response(request)
+        finally:
+            translation.deactivate()
+        patch_vary_headers(response, ("Cookie", "Accept-Language"))
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        return response

@@ -1,0 +1,36 @@
+"""The UI speaks zh-Hans unless the user switched; the browser's Accept-Language is not enough."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+
+
+def test_zh_hans_by_default_even_for_an_english_browser(client, db):
+    response = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response["Content-Language"] == "zh-hans"
+    assert "用户名或手机号" in response.content.decode()
+
+
+def test_the_switch_chooses_english(client, db):
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    response = client.get(reverse("accounts:login"))
+    assert "User name or mobile number" in response.content.decode()
+
+
+def test_api_clients_may_ask_for_english(client, db):
+    response = client.post(
+        "/api/v1/auth/token",
+        {"username": "nobody", "password": "x"},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 401
+    assert response.json()["message"] == "Wrong user name / mobile number or password."
+    response = client.post(
+        "/api/v1/auth/token",
+        {"username": "nobody", "password": "x"},
+        content_type="application/json",
+    )
+    assert response.json()["message"] == "用户名/手机号或密码错误。"
