@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
@@ -71,6 +72,12 @@ class SessionCsrf(SessionAuth):
         return request.COOKIES.get(self.param_name)
 
 
+class Utf8JSONRenderer(JSONRenderer):
+    """JSON with Chinese text as is (UTF-8), not as \\uXXXX escapes."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
     title="gridgov API",
     version="1",
@@ -81,6 +88,7 @@ api = NinjaAPI(
         "`page_size` and answer `{items, count, page, page_size, pages}`."
     ),
     auth=[BearerToken(), SessionCsrf()],
+    renderer=Utf8JSONRenderer(),
     urls_namespace="api-1",
     # Served from django-ninja's bundled static files; no online validator (no CDN, offline).
     docs=Swagger(settings={"validatorUrl": None}),

@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -143,6 +144,17 @@ def _clean_mobile(mobile: str | None) -> str | None:
         raise ValidationFailed(msg, code="invalid_mobile", fields={"mobile": msg}) from exc
 
 
+def _clean_email(email: str | None) -> str:
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            msg = _("“%(value)s” is not a valid e-mail address.") % {"value": email}
+            raise ValidationFailed(msg, code="invalid_email", fields={"email": msg}) from exc
+    return email
+
+
 def _require_user_admin(actor: Any, areas: list[Area], what: str) -> None:
     """Managing a user needs MANAGE_USERS over every area where the user holds a role."""
     if actor is None:
@@ -178,7 +190,7 @@ def user_create(
             fields={"username": _("Not all digits.")},
         )
     mobile = _clean_mobile(mobile)
-    candidate = User(username=username, display_name=display_name, email=email)
+    candidate = User(username=username, display_name=display_name, email=_clean_email(email))
     _check_password(password, candidate)
     with transaction.atomic():
         if User.objects.filter(Q(username=username) | Q(mobile=username)).exists():
@@ -229,7 +241,7 @@ def user_update(
     if mobile is not None:
         changes["mobile"] = _clean_mobile(mobile)
     if email is not None:
-        changes["email"] = email.strip()
+        changes["email"] = _clean_email(email)
     if is_active is not None:
         changes["is_active"] = bool(is_active)
         if not is_active and actor is not None and getattr(actor, "pk", None) == user.pk:

@@ -242,3 +242,10 @@ def test_only_a_superuser_grants_back_office_rights(tree, make_user):
     user_set_back_office(actor=root, user=target, is_staff=True, is_superuser=False)
     target.refresh_from_db()
     assert target.is_staff and not target.is_superuser
+
+
+def test_bad_email_is_refused_and_nothing_is_created(db):
+    with pytest.raises(ValidationFailed) as exc:
+        user_create(actor=None, username="mail", password="Fengcheng#2026", email="not-an-address")
+    assert "email" in exc.value.fields
+    assert not User.objects.filter(username="mail").exists()

@@ -34,3 +34,13 @@ def test_api_clients_may_ask_for_english(client, db):
         content_type="application/json",
     )
     assert response.json()["message"] == "用户名/手机号或密码错误。"
+
+
+def test_api_json_carries_chinese_as_utf8(client, db):
+    response = client.post(
+        "/api/v1/auth/token",
+        {"username": "nobody", "password": "x"},
+        content_type="application/json",
+    )
+    assert "用户名".encode() in response.content
+    assert b"\\u" not in response.content
