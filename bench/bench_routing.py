@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import random
 import subprocess
 import sys
@@ -27,45 +26,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from common import fresh_database, insert_areas, setup_django  # noqa: E402
+
 GOAL_RATIO = 0.5
 CELL = 0.004  # degrees; about 350 m × 450 m at 38.5° N
 JITTER = 0.15  # of the cell size, keeps every cell a valid convex-ish quadrilateral
 ORIGIN = (105.0, 36.0)
 GRIDS_PER_COMMUNITY = 500
 COMMUNITIES_PER_TOWN = 20
-
-
-def setup_django(data_dir: str) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "gridgov.settings"
-    os.environ["GRIDGOV_DATA_DIR"] = data_dir
-    os.environ.setdefault("GRIDGOV_LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-
-
-def fresh_database() -> Callable[[], None]:
-    """Point Django at an empty database; returns a clean-up callable (PostgreSQL: drop it)."""
-    url = os.environ.get("DATABASE_URL", "").strip()
-    if not url:
-        return lambda: None
-    import psycopg
-
-    name = f"gridgov_bench_{os.getpid()}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = url.rsplit("/", 1)[0]
-    os.environ["DATABASE_URL"] = f"{base}/{name}"
-
-    def drop() -> None:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-    return drop
 
 
 def lattice(cols: int, rows: int, rng: random.Random) -> list[list[tuple[float, float]]]:
@@ -120,7 +88,7 @@ def build_grids(n: int, seed: int) -> tuple[int, int]:
             )
             for t in range(-(-n // per_town))
         ]
-        _insert(towns)
+        insert_areas(towns)
         communities = []
         for t, town in enumerate(towns):
             left = n - t * per_town
@@ -137,7 +105,7 @@ def build_grids(n: int, seed: int) -> tuple[int, int]:
                         path="",
                     )
                 )
-        _insert(communities)
+        insert_areas(communities)
         grids = []
         for k, (i, j) in enumerate(cells):
             community = communities[k // GRIDS_PER_COMMUNITY]
@@ -156,7 +124,7 @@ def build_grids(n: int, seed: int) -> tuple[int, int]:
                     **box,
                 )
             )
-        _insert(grids)
+        insert_areas(grids)
         GeoRevision.objects.update_or_create(pk=1, defaults={"revision": 1})
     return cols, rows
 
@@ -172,26 +140,6 @@ def _box(gj: dict[str, Any]) -> dict[str, float]:
         "center_lon": sum(xs[:4]) / 4,
         "center_lat": sum(ys[:4]) / 4,
     }
-
-
-def _insert(objs: Sequence[Any]) -> None:
-    """Bulk insert with primary keys chosen here, so paths are known before the insert (no
-    second pass); the id sequence is moved past them afterwards (PostgreSQL)."""
-    from django.core.management.color import no_style
-    from django.db import connection
-    from django.db.models import Max
-
-    from gridgov.areas.models import Area
-
-    next_id = (Area.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
-    for o in objs:
-        o.pk = next_id
-        o.path = f"{o.parent.path}{o.pk}/"
-        next_id += 1
-    Area.objects.bulk_create(objs, batch_size=2000)
-    with connection.cursor() as cur:
-        for sql in connection.ops.sequence_reset_sql(no_style(), [Area]):
-            cur.execute(sql)
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:

@@ -15,7 +15,6 @@ p95 < 10 ms), the ratio, and the query plan that proves the path index is used.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -27,62 +26,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from common import fresh_database, insert_areas, setup_django  # noqa: E402
+
 GOAL_MS = 10.0
 COMMUNITIES_PER_TOWN = 10
 GRIDS_PER_COMMUNITY = 100
 PER_TOWN = 1 + COMMUNITIES_PER_TOWN * (1 + GRIDS_PER_COMMUNITY)  # 1 011 rows
-
-
-def setup_django(data_dir: str) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "gridgov.settings"
-    os.environ["GRIDGOV_DATA_DIR"] = data_dir
-    os.environ.setdefault("GRIDGOV_LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-
-
-def fresh_database() -> Callable[[], None]:
-    """Point Django at an empty database; returns a clean-up callable (PostgreSQL: drop it)."""
-    url = os.environ.get("DATABASE_URL", "").strip()
-    if not url:
-        return lambda: None
-    import psycopg
-
-    name = f"gridgov_bench_{os.getpid()}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = f"{url.rsplit('/', 1)[0]}/{name}"
-
-    def drop() -> None:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-    return drop
-
-
-def _insert(objs: Sequence[Any]) -> None:
-    """Bulk insert with primary keys chosen here, so paths are known before the insert (no
-    second pass); the id sequence is moved past them afterwards (PostgreSQL)."""
-    from django.core.management.color import no_style
-    from django.db import connection
-    from django.db.models import Max
-
-    from gridgov.areas.models import Area
-
-    next_id = (Area.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
-    for o in objs:
-        o.pk = next_id
-        o.path = f"{o.parent.path}{o.pk}/"
-        next_id += 1
-    Area.objects.bulk_create(objs, batch_size=2000)
-    with connection.cursor() as cur:
-        for sql in connection.ops.sequence_reset_sql(no_style(), [Area]):
-            cur.execute(sql)
 
 
 def build(total: int) -> Any:
@@ -111,7 +60,7 @@ def build(total: int) -> Any:
             )
             for t in [*range(1, 100), *range(100, 200)][:towns_n]
         ]
-        _insert(towns)
+        insert_areas(towns)
         communities = [
             Area(
                 code=f"{town.code}{c:03d}",
@@ -125,9 +74,9 @@ def build(total: int) -> Any:
             for town in towns
             for c in range(1, COMMUNITIES_PER_TOWN + 1)
         ]
-        _insert(communities)
+        insert_areas(communities)
         for start in range(0, len(communities), 50):
-            _insert(
+            insert_areas(
                 [
                     Area(
                         code=f"{comm.code}{g:03d}",
