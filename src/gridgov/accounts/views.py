@@ -93,10 +93,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
                 actor=user, user=user, password=form.cleaned_data["new_password1"]
             )
         except DomainError as exc:
-            if "password" in exc.fields:
-                form.add_error("new_password1", exc.fields["password"])
-            else:
-                add_domain_error(form, exc)
+            add_domain_error(form, exc, rename=_PASSWORD_FIELD)
         else:
             update_session_auth_hash(request, user)
             messages.success(request, _("Your password has been changed."))
@@ -112,11 +109,22 @@ def password_change(request: HttpRequest) -> HttpResponse:
 # --- Users and role grants (administrators) --------------------------------------------------
 
 
+# The services name the password field "password"; the forms ask for it as new_password1.
+_PASSWORD_FIELD = {"password": "new_password1"}
+
+
 def _require_user_admin(request: HttpRequest) -> None:
     from django.core.exceptions import PermissionDenied
 
     if not scoping.has_perm_anywhere(request.user, Perm.MANAGE_USERS):
         raise PermissionDenied(_("You do not have permission to manage users."))
+
+
+def _managed_user(request: HttpRequest, pk: int) -> User:
+    """The account ``pk`` if the request's user manages users and this one is in reach
+    (403 without the permission anywhere, 404 outside the jurisdiction)."""
+    _require_user_admin(request)
+    return selectors.user_get(actor=request.user, pk=pk)
 
 
 @login_required
@@ -158,10 +166,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
                 email=data["email"],
             )
         except DomainError as exc:
-            if "password" in exc.fields:
-                form.add_error("new_password1", exc.fields["password"])
-            else:
-                add_domain_error(form, exc)
+            add_domain_error(form, exc, rename=_PASSWORD_FIELD)
         else:
             messages.success(
                 request, _("User %(name)s created. Now grant a role.") % {"name": user}
@@ -205,8 +210,7 @@ def _render_user_detail(
 @login_required
 @domain_errors
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_user_admin(request)
-    target = selectors.user_get(actor=request.user, pk=pk)
+    target = _managed_user(request, pk)
     return _render_user_detail(request, target)
 
 
@@ -233,8 +237,7 @@ def _grant_area(request: HttpRequest, form: GrantForm) -> Area | None:
 @login_required
 @domain_errors
 def user_grant(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_user_admin(request)
-    target = selectors.user_get(actor=request.user, pk=pk)
+    target = _managed_user(request, pk)
     form = GrantForm(request.user, request.POST)
     if form.is_valid():
         area = _grant_area(request, form)
@@ -278,8 +281,7 @@ def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @domain_errors
 def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_user_admin(request)
-    target = selectors.user_get(actor=request.user, pk=pk)
+    target = _managed_user(request, pk)
     services.user_unlock(actor=request.user, user=target)
     messages.success(request, _("The account is unlocked."))
     return redirect("accounts:user_detail", pk=target.pk)
@@ -290,8 +292,7 @@ def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @domain_errors
 def user_password(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_user_admin(request)
-    target = selectors.user_get(actor=request.user, pk=pk)
+    target = _managed_user(request, pk)
     form = SetPasswordForm(request.POST)
     if form.is_valid():
         try:
@@ -299,10 +300,7 @@ def user_password(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, user=target, password=form.cleaned_data["new_password1"]
             )
         except DomainError as exc:
-            if "password" in exc.fields:
-                form.add_error("new_password1", exc.fields["password"])
-            else:
-                add_domain_error(form, exc)
+            add_domain_error(form, exc, rename=_PASSWORD_FIELD)
         else:
             messages.success(request, _("The new password is set."))
             return redirect("accounts:user_detail", pk=target.pk)
@@ -314,15 +312,15 @@ def user_password(request: HttpRequest, pk: int) -> HttpResponse:
 @domain_errors
 def user_active(request: HttpRequest, pk: int) -> HttpResponse:
     """Deactivate (``active=0``) or reactivate (``active=1``) an account."""
-    _require_user_admin(request)
-    target = selectors.user_get(actor=request.user, pk=pk)
+    target = _managed_user(request, pk)
     active = request.POST.get("active") == "1"
-    if not active and target.pk == request.user.pk:
-        messages.error(request, _("You cannot deactivate your own account."))
-        return redirect("accounts:user_detail", pk=target.pk)
-    services.user_update(actor=request.user, user=target, is_active=active)
-    messages.success(
-        request,
-        _("The account is active again.") if active else _("The account is deactivated."),
-    )
+    try:
+        services.user_update(actor=request.user, user=target, is_active=active)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("The account is active again.") if active else _("The account is deactivated."),
+        )
     return redirect("accounts:user_detail", pk=target.pk)

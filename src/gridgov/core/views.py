@@ -44,11 +44,15 @@ def domain_errors(view: V) -> V:
     return cast(V, wrapper)
 
 
-def add_domain_error(form: forms.BaseForm, exc: errors.DomainError) -> None:
-    """Show a service's typed error on ``form``: per field where the form has that field,
+def add_domain_error(
+    form: forms.BaseForm, exc: errors.DomainError, *, rename: dict[str, str] | None = None
+) -> None:
+    """Show a service's typed error on ``form``: per field where the form has that field
+    (``rename`` maps a service's field name to the form's, e.g. password → new_password1),
     otherwise (and always when no field is named) as a non-field error."""
     placed = False
-    for name, message in exc.fields.items():
+    for service_name, message in exc.fields.items():
+        name = (rename or {}).get(service_name, service_name)
         if name in form.fields:
             form.add_error(name, str(message))
             placed = True
