@@ -161,9 +161,19 @@ def _register_routers() -> None:
     """Each domain contributes a router in its api.py."""
     from gridgov.accounts.api import router as accounts_router
     from gridgov.areas.api import router as areas_router
+    from gridgov.cases.api import router as cases_router
+    from gridgov.cases.api_intake import router as intake_router
+    from gridgov.cases.api_stats import router as stats_router
+    from gridgov.notifications.api import router as notifications_router
+    from gridgov.workcal.api import router as workcal_router
 
     api.add_router("/", accounts_router)
     api.add_router("/areas", areas_router)
+    api.add_router("/cases", intake_router)
+    api.add_router("/cases", cases_router)
+    api.add_router("/stats", stats_router)
+    api.add_router("/notifications", notifications_router)
+    api.add_router("/calendar", workcal_router)
     api.add_router("/", _fallback)
 
 

@@ -40,6 +40,10 @@ INSTALLED_APPS = [
     "gridgov.audit",
     "gridgov.areas",
     "gridgov.accounts",
+    "gridgov.workcal",
+    "gridgov.notifications",
+    "gridgov.cases",
+    "gridgov.open311",
     "gridgov.demo",
 ]
 
@@ -71,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "gridgov.core.context_processors.shell",
+                "gridgov.notifications.context_processors.inbox",
             ],
         },
     },

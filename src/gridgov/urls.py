@@ -13,6 +13,10 @@ urlpatterns = [
     path("accounts/", include("gridgov.accounts.urls")),
     path("areas/", include("gridgov.areas.urls")),
     path("audit/", include("gridgov.audit.urls")),
+    path("cases/", include("gridgov.cases.urls")),
+    path("calendar/", include("gridgov.workcal.urls")),
+    path("inbox/", include("gridgov.notifications.urls")),
+    path("open311/v2/", include("gridgov.open311.urls")),
     path("", include("gridgov.core.urls")),
 ]
 

@@ -24,19 +24,53 @@ class Perm(models.TextChoices):
     VIEW_STAFF = "staff.view", _("View staff of areas")
     MANAGE_USERS = "users.manage", _("Manage users and roles")
     VIEW_AUDIT = "audit.view", _("View the audit log")
+    # Cases (事件/诉求/工单); see gridgov.cases.states for which action needs which.
+    CASE_VIEW = "case.view", _("View cases")
+    CASE_REPORT = "case.report", _("Report cases")
+    CASE_TRIAGE = "case.triage", _("Accept, reject, merge and dispatch cases")
+    CASE_HANDLE = "case.handle", _("Sign for, handle and reply to cases")
+    CASE_VERIFY = "case.verify", _("Verify resolved cases and record call-backs")
+    CASE_SUPERVISE = "case.supervise", _("Urge cases, approve delays, reopen cases")
+    CASE_IMPORT = "case.import", _("Import 12345 hotline work orders")
+    VIEW_STATS = "stats.view", _("View statistics and indicators")
+    MANAGE_CONFIG = "config.manage", _("Manage categories and the working-time calendar")
 
 
 _STAFF_VIEW = {Perm.VIEW_AREA, Perm.VIEW_STAFF}
+_CASE_WORK = {Perm.CASE_VIEW, Perm.CASE_REPORT, Perm.CASE_HANDLE}
 
 ROLE_PERMS: dict[str, frozenset[str]] = {
-    Role.RESIDENT: frozenset({Perm.VIEW_AREA}),
-    Role.GRID_WORKER: frozenset(_STAFF_VIEW),
-    Role.BUILDING_CHIEF: frozenset({Perm.VIEW_AREA}),
-    Role.COMMUNITY_STAFF: frozenset(_STAFF_VIEW),
-    Role.DISPATCHER: frozenset(_STAFF_VIEW),
-    Role.DEPT_HANDLER: frozenset({Perm.VIEW_AREA}),
-    Role.LEADER: frozenset(_STAFF_VIEW),
-    Role.ADMIN: frozenset(_STAFF_VIEW | {Perm.MANAGE_AREA, Perm.MANAGE_USERS, Perm.VIEW_AUDIT}),
+    # A resident reports and rates their own cases; they see no one else's (no CASE_VIEW).
+    Role.RESIDENT: frozenset({Perm.VIEW_AREA, Perm.CASE_REPORT}),
+    Role.GRID_WORKER: frozenset(_STAFF_VIEW | _CASE_WORK),
+    Role.BUILDING_CHIEF: frozenset({Perm.VIEW_AREA, Perm.CASE_REPORT}),
+    Role.COMMUNITY_STAFF: frozenset(
+        _STAFF_VIEW | _CASE_WORK | {Perm.CASE_TRIAGE, Perm.CASE_VERIFY, Perm.VIEW_STATS}
+    ),
+    Role.DISPATCHER: frozenset(
+        _STAFF_VIEW
+        | _CASE_WORK
+        | {
+            Perm.CASE_TRIAGE,
+            Perm.CASE_VERIFY,
+            Perm.CASE_SUPERVISE,
+            Perm.CASE_IMPORT,
+            Perm.VIEW_STATS,
+        }
+    ),
+    Role.DEPT_HANDLER: frozenset({Perm.VIEW_AREA, Perm.CASE_VIEW, Perm.CASE_HANDLE}),
+    Role.LEADER: frozenset(_STAFF_VIEW | {Perm.CASE_VIEW, Perm.CASE_SUPERVISE, Perm.VIEW_STATS}),
+    Role.ADMIN: frozenset(
+        _STAFF_VIEW
+        | {
+            Perm.MANAGE_AREA,
+            Perm.MANAGE_USERS,
+            Perm.VIEW_AUDIT,
+            Perm.MANAGE_CONFIG,
+            Perm.CASE_VIEW,
+            Perm.VIEW_STATS,
+        }
+    ),
 }
 
 # Roles whose grant must name a department (职能部门) rather than only an area.

@@ -1,0 +1,395 @@
+"""Cases (事件/诉求/工单), their categories, timelines, photos, numbering, idempotency records and
+the maintained indicator counters. State changes happen only in :mod:`gridgov.cases.services`."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.accounts.models import DepartmentKind
+from gridgov.cases.states import Action, HandlingLevel, Rating, Source, Status, TimeUnit
+
+
+class Category(models.Model):
+    """A node of the category tree (GB/T 30428.2 event classes + governance classes).
+
+    ``extra_fields`` lists what the category asks for beyond the common fields, as
+    ``[{"name": "plate", "label": "车牌号", "type": "text"|"number"|"choice"|"date",
+    "required": true, "choices": ["…"]}]``.
+    """
+
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    default_level = models.PositiveSmallIntegerField(
+        _("default handling level"), choices=HandlingLevel.choices, default=HandlingLevel.GRID
+    )
+    default_department_kind = models.CharField(
+        _("default department"),
+        max_length=30,
+        choices=DepartmentKind.choices,
+        blank=True,
+        default="",
+    )
+    sign_limit = models.PositiveIntegerField(_("sign-for time limit"), default=4)
+    sign_unit = models.CharField(
+        _("sign-for limit unit"), max_length=10, choices=TimeUnit.choices, default=TimeUnit.HOURS
+    )
+    handle_limit = models.PositiveIntegerField(_("handling time limit"), default=5)
+    handle_unit = models.CharField(
+        _("handling limit unit"), max_length=10, choices=TimeUnit.choices, default=TimeUnit.DAYS
+    )
+    priority = models.PositiveSmallIntegerField(_("priority"), default=2)  # 1 urgent … 3 low
+    extra_fields = models.JSONField(_("extra fields"), default=list, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    sort = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["sort", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class Case(models.Model):
+    """One case. ``version`` is bumped by every action (optimistic concurrency)."""
+
+    number = models.CharField(_("case number"), max_length=20, unique=True)
+    # Receipt token: lets an anonymous reporter (or an Open311 client) look the case up.
+    token = models.CharField(max_length=24, unique=True, default=_new_token, editable=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.REPORTED
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="cases"
+    )
+    extra = models.JSONField(_("extra fields"), default=dict, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    priority = models.PositiveSmallIntegerField(_("priority"), default=2)
+
+    # Where: the located area (a grid, or the county pool when outside every grid) and its path,
+    # copied for index-friendly scoping (kept in step by the area-move service).
+    area = models.ForeignKey(
+        "areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="cases"
+    )
+    area_path = models.CharField(max_length=255, editable=False)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    outside_grids = models.BooleanField(_("outside every grid"), default=False)
+
+    # Who reported. Contact details of the public are personal data: the phone number is stored
+    # encrypted (gridgov.core.crypto) and shown masked.
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reporter"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reported_cases",
+    )
+    reporter_name = models.CharField(_("reporter's name"), max_length=50, blank=True)
+    reporter_phone_enc = models.TextField(blank=True, editable=False)
+    anonymous = models.BooleanField(_("anonymous"), default=False)
+    external_id = models.CharField(_("external number"), max_length=64, blank=True)  # 12345 …
+
+    # Who handles it now: a unit (an area at a handling level, or a department) and, once
+    # signed for, the person.
+    assigned_area = models.ForeignKey(
+        "areas.Area",
+        verbose_name=_("assigned area"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+    )
+    assigned_department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("assigned department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+    )
+    assigned_level = models.PositiveSmallIntegerField(
+        _("handling level"), choices=HandlingLevel.choices, null=True, blank=True
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handler"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="handled_cases",
+    )
+    resolved_on_spot = models.BooleanField(_("resolved on the spot"), default=False)  # 自行处置
+    resolved_level = models.PositiveSmallIntegerField(
+        _("resolved at level"), choices=HandlingLevel.choices, null=True, blank=True
+    )
+
+    # Clock (all aware datetimes). Deadlines count working time (gridgov.workcal).
+    reported_at = models.DateTimeField(_("reported"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched"), null=True, blank=True)
+    sign_due_at = models.DateTimeField(_("sign-for due"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("signed for"), null=True, blank=True)
+    handle_due_at = models.DateTimeField(_("handling due"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    suspended_at = models.DateTimeField(_("suspended"), null=True, blank=True)
+    # The next moment the sweep must look at this case (the nearest open deadline or due-soon
+    # mark); NULL when nothing is pending. Indexed so the sweep never scans all cases.
+    watch_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sign_overdue = models.BooleanField(_("sign-for overdue"), default=False)
+    handle_overdue = models.BooleanField(_("handling overdue"), default=False)
+    due_soon = models.BooleanField(_("due soon"), default=False)
+    # A pending extension/suspension request: {"kind": "extend"|"suspend", "amount": 3,
+    # "unit": "days", "reason": "…", "by": user id, "at": iso time}; empty when none.
+    pending_delay = models.JSONField(default=dict, blank=True, editable=False)
+
+    urge_count = models.PositiveSmallIntegerField(_("times urged"), default=0)
+    rework_count = models.PositiveSmallIntegerField(_("times reworked"), default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    return_count = models.PositiveSmallIntegerField(_("times returned"), default=0)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_cases",
+    )
+    rating = models.CharField(_("rating"), max_length=20, choices=Rating.choices, blank=True)
+    rating_comment = models.TextField(_("rating comment"), blank=True)
+    rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
+    reply = models.TextField(_("handling reply"), blank=True)
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-reported_at", "-id"]
+        indexes = [
+            models.Index(fields=["area_path", "reported_at"], name="case_path_reported"),
+            models.Index(fields=["status", "area_path"], name="case_status_path"),
+            models.Index(fields=["reported_at"], name="case_reported"),
+            models.Index(fields=["category", "reported_at"], name="case_category_reported"),
+            models.Index(fields=["watch_at"], name="case_watch"),
+            models.Index(fields=["assigned_area", "status"], name="case_assigned_status"),
+            models.Index(fields=["assigned_department", "status"], name="case_dept_status"),
+            models.Index(fields=["reporter", "reported_at"], name="case_reporter"),
+            models.Index(fields=["external_id"], name="case_external_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.area_id and not self.area_path:
+            self.area_path = self.area.path
+        super().save(*args, **kwargs)
+
+
+class EventQuerySet(models.QuerySet["CaseEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError("A case timeline is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("A case timeline is append-only.")
+
+
+class CaseEvent(models.Model):
+    """One entry of a case's append-only timeline."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events"
+    )
+    at = models.DateTimeField(_("time"))
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Snapshot of who acted ("system" for the sweep, "12345" for imports …).
+    actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
+    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    # Action-specific facts: {"to_area": id, "to_department": id, "reason": …, "rating": …}.
+    data = models.JSONField(_("detail"), default=dict, blank=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"], name="case_event_case_at")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise TypeError("A case timeline is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("A case timeline is append-only.")
+
+
+def _photo_path(instance: CaseAttachment, filename: str) -> str:
+    return f"cases/{instance.case_id}/{secrets.token_hex(8)}.jpg"
+
+
+class CaseAttachment(models.Model):
+    """A photo of a case (re-encoded, metadata stripped), optionally tied to a timeline entry."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    event = models.ForeignKey(
+        CaseEvent,
+        verbose_name=_("timeline entry"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attachments",
+    )
+    file = models.FileField(_("file"), upload_to=_photo_path, max_length=200)
+    content_type = models.CharField(max_length=50, default="image/jpeg")
+    size = models.PositiveIntegerField(default=0)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.file.name or ""
+
+
+class CaseSequence(models.Model):
+    """Per-year counter behind case numbers (``2026`` + 6-digit sequence), bumped in the
+    reporting transaction so numbers stay unique under concurrency."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("case number sequence")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a request with an ``Idempotency-Key``, so a retry gets the same case.
+
+    ``scope`` says who sent it (``user:<id>``, ``open311:<key prefix>`` …); ``fingerprint`` is a
+    hash of the request body, so reusing a key for a different request is refused (409).
+    """
+
+    scope = models.CharField(max_length=80)
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency record")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"
+
+
+class CaseStat(models.Model):
+    """Maintained indicator counters for one area (every level, so a subtree's figures are one
+    row per day, never a scan of cases) and one day (local date of the counted event).
+
+    Updated in the same transaction as the event that moves them (gridgov.cases.indicators).
+    """
+
+    area = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    reported = models.PositiveIntegerField(default=0)  # 上报数
+    accepted = models.PositiveIntegerField(default=0)  # 立案数
+    closed = models.PositiveIntegerField(default=0)  # 结案数
+    closed_on_time = models.PositiveIntegerField(default=0)  # 按期结案
+    signed = models.PositiveIntegerField(default=0)  # 签收
+    signed_on_time = models.PositiveIntegerField(default=0)  # 按时签收
+    replied = models.PositiveIntegerField(default=0)  # 办理反馈 (denominator of 返工率)
+    reworked = models.PositiveIntegerField(default=0)  # 返工
+    rated = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)  # 满意
+    basic = models.PositiveIntegerField(default=0)  # 基本满意
+    unsatisfied = models.PositiveIntegerField(default=0)
+    handle_seconds = models.PositiveBigIntegerField(default=0)  # sum, accepted → closed
+    closed_grid = models.PositiveIntegerField(default=0)  # resolved at grid level
+    closed_community = models.PositiveIntegerField(default=0)
+    closed_street = models.PositiveIntegerField(default=0)
+    closed_county = models.PositiveIntegerField(default=0)  # county or a department
+    closed_on_spot = models.PositiveIntegerField(default=0)  # 自行处置
+
+    class Meta:
+        verbose_name = _("case statistics")
+        constraints = [models.UniqueConstraint(fields=["area", "day"], name="casestat_area_day")]
+
+    def __str__(self) -> str:
+        return f"{self.area_id} {self.day}"
+
+
+__all__ = [
+    "Action",
+    "Case",
+    "CaseAttachment",
+    "CaseEvent",
+    "CaseSequence",
+    "CaseStat",
+    "Category",
+    "IdempotencyRecord",
+    "Rating",
+    "Source",
+    "Status",
+]

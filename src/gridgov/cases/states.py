@@ -1,0 +1,161 @@
+"""The case lifecycle as a table the server enforces (DESIGN.md, "The heart: a case").
+
+::
+
+    reported ─accept─▶ accepted ─dispatch─▶ assigned ─sign─▶ in_progress ─reply─▶ resolved
+       │ reject           │ merge             │ return / reassign / escalate        │ verify_pass
+       ▼                  ▼                   ▼                                     ▼
+    rejected           merged            (accepted / assigned)                   closed ─rate─▶ rated
+                                                     verify_fail ◀─ resolved     reopen ─▶ assigned
+
+Every action names the states it may start from, the state it leads to (``None``: the state does
+not change) and the permission (:class:`gridgov.accounts.roles.Perm`) it needs in the case's
+jurisdiction. Who exactly may act (the assigned unit, the reporter …) is decided by
+:mod:`gridgov.cases.guards`, which the services and the UI both ask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.accounts.roles import Perm
+
+
+class Status(models.TextChoices):
+    REPORTED = "reported", _("To accept")  # 待受理
+    ACCEPTED = "accepted", _("To dispatch")  # 已立案 · 待派单
+    ASSIGNED = "assigned", _("To sign for")  # 待签收
+    IN_PROGRESS = "in_progress", _("In progress")  # 办理中
+    SUSPENDED = "suspended", _("Suspended")  # 挂起
+    RESOLVED = "resolved", _("To verify")  # 待核查
+    CLOSED = "closed", _("Closed")  # 已办结
+    RATED = "rated", _("Rated")  # 已评价
+    REJECTED = "rejected", _("Rejected")  # 不予受理
+    MERGED = "merged", _("Merged")  # 已并单
+
+
+# States in which a case still needs work (the "open" cases of the indicators and the sweep).
+OPEN_STATES = frozenset(
+    {
+        Status.REPORTED,
+        Status.ACCEPTED,
+        Status.ASSIGNED,
+        Status.IN_PROGRESS,
+        Status.SUSPENDED,
+        Status.RESOLVED,
+    }
+)
+FINAL_STATES = frozenset({Status.CLOSED, Status.RATED, Status.REJECTED, Status.MERGED})
+
+
+class Action(models.TextChoices):
+    REPORT = "report", _("Report")  # 上报
+    ACCEPT = "accept", _("Accept")  # 受理/立案
+    REJECT = "reject", _("Reject")  # 不予受理
+    MERGE = "merge", _("Merge into another case")  # 并单
+    MERGED_IN = "merged_in", _("Another case merged in")  # (timeline of the surviving case)
+    DISPATCH = "dispatch", _("Dispatch")  # 派单
+    SIGN = "sign", _("Sign for")  # 签收
+    RETURN = "return", _("Return")  # 退单
+    REASSIGN = "reassign", _("Reassign")  # 改派
+    ESCALATE = "escalate", _("Escalate")  # 上报上级
+    REQUEST_DELAY = "request_delay", _("Request an extension or suspension")  # 申请延期/挂起
+    APPROVE_DELAY = "approve_delay", _("Approve the request")  # 批准
+    DENY_DELAY = "deny_delay", _("Deny the request")  # 驳回
+    RESUME = "resume", _("Resume")  # 恢复办理
+    REPLY = "reply", _("Reply")  # 办理反馈
+    VERIFY_PASS = "verify_pass", _("Verify: passed")  # 核查通过 → 办结
+    VERIFY_FAIL = "verify_fail", _("Verify: failed, rework")  # 核查不通过 → 返工
+    URGE = "urge", _("Urge")  # 督办
+    RATE = "rate", _("Rate")  # 评价/回访
+    REOPEN = "reopen", _("Reopen")  # 重办
+    COMMENT = "comment", _("Note")  # 备注 (no state change)
+    OVERDUE = "overdue", _("Deadline passed")  # written by the sweep (actor: system)
+
+
+class Rating(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")  # 满意
+    BASIC = "basic", _("Basically satisfied")  # 基本满意
+    UNSATISFIED = "unsatisfied", _("Unsatisfied")  # 不满意
+
+
+class Source(models.TextChoices):
+    PATROL = "patrol", _("Grid-worker patrol")  # 网格员巡查
+    RESIDENT = "resident", _("Resident report")  # 居民上报
+    HOTLINE = "hotline", _("12345 hotline")  # 12345 热线
+    PHONE = "phone", _("Phone call")  # 来电
+    VISIT = "visit", _("Visit")  # 来访
+    HALL = "hall", _("Service hall")  # 大厅
+    VIDEO = "video", _("Video / IoT")  # 视频/物联感知
+    HIGHER = "higher", _("Assigned from above")  # 上级交办
+    OPEN311 = "open311", _("Open311 client")
+
+
+class TimeUnit(models.TextChoices):
+    HOURS = "hours", _("working hours")
+    DAYS = "days", _("working days")
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    target: str | None  # None: the state does not change
+    perm: str
+
+
+_ALL_OPEN = frozenset(s.value for s in OPEN_STATES)
+_WORKING = frozenset({Status.ASSIGNED.value, Status.IN_PROGRESS.value})
+
+TRANSITIONS: dict[str, Transition] = {
+    Action.ACCEPT: Transition(frozenset({Status.REPORTED}), Status.ACCEPTED, Perm.CASE_TRIAGE),
+    Action.REJECT: Transition(frozenset({Status.REPORTED}), Status.REJECTED, Perm.CASE_TRIAGE),
+    Action.MERGE: Transition(
+        frozenset({Status.REPORTED, Status.ACCEPTED}), Status.MERGED, Perm.CASE_TRIAGE
+    ),
+    Action.DISPATCH: Transition(frozenset({Status.ACCEPTED}), Status.ASSIGNED, Perm.CASE_TRIAGE),
+    Action.SIGN: Transition(frozenset({Status.ASSIGNED}), Status.IN_PROGRESS, Perm.CASE_HANDLE),
+    Action.RETURN: Transition(_WORKING, Status.ACCEPTED, Perm.CASE_HANDLE),
+    Action.REASSIGN: Transition(_WORKING, Status.ASSIGNED, Perm.CASE_TRIAGE),
+    Action.ESCALATE: Transition(_WORKING, Status.ASSIGNED, Perm.CASE_HANDLE),
+    Action.REQUEST_DELAY: Transition(frozenset({Status.IN_PROGRESS}), None, Perm.CASE_HANDLE),
+    # Approving a suspension moves to SUSPENDED, an extension keeps IN_PROGRESS: the service
+    # picks the target from the pending request.
+    Action.APPROVE_DELAY: Transition(frozenset({Status.IN_PROGRESS}), None, Perm.CASE_SUPERVISE),
+    Action.DENY_DELAY: Transition(frozenset({Status.IN_PROGRESS}), None, Perm.CASE_SUPERVISE),
+    Action.RESUME: Transition(frozenset({Status.SUSPENDED}), Status.IN_PROGRESS, Perm.CASE_HANDLE),
+    Action.REPLY: Transition(frozenset({Status.IN_PROGRESS}), Status.RESOLVED, Perm.CASE_HANDLE),
+    Action.VERIFY_PASS: Transition(frozenset({Status.RESOLVED}), Status.CLOSED, Perm.CASE_VERIFY),
+    Action.VERIFY_FAIL: Transition(
+        frozenset({Status.RESOLVED}), Status.IN_PROGRESS, Perm.CASE_VERIFY
+    ),
+    Action.URGE: Transition(_ALL_OPEN, None, Perm.CASE_SUPERVISE),
+    # Rating: the reporter (no permission needed beyond being the reporter) or staff recording a
+    # call-back (回访) with CASE_VERIFY; guards.py decides.
+    Action.RATE: Transition(frozenset({Status.CLOSED}), Status.RATED, Perm.CASE_VERIFY),
+    Action.REOPEN: Transition(
+        frozenset({Status.CLOSED, Status.RATED}), Status.ASSIGNED, Perm.CASE_SUPERVISE
+    ),
+    Action.COMMENT: Transition(_ALL_OPEN, None, Perm.CASE_VIEW),
+}
+
+
+def transition_for(action: str) -> Transition:
+    return TRANSITIONS[action]
+
+
+def allowed_from(action: str, status: str) -> bool:
+    t = TRANSITIONS.get(action)
+    return t is not None and status in t.sources
+
+
+# The handling levels of the escalation ladder ("小事不出网格、大事不出社区、难事不出街道"),
+# as gridgov.areas.codes.Level numbers, lowest first. A department (职能部门) handles at the
+# county level.
+class HandlingLevel(models.IntegerChoices):
+    GRID = 6, _("Grid")
+    COMMUNITY = 5, _("Community / village")
+    STREET = 4, _("Street / town")
+    COUNTY = 3, _("County / district")
