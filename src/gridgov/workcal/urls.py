@@ -1,4 +1,11 @@
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import path
+
+from gridgov.workcal import views
 
 app_name = "workcal"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.calendar_index, name="index"),
+    path("sync/", views.calendar_sync, name="sync"),
+    path("<int:year>/", views.calendar_year, name="year"),
+    path("<int:year>/edit/", views.calendar_edit, name="edit"),
+]
