@@ -1,3 +1,69 @@
-from ninja import Router
+"""/api/v1/notifications: the caller's own inbox. Another user's notification is a 404, as if
+it did not exist. Every write goes through :mod:`gridgov.notifications.services`."""
 
-router = Router()
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja.responses import codes_4xx
+
+from gridgov.areas.api import ErrorOut
+from gridgov.core.pagination import paged
+from gridgov.notifications import selectors, services
+from gridgov.notifications.models import Notification
+
+router = Router(tags=["notifications"])
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str = Field(description='Machine-readable kind, e.g. "case.assigned"')
+    title: str
+    body: str
+    url: str = Field(description="Same-site relative link to the subject, or empty")
+    target_type: str = Field(description='e.g. "cases.case", or empty')
+    target_id: str
+    created_at: datetime
+    read_at: datetime | None
+    is_read: bool
+
+
+class CountOut(Schema):
+    count: int
+
+
+class UpdatedOut(Schema):
+    updated: int = Field(description="How many notifications were marked read")
+
+
+def _actor(request: HttpRequest) -> Any:
+    return getattr(request, "auth", None)
+
+
+@router.get("/", response={200: list[NotificationOut], codes_4xx: ErrorOut})
+@paged
+def notification_list(request: HttpRequest, unread: bool = False) -> QuerySet[Notification]:
+    """Your notifications, newest first; `unread=true` for the unread ones only."""
+    return selectors.inbox_for(actor=_actor(request), unread_only=unread)
+
+
+@router.get("/unread-count", response={200: CountOut, codes_4xx: ErrorOut})
+def notification_unread_count(request: HttpRequest) -> dict[str, int]:
+    """How many unread notifications you have (for a badge)."""
+    return {"count": selectors.unread_count(actor=_actor(request))}
+
+
+@router.post("/read-all", response={200: UpdatedOut, codes_4xx: ErrorOut})
+def notification_read_all(request: HttpRequest) -> dict[str, int]:
+    """Mark all your notifications read."""
+    return {"updated": services.notification_mark_all_read(actor=_actor(request))}
+
+
+@router.post("/{notification_id}/read", response={200: NotificationOut, codes_4xx: ErrorOut})
+def notification_read(request: HttpRequest, notification_id: int) -> Notification:
+    """Mark one of your notifications read (repeating it changes nothing)."""
+    return services.notification_mark_read(actor=_actor(request), pk=notification_id)

@@ -1,4 +1,10 @@
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import path
+
+from gridgov.notifications import views
 
 app_name = "notifications"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("<int:pk>/open", views.open_notification, name="open"),
+    path("read-all", views.read_all, name="read_all"),
+]

@@ -1,0 +1,144 @@
+"""Writes of the inbox: :func:`notify` (called by other apps inside their action's
+transaction), marking read, and the retention prune.
+
+Delivery through the external channels (log, e-mail, SMS/WeChat adapters) is not done here:
+:func:`notify` enqueues one background task on commit, see :mod:`gridgov.notifications.delivery`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridgov.core.errors import NotFound
+from gridgov.notifications.models import Delivery, DeliveryStatus, Notification
+
+logger = logging.getLogger("gridgov.notifications")
+
+# Read notifications older than this are deleted by the weekly prune.
+RETENTION_DAYS = 180
+# Sent and skipped delivery records older than this are deleted by the weekly prune.
+DELIVERY_RETENTION_DAYS = 30
+
+
+def _clip(text: str, length: int) -> str:
+    return (text or "")[:length]
+
+
+def notify(
+    *,
+    recipients: Iterable[Any],
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    target: models.Model | None = None,
+    dedupe_key: str = "",
+) -> int:
+    """Put one notification into the inbox of each active recipient; return how many.
+
+    Call it inside the action's transaction: the inbox rows are written with it (one
+    ``bulk_create``) and the external channels are delivered by a background task enqueued
+    on commit. Recipients are deduplicated; inactive accounts are skipped. With a non-empty
+    ``dedupe_key``, a recipient who still has an unread notification with that key is skipped.
+    ``url`` should be a same-site relative link (the inbox refuses to follow anything else).
+    """
+    by_id: dict[int, Any] = {}
+    for user in recipients:
+        if user is None or user.pk is None or not getattr(user, "is_active", True):
+            continue
+        by_id.setdefault(user.pk, user)
+    if not by_id:
+        return 0
+    if dedupe_key:
+        already = set(
+            Notification.objects.filter(
+                recipient_id__in=list(by_id),
+                dedupe_key=dedupe_key[:200],
+                read_at__isnull=True,
+            ).values_list("recipient_id", flat=True)
+        )
+        for pk in already:
+            by_id.pop(pk, None)
+        if not by_id:
+            return 0
+    now = timezone.now()
+    target_type = target._meta.label_lower if target is not None else ""
+    target_id = str(target.pk) if target is not None else ""
+    rows = Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=pk,
+                kind=_clip(kind, 50),
+                title=_clip(title, 200),
+                body=body or "",
+                url=_clip(url, 500),
+                target_type=target_type[:50],
+                target_id=target_id[:64],
+                dedupe_key=_clip(dedupe_key, 200),
+                created_at=now,
+            )
+            for pk in by_id
+        ]
+    )
+    ids = [n.pk for n in rows if n.pk is not None]
+    if ids:
+        transaction.on_commit(lambda: _enqueue_delivery(ids), robust=True)
+    return len(rows)
+
+
+def _enqueue_delivery(ids: list[int]) -> None:
+    from gridgov.notifications.tasks import deliver_notifications
+
+    deliver_notifications.enqueue(notification_ids=ids)
+
+
+def notification_mark_read(*, actor: Any, pk: int) -> Notification:
+    """Mark one of the actor's own notifications read (idempotent). Another user's is a 404."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update().filter(recipient=actor, pk=pk).first()
+        )
+        if notification is None:
+            raise NotFound(_("Notification not found."))
+        if notification.read_at is None:
+            notification.read_at = timezone.now()
+            notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notification_mark_all_read(*, actor: Any) -> int:
+    """Mark every unread notification of the actor read; return how many changed."""
+    with transaction.atomic():
+        return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+
+
+def notifications_prune(
+    *,
+    older_than_days: int = RETENTION_DAYS,
+    deliveries_older_than_days: int = DELIVERY_RETENTION_DAYS,
+) -> int:
+    """Delete read notifications created more than ``older_than_days`` ago (with their
+    delivery records), and sent/skipped delivery records older than
+    ``deliveries_older_than_days``. Unread notifications are kept. Returns the number of
+    notifications deleted."""
+    now = timezone.now()
+    cutoff = now - timedelta(days=older_than_days)
+    old = Notification.objects.filter(created_at__lt=cutoff, read_at__isnull=False)
+    with transaction.atomic():
+        Delivery.objects.filter(notification__in=old.values("pk")).delete()
+        deleted = old._raw_delete(old.db)
+        Delivery.objects.filter(
+            at__lt=now - timedelta(days=deliveries_older_than_days),
+            status__in=[DeliveryStatus.SENT, DeliveryStatus.SKIPPED],
+        ).delete()
+    logger.info("notifications pruned: %d", deleted)
+    return int(deleted)
