@@ -1,0 +1,89 @@
+"""Rendering GeoReport v2 answers as XML (ElementTree) or JSON, and its error format.
+
+The spec's XML wraps lists in a plural element (``<services><service>…``); the JSON form is the
+bare list. Errors are ``[{"code": 400, "description": "…"}]`` or
+``<errors><error><code>400</code><description>…</description></error></errors>`` with the same
+HTTP status.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils import timezone
+
+XML = "xml"
+JSON = "json"
+CONTENT_TYPES = {XML: "text/xml; charset=utf-8", JSON: "application/json; charset=utf-8"}
+
+# Characters XML 1.0 cannot carry at all (ElementTree would write them and break the document).
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def iso(dt: datetime | None) -> str | None:
+    """ISO 8601 with the offset of the installation's time zone (``2026-03-02T09:30:00+08:00``)."""
+    if dt is None:
+        return None
+    return timezone.localtime(dt).isoformat(timespec="seconds")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return _XML_INVALID.sub("", str(value))
+
+
+def _fill(parent: ET.Element, tag: str, value: Any, item_tags: dict[str, str]) -> None:
+    el = ET.SubElement(parent, tag)
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _fill(el, k, v, item_tags)
+    elif isinstance(value, list | tuple):
+        child = item_tags.get(tag, "item")
+        for v in value:
+            _fill(el, child, v, item_tags)
+    else:
+        el.text = _text(value)
+
+
+def to_xml(root: str, value: Any, item_tags: dict[str, str]) -> bytes:
+    """``value`` under ``<root>``; a list inside element ``x`` uses ``item_tags[x]`` per item."""
+    doc = ET.Element(root)
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _fill(doc, k, v, item_tags)
+    else:
+        child = item_tags[root]
+        for v in value:
+            _fill(doc, child, v, item_tags)
+    return ET.tostring(doc, encoding="utf-8", xml_declaration=True)
+
+
+def render(
+    fmt: str,
+    value: Any,
+    *,
+    root: str,
+    item_tags: dict[str, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    if fmt == JSON:
+        body = json.dumps(value, ensure_ascii=False).encode("utf-8")
+    else:
+        body = to_xml(root, value, item_tags or {})
+    return HttpResponse(body, status=status, content_type=CONTENT_TYPES[fmt])
+
+
+def error(fmt: str, status: int, *descriptions: str) -> HttpResponse:
+    """The spec's error document: one ``error`` per description, the HTTP status as code."""
+    items = [{"code": status, "description": d} for d in descriptions]
+    return render(fmt, items, root="errors", item_tags={"errors": "error"}, status=status)

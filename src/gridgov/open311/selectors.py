@@ -1,0 +1,394 @@
+"""Reads for Open311. The GeoReport v2 reads are public, so everything here answers only what the
+spec's fields carry about a case (service, description, place, status, times, the handling unit)
+and never who reported it: no names, phone numbers, e-mail addresses, accounts or photos.
+Phone, ID numbers and e-mail addresses typed into free text are masked as well.
+
+Service requests are all cases of this installation (one Open311 jurisdiction).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+
+from gridgov.cases.models import Case, CaseEvent, Category
+from gridgov.cases.states import FINAL_STATES, Action, Status, TimeUnit
+from gridgov.core.crypto import mask_id_number, mask_mobile
+from gridgov.core.errors import NotFound, ValidationFailed
+from gridgov.open311.formats import iso
+
+MAX_REQUESTS = 1000  # spec: "first 1000 requests returned"
+DEFAULT_WINDOW = timedelta(days=90)  # spec: "a span of 90 days"
+
+OPEN = "open"
+CLOSED = "closed"
+_CLOSED_STATES = frozenset(str(s) for s in FINAL_STATES)
+
+# Timeline entries whose note is addressed to the public (the handling reply, why a request was
+# not accepted or merged, the verification that closed it). Internal notes, urges, returns and
+# escalations are never shown.
+PUBLIC_NOTE_ACTIONS = (
+    Action.REPLY,
+    Action.REJECT,
+    Action.MERGE,
+    Action.VERIFY_PASS,
+)
+
+# gridgov extra-field types → GeoReport v2 attribute datatypes.
+DATATYPES = {
+    "text": "string",
+    "string": "string",
+    "textarea": "text",
+    "number": "number",
+    "date": "datetime",
+    "datetime": "datetime",
+    "choice": "singlevaluelist",
+    "multichoice": "multivaluelist",
+}
+
+
+# --- free text --------------------------------------------------------------------------------
+
+_ID_RE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+_MOBILE_RE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
+_LANDLINE_RE = re.compile(r"(?<!\d)0\d{2,3}-\d{7,8}(?!\d)")
+_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def public_text(value: str) -> str:
+    """Free text for the public: ID, phone numbers and e-mail addresses masked."""
+    if not value:
+        return ""
+    value = _ID_RE.sub(lambda m: mask_id_number(m.group(0)), value)
+    value = _MOBILE_RE.sub(lambda m: mask_mobile(re.sub(r"\D", "", m.group(0))[-11:]), value)
+    value = _LANDLINE_RE.sub(lambda m: mask_mobile(m.group(0).replace("-", "")), value)
+    return _EMAIL_RE.sub("***", value)
+
+
+# --- services (categories) --------------------------------------------------------------------
+
+
+def service_list() -> QuerySet[Category]:
+    """Active leaf categories (no active children) whose parent, if any, is active."""
+    active_children = Category.objects.filter(parent=OuterRef("pk"), is_active=True)
+    return (
+        Category.objects.filter(is_active=True)
+        .filter(Q(parent__isnull=True) | Q(parent__is_active=True))
+        .exclude(Exists(active_children))
+        .select_related("parent")
+        .order_by("sort", "code")
+    )
+
+
+def service_get(code: str) -> Category:
+    category = service_list().filter(code=code).first()
+    if category is None:
+        raise NotFound(
+            _("There is no service with the code %(code)s.") % {"code": code},
+            code="unknown_service",
+        )
+    return category
+
+
+def _keywords(category: Category) -> str:
+    names = [category.name]
+    if category.parent is not None:
+        names.insert(0, category.parent.name)
+    return ", ".join(names)
+
+
+def field_definitions(category: Category) -> list[dict[str, Any]]:
+    """The category's extra fields followed by those it inherits from its parent (as
+    :func:`gridgov.cases.services.categories.validate_extra` checks them)."""
+    own = [d for d in category.extra_fields or [] if isinstance(d, dict) and d.get("name")]
+    names = {d["name"] for d in own}
+    if category.parent is not None:
+        own += [
+            d
+            for d in category.parent.extra_fields or []
+            if isinstance(d, dict) and d.get("name") and d["name"] not in names
+        ]
+    return own
+
+
+def service_dict(category: Category) -> dict[str, Any]:
+    return {
+        "service_code": category.code,
+        "service_name": category.name,
+        "description": category.description,
+        "metadata": bool(field_definitions(category)),
+        "type": "realtime",
+        "keywords": _keywords(category),
+        "group": category.parent.name if category.parent is not None else "",
+    }
+
+
+def _datatype_description(datatype: str) -> str:
+    if datatype == "number":
+        return _("A number.")
+    if datatype == "datetime":
+        return _("A date, YYYY-MM-DD.")
+    if datatype == "multivaluelist":
+        return _("One or more of the listed keys.")
+    if datatype == "singlevaluelist":
+        return _("One of the listed keys.")
+    return ""
+
+
+def service_definition(category: Category) -> dict[str, Any]:
+    attributes = []
+    for order, spec in enumerate(field_definitions(category), start=1):
+        datatype = DATATYPES.get(str(spec.get("type") or "text"), "string")
+        attribute: dict[str, Any] = {
+            "variable": True,
+            "code": str(spec["name"]),
+            "datatype": datatype,
+            "required": bool(spec.get("required")),
+            "datatype_description": _datatype_description(datatype),
+            "order": order,
+            "description": str(spec.get("label") or spec["name"]),
+        }
+        if datatype in ("singlevaluelist", "multivaluelist"):
+            attribute["values"] = [
+                {"key": str(choice), "name": str(choice)} for choice in spec.get("choices") or []
+            ]
+        attributes.append(attribute)
+    return {"service_code": category.code, "attributes": attributes}
+
+
+# --- service requests (cases) -----------------------------------------------------------------
+
+
+def open311_status(status: str) -> str:
+    return CLOSED if status in _CLOSED_STATES else OPEN
+
+
+def _states_for(statuses: list[str]) -> list[str]:
+    states: set[str] = set()
+    for s in statuses:
+        if s == CLOSED:
+            states |= _CLOSED_STATES
+        else:
+            states |= {str(v) for v in Status.values} - _CLOSED_STATES
+    return sorted(states)
+
+
+def _base() -> QuerySet[Case]:
+    last_note = (
+        CaseEvent.objects.filter(case=OuterRef("pk"), action__in=PUBLIC_NOTE_ACTIONS)
+        .exclude(note="")
+        .order_by("-at", "-id")
+        .values("note")[:1]
+    )
+    return (
+        Case.objects.select_related(
+            "category", "assigned_area", "assigned_department", "merged_into"
+        )
+        .annotate(public_note=Subquery(last_note))
+        .order_by("-reported_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class RequestFilters:
+    ids: list[int] | None = None
+    service_codes: list[str] | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    statuses: list[str] | None = None
+    page: int = 1
+    page_size: int = MAX_REQUESTS
+
+
+def _split(value: str | None) -> list[str]:
+    return [p.strip() for p in (value or "").split(",") if p.strip()]
+
+
+def parse_when(value: str, *, name: str, end_of_day: bool = False) -> datetime:
+    """An ISO 8601 date-time (offset optional: local time), or a bare date."""
+    text = value.strip()
+    # A "+08:00" offset arrives as " 08:00" when the client did not percent-encode the plus.
+    candidates = [text, text.replace(" ", "+")]
+    for candidate in candidates:
+        try:
+            dt = parse_datetime(candidate)
+        except ValueError:
+            dt = None
+        if dt is not None:
+            return dt if timezone.is_aware(dt) else timezone.make_aware(dt)
+    try:
+        day: date | None = parse_date(text)
+    except ValueError:
+        day = None
+    if day is not None:
+        moment = datetime.combine(day, time.max if end_of_day else time.min)
+        return timezone.make_aware(moment)
+    raise ValidationFailed(
+        _("%(name)s must be an ISO 8601 date-time, e.g. 2026-03-01T00:00:00+08:00.")
+        % {"name": name},
+        code="invalid_date",
+        fields={name: _("Not a date-time.")},
+    )
+
+
+def _positive(value: str | None, *, name: str, default: int, maximum: int) -> int:
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ValidationFailed(
+            _("%(name)s must be a positive whole number.") % {"name": name},
+            code="invalid_number",
+            fields={name: _("Not a positive whole number.")},
+        )
+    return min(number, maximum)
+
+
+def parse_filters(params: Any) -> RequestFilters:
+    """The GET requests parameters: service_request_id (a comma-separated list that overrides
+    every other filter), service_code, start_date, end_date, status (open/closed), and the
+    widely implemented page/page_size extension."""
+    raw_ids = _split(params.get("service_request_id"))
+    if raw_ids:
+        try:
+            ids = [int(p) for p in raw_ids]
+        except ValueError:
+            raise ValidationFailed(
+                _("service_request_id must be a comma-separated list of numbers."),
+                code="invalid_id",
+                fields={"service_request_id": _("Not a list of numbers.")},
+            ) from None
+        return RequestFilters(ids=ids[:MAX_REQUESTS])
+    statuses = [s.lower() for s in _split(params.get("status"))]
+    for s in statuses:
+        if s not in (OPEN, CLOSED):
+            raise ValidationFailed(
+                _("status must be open or closed (or both, comma-separated)."),
+                code="invalid_status",
+                fields={"status": _("Unknown status.")},
+            )
+    start_raw, end_raw = params.get("start_date"), params.get("end_date")
+    start = parse_when(start_raw, name="start_date") if start_raw else None
+    end = parse_when(end_raw, name="end_date", end_of_day=True) if end_raw else None
+    if start is None and end is None:
+        end = timezone.now()
+        start = end - DEFAULT_WINDOW
+    elif start is None:
+        assert end is not None
+        start = end - DEFAULT_WINDOW
+    elif end is None:
+        end = start + DEFAULT_WINDOW
+    if start > end:
+        raise ValidationFailed(
+            _("start_date must not be later than end_date."),
+            code="invalid_range",
+            fields={"start_date": _("Later than end_date.")},
+        )
+    return RequestFilters(
+        service_codes=_split(params.get("service_code")) or None,
+        start=start,
+        end=end,
+        statuses=statuses or None,
+        page=_positive(params.get("page"), name="page", default=1, maximum=10**6),
+        page_size=_positive(
+            params.get("page_size"), name="page_size", default=MAX_REQUESTS, maximum=MAX_REQUESTS
+        ),
+    )
+
+
+def request_list(filters: RequestFilters) -> list[Case]:
+    qs = _base()
+    if filters.ids is not None:
+        return list(qs.filter(pk__in=filters.ids)[:MAX_REQUESTS])
+    if filters.service_codes:
+        qs = qs.filter(category__code__in=filters.service_codes)
+    if filters.start is not None:
+        qs = qs.filter(reported_at__gte=filters.start)
+    if filters.end is not None:
+        qs = qs.filter(reported_at__lte=filters.end)
+    if filters.statuses:
+        qs = qs.filter(status__in=_states_for(filters.statuses))
+    offset = (filters.page - 1) * filters.page_size
+    return list(qs[offset : offset + filters.page_size])
+
+
+def request_get(pk: int) -> Case:
+    case = _base().filter(pk=pk).first()
+    if case is None:
+        raise NotFound(
+            _("There is no service request %(id)s.") % {"id": pk}, code="unknown_request"
+        )
+    return case
+
+
+def request_by_token(token: str) -> Case:
+    case = Case.objects.filter(token=token).only("pk", "token").first()
+    if case is None:
+        raise NotFound(_("There is no service request with this token."), code="unknown_token")
+    return case
+
+
+def _agency(case: Case) -> str:
+    if case.assigned_department is not None:
+        return case.assigned_department.name
+    if case.assigned_area is not None:
+        return case.assigned_area.name
+    return ""
+
+
+def service_notice(case: Case) -> str:
+    """What happens next, in one sentence."""
+    if case.lon is None and case.status == Status.REPORTED:
+        return _(
+            "No coordinates were given; the county command centre will place and route the "
+            "request by its address."
+        )
+    if case.outside_grids and case.status == Status.REPORTED:
+        return _(
+            "The place lies outside every grid; the county command centre will route the request."
+        )
+    category = case.category
+    return _("Handling time limit: %(amount)d %(unit)s after the handling unit signs for it.") % {
+        "amount": category.handle_limit,
+        "unit": TimeUnit(category.handle_unit).label,
+    }
+
+
+def _status_notes(case: Case) -> str:
+    note = public_text(getattr(case, "public_note", None) or "")
+    if not note and case.status == Status.MERGED and case.merged_into_id:
+        note = _("Duplicate of request %(id)d.") % {"id": case.merged_into_id}
+    return note
+
+
+def request_dict(case: Case) -> dict[str, Any]:
+    """One case as a GeoReport v2 service request: nothing about who reported it."""
+    return {
+        "service_request_id": case.pk,
+        "status": open311_status(case.status),
+        "status_notes": _status_notes(case),
+        "service_name": case.category.name,
+        "service_code": case.category.code,
+        "description": public_text(case.description or case.title),
+        "agency_responsible": _agency(case),
+        "service_notice": service_notice(case),
+        "requested_datetime": iso(case.reported_at),
+        "updated_datetime": iso(case.updated_at),
+        "expected_datetime": iso(case.handle_due_at),
+        "address": public_text(case.address),
+        "address_id": None,
+        "zipcode": None,
+        "lat": case.lat,
+        "long": case.lon,
+        "media_url": None,
+    }
