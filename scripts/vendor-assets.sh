@@ -33,9 +33,13 @@ declare -A FILES=(
   [bootstrap]="dist/css/bootstrap.min.css dist/css/bootstrap.min.css.map dist/js/bootstrap.bundle.min.js dist/js/bootstrap.bundle.min.js.map"
   [htmx.org]="dist/htmx.min.js"
   [leaflet]="dist/leaflet.js dist/leaflet.js.map dist/leaflet.css dist/images/layers.png dist/images/layers-2x.png dist/images/marker-icon.png dist/images/marker-icon-2x.png dist/images/marker-shadow.png"
+  [echarts]="dist/echarts.min.js"
 )
 # Where each package's files go under vendor/ (leaflet.css finds its images in ./images/).
-declare -A TARGET=([bootstrap]=bootstrap [htmx.org]=htmx [leaflet]=leaflet)
+declare -A TARGET=([bootstrap]=bootstrap [htmx.org]=htmx [leaflet]=leaflet [echarts]=echarts)
+# Packages whose code is bundled into another package's file: their licence goes along as
+# LICENSE-<package> (echarts.min.js contains ZRender and tslib).
+declare -A BUNDLED=([echarts]="zrender tslib")
 
 rm -rf "$dest"
 mkdir -p "$dest"
@@ -51,7 +55,7 @@ readme="$dest/README.md"
   echo "|---|---|---|---|---|"
 } >"$readme"
 
-for pkg in bootstrap htmx.org leaflet; do
+for pkg in bootstrap htmx.org leaflet echarts; do
   src="$nm/$pkg"
   out="$dest/${TARGET[$pkg]}"
   mkdir -p "$out"
@@ -70,11 +74,24 @@ for pkg in bootstrap htmx.org leaflet; do
   [[ -n "$lic" ]] || { echo "vendor-assets: no licence file in $pkg" >&2; exit 1; }
   cp "$src/$lic" "$out/LICENSE"
   copied+=("LICENSE")
+  # Apache-2.0 packages (ECharts) ship a NOTICE that must travel with the files.
+  if [[ -f "$src/NOTICE" ]]; then
+    cp "$src/NOTICE" "$out/NOTICE"
+    copied+=("NOTICE")
+  fi
+  for inner in ${BUNDLED[$pkg]:-}; do
+    ilic=$(cd "$nm/$inner" && ls LICENSE* LICENCE* license* 2>/dev/null | head -1 || true)
+    [[ -n "$ilic" ]] || { echo "vendor-assets: no licence file in $inner" >&2; exit 1; }
+    cp "$nm/$inner/$ilic" "$out/LICENSE-$inner"
+    copied+=("LICENSE-$inner")
+  done
   list=$(printf '`%s` ' "${copied[@]}")
   echo "| $pkg | $version | $licence | \`vendor/${TARGET[$pkg]}/\` | ${list% } |" >>"$readme"
   echo "vendor-assets: $pkg $version → ${out#"$root"/}"
 done
 {
   echo
-  echo "\`bootstrap.bundle.min.js\` includes Popper (MIT), as Bootstrap ships it. ECharts is not vendored yet."
+  echo "\`bootstrap.bundle.min.js\` includes Popper (MIT), as Bootstrap ships it. \`echarts.min.js\` is the"
+  echo "full ECharts build (Apache-2.0; its NOTICE is kept next to it) used by the statistics pages; it"
+  echo "bundles ZRender (BSD-3-Clause) and tslib (0BSD), whose licences are \`LICENSE-zrender\` and \`LICENSE-tslib\`."
 } >>"$readme"

@@ -24,6 +24,7 @@ from gridgov.accounts.models import RoleGrant, User
 from gridgov.accounts.roles import ROLE_PERMS, Perm, Role
 from gridgov.accounts.services import department_create
 from gridgov.areas.models import Area
+from gridgov.cases.models import Case
 from gridgov.conftest import square
 
 tree = _fixtures.tree
@@ -54,6 +55,9 @@ class Page:
     data: Callable[[Any, str], dict[str, Any]] | None = None
     scoped: bool = True  # False: the page has no target area (lists, home)
     area_page: bool = False  # the target is an area: an invisible one is a 404 first
+    # Without the permission the target is a 404, not a 403 (a resident may see their own
+    # reports, so a case page does not tell others that the case exists).
+    hidden: bool = False
 
 
 def _area(world: Any, where: str) -> Area:
@@ -150,7 +154,49 @@ PAGES = [
         lambda w, x: {},
     ),
     Page("audit log", Perm.VIEW_AUDIT, "GET", lambda w, _: reverse("audit:list"), scoped=False),
+    Page("case queues", Perm.CASE_VIEW, "GET", lambda w, _: reverse("cases:queues"), scoped=False),
+    Page("case list", Perm.CASE_VIEW, "GET", lambda w, _: reverse("cases:list"), scoped=False),
+    Page(
+        "case detail",
+        Perm.CASE_VIEW,
+        "GET",
+        lambda w, x: reverse("cases:detail", args=[_case(w, x).pk]),
+        hidden=True,
+    ),
+    Page(
+        "case urge",
+        Perm.CASE_SUPERVISE,
+        "POST",
+        lambda w, x: reverse("cases:act", args=[_case(w, x).pk, "urge"]),
+        lambda w, x: {"version": _case(w, x).version, "message": "请尽快办理"},
+    ),
+    Page(
+        "case accept",
+        Perm.CASE_TRIAGE,
+        "POST",
+        lambda w, x: reverse("cases:act", args=[_case(w, x).pk, "accept"]),
+        lambda w, x: {"version": _case(w, x).version, "note": ""},
+    ),
+    Page(
+        "12345 import",
+        Perm.CASE_IMPORT,
+        "GET",
+        lambda w, _: reverse("cases:import"),
+        scoped=False,
+    ),
+    Page("statistics", Perm.VIEW_STATS, "GET", lambda w, _: reverse("cases:stats"), scoped=False),
+    Page(
+        "work calendar",
+        Perm.MANAGE_CONFIG,
+        "GET",
+        lambda w, _: reverse("workcal:index"),
+        scoped=False,
+    ),
 ]
+
+
+def _case(world: Any, where: str) -> Any:
+    return world.inside_case if where == "inside" else world.outside_case
 
 
 @dataclass
@@ -159,6 +205,8 @@ class World:
     inside_user: User
     outside_user: User
     callers: dict[str, User]
+    inside_case: Any
+    outside_case: Any
 
 
 @pytest.fixture
@@ -173,7 +221,32 @@ def world(tree: Any, make_user: Any) -> World:
         role: make_user(f"as_{role}", (role, getattr(tree, GRANT_AT[role])), department=dept)
         for role in Role.values
     }
-    return World(tree=tree, inside_user=inside, outside_user=outside, callers=callers)
+    from gridgov.cases.models import Category
+    from gridgov.cases.services.intake import case_report
+
+    category = Category.objects.filter(
+        is_active=True, children__isnull=True, extra_fields=[], parent__extra_fields=[]
+    ).first()
+
+    def report(lon: float, lat: float) -> Any:
+        return case_report(
+            actor=None,
+            source="resident",
+            category=category,
+            title="路灯不亮",
+            lon=lon,
+            lat=lat,
+            anonymous=True,
+        ).case
+
+    return World(
+        tree=tree,
+        inside_user=inside,
+        outside_user=outside,
+        callers=callers,
+        inside_case=report(106.205, 38.505),
+        outside_case=report(106.305, 38.605),
+    )
 
 
 def expected(caller: str, page: Page, where: str) -> int | str:
@@ -183,7 +256,7 @@ def expected(caller: str, page: Page, where: str) -> int | str:
     if page.area_page and where == "outside":
         return 404
     if page.perm not in ROLE_PERMS[caller]:
-        return 403 if page.perm != Perm.VIEW_AREA else 404
+        return 403 if page.perm != Perm.VIEW_AREA and not page.hidden else 404
     if page.scoped and where == "outside":
         return 404
     return "ok"
@@ -194,6 +267,7 @@ def snapshot() -> tuple[Any, ...]:
         list(Area.objects.order_by("pk").values_list("pk", "code", "name", "version", "geometry")),
         list(RoleGrant.objects.order_by("pk").values_list("pk", "user_id", "role", "area_id")),
         list(User.objects.order_by("pk").values_list("pk", "is_active", "locked_until")),
+        list(Case.objects.order_by("pk").values_list("pk", "status", "version")),
     )
 
 

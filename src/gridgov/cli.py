@@ -286,16 +286,17 @@ def cmd_demo(argv: Sequence[str], data: Path) -> None:
         _reset_sqlite(data)
     _setup_django()
     _migrate()
-    from gridgov.demo.generator import build_demo, demo_exists
+    from gridgov.demo.generator import DEMO_CASES, build_demo, demo_exists
 
     if demo_exists():
         print("The demo district is already built.", flush=True)
     else:
         print("Building the demo district (first run)…", flush=True)
         started = time.monotonic()
-        result = build_demo()
+        result = build_demo(cases=DEMO_CASES)
         print(
-            f"Built {result.areas} areas, {result.grids} grids and {result.users} accounts "
+            f"Built {result.areas} areas, {result.grids} grids, {result.users} accounts and "
+            f"{result.cases} cases "
             f"in {time.monotonic() - started:.0f} s.",
             flush=True,
         )

@@ -36,12 +36,16 @@ def square(x0: float, y0: float, size: float = 0.01) -> dict[str, Any]:
 
 @pytest.fixture(autouse=True)
 def _fresh_grid_locator() -> Any:
-    """Each test starts with an empty in-process grid index (test databases roll back)."""
+    """Each test starts with an empty in-process grid index and working-day table (test
+    databases roll back, and with them boundaries and calendars)."""
     from gridgov.areas import geo
+    from gridgov.workcal import selectors as workcal
 
     geo.locator.reset()
+    workcal.cache.reset()
     yield
     geo.locator.reset()
+    workcal.cache.reset()
 
 
 @dataclass

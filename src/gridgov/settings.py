@@ -132,6 +132,28 @@ GRIDGOV_AUDIT_RETENTION_DAYS = max(180, env_int("GRIDGOV_AUDIT_RETENTION_DAYS", 
 GRIDGOV_API_TOKEN_DAYS = env_int("GRIDGOV_API_TOKEN_DAYS", 30)
 # Map tiles: none by default (government networks are often offline). Set a URL template such
 # as https://tile.example.org/{z}/{x}/{y}.png to show a base map under the grid polygons.
+# Cases: the area that receives reports outside every grid (a county code; default: the
+# top-most county of the tree), and what an unsatisfied rating does (never | first | always).
+GRIDGOV_CASE_POOL_AREA_CODE = os.environ.get("GRIDGOV_CASE_POOL_AREA_CODE") or None
+GRIDGOV_REOPEN_ON_UNSATISFIED = os.environ.get("GRIDGOV_REOPEN_ON_UNSATISFIED", "first")
+GRIDGOV_PHOTO_MAX_BYTES = env_int("GRIDGOV_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+# Open311 GeoReport v2 (/open311/v2/).
+GRIDGOV_OPEN311_JURISDICTION = os.environ.get("GRIDGOV_OPEN311_JURISDICTION", "gridgov")
+GRIDGOV_OPEN311_CONTACT = os.environ.get("GRIDGOV_OPEN311_CONTACT", "")
+GRIDGOV_OPEN311_KEY_SERVICE = os.environ.get("GRIDGOV_OPEN311_KEY_SERVICE", "")
+
+# Notifications: the inbox always; e-mail only when a mail server is configured.
+GRIDGOV_BASE_URL = os.environ.get("GRIDGOV_BASE_URL", "")
+EMAIL_HOST = os.environ.get("GRIDGOV_EMAIL_HOST", "")
+EMAIL_PORT = env_int("GRIDGOV_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("GRIDGOV_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("GRIDGOV_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("GRIDGOV_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("GRIDGOV_EMAIL_FROM", "gridgov@localhost")
+GRIDGOV_NOTIFICATION_CHANNELS = ["gridgov.notifications.channels.LogChannel"] + (
+    ["gridgov.notifications.channels.EmailChannel"] if EMAIL_HOST else []
+)
+
 GRIDGOV_TILE_URL = os.environ.get("GRIDGOV_TILE_URL", "")
 GRIDGOV_TILE_ATTRIBUTION = os.environ.get("GRIDGOV_TILE_ATTRIBUTION", "")
 

@@ -84,3 +84,24 @@ def screenshot(page: Any, name: str) -> None:
         page.screenshot(path=str(SCREENSHOT_DIR / f"{name}-{label}.png"), full_page=True)
     page.set_viewport_size(original)
     page.wait_for_timeout(100)
+
+
+@pytest.fixture
+def open_page(browser: Any) -> Iterator[Any]:
+    """``open_page("phone" | "desktop")``: a page in a fresh browser context of its own (its
+    own cookies, i.e. its own signed-in user), so one journey can follow several people. Every
+    context is closed at the end of the test."""
+    contexts: list[Any] = []
+
+    def build(kind: str = "desktop") -> Any:
+        viewport = MOBILE if kind == "phone" else DESKTOP
+        context = browser.new_context(
+            viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai"
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield build
+    for context in contexts:
+        context.close()

@@ -32,6 +32,9 @@ class Event(models.TextChoices):
     DEPARTMENT_CHANGED = "department_changed", _("Department changed")
     DIVISIONS_IMPORTED = "divisions_imported", _("Divisions imported")
     AUDIT_PRUNED = "audit_pruned", _("Audit log pruned")
+    CALENDAR_CHANGED = "calendar_changed", _("Working-time calendar changed")
+    CALENDAR_SYNCED = "calendar_synced", _("Working-time calendar synchronised")
+    CONFIG_CHANGED = "config_changed", _("Configuration changed")
 
 
 class AuditQuerySet(models.QuerySet["AuditEntry"]):

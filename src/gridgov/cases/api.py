@@ -1,3 +1,501 @@
-from ninja import Router
+"""/api/v1/cases: the case list, detail, timeline, actions, and the category tree.
+
+Reads go through :mod:`gridgov.cases.selectors` (a case outside your jurisdiction is 404, as if
+it did not exist; a resident sees only their own reports); every action goes through
+:mod:`gridgov.cases.services.lifecycle` via ``POST /{id}/actions/{action}``: send the
+``version`` you saw — if someone acted in between, the answer is 409 ``stale_version``.
+The reporter's phone number and name are always masked.
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+from ninja.responses import codes_4xx
+
+from gridgov.accounts import scoping
+from gridgov.accounts.models import Department
+from gridgov.accounts.roles import Perm
+from gridgov.areas.api import AreaRef, ErrorOut
+from gridgov.areas.models import Area
+from gridgov.cases import guards, selectors
+from gridgov.cases.models import Case, CaseEvent, Category
+from gridgov.cases.services import categories as cat_services
+from gridgov.cases.services import lifecycle as lc
+from gridgov.cases.states import Action, HandlingLevel, Status
+from gridgov.core import crypto
+from gridgov.core.errors import NotFound, ValidationFailed
+from gridgov.core.pagination import paged
 
 router = Router()
+
+CASES = ["cases"]
+CATEGORIES = ["categories"]
+
+
+# --- Schemas ----------------------------------------------------------------------------------
+
+
+class CategoryRef(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class DepartmentRef(Schema):
+    id: int
+    name: str
+    kind: str
+
+
+class CaseOut(Schema):
+    id: int
+    number: str
+    status: str
+    status_label: str
+    version: int
+    source: str
+    title: str
+    priority: int
+    category: CategoryRef
+    area: AreaRef
+    assigned_area: AreaRef | None
+    assigned_department: DepartmentRef | None
+    assigned_level: int | None
+    reported_at: datetime
+    sign_due_at: datetime | None
+    handle_due_at: datetime | None
+    sign_overdue: bool
+    handle_overdue: bool
+    due_soon: bool
+
+    @staticmethod
+    def resolve_status_label(obj: Case | dict[str, Any]) -> str:
+        if isinstance(obj, dict):  # built by _detail()
+            return str(obj["status_label"])
+        return str(obj.get_status_display())
+
+
+class CaseDetail(CaseOut):
+    description: str
+    extra: dict[str, Any]
+    address: str
+    lon: float | None
+    lat: float | None
+    outside_grids: bool
+    anonymous: bool
+    reporter_name: str = Field(description="Masked, e.g. 张*")
+    reporter_phone: str = Field(description="Masked, e.g. 138****1234")
+    external_id: str
+    handler: str
+    resolved_on_spot: bool
+    resolved_level: int | None
+    accepted_at: datetime | None
+    dispatched_at: datetime | None
+    signed_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    suspended_at: datetime | None
+    pending_delay: dict[str, Any]
+    urge_count: int
+    rework_count: int
+    reopen_count: int
+    return_count: int
+    merged_into: int | None
+    rating: str
+    rating_comment: str
+    rated_at: datetime | None
+    reply: str
+    allowed_actions: list[str] = Field(description="The actions you may take now")
+
+
+class AttachmentOut(Schema):
+    id: int
+    width: int
+    height: int
+    size: int
+
+
+class EventOut(Schema):
+    id: int
+    at: datetime
+    action: str
+    action_label: str
+    actor_name: str
+    from_status: str
+    to_status: str
+    note: str
+    data: dict[str, Any]
+    attachments: list[AttachmentOut]
+
+    @staticmethod
+    def resolve_action_label(obj: CaseEvent) -> str:
+        return str(obj.get_action_display())
+
+    @staticmethod
+    def resolve_attachments(obj: CaseEvent) -> list[Any]:
+        return list(obj.attachments.all())
+
+
+class ActionIn(Schema):
+    version: int | None = Field(None, description="The case version you saw (required)")
+    note: str = Field("", max_length=2000)
+    reason: str = Field("", max_length=2000)
+    message: str = Field("", max_length=2000)
+    reply: str = Field("", max_length=2000)
+    to_area: int | None = None
+    to_department: int | None = None
+    into: int | None = Field(None, description="merge: the id of the surviving case")
+    kind: str = Field("", description="request_delay: extend or suspend")
+    amount: int = 0
+    unit: str = Field("", description="hours or days")
+    approve: bool | None = None
+    passed: bool | None = None
+    rating: str = ""
+    comment: str = Field("", max_length=2000)
+    callback: bool = False
+
+
+class QueueCounts(Schema):
+    counts: dict[str, int]
+
+
+class ExtraFieldOut(Schema):
+    name: str
+    label: str
+    type: str
+    required: bool
+    choices: list[str] | None = None
+
+
+class CategoryOut(Schema):
+    id: int
+    code: str
+    name: str
+    description: str
+    parent_id: int | None
+    default_level: int
+    default_department_kind: str
+    sign_limit: int
+    sign_unit: str
+    handle_limit: int
+    handle_unit: str
+    priority: int
+    is_active: bool
+    extra_fields: list[ExtraFieldOut]
+
+
+class CategoryNode(CategoryOut):
+    children: list[CategoryOut]
+
+    @staticmethod
+    def resolve_children(obj: Category) -> list[Category]:
+        return list(getattr(obj, "children_list", []))
+
+
+class CategoryIn(Schema):
+    code: str = Field(max_length=20)
+    name: str = Field(max_length=100)
+    parent_id: int | None = None
+    description: str = ""
+    default_level: int | None = None
+    default_department_kind: str | None = None
+    sign_limit: int | None = None
+    sign_unit: str | None = None
+    handle_limit: int | None = None
+    handle_unit: str | None = None
+    priority: int | None = None
+    extra_fields: list[dict[str, Any]] | None = None
+    sort: int | None = None
+
+
+class CategoryPatch(Schema):
+    name: str | None = Field(None, max_length=100)
+    description: str | None = None
+    default_level: int | None = None
+    default_department_kind: str | None = None
+    sign_limit: int | None = None
+    sign_unit: str | None = None
+    handle_limit: int | None = None
+    handle_unit: str | None = None
+    priority: int | None = None
+    extra_fields: list[dict[str, Any]] | None = None
+    is_active: bool | None = None
+    sort: int | None = None
+
+
+# --- Helpers ----------------------------------------------------------------------------------
+
+
+def _actor(request: HttpRequest) -> Any:
+    return getattr(request, "auth", None)
+
+
+def _detail(actor: Any, case: Case) -> dict[str, Any]:
+    data = {f: getattr(case, f) for f in CaseDetail.model_fields if hasattr(case, f)}
+    phone = ""
+    if case.reporter_phone_enc and not case.anonymous:
+        try:
+            phone = crypto.mask_mobile(crypto.decrypt(case.reporter_phone_enc))
+        except ValueError:
+            phone = ""
+    data.update(
+        status_label=str(case.get_status_display()),
+        category=case.category,
+        area=case.area,
+        assigned_area=case.assigned_area,
+        assigned_department=case.assigned_department,
+        reporter_name="" if case.anonymous else crypto.mask_name(case.reporter_name),
+        reporter_phone=phone,
+        handler=str(case.handler) if case.handler_id and case.handler else "",
+        merged_into=case.merged_into_id,
+        pending_delay={k: v for k, v in (case.pending_delay or {}).items() if k != "by"},
+        allowed_actions=guards.allowed_actions(case=case, user=actor),
+    )
+    return data
+
+
+def _case(request: HttpRequest, case_id: int) -> Case:
+    return selectors.case_get_for(actor=_actor(request), pk=case_id)
+
+
+def _area(pk: int | None, field: str) -> Area | None:
+    if pk is None:
+        return None
+    area = Area.objects.filter(pk=pk, is_active=True).first()
+    if area is None:
+        raise ValidationFailed(_("Unknown area."), fields={field: _("Unknown area.")})
+    return area
+
+
+def _department(pk: int | None) -> Department | None:
+    if pk is None:
+        return None
+    dept = Department.objects.select_related("area").filter(pk=pk, is_active=True).first()
+    if dept is None:
+        raise ValidationFailed(
+            _("Unknown department."), fields={"to_department": _("Unknown department.")}
+        )
+    return dept
+
+
+def _need(value: Any, field: str) -> Any:
+    if value is None:
+        raise ValidationFailed(
+            _("This field is required."), fields={field: _("This field is required.")}
+        )
+    return value
+
+
+def _run_action(actor: Any, case: Case, action: str, p: ActionIn) -> Case:
+    """Map an action name and body onto the matching lifecycle service."""
+    a = action
+    if a == Action.URGE:
+        # case_urge checks inside its transaction, which rolls the refusal's audit entry back:
+        # check (and audit) first.
+        guards.require_action(case=case, user=actor, action=Action.URGE)
+        return lc.case_urge(actor=actor, case=case, message=p.message or p.note, version=p.version)
+    if a == Action.COMMENT:
+        return lc.case_comment(actor=actor, case=case, note=p.note)
+    version = int(_need(p.version, "version"))
+    base: dict[str, Any] = {"actor": actor, "case": case, "version": version}
+    if a == Action.ACCEPT:
+        return lc.case_accept(**base, note=p.note)
+    if a == Action.REJECT:
+        return lc.case_reject(**base, reason=p.reason or p.note)
+    if a == Action.MERGE:
+        into_id = int(_need(p.into, "into"))
+        try:
+            into = selectors.case_get_for(actor=actor, pk=into_id)
+        except NotFound as exc:
+            raise ValidationFailed(exc.message, fields={"into": exc.message}) from exc
+        return lc.case_merge(**base, into=into, note=p.note)
+    if a in (Action.DISPATCH, Action.REASSIGN):
+        service = lc.case_dispatch if a == Action.DISPATCH else lc.case_reassign
+        return service(
+            **base,
+            to_area=_area(p.to_area, "to_area"),
+            to_department=_department(p.to_department),
+            note=p.note,
+        )
+    if a == Action.SIGN:
+        return lc.case_sign(**base)
+    if a == Action.RETURN:
+        return lc.case_return(**base, reason=p.reason or p.note)
+    if a == Action.ESCALATE:
+        return lc.case_escalate(**base, note=p.note or p.reason)
+    if a == Action.REQUEST_DELAY:
+        return lc.case_request_delay(
+            **base, kind=p.kind, amount=p.amount, unit=p.unit, reason=p.reason or p.note
+        )
+    if a in ("decide_delay", Action.APPROVE_DELAY, Action.DENY_DELAY):
+        approve = p.approve if a == "decide_delay" else a == Action.APPROVE_DELAY
+        return lc.case_decide_delay(**base, approve=bool(_need(approve, "approve")), note=p.note)
+    if a == Action.RESUME:
+        return lc.case_resume(**base, note=p.note)
+    if a == Action.REPLY:
+        return lc.case_reply(**base, reply=p.reply or p.note)
+    if a in ("verify", Action.VERIFY_PASS, Action.VERIFY_FAIL):
+        passed = p.passed if a == "verify" else a == Action.VERIFY_PASS
+        return lc.case_verify(**base, passed=bool(_need(passed, "passed")), note=p.note)
+    if a == Action.RATE:
+        return lc.case_rate(
+            **base, rating=p.rating, comment=p.comment or p.note, callback=p.callback
+        )
+    if a == Action.REOPEN:
+        return lc.case_reopen(**base, reason=p.reason or p.note)
+    raise NotFound(_("There is no such action."), code="unknown_action")
+
+
+# --- Cases ------------------------------------------------------------------------------------
+
+
+@router.get("/", response={200: list[CaseOut], codes_4xx: ErrorOut}, tags=CASES)
+@paged
+def case_list(
+    request: HttpRequest,
+    status: str = "",
+    queue: str = "",
+    category: int | None = None,
+    area: int | None = None,
+    source: str = "",
+    due: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    q: str = "",
+    mine: bool = False,
+) -> QuerySet[Case]:
+    """Cases in your jurisdiction, newest first. `status` is a comma-separated list; `queue` one
+    of to_accept, to_dispatch, to_sign, in_progress, to_verify, due_soon, overdue,
+    delay_requests; `q` an exact case number or part of a title. Without case.view anywhere
+    (residents), or with `mine=true`, the cases you reported."""
+    actor = _actor(request)
+    statuses = [s for s in status.split(",") if s in Status.values] if status else None
+    if mine or not scoping.has_perm_anywhere(actor, Perm.CASE_VIEW):
+        qs = selectors.my_reports(actor=actor)
+        return qs.filter(status__in=statuses) if statuses else qs
+    if queue and queue not in selectors.QUEUES:
+        raise ValidationFailed(_("Unknown queue."), fields={"queue": _("Unknown queue.")})
+    cat = Category.objects.filter(pk=category).first() if category else None
+    area_obj = None
+    if area is not None:
+        area_obj = scoping.visible_areas(actor, Perm.CASE_VIEW).filter(pk=area).first()
+        if area_obj is None:
+            raise NotFound(_("Not found, or outside your jurisdiction."))
+    return selectors.case_list_for(
+        actor=actor,
+        status=statuses,
+        queue=queue or None,
+        category=cat,
+        area=area_obj,
+        source=source or None,
+        due=due if due in ("soon", "overdue") else None,
+        date_from=date_from,
+        date_to=date_to,
+        q=q,
+    )
+
+
+@router.get("/queues", response={200: QueueCounts, codes_4xx: ErrorOut}, tags=CASES)
+def case_queues(request: HttpRequest) -> dict[str, Any]:
+    """How many cases wait in each of your work queues."""
+    return {"counts": selectors.queue_counts(actor=_actor(request))}
+
+
+@router.get("/{int:case_id}", response={200: CaseDetail, codes_4xx: ErrorOut}, tags=CASES)
+def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    """One case, with the actions you may take on it now."""
+    return _detail(_actor(request), _case(request, case_id))
+
+
+@router.get(
+    "/{int:case_id}/timeline", response={200: list[EventOut], codes_4xx: ErrorOut}, tags=CASES
+)
+def case_timeline(request: HttpRequest, case_id: int) -> list[CaseEvent]:
+    """The append-only timeline of a case, oldest first."""
+    return list(selectors.case_timeline(case=_case(request, case_id)))
+
+
+@router.post(
+    "/{int:case_id}/actions/{action}",
+    response={200: CaseDetail, codes_4xx: ErrorOut},
+    tags=CASES,
+)
+def case_action(
+    request: HttpRequest, case_id: int, action: str, payload: ActionIn
+) -> dict[str, Any]:
+    """Take an action (accept, reject, merge, dispatch, sign, return, reassign, escalate,
+    request_delay, decide_delay, approve_delay, deny_delay, resume, reply, verify, verify_pass,
+    verify_fail, urge, rate, reopen, comment). 409 `stale_version` when the case changed since
+    the `version` you send; 409 `action_not_allowed` when its state does not allow the action."""
+    actor = _actor(request)
+    case = _case(request, case_id)
+    case = _run_action(actor, case, action, payload)
+    return _detail(actor, selectors.case_get_for(actor=actor, pk=case.pk))
+
+
+# --- Categories -------------------------------------------------------------------------------
+
+
+@router.get("/categories", response={200: list[CategoryNode], codes_4xx: ErrorOut}, tags=CATEGORIES)
+def category_list(request: HttpRequest, include_inactive: bool = False) -> list[Category]:
+    """The category tree (top classes with their sub-classes), with each one's extra fields,
+    handling level and time limits. Inactive ones only for administrators."""
+    show_all = include_inactive and scoping.has_perm_anywhere(_actor(request), Perm.MANAGE_CONFIG)
+    return selectors.category_tree(include_inactive=show_all)
+
+
+def _category_values(payload: Schema) -> dict[str, Any]:
+    values = payload.dict(exclude_unset=True)
+    return {k: v for k, v in values.items() if v is not None or k == "default_department_kind"}
+
+
+@router.post("/categories", response={201: CategoryOut, codes_4xx: ErrorOut}, tags=CATEGORIES)
+def category_create(request: HttpRequest, payload: CategoryIn) -> tuple[int, Category]:
+    """Add a category (config.manage)."""
+    actor = _actor(request)
+    values = _category_values(payload)
+    parent = None
+    parent_id = values.pop("parent_id", None)
+    if parent_id is not None:
+        parent = Category.objects.filter(pk=parent_id).first()
+        if parent is None:
+            raise ValidationFailed(
+                _("Unknown category."), fields={"parent_id": _("Unknown category.")}
+            )
+    if values.get("default_department_kind") is None:
+        values.pop("default_department_kind", None)
+    code = values.pop("code")
+    name = values.pop("name")
+    category = cat_services.category_create(
+        actor=actor, code=code, name=name, parent=parent, **values
+    )
+    return 201, category
+
+
+@router.patch(
+    "/categories/{int:category_id}",
+    response={200: CategoryOut, codes_4xx: ErrorOut},
+    tags=CATEGORIES,
+)
+def category_update(request: HttpRequest, category_id: int, payload: CategoryPatch) -> Category:
+    """Change a category (config.manage); `is_active: false` hides it and its sub-classes."""
+    actor = _actor(request)
+    if not scoping.has_perm_anywhere(actor, Perm.MANAGE_CONFIG):
+        scoping.require(actor, Perm.MANAGE_CONFIG, None, what="category_update")
+    category = selectors.category_get(pk=category_id, include_inactive=True)
+    values = _category_values(payload)
+    if values.get("default_department_kind") is None:
+        values.pop("default_department_kind", None)
+    if values.get("is_active") is False:
+        values.pop("is_active")
+        category = cat_services.category_deactivate(actor=actor, category=category)
+    if values:
+        category = cat_services.category_update(actor=actor, category=category, **values)
+    return category
+
+
+__all__ = ["HandlingLevel", "router"]

@@ -4,7 +4,7 @@ the maintained indicator counters. State changes happen only in :mod:`gridgov.ca
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -71,6 +71,9 @@ def _new_token() -> str:
 
 class Case(models.Model):
     """One case. ``version`` is bumped by every action (optimistic concurrency)."""
+
+    # Copied area paths, re-pathed by gridgov.areas.services.area_move.
+    area_path_fields: ClassVar[tuple[str, ...]] = ("area_path",)
 
     number = models.CharField(_("case number"), max_length=20, unique=True)
     # Receipt token: lets an anonymous reporter (or an Open311 client) look the case up.

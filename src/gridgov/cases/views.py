@@ -1,3 +1,554 @@
-from django.urls import URLPattern, path  # noqa: F401
+"""Case pages: per-role work queues, the filtered case list, the case detail with its timeline,
+map and photos, and one POST endpoint per lifecycle action.
 
-urlpatterns: list[URLPattern] = []
+Reads go through :mod:`gridgov.cases.selectors` (scoped: a case outside the user's jurisdiction
+is a 404), the actions offered come from :func:`gridgov.cases.guards.allowed_actions`, and every
+change goes through one service of :mod:`gridgov.cases.services.lifecycle`, which checks again.
+Photos are streamed by :func:`photo` after the same visibility check, never from a public URL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as HttpPermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from gridgov.accounts import scoping
+from gridgov.accounts.models import Department
+from gridgov.accounts.roles import Perm
+from gridgov.areas.codes import Level
+from gridgov.areas.models import Area
+from gridgov.areas.selectors import area_list_for
+from gridgov.cases import duplicates, guards, routing, selectors, supervision
+from gridgov.cases.forms import ACTION_FORMS, ActionForm, CaseFilterForm, UnitForm
+from gridgov.cases.models import Case, CaseAttachment, CaseEvent, Category
+from gridgov.cases.services import lifecycle
+from gridgov.cases.services.intake import reporter_phone
+from gridgov.cases.states import TRANSITIONS, Action, HandlingLevel
+from gridgov.core import crypto, errors
+from gridgov.core.views import add_domain_error, domain_errors
+
+PAGE_SIZE = 30  # the one, hard page size of case lists
+COUNT_CAP = 10_000  # lists count at most this many rows (the pager then says "10000+")
+AREA_PICKER_MAX = 400  # options in the area filter; grids are left out first when over it
+
+
+# (key, label, the permission that makes the queue matter to a user)
+QUEUES: list[tuple[str, Any, str]] = [
+    ("to_accept", gettext_lazy("To accept"), Perm.CASE_TRIAGE),
+    ("to_dispatch", gettext_lazy("To dispatch"), Perm.CASE_TRIAGE),
+    ("to_sign", gettext_lazy("To sign for"), Perm.CASE_HANDLE),
+    ("in_progress", gettext_lazy("In progress"), Perm.CASE_HANDLE),
+    ("to_verify", gettext_lazy("To verify"), Perm.CASE_VERIFY),
+    ("due_soon", gettext_lazy("Due soon"), Perm.CASE_VIEW),
+    ("overdue", gettext_lazy("Overdue"), Perm.CASE_VIEW),
+    ("delay_requests", gettext_lazy("Delay requests"), Perm.CASE_SUPERVISE),
+]
+
+DONE: dict[str, Any] = {
+    Action.ACCEPT: gettext_lazy("The case is accepted."),
+    Action.REJECT: gettext_lazy("The case is rejected."),
+    Action.MERGE: gettext_lazy("The case is merged."),
+    Action.DISPATCH: gettext_lazy("The case is dispatched."),
+    Action.SIGN: gettext_lazy("You signed for the case."),
+    Action.RETURN: gettext_lazy("The case is returned."),
+    Action.REASSIGN: gettext_lazy("The case is reassigned."),
+    Action.ESCALATE: gettext_lazy("The case is escalated."),
+    Action.REQUEST_DELAY: gettext_lazy("Your request is sent."),
+    Action.APPROVE_DELAY: gettext_lazy("The request is approved."),
+    Action.DENY_DELAY: gettext_lazy("The request is denied."),
+    Action.RESUME: gettext_lazy("The case is resumed."),
+    Action.REPLY: gettext_lazy("Your reply is saved."),
+    Action.VERIFY_PASS: gettext_lazy("Verified: the case is closed."),
+    Action.VERIFY_FAIL: gettext_lazy("The case is sent back for rework."),
+    Action.URGE: gettext_lazy("The handlers are urged."),
+    Action.RATE: gettext_lazy("Thank you, the rating is saved."),
+    Action.REOPEN: gettext_lazy("The case is reopened."),
+    Action.COMMENT: gettext_lazy("The note is added."),
+}
+
+
+def _require_case_view(request: HttpRequest) -> None:
+    if not scoping.has_perm_anywhere(request.user, Perm.CASE_VIEW):
+        raise HttpPermissionDenied(_("You hold no role that may view cases."))
+
+
+class CappedPaginator(Paginator):
+    """Counts at most :data:`COUNT_CAP` rows: a filter matching a million cases still answers
+    quickly (``capped`` tells the template to say "more than")."""
+
+    @cached_property
+    def count(self) -> int:
+        qs = self.object_list
+        if isinstance(qs, QuerySet):
+            return qs.order_by()[: COUNT_CAP + 1].count()
+        return len(qs)
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+
+def _page(request: HttpRequest, qs: QuerySet[Case]) -> Page:
+    qs = qs.select_related("category", "area", "assigned_area", "assigned_department")
+    return CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _rows(page: Page) -> list[dict[str, Any]]:
+    now = timezone.now()
+    return [{"case": c, "due": supervision.due_state(c, now)} for c in page.object_list]
+
+
+# --- Queues and list -------------------------------------------------------------------------
+
+
+@login_required
+def queues(request: HttpRequest) -> HttpResponse:
+    """The work queues that matter to the user's roles, with counts, and the chosen queue."""
+    user = request.user
+    _require_case_view(request)
+    counts = selectors.queue_counts(actor=user)
+    tabs = [
+        {"key": key, "label": label, "count": counts.get(key, 0)}
+        for key, label, perm in QUEUES
+        if scoping.has_perm_anywhere(user, perm)
+    ]
+    keys = [t["key"] for t in tabs]
+    current = request.GET.get("queue", "")
+    if current not in keys:
+        current = next((t["key"] for t in tabs if t["count"]), keys[0] if keys else "")
+    page = _page(request, selectors.case_list_for(actor=user, queue=current))
+    return render(
+        request,
+        "cases/queues.html",
+        {
+            "tabs": tabs,
+            "current": current,
+            "page_obj": page,
+            "rows": _rows(page),
+            "title": _("Work queues"),
+        },
+    )
+
+
+def _category_choices() -> list[tuple[Any, Any]]:
+    """Two levels: each top category as a group, itself ("all of it") first, then its children."""
+    cats = list(Category.objects.filter(is_active=True).order_by("sort", "code"))
+    children: dict[int, list[Category]] = {}
+    for c in cats:
+        if c.parent_id is not None:
+            children.setdefault(c.parent_id, []).append(c)
+    choices: list[tuple[Any, Any]] = []
+    for top in (c for c in cats if c.parent_id is None):
+        kids = children.get(top.pk, [])
+        if not kids:
+            choices.append((top.pk, top.name))
+            continue
+        group = [(top.pk, _("%(name)s (all)") % {"name": top.name})]
+        group += [(k.pk, k.name) for k in kids]
+        choices.append((top.name, group))
+    return choices
+
+
+def _area_choices(user: Any) -> list[tuple[int, str]]:
+    """The user's case jurisdiction in tree order, indented; grids only when few enough."""
+    base = area_list_for(actor=user, perm=Perm.CASE_VIEW).filter(
+        is_active=True, level__lte=Level.GRID
+    )
+    rows = list(base.order_by("code").only("id", "name", "level", "depth")[: AREA_PICKER_MAX + 1])
+    if len(rows) > AREA_PICKER_MAX:
+        rows = list(
+            base.filter(level__lt=Level.GRID)
+            .order_by("code")
+            .only("id", "name", "level", "depth")[:AREA_PICKER_MAX]
+        )
+    top = min((a.depth for a in rows), default=0)
+    return [(a.pk, "\u3000" * (a.depth - top) + a.name) for a in rows]
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    """All cases of the jurisdiction, filtered, newest first, one bounded page at a time."""
+    user = request.user
+    _require_case_view(request)
+    form = CaseFilterForm(
+        request.GET or None, categories=_category_choices(), areas=_area_choices(user)
+    )
+    filters: dict[str, Any] = {}
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        area = None
+        if data.get("area"):
+            area = area_list_for(actor=user, perm=Perm.CASE_VIEW).filter(pk=data["area"]).first()
+            if area is None:
+                form.add_error("area", _("Choose an area in your jurisdiction."))
+        category = None
+        if data.get("category"):
+            category = Category.objects.filter(pk=data["category"]).first()
+        filters = {
+            "status": [data["status"]] if data.get("status") else None,
+            "category": category,
+            "area": area,
+            "source": data.get("source") or None,
+            "due": data.get("due") or None,
+            "date_from": data.get("date_from"),
+            "date_to": data.get("date_to"),
+            "q": (data.get("q") or "").strip(),
+        }
+    if form.is_bound and form.errors:
+        qs = Case.objects.none()
+    else:
+        qs = selectors.case_list_for(actor=user, **filters)
+    page = _page(request, qs)
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "form": form,
+            "filtered": any(v for v in filters.values()),
+            "page_obj": page,
+            "rows": _rows(page),
+            "title": _("Cases"),
+        },
+    )
+
+
+# --- Detail ----------------------------------------------------------------------------------
+
+
+def _unit_choices(case: Case, user: Any) -> list[tuple[Any, Any]]:
+    """Units that may take the case: the areas at a handling level that contain it inside the
+    user's triage jurisdiction, and the active departments serving those areas."""
+    area = case.area
+    handling = list(HandlingLevel.values)
+    ancestors = Area.objects.filter(
+        pk__in=area.ancestor_ids, level__in=handling, is_active=True
+    ).order_by("-level")
+    # Units below the case's area are not offered: their staff could not see the case (its
+    # jurisdiction is its area). Sending such a case down needs its location corrected first.
+    candidates = list(ancestors)
+    areas = [
+        (f"area:{a.pk}", f"{a.get_level_display()} · {a.name}")
+        for a in candidates
+        if scoping.can(user, Perm.CASE_TRIAGE, a)
+    ]
+    depts = [
+        (f"dept:{d.pk}", f"{d.name} · {d.area.name}")
+        for d in Department.objects.filter(area_id__in=area.ancestor_ids, is_active=True)
+        .select_related("area")
+        .order_by("name")
+    ]
+    choices: list[tuple[Any, Any]] = []
+    if areas:
+        choices.append((_("Areas"), areas))
+    if depts:
+        choices.append((_("Departments"), depts))
+    return choices
+
+
+def _proposal_value(case: Case) -> tuple[str, str]:
+    """The routing proposal as a unit value and its reason (nothing when routing fails)."""
+    try:
+        proposal = routing.propose(case=case)
+    except errors.DomainError:
+        return "", ""
+    if proposal.department is not None:
+        return f"dept:{proposal.department.pk}", proposal.reason
+    if proposal.area is not None:
+        return f"area:{proposal.area.pk}", proposal.reason
+    return "", proposal.reason
+
+
+def _is_staff_rater(case: Case, user: Any) -> bool:
+    return user.pk != case.reporter_id
+
+
+def _make_form(
+    action: str, case: Case, user: Any, *, data: Any = None, files: Any = None
+) -> ActionForm:
+    form_class = ACTION_FORMS[action]
+    kwargs: dict[str, Any] = {"initial": {"version": case.version}}
+    if issubclass(form_class, UnitForm):
+        kwargs["units"] = _unit_choices(case, user)
+    if action == Action.RATE:
+        kwargs["staff"] = _is_staff_rater(case, user)
+    return form_class(data, files, **kwargs)
+
+
+def _reporter(case: Case) -> dict[str, str]:
+    """The reporter as shown on screen: masked name and phone."""
+    if case.anonymous:
+        return {"name": _("Anonymous"), "phone": ""}
+    name = case.reporter_name or (str(case.reporter) if case.reporter_id else "")
+    return {"name": crypto.mask_name(name), "phone": crypto.mask_mobile(reporter_phone(case))}
+
+
+def _timeline(case: Case, photos: dict[int | None, list[CaseAttachment]]) -> list[dict[str, Any]]:
+    events = list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id"))
+
+    def ref(e: CaseEvent, key: str) -> int | None:
+        value = e.data.get(key) if isinstance(e.data, dict) else None
+        return value if isinstance(value, int) else None
+
+    area_ids = {i for e in events if (i := ref(e, "to_area")) is not None}
+    dept_ids = {i for e in events if (i := ref(e, "to_department")) is not None}
+    area_names = dict(Area.objects.filter(pk__in=area_ids).values_list("pk", "name"))
+    dept_names = dict(Department.objects.filter(pk__in=dept_ids).values_list("pk", "name"))
+    rows = []
+    for e in events:
+        data = e.data if isinstance(e.data, dict) else {}
+        if e.actor_id is not None and e.actor_id == case.reporter_id:
+            who = _("Reporter")
+        elif e.actor is not None:
+            who = str(e.actor)
+        else:
+            who = e.actor_name or _("System")
+        to_area, to_dept = ref(e, "to_area"), ref(e, "to_department")
+        rows.append(
+            {
+                "event": e,
+                "who": who,
+                "to_unit": (area_names.get(to_area) if to_area else None)
+                or (dept_names.get(to_dept) if to_dept else None)
+                or "",
+                "reason": data.get("reason", "") if not e.note else "",
+                # The report's own photos are shown at the top of the page.
+                "photos": [] if e.action == Action.REPORT else photos.get(e.pk, []),
+            }
+        )
+    return rows
+
+
+def _map_data(case: Case) -> dict[str, Any] | None:
+    point = [case.lon, case.lat] if case.lon is not None and case.lat is not None else None
+    outline = case.area.geometry if case.area.geometry else None
+    if point is None and outline is None:
+        return None
+    return {"point": point, "outline": outline, "label": case.number}
+
+
+def _duplicates(case: Case, user: Any, actions: list[str]) -> list[tuple[Case, float]] | None:
+    """Likely duplicates (among the cases the user sees) for whoever may merge this case."""
+    if Action.MERGE not in actions:
+        return None
+    return duplicates.likely_duplicates(case=case, visible_to=user)
+
+
+def _detail_context(
+    request: HttpRequest, case: Case, bound: tuple[str, ActionForm] | None = None
+) -> dict[str, Any]:
+    user = request.user
+    actions = [a for a in guards.allowed_actions(case=case, user=user) if a in ACTION_FORMS]
+    proposal_value, proposal_reason = "", ""
+    action_forms = []
+    for action in actions:
+        if bound is not None and bound[0] == action:
+            form = bound[1]
+        else:
+            form = _make_form(action, case, user)
+            if action == Action.DISPATCH:
+                proposal_value, proposal_reason = _proposal_value(case)
+                if proposal_value:
+                    form.initial["unit"] = proposal_value
+        action_forms.append(
+            {
+                "action": action,
+                "label": Action(action).label,
+                "form": form,
+                "url": reverse("cases:act", args=[case.pk, action]),
+                "open": bound is not None and bound[0] == action,
+            }
+        )
+    attachments = list(CaseAttachment.objects.filter(case=case).order_by("id"))
+    by_event: dict[int | None, list[CaseAttachment]] = {}
+    for att in attachments:
+        by_event.setdefault(att.event_id, []).append(att)
+    timeline = _timeline(case, by_event)
+    report_events = {r["event"].pk for r in timeline if r["event"].action == Action.REPORT}
+    case_photos = [a for a in attachments if a.event_id is None or a.event_id in report_events]
+    return {
+        "case": case,
+        "due": supervision.due_state(case),
+        "reporter": _reporter(case),
+        "timeline": timeline,
+        "photos": case_photos,
+        "map_data": _map_data(case),
+        "action_forms": action_forms,
+        "proposal_reason": proposal_reason,
+        "pending_delay": case.pending_delay or None,
+        "can_list": scoping.has_perm_anywhere(user, Perm.CASE_VIEW),
+        "mine_url": reverse("cases:mine"),
+        "title": case.number,
+        "duplicates": _duplicates(case, user, actions),
+    }
+
+
+@never_cache
+@login_required
+@domain_errors
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.case_get_for(actor=request.user, pk=pk)
+    return render(request, "cases/detail.html", _detail_context(request, case))
+
+
+# --- Actions ---------------------------------------------------------------------------------
+
+
+def _unit(form: UnitForm) -> dict[str, Any]:
+    kind, pk = form.unit_target()
+    if kind == "dept":
+        return {"to_department": Department.objects.get(pk=pk), "to_area": None}
+    return {"to_area": Area.objects.get(pk=pk), "to_department": None}
+
+
+def _merge_target(user: Any, case: Case, number: str) -> Case:
+    target = selectors.case_list_for(actor=user).filter(number=number).first()
+    if target is None:
+        message = _("No case with this number in your jurisdiction.")
+        raise errors.ValidationFailed(message, fields={"target": message})
+    return target
+
+
+def _perform(action: str, case: Case, user: Any, form: ActionForm) -> None:
+    """Call the one service for ``action`` with the form's input."""
+    d = form.cleaned_data
+    common: dict[str, Any] = {"actor": user, "case": case, "version": d["version"]}
+    if action == Action.ACCEPT:
+        lifecycle.case_accept(**common, note=d["note"])
+    elif action == Action.REJECT:
+        lifecycle.case_reject(**common, reason=d["reason"])
+    elif action == Action.MERGE:
+        into = _merge_target(user, case, d["target"])
+        lifecycle.case_merge(**common, into=into, note=d["note"])
+    elif action == Action.DISPATCH:
+        assert isinstance(form, UnitForm)
+        lifecycle.case_dispatch(**common, **_unit(form), note=d["note"])
+    elif action == Action.REASSIGN:
+        assert isinstance(form, UnitForm)
+        lifecycle.case_reassign(**common, **_unit(form), note=d["note"])
+    elif action == Action.SIGN:
+        lifecycle.case_sign(**common)
+    elif action == Action.RETURN:
+        lifecycle.case_return(**common, reason=d["reason"])
+    elif action == Action.ESCALATE:
+        lifecycle.case_escalate(**common, note=d["note"])
+    elif action == Action.REQUEST_DELAY:
+        lifecycle.case_request_delay(
+            **common, kind=d["kind"], amount=d["amount"], unit=d["unit"], reason=d["reason"]
+        )
+    elif action in (Action.APPROVE_DELAY, Action.DENY_DELAY):
+        approve = action == Action.APPROVE_DELAY
+        lifecycle.case_decide_delay(**common, approve=approve, note=d["note"])
+    elif action == Action.RESUME:
+        lifecycle.case_resume(**common, note=d["note"])
+    elif action == Action.REPLY:
+        lifecycle.case_reply(**common, reply=d["reply"], photos=d["photos"])
+    elif action in (Action.VERIFY_PASS, Action.VERIFY_FAIL):
+        passed = action == Action.VERIFY_PASS
+        lifecycle.case_verify(**common, passed=passed, note=d["note"], photos=d["photos"])
+    elif action == Action.URGE:
+        lifecycle.case_urge(**common, message=d["message"])
+    elif action == Action.RATE:
+        lifecycle.case_rate(
+            **common,
+            rating=d["rating"],
+            comment=d["comment"],
+            callback=bool(d.get("callback")),
+        )
+    elif action == Action.REOPEN:
+        lifecycle.case_reopen(**common, reason=d["reason"])
+    elif action == Action.COMMENT:
+        lifecycle.case_comment(actor=user, case=case, note=d["note"])
+    else:  # pragma: no cover - ACTION_FORMS and this function list the same actions
+        raise Http404
+
+
+@require_POST
+@login_required
+@domain_errors
+def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Run one action from the detail page's forms, then back to the detail (POST-redirect-GET).
+
+    A stale version or a refused action comes back as a message on the refreshed page; invalid
+    input re-renders the page with the form's errors."""
+    user = request.user
+    if action not in ACTION_FORMS:
+        raise Http404(_("Unknown action."))
+    # Same rule as the API: a role that may never do this gets a 403 before any look-up
+    # (rating is the reporter's own right, checked by the guard).
+    transition = TRANSITIONS.get(action)
+    if (
+        transition is not None
+        and action != Action.RATE
+        and not scoping.has_perm_anywhere(user, transition.perm)
+    ):
+        raise errors.PermissionDenied(_("You do not have permission to do this."))
+    case = selectors.case_get_for(actor=user, pk=pk)
+    back = reverse("cases:detail", args=[case.pk])
+    form = _make_form(action, case, user, data=request.POST, files=request.FILES)
+    if form.is_valid():
+        try:
+            _perform(action, case, user, form)
+        except errors.Conflict as exc:
+            messages.error(request, exc.message)
+            return redirect(back)
+        except errors.DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, str(DONE[action]))
+            return redirect(back)
+    elif action not in guards.allowed_actions(case=case, user=user):
+        messages.error(request, _("This action is not available for this case now."))
+        return redirect(back)
+    context = _detail_context(request, case, bound=(action, form))
+    return render(request, "cases/detail.html", context, status=400)
+
+
+# --- Photos ----------------------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+def photo(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+    """Stream one photo of a case the user may see (404 otherwise: no public media URLs)."""
+    try:
+        case = selectors.case_get_for(actor=request.user, pk=pk)
+    except errors.NotFound as exc:
+        raise Http404(exc.message) from exc
+    attachment = CaseAttachment.objects.filter(pk=attachment_id, case=case).first()
+    if attachment is None or not attachment.file:
+        raise Http404(_("No such photo."))
+    try:
+        handle = attachment.file.open("rb")
+    except OSError as exc:
+        raise Http404(_("No such photo.")) from exc
+    content_type = attachment.content_type
+    if not content_type.startswith("image/"):
+        content_type = "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="{case.number}-{attachment.pk}.jpg"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+urlpatterns: list[URLPattern] = [
+    path("", queues, name="queues"),
+    path("list/", case_list, name="list"),
+    path("<int:pk>/", detail, name="detail"),
+    path("<int:pk>/act/<slug:action>/", act, name="act"),
+    path("<int:pk>/photos/<int:attachment_id>/", photo, name="photo"),
+]

@@ -19,6 +19,11 @@ def shell(request: HttpRequest) -> dict[str, Any]:
             "users": scoping.has_perm_anywhere(user, Perm.MANAGE_USERS),
             "audit": scoping.has_perm_anywhere(user, Perm.VIEW_AUDIT),
             "admin": bool(user.is_staff),
+            "cases": scoping.has_perm_anywhere(user, Perm.CASE_VIEW),
+            "report": scoping.has_perm_anywhere(user, Perm.CASE_REPORT),
+            "import": scoping.has_perm_anywhere(user, Perm.CASE_IMPORT),
+            "stats": scoping.has_perm_anywhere(user, Perm.VIEW_STATS),
+            "calendar": scoping.has_perm_anywhere(user, Perm.MANAGE_CONFIG),
         }
     return {
         "nav": nav,

@@ -32,6 +32,7 @@ DEMO_COUNTY_CODE = "640110"
 DEMO_PASSWORD = "Demo@2026"
 DEFAULT_GRIDS = 80
 DEFAULT_SEED = 2026
+DEMO_CASES = 240
 BULK_THRESHOLD = 2000
 MAX_TOWNS_PER_COUNTY = 399  # 99 streets + 100 towns + 200 townships
 CENTER = (106.20, 38.50)
@@ -270,6 +271,7 @@ class BuildResult:
     grids: int = 0
     users: int = 0
     departments: int = 0
+    cases: int = 0
 
 
 def demo_exists() -> bool:
@@ -284,9 +286,12 @@ def build_demo(
     grids: int = DEFAULT_GRIDS,
     seed: int = DEFAULT_SEED,
     bulk: bool | None = None,
+    cases: int = 0,
     progress: Callable[[str], None] | None = None,
 ) -> BuildResult:
-    """Write the demo plan to the database in one transaction.
+    """Write the demo plan to the database in one transaction, with ``cases`` demo cases
+    reported and moved along through the case services (``gridgov demo`` asks for
+    :data:`DEMO_CASES`).
 
     Raises :class:`~gridgov.core.errors.Conflict` if the demo district already exists.
     """
@@ -316,4 +321,9 @@ def build_demo(
         (writer.grid_workers_bulk if use_bulk else writer.grid_workers_with_services)(
             plan, by_code, result
         )
+        if cases:
+            from gridgov.demo.cases import build_demo_cases
+
+            say(f"cases: {cases}")
+            result.cases = build_demo_cases(seed=seed, count=cases, progress=progress)
     return result

@@ -287,8 +287,8 @@ def test_me_lists_roles_and_permissions_per_area(client, tree, make_user):
     assert roles["grid_worker"]["area"]["level"] == 6 and roles["grid_worker"]["area"]["name"]
     perms = {p["area"]["code"]: p["perms"] for p in d["permissions"]}
     assert perms == {
-        tree.street.code: ["area.view"],
-        tree.grid1.code: ["area.view", "staff.view"],
+        tree.street.code: ["area.view", "case.handle", "case.view"],
+        tree.grid1.code: ["area.view", "case.handle", "case.report", "case.view", "staff.view"],
     }
 
 

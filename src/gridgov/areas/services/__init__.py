@@ -19,7 +19,7 @@ from gridgov.accounts.scoping import require
 from gridgov.areas import geo
 from gridgov.areas.codes import ALLOWED_PARENTS, ROOT_LEVELS, Level, validate_code
 from gridgov.areas.models import Area, GeoRevision
-from gridgov.areas.selectors import area_subtree
+from gridgov.areas.selectors import area_subtree, subtree_q
 from gridgov.audit.models import Event
 from gridgov.audit.services import audit_record
 from gridgov.core.errors import Conflict, ValidationFailed
@@ -293,6 +293,7 @@ def area_move(
             code=Concat(Value(code), Substr("code", len(old_code) + 1)),
             depth=F("depth") + depth_delta,
         )
+        _move_denormalised_paths(old_path, new_path)
         Area.objects.filter(pk=current.pk).update(parent=target, version=F("version") + 1)
         current.refresh_from_db()
         if subtree.filter(geometry__isnull=False).exists():
@@ -311,6 +312,21 @@ def area_move(
             },
         )
     return current
+
+
+def _move_denormalised_paths(old_path: str, new_path: str) -> None:
+    """Re-path rows of other apps that copy an area path for index-friendly scoping.
+
+    A model takes part by naming its copied fields in ``area_path_fields`` (e.g.
+    ``gridgov.cases.models.Case``); this keeps the area layer free of imports from above it.
+    """
+    from django.apps import apps
+
+    for model in apps.get_models():
+        for field in getattr(model, "area_path_fields", ()):
+            model._default_manager.filter(subtree_q(old_path, field=field)).update(
+                **{field: Concat(Value(new_path), Substr(field, Length(Value(old_path)) + 1))}
+            )
 
 
 # The bulk imports live in their own module; they are services like the ones above.

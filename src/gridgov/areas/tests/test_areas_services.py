@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from gridgov.areas.codes import Kind, Level
 from gridgov.areas.models import Area, GeoRevision
@@ -365,3 +365,25 @@ def test_move_refuses_a_clashing_code_and_an_overlap(tree: Any) -> None:
         Area.objects.exclude(pk=overlapping.pk).order_by("pk").values_list("pk", "code", "path")
     )
     assert after == before
+
+
+def test_move_repaths_cases_of_the_subtree(tree: Any) -> None:
+    from gridgov.areas.services import area_move
+    from gridgov.cases.models import Case, Category
+    from gridgov.cases.states import Source
+
+    category = Category.objects.create(code="T01", name="测试")
+    case = Case.objects.create(
+        number="2026000001",
+        source=Source.PATROL,
+        category=category,
+        title="t",
+        area=tree.grid1,
+        reported_at=timezone.now(),
+    )
+    assert case.area_path == tree.grid1.path
+    area_move(actor=None, area=tree.community, new_parent=tree.town, new_code="640110100001")
+    case.refresh_from_db()
+    tree.grid1.refresh_from_db()
+    assert case.area_path == tree.grid1.path
+    assert case.area_path.startswith(tree.town.path)

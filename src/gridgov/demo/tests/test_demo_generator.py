@@ -196,3 +196,19 @@ def test_bulk_build_sets_paths_depths_and_kinds_like_the_services(db):
             assert a.geometry is not None and a.center_lon is not None
     assert Area.objects.filter(level=Level.GRID).count() == 60
     assert User.objects.count() == 60 + len(demo_accounts()) - 1
+
+
+@pytest.mark.django_db
+def test_demo_cases_walk_the_lifecycle_through_the_services() -> None:
+    from gridgov.cases.models import Case, CaseEvent, CaseStat
+    from gridgov.cases.states import Status
+
+    result = build_demo(cases=60)
+    assert result.cases == 60
+    assert Case.objects.count() == 60
+    statuses = set(Case.objects.values_list("status", flat=True))
+    assert len(statuses) >= 4
+    assert statuses & {Status.CLOSED, Status.RATED}
+    # Every case has its report entry; indicators were maintained along the way.
+    assert CaseEvent.objects.filter(action="report").count() == 60
+    assert CaseStat.objects.filter(reported__gt=0).exists()

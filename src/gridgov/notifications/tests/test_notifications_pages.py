@@ -66,11 +66,12 @@ def test_inbox_highlights_unread(alice):
 
 
 def test_inbox_unread_filter(alice):
-    note(alice, "未读")
+    unread = note(alice, "未读")
     read = note(alice, "已读")
     Notification.objects.filter(pk=read.pk).update(read_at=timezone.now())
     html = client_for(alice).get("/inbox/?unread=1").content.decode()
-    assert "未读" in html and "已读" not in html
+    assert f'data-notification="{unread.pk}"' in html
+    assert f'data-notification="{read.pk}"' not in html
 
 
 def test_inbox_is_paginated(alice):

@@ -158,7 +158,7 @@ def test_unreadable_last_day_is_reported():
     from gridgov.workcal.forms import parse_holidays
 
     _periods, errors = parse_holidays("2027-10-01 10-07 国庆节")
-    assert len(errors) == 1 and "Line 1" in errors[0]
+    assert len(errors) == 1 and "第 1 行" in errors[0]
 
 
 # --- Refusals --------------------------------------------------------------------------------

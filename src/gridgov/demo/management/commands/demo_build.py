@@ -35,6 +35,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})"
         )
+        parser.add_argument(
+            "--cases",
+            type=int,
+            default=0,
+            help="demo cases to report and move along through the case services (default 0)",
+        )
         bulk = parser.add_mutually_exclusive_group()
         bulk.add_argument(
             "--bulk",
@@ -47,7 +53,9 @@ class Command(BaseCommand):
             "--no-bulk", dest="bulk", action="store_false", help="create every row via the services"
         )
 
-    def handle(self, *args: Any, grids: int, seed: int, bulk: bool | None, **options: Any) -> None:
+    def handle(
+        self, *args: Any, grids: int, seed: int, bulk: bool | None, cases: int, **options: Any
+    ) -> None:
         if grids < 1:
             raise CommandError(_("--grids must be at least 1."))
         if demo_exists():
@@ -63,6 +71,7 @@ class Command(BaseCommand):
                 grids=grids,
                 seed=seed,
                 bulk=bulk,
+                cases=cases,
                 progress=(lambda msg: self.stdout.write(f"  {msg}")) if verbose else None,
             )
         except (DomainError, ValueError) as exc:

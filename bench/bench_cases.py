@@ -1,0 +1,549 @@
+"""Cases at county-to-city scale: intake through the service layer, the case list, the
+indicators and the overdue sweep, each against the bare database doing the same work.
+
+    .venv/bin/python bench/bench_cases.py [--cases 1000000] [--open 150000] [--intake 2000]
+
+Builds a fresh database (a temporary SQLite file, or a fresh PostgreSQL database when
+``DATABASE_URL`` is set): one county of 10 streets × 10 communities × 10 grids (1 000 grid
+polygons), the seeded categories, a dispatcher at the county and community staff at one
+community. Then, in one run:
+
+1. **Intake**: ``--intake`` reports through ``cases.services.intake.case_report`` (validation,
+   point → grid routing, case number, timeline entry, maintained indicators, one transaction
+   each) against a raw single-row ``INSERT`` of the same case row, one commit each, on the same
+   database. Goal ≥ 1 000 cases/s on SQLite.
+2. **Bulk data**: ``--cases`` cases over the last 365 days (``--open`` of them still open, with
+   future deadlines) and the maintained ``CaseStat`` rows of every area and day, inserted in
+   bulk (not timed as a result).
+3. **Case list**: the first page (30 rows) of ``cases.selectors.case_list_for`` for the
+   dispatcher and the community staff, with the filters of the list page, against raw SQL for
+   the same page. Goal p95 < 100 ms.
+4. **Indicators**: ``cases.indicators.indicators_for`` for the county and a street over a year
+   against a raw ``SUM`` over the same ``CaseStat`` rows. Goal p95 < 100 ms.
+5. **Sweep**: ``cases.supervision.sweep`` with nothing due, and with 1 000 cases just due,
+   against a raw ``SELECT … WHERE watch_at <= now``. Goal < 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from common import fresh_database, setup_django  # noqa: E402
+
+STREETS, COMMUNITIES, GRIDS = 10, 10, 10
+X0, Y0, CELL = 106.0, 38.0, 0.004
+PAGE = 30
+
+
+def ms(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    return statistics.median(ordered) * 1000, p95 * 1000
+
+
+def square(x: float, y: float) -> dict[str, Any]:
+    c = CELL * 0.999
+    return {
+        "type": "Polygon",
+        "coordinates": [[[x, y], [x + c, y], [x + c, y + c], [x, y + c], [x, y]]],
+    }
+
+
+def build_tree() -> dict[str, Any]:
+    from django.db import transaction
+
+    from gridgov.areas.codes import Level
+    from gridgov.areas.services import area_create
+
+    grids: list[Any] = []
+    streets: list[Any] = []
+    communities: list[Any] = []
+    with transaction.atomic():
+        province = area_create(actor=None, parent=None, level=Level.PROVINCE, code="64", name="省")
+        city = area_create(actor=None, parent=province, level=Level.CITY, code="6401", name="市")
+        county = area_create(actor=None, parent=city, level=Level.COUNTY, code="640110", name="区")
+        for s in range(STREETS):
+            street = area_create(
+                actor=None,
+                parent=county,
+                level=Level.TOWN,
+                code=f"640110{s + 1:03d}",
+                name=f"街道{s + 1}",
+            )
+            streets.append(street)
+            for c in range(COMMUNITIES):
+                community = area_create(
+                    actor=None,
+                    parent=street,
+                    level=Level.COMMUNITY,
+                    code=f"{street.code}{c + 1:03d}",
+                    name=f"社区{s + 1}-{c + 1}",
+                )
+                communities.append(community)
+                for g in range(GRIDS):
+                    col = s * COMMUNITIES * GRIDS + c * GRIDS + g
+                    x = X0 + (col % 100) * CELL
+                    y = Y0 + (col // 100) * CELL
+                    grid = area_create(
+                        actor=None,
+                        parent=community,
+                        level=Level.GRID,
+                        code=f"{community.code}{g + 1:03d}",
+                        name=f"网格{s + 1}-{c + 1}-{g + 1}",
+                        geometry=square(x, y),
+                    )
+                    grid.bench_point = (x + CELL / 2, y + CELL / 2)
+                    grids.append(grid)
+    return {"county": county, "streets": streets, "communities": communities, "grids": grids}
+
+
+def make_users(t: dict[str, Any]) -> dict[str, Any]:
+    from gridgov.accounts.models import RoleGrant, User
+    from gridgov.accounts.roles import Role
+
+    dispatcher = User.objects.create(username="bench_dispatcher")
+    RoleGrant.objects.create(user=dispatcher, role=Role.DISPATCHER, area=t["county"])
+    staff = User.objects.create(username="bench_staff")
+    RoleGrant.objects.create(user=staff, role=Role.COMMUNITY_STAFF, area=t["communities"][0])
+    return {"dispatcher": dispatcher, "staff": staff}
+
+
+# --- 1. intake --------------------------------------------------------------------------------
+
+
+def bench_intake(t: dict[str, Any], n: int) -> dict[str, float]:
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from gridgov.cases.models import Case, Category
+    from gridgov.cases.services.categories import validate_extra
+    from gridgov.cases.services.intake import case_report
+    from gridgov.cases.states import Source
+    from gridgov.core.errors import ValidationFailed
+
+    def asks_nothing(category: Any) -> bool:
+        try:
+            validate_extra(category, {})
+        except ValidationFailed:
+            return False
+        return True
+
+    categories = [
+        c for c in Category.objects.filter(is_active=True, children__isnull=True) if asks_nothing(c)
+    ]
+    rnd = random.Random(1)
+    grids = t["grids"]
+
+    def one_service(i: int) -> None:
+        grid = grids[rnd.randrange(len(grids))]
+        x, y = grid.bench_point
+        case_report(
+            actor=None,
+            source=Source.RESIDENT,
+            category=categories[i % len(categories)],
+            title=f"井盖缺失 {i}",
+            description="小区门口井盖缺失，存在安全隐患，请尽快处理。",
+            lon=x,
+            lat=y,
+            anonymous=True,
+        )
+
+    table = Case._meta.db_table
+    cols = [
+        "number",
+        "token",
+        "status",
+        "version",
+        "source",
+        "category_id",
+        "extra",
+        "title",
+        "description",
+        "priority",
+        "area_id",
+        "area_path",
+        "lon",
+        "lat",
+        "address",
+        "outside_grids",
+        "reporter_name",
+        "reporter_phone_enc",
+        "anonymous",
+        "external_id",
+        "resolved_on_spot",
+        "reported_at",
+        "sign_overdue",
+        "handle_overdue",
+        "due_soon",
+        "pending_delay",
+        "urge_count",
+        "rework_count",
+        "reopen_count",
+        "return_count",
+        "rating",
+        "rating_comment",
+        "reply",
+        "created_at",
+        "updated_at",
+    ]
+    placeholders = ", ".join(["%s"] * len(cols))
+    sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({placeholders})"
+
+    def one_raw(i: int) -> None:
+        grid = grids[rnd.randrange(len(grids))]
+        x, y = grid.bench_point
+        now = timezone.now()
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(
+                sql,
+                [
+                    f"R{i:09d}",
+                    f"raw{i}",
+                    "reported",
+                    1,
+                    "resident",
+                    categories[i % len(categories)].pk,
+                    "{}",
+                    f"井盖缺失 {i}",
+                    "小区门口井盖缺失，存在安全隐患，请尽快处理。",
+                    2,
+                    grid.pk,
+                    grid.path,
+                    x,
+                    y,
+                    "",
+                    False,
+                    "",
+                    "",
+                    True,
+                    "",
+                    False,
+                    now,
+                    False,
+                    False,
+                    False,
+                    "{}",
+                    0,
+                    0,
+                    0,
+                    0,
+                    "",
+                    "",
+                    "",
+                    now,
+                    now,
+                ],
+            )
+
+    one_service(0)  # warm the grid index and caches
+    results: dict[str, float] = {}
+    for label, fn in (("raw INSERT", one_raw), ("case_report", one_service)):
+        start = time.perf_counter()
+        for i in range(1, n + 1):
+            fn(i)
+        results[label] = n / (time.perf_counter() - start)
+    return results
+
+
+# --- 2. bulk data -----------------------------------------------------------------------------
+
+
+def bulk_cases(t: dict[str, Any], total: int, open_n: int) -> None:
+    from django.db import transaction
+    from django.utils import timezone
+
+    from gridgov.cases.models import Case, CaseStat, Category
+    from gridgov.cases.states import Source, Status
+
+    rnd = random.Random(7)
+    categories = list(Category.objects.filter(children__isnull=True).values_list("pk", flat=True))
+    grids = t["grids"]
+    now = timezone.now()
+    closed_states = [Status.CLOSED, Status.RATED, Status.CLOSED, Status.REJECTED]
+    open_states = [Status.REPORTED, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS]
+    words = ["井盖缺失", "占道经营", "垃圾堆放", "路灯不亮", "噪音扰民", "邻里纠纷", "违章停车"]
+    batch: list[Case] = []
+    start = time.perf_counter()
+    base = 10_000_000
+    for i in range(total):
+        grid = grids[rnd.randrange(len(grids))]
+        is_open = i >= total - open_n
+        reported = now - timedelta(
+            seconds=rnd.randrange(365 * 86400 if not is_open else 20 * 86400)
+        )
+        status = rnd.choice(open_states) if is_open else rnd.choice(closed_states)
+        watch = now + timedelta(hours=rnd.randrange(2, 400)) if is_open else None
+        x, y = grid.bench_point
+        batch.append(
+            Case(
+                number=f"B{base + i}",
+                token=f"b{i}",
+                status=status,
+                source=Source.PATROL if i % 3 else Source.RESIDENT,
+                category_id=categories[i % len(categories)],
+                title=f"{words[i % len(words)]} {i}",
+                area=grid,
+                area_path=grid.path,
+                lon=x,
+                lat=y,
+                reported_at=reported,
+                assigned_area=grid if status != Status.REPORTED else None,
+                sign_due_at=watch,
+                handle_due_at=watch,
+                watch_at=watch,
+            )
+        )
+        if len(batch) == 5000:
+            with transaction.atomic():
+                Case.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        with transaction.atomic():
+            Case.objects.bulk_create(batch)
+    print(f"  {total:,} cases inserted in {time.perf_counter() - start:.0f} s")
+
+    # Maintained counters: one row per area and day for every area with cases.
+    from gridgov.areas.models import Area
+
+    areas = list(Area.objects.filter(level__gte=3).values_list("pk", "level"))
+    today = timezone.localdate()
+    stats: list[CaseStat] = []
+    start = time.perf_counter()
+    for pk, level in areas:
+        scale = {3: 1000, 4: 100, 5: 10, 6: 1}.get(level, 1)
+        for d in range(365):
+            accepted = rnd.randrange(0, 6) * scale // 2 + 1
+            closed = max(0, accepted - rnd.randrange(0, 2))
+            stats.append(
+                CaseStat(
+                    area_id=pk,
+                    day=today - timedelta(days=d),
+                    reported=accepted + 1,
+                    accepted=accepted,
+                    closed=closed,
+                    closed_on_time=closed,
+                    signed=accepted,
+                    signed_on_time=accepted,
+                    replied=closed,
+                    rated=closed // 2,
+                    satisfied=closed // 2,
+                    handle_seconds=closed * 86400,
+                    closed_grid=closed,
+                )
+            )
+        if len(stats) >= 20000:
+            with transaction.atomic():
+                CaseStat.objects.bulk_create(stats, ignore_conflicts=True)
+            stats = []
+    if stats:
+        with transaction.atomic():
+            CaseStat.objects.bulk_create(stats, ignore_conflicts=True)
+    print(f"  {len(areas) * 365:,} CaseStat rows in {time.perf_counter() - start:.0f} s")
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+
+
+# --- 3./4. timed reads ------------------------------------------------------------------------
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def bench_list(t: dict[str, Any], users: dict[str, Any], repeat: int) -> None:
+    from django.db import connection
+
+    from gridgov.accounts import scoping
+    from gridgov.cases.models import Case, Category
+    from gridgov.cases.selectors import case_list_for
+
+    category = Category.objects.filter(children__isnull=True).first()
+    today = date.today()
+    community = t["communities"][0]
+    street = t["streets"][0]
+    variants: list[tuple[str, Any, dict[str, Any], str, list[Any]]] = [
+        ("dispatcher, no filter", users["dispatcher"], {}, "", []),
+        (
+            "dispatcher, in progress",
+            users["dispatcher"],
+            {"status": ["in_progress"]},
+            "status = %s",
+            ["in_progress"],
+        ),
+        (
+            "dispatcher, street subtree",
+            users["dispatcher"],
+            {"area": street},
+            "area_path >= %s AND area_path < %s",
+            [street.path, street.path[:-1] + "0"],
+        ),
+        (
+            "dispatcher, category + 30 days",
+            users["dispatcher"],
+            {"category": category, "date_from": today - timedelta(days=30)},
+            "category_id = %s AND reported_at >= %s",
+            [category.pk if category else 0, datetime.now() - timedelta(days=30)],
+        ),
+        ("dispatcher, keyword", users["dispatcher"], {"q": "井盖"}, "title LIKE %s", ["%井盖%"]),
+        (
+            "community staff, no filter",
+            users["staff"],
+            {},
+            "area_path >= %s AND area_path < %s",
+            [community.path, community.path[:-1] + "0"],
+        ),
+    ]
+    table = Case._meta.db_table
+    print(f"\ncase list, first page of {PAGE} (p50 / p95 ms, {repeat} rounds)")
+    for label, user, filters, where, params in variants:
+        scoping.forget(user)
+
+        def ours(user: Any = user, filters: dict[str, Any] = filters) -> None:
+            scoping.forget(user)
+            list(case_list_for(actor=user, **filters)[:PAGE])
+
+        sql = f"SELECT * FROM {table} {'WHERE ' + where if where else ''} ORDER BY reported_at DESC, id DESC LIMIT {PAGE}"
+
+        def raw(sql: str = sql, params: list[Any] = params) -> None:
+            with connection.cursor() as cur:
+                cur.execute(sql, params)
+                cur.fetchall()
+
+        ours()
+        raw()
+        a = ms(timed(ours, repeat))
+        b = ms(timed(raw, repeat))
+        print(
+            f"  {label:34s} gridgov {a[0]:7.1f} / {a[1]:7.1f}   raw SQL {b[0]:7.1f} / {b[1]:7.1f}"
+        )
+
+
+def bench_indicators(t: dict[str, Any], users: dict[str, Any], repeat: int) -> None:
+    from django.db import connection
+
+    from gridgov.accounts import scoping
+    from gridgov.cases.indicators import indicators_for
+    from gridgov.cases.models import CaseStat
+
+    today = date.today()
+    start_day = today - timedelta(days=364)
+    print(f"\nindicators over 365 days (p50 / p95 ms, {repeat} rounds)")
+    for label, area in (("county", t["county"]), ("street", t["streets"][0])):
+
+        def ours(area: Any = area) -> None:
+            scoping.forget(users["dispatcher"])
+            indicators_for(actor=users["dispatcher"], area=area, date_from=start_day, date_to=today)
+
+        sql = (
+            f"SELECT SUM(accepted), SUM(closed), SUM(closed_on_time), SUM(signed), "
+            f"SUM(signed_on_time), SUM(replied), SUM(reworked), SUM(rated), SUM(satisfied), "
+            f"SUM(basic), SUM(handle_seconds), SUM(closed_grid), SUM(closed_community), "
+            f"SUM(closed_street), SUM(closed_county) FROM {CaseStat._meta.db_table} "
+            f"WHERE area_id = %s AND day BETWEEN %s AND %s"
+        )
+
+        def raw(area: Any = area, sql: str = sql) -> None:
+            with connection.cursor() as cur:
+                cur.execute(sql, [area.pk, start_day, today])
+                cur.fetchall()
+
+        ours()
+        a = ms(timed(ours, repeat))
+        b = ms(timed(raw, repeat))
+        print(
+            f"  {label:34s} gridgov {a[0]:7.1f} / {a[1]:7.1f}   raw SQL {b[0]:7.1f} / {b[1]:7.1f}"
+        )
+
+
+def bench_sweep() -> None:
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from gridgov.cases.models import Case
+    from gridgov.cases.supervision import sweep
+
+    table = Case._meta.db_table
+
+    def raw() -> None:
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT id FROM {table} WHERE watch_at <= %s", [timezone.now()])
+            cur.fetchall()
+
+    print("\noverdue sweep")
+    for label in ("nothing due", "1 000 cases just due"):
+        if label.startswith("1 000"):
+            ids = list(
+                Case.objects.filter(watch_at__isnull=False).values_list("pk", flat=True)[:1000]
+            )
+            with transaction.atomic():
+                Case.objects.filter(pk__in=ids).update(
+                    watch_at=timezone.now() - timedelta(minutes=1),
+                    sign_due_at=timezone.now() - timedelta(minutes=1),
+                    handle_due_at=timezone.now() - timedelta(minutes=1),
+                )
+        r0 = time.perf_counter()
+        raw()
+        raw_s = time.perf_counter() - r0
+        s0 = time.perf_counter()
+        result = sweep()
+        ours_s = time.perf_counter() - s0
+        print(
+            f"  {label:34s} gridgov {ours_s * 1000:8.1f} ms   raw SELECT {raw_s * 1000:7.1f} ms   {result}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--open", type=int, default=150_000)
+    parser.add_argument("--intake", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=100)
+    args = parser.parse_args()
+
+    setup_django(tempfile.mkdtemp(prefix="gridgov-bench-"))
+    drop = fresh_database()
+    try:
+        from django.core.management import call_command
+        from django.db import connection
+
+        call_command("migrate", verbosity=0)
+        print(f"database: {connection.vendor}")
+        t = build_tree()
+        users = make_users(t)
+        rates = bench_intake(t, args.intake)
+        ratio = rates["case_report"] / rates["raw INSERT"]
+        print(
+            f"\nintake of {args.intake} cases, one transaction each: case_report "
+            f"{rates['case_report']:,.0f}/s, raw INSERT {rates['raw INSERT']:,.0f}/s "
+            f"(gridgov at {ratio:.0%} of raw; goal >= 1 000/s on SQLite)"
+        )
+        print(f"\nbuilding {args.cases:,} cases ({args.open:,} open) …")
+        bulk_cases(t, args.cases, args.open)
+        bench_list(t, users, args.repeat)
+        bench_indicators(t, users, args.repeat)
+        bench_sweep()
+    finally:
+        drop()
+
+
+if __name__ == "__main__":
+    main()

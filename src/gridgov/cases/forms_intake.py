@@ -1,0 +1,174 @@
+"""Forms of the reporting pages (resident report, grid-worker quick report, staff entry, 12345
+import). They only shape input; every rule lives in :mod:`gridgov.cases.services.intake`."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.cases.importers.hotline import MODES
+from gridgov.cases.models import Category
+from gridgov.cases.photos import max_count
+from gridgov.cases.states import Source
+
+STAFF_SOURCES = (Source.PHONE, Source.VISIT, Source.HALL, Source.HIGHER, Source.VIDEO)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    """Any number of files (the service checks count, type and size)."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        if not data:
+            return []
+        items = data if isinstance(data, list | tuple) else [data]
+        return [f for f in items if f]
+
+
+def category_choices() -> list[tuple[str, Any]]:
+    """Two-level choices: top categories as groups, their children as options (a top category
+    without children is an option itself)."""
+    cats = list(Category.objects.filter(is_active=True).order_by("sort", "code"))
+    children: dict[int, list[Category]] = {}
+    for c in cats:
+        if c.parent_id is not None:
+            children.setdefault(c.parent_id, []).append(c)
+    ids = {c.pk for c in cats}
+    choices: list[tuple[str, Any]] = [("", "———")]
+    for c in cats:
+        if c.parent_id is not None and c.parent_id in ids:
+            continue
+        kids = children.get(c.pk, [])
+        if kids:
+            choices.append((c.name, [(str(k.pk), k.name) for k in kids]))
+        else:
+            choices.append((str(c.pk), c.name))
+    return choices
+
+
+def style(form: forms.BaseForm) -> None:
+    """Bootstrap classes on every widget (the templates render ``{{ field }}``)."""
+    for name, field in form.fields.items():
+        w = field.widget
+        if isinstance(w, forms.HiddenInput | forms.RadioSelect):
+            continue
+        if isinstance(w, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(w, forms.Select):
+            css = "form-select"
+        else:
+            css = "form-control"
+        done = getattr(form, "_errors", None)  # never trigger validation from here
+        if done and name in done:
+            css += " is-invalid"
+        w.attrs["class"] = css
+    if "mode" in form.fields:
+        form.fields["mode"].widget.attrs["class"] = "form-check-input"
+
+
+class _ReportBase(forms.Form):
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    category = forms.ChoiceField(label=_("Category"))
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    description = forms.CharField(
+        label=_("Description"), required=False, max_length=5000, widget=forms.Textarea({"rows": 4})
+    )
+    photos = MultiplePhotoField(
+        label=_("Photos"),
+        required=False,
+        widget=MultipleFileInput({"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    lon = forms.FloatField(required=False, widget=forms.HiddenInput)
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
+    address = forms.CharField(label=_("Address or landmark"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._choices("category", category_choices())
+        self.fields["photos"].help_text = _("Up to %(n)s photos (JPEG, PNG or WebP).") % {
+            "n": max_count()
+        }
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+        style(self)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        style(self)
+
+    def _choices(self, name: str, choices: list[Any]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
+
+
+class ResidentReportForm(_ReportBase):
+    anonymous = forms.BooleanField(label=_("Report anonymously"), required=False)
+    reporter_name = forms.CharField(label=_("Your name"), max_length=50, required=False)
+    reporter_phone = forms.CharField(
+        label=_("Your phone number"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput({"inputmode": "tel", "autocomplete": "tel"}),
+    )
+
+
+class QuickReportForm(_ReportBase):
+    resolved_on_spot = forms.BooleanField(label=_("Resolved on the spot"), required=False)
+    on_spot_reply = forms.CharField(
+        label=_("What was done"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea({"rows": 2}),
+    )
+
+
+class StaffEntryForm(_ReportBase):
+    source = forms.ChoiceField(label=_("Source"))
+    area = forms.ChoiceField(label=_("Area"), required=False)
+    lon = forms.FloatField(label=_("Longitude"), required=False)
+    lat = forms.FloatField(label=_("Latitude"), required=False)
+    anonymous = forms.BooleanField(label=_("Anonymous"), required=False)
+    reporter_name = forms.CharField(label=_("Reporter's name"), max_length=50, required=False)
+    reporter_phone = forms.CharField(label=_("Reporter's phone"), max_length=30, required=False)
+
+    def __init__(self, *args: Any, areas: list[tuple[str, str]] | None = None, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self._choices("source", [(str(s.value), s.label) for s in STAFF_SOURCES])
+        self._choices("area", [("", _("— located from the point —")), *(areas or [])])
+        self.fields["area"].help_text = _("Needed when no point is given.")
+        style(self)
+
+
+class HotlineImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("12345 work orders (.xlsx)"),
+        widget=forms.ClearableFileInput(
+            {"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
+    )
+    mode = forms.ChoiceField(
+        label=_("When some rows have problems"),
+        choices=[
+            (MODES[0], _("Import the valid rows and list the others")),
+            (MODES[1], _("Import nothing (all or nothing)")),
+        ],
+        initial=MODES[0],
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style(self)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        style(self)

@@ -1,0 +1,172 @@
+"""Who may do what to a case, now. The services call :func:`require_action` before they change
+anything; pages and the API call :func:`allowed_actions` so they never offer what the server
+would refuse.
+
+The checks, in order:
+
+1. the state table (:data:`gridgov.cases.states.TRANSITIONS`) — the action must start from the
+   case's status (otherwise :class:`~gridgov.core.errors.Conflict` ``action_not_allowed``);
+2. action-specific preconditions (a pending delay request to decide, none pending to ask for
+   another, the handling deadline not yet passed for a delay request);
+3. the permission the table names, held in the case's jurisdiction (its ``area_path``);
+4. "is it my unit": CASE_HANDLE actions only for users of the assigned unit (a grant with
+   CASE_HANDLE at ``assigned_area`` or an ancestor for area units, a department handler's
+   grant in ``assigned_department`` for department units); RATE by the reporter themself or by
+   staff with CASE_VERIFY recording a call-back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridgov.accounts import scoping
+from gridgov.accounts.roles import Perm
+from gridgov.cases import units
+from gridgov.cases.models import Case
+from gridgov.cases.states import TRANSITIONS, Action
+from gridgov.core.errors import Conflict, DomainError, PermissionDenied
+
+# The actions a user may be offered, in the order a page shows them.
+OFFERED: tuple[str, ...] = (
+    Action.ACCEPT,
+    Action.REJECT,
+    Action.MERGE,
+    Action.DISPATCH,
+    Action.SIGN,
+    Action.REPLY,
+    Action.REQUEST_DELAY,
+    Action.APPROVE_DELAY,
+    Action.DENY_DELAY,
+    Action.RESUME,
+    Action.RETURN,
+    Action.ESCALATE,
+    Action.REASSIGN,
+    Action.VERIFY_PASS,
+    Action.VERIFY_FAIL,
+    Action.URGE,
+    Action.RATE,
+    Action.REOPEN,
+    Action.COMMENT,
+)
+
+# Actions that only the people of the assigned unit may take.
+UNIT_ACTIONS = frozenset(
+    {
+        Action.SIGN,
+        Action.RETURN,
+        Action.ESCALATE,
+        Action.REQUEST_DELAY,
+        Action.RESUME,
+        Action.REPLY,
+    }
+)
+
+
+def in_jurisdiction(user: Any, perm: str, case: Case) -> bool:
+    """Does ``user`` hold ``perm`` over the case's area (by its copied path)?"""
+    if scoping.is_global(user):
+        return True
+    path = case.area_path
+    return bool(path) and any(path.startswith(p) for p in scoping.jurisdiction_paths(user, perm))
+
+
+def is_reporter(user: Any, case: Case) -> bool:
+    return (
+        getattr(user, "is_authenticated", False)
+        and case.reporter_id is not None
+        and case.reporter_id == user.pk
+    )
+
+
+def _not_allowed(case: Case, action: str) -> Conflict:
+    label = Action(action).label if action in Action.values else action
+    return Conflict(
+        _("“%(action)s” is not possible for case %(number)s in its current state.")
+        % {"action": label, "number": case.number},
+        code="action_not_allowed",
+    )
+
+
+def _denied() -> PermissionDenied:
+    return PermissionDenied(_("You may not do this on this case."))
+
+
+def _not_my_unit() -> PermissionDenied:
+    return PermissionDenied(
+        _("This case is assigned to another unit."),
+        code="not_your_unit",
+    )
+
+
+def check(*, case: Case, user: Any, action: str, now: datetime | None = None) -> DomainError | None:
+    """The refusal :func:`require_action` would raise, or ``None`` if ``user`` may act.
+
+    Pure (no audit entry): the UI calls this for every action it considers.
+    """
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        return _not_allowed(case, action)
+    if case.status not in transition.sources:
+        return _not_allowed(case, action)
+
+    # Preconditions beyond the state.
+    if action == Action.REQUEST_DELAY:
+        if case.pending_delay:
+            return Conflict(
+                _("A request for this case is already waiting for a decision."),
+                code="delay_pending",
+            )
+        moment = now or timezone.now()
+        if case.handle_due_at is not None and moment >= case.handle_due_at:
+            return Conflict(
+                _("An extension can only be requested before the handling deadline."),
+                code="deadline_passed",
+            )
+    if action in (Action.APPROVE_DELAY, Action.DENY_DELAY) and not case.pending_delay:
+        return Conflict(_("There is no request to decide."), code="no_delay_request")
+
+    # Who.
+    if action == Action.RATE:
+        if is_reporter(user, case) or in_jurisdiction(user, Perm.CASE_VERIFY, case):
+            return None
+        return _denied()
+    if action == Action.COMMENT and is_reporter(user, case):
+        return None
+    if not in_jurisdiction(user, transition.perm, case):
+        return _denied()
+    if action in UNIT_ACTIONS and not units.is_unit_member(
+        user=user, area=case.assigned_area, department=case.assigned_department
+    ):
+        return _not_my_unit()
+    return None
+
+
+def require_action(*, case: Case, user: Any, action: str, now: datetime | None = None) -> None:
+    """Raise the refusal (Conflict for the state, PermissionDenied — audited — for who)."""
+    error = check(case=case, user=user, action=action, now=now)
+    if error is None:
+        return
+    if isinstance(error, PermissionDenied):
+        from gridgov.audit.models import Event
+        from gridgov.audit.services import audit_record
+
+        audit_record(
+            event=Event.PERMISSION_DENIED,
+            actor=user,
+            target=case,
+            target_repr=case.number,
+            detail={"perm": str(action), "what": "case_action"},
+        )
+    raise error
+
+
+def allowed_actions(*, case: Case, user: Any) -> list[str]:
+    """The actions (Action values) ``user`` may take on ``case`` now, in display order."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    now = timezone.now()
+    return [str(a) for a in OFFERED if check(case=case, user=user, action=a, now=now) is None]

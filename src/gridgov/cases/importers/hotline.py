@@ -1,0 +1,516 @@
+"""12345 hotline work orders from Excel (.xlsx): the template, the row checks and the import.
+
+The sheet's first row must be exactly :data:`HEADERS`. Every data row is checked and every
+problem is reported with its row number, column name and reason — a file that is not Excel,
+wrong headers, merged cells, formulas, wrong types, unknown categories or areas, bad
+coordinates, a work-order number (工单编号) repeated in the file or imported before — nothing is
+skipped silently. Two modes:
+
+* ``valid``: import the rows that passed, report the others;
+* ``all``: all or nothing — any problem and nothing is imported.
+
+Each case is reported through :func:`gridgov.cases.services.intake.case_report` with source
+``HOTLINE``, the work-order number as ``external_id`` and as the idempotency key (scope
+``hotline``), so importing the same file again, even concurrently, never makes a second case.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.worksheet import Worksheet
+
+from gridgov.accounts import scoping
+from gridgov.accounts.roles import Perm
+from gridgov.areas import geo
+from gridgov.areas.models import Area
+from gridgov.cases.models import Case, Category
+from gridgov.cases.services import intake
+from gridgov.cases.states import Source
+from gridgov.core.errors import DomainError, PermissionDenied, ValidationFailed
+
+COL_ID = "工单编号"
+COL_TIME = "来电时间"
+COL_NAME = "来电人"
+COL_PHONE = "联系电话"
+COL_CATEGORY = "诉求类型(分类编码或名称)"
+COL_TITLE = "诉求标题"
+COL_TEXT = "诉求内容"
+COL_ADDRESS = "发生地址"
+COL_LON = "经度"
+COL_LAT = "纬度"
+COL_AREA = "所属区域编码"
+HEADERS = [
+    COL_ID,
+    COL_TIME,
+    COL_NAME,
+    COL_PHONE,
+    COL_CATEGORY,
+    COL_TITLE,
+    COL_TEXT,
+    COL_ADDRESS,
+    COL_LON,
+    COL_LAT,
+    COL_AREA,
+]
+ERROR_HEADER = "错误"
+IDEMPOTENCY_SCOPE = "hotline"
+MAX_FILE_BYTES = 20 * 1024 * 1024
+_DEFAULT_MAX_ROWS = 5000
+_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")
+
+Mode = Literal["valid", "all"]
+MODES: tuple[str, ...] = ("valid", "all")
+
+
+def max_rows() -> int:
+    return int(getattr(settings, "GRIDGOV_HOTLINE_MAX_ROWS", _DEFAULT_MAX_ROWS))
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # the Excel row number (the header is row 1)
+    column: str  # a header name, or "" for the whole row
+    reason: str
+
+    def __str__(self) -> str:
+        where = _("row %(row)s") % {"row": self.row}
+        if self.column:
+            where += f"（{self.column}）"
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class HotlineRow:
+    row: int
+    values: list[Any]
+    data: dict[str, Any] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+
+
+@dataclass
+class ImportResult:
+    mode: str
+    total: int = 0  # data rows (empty rows not counted)
+    created: list[Case] = field(default_factory=list)
+    existing: int = 0  # rows answered by an earlier import (same file again, concurrently)
+    errors: list[RowError] = field(default_factory=list)
+    rows: list[HotlineRow] = field(default_factory=list)
+
+    @property
+    def failed_rows(self) -> int:
+        return len({e.row for e in self.errors})
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# --- Template ---------------------------------------------------------------------------------
+
+
+def _bold_header(ws: Worksheet, headers: Sequence[str]) -> None:
+    ws.append(list(headers))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    ws.freeze_panes = "A2"
+    for i, name in enumerate(headers):
+        ws.column_dimensions[chr(ord("A") + i)].width = max(12, len(name) * 2 + 2)
+
+
+def build_template() -> bytes:
+    """The .xlsx to fill in: the header row, one example row, and a notes sheet listing the
+    categories that may be used."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "工单"
+    _bold_header(ws, HEADERS)
+    first = Category.objects.filter(is_active=True).order_by("code").first()
+    ws.append(
+        [
+            "12345-20260301-0001",
+            datetime(2026, 3, 1, 9, 30),
+            "张先生",
+            "13800000000",
+            first.code if first else "0101",
+            "小区门口垃圾堆放",
+            "小区南门外垃圾三天未清运，气味很大。",
+            "凤鸣路12号南门",
+            106.2051,
+            38.5052,
+            "",
+        ]
+    )
+    ws["B2"].number_format = "yyyy-mm-dd hh:mm"
+    notes = wb.create_sheet("说明")
+    notes.append(["填写说明"])
+    notes["A1"].font = Font(bold=True)
+    for line in (
+        "第一行表头不要修改；从第二行起每行一张工单，示例行请删除或替换。",
+        "必填：工单编号、来电时间、诉求类型、诉求标题，以及“经度+纬度”或“所属区域编码”之一。",
+        "来电时间：日期时间格式，或文本“2026-03-01 09:30”。",
+        "诉求类型：填写下表中的分类编码或名称。",
+        "经度、纬度：WGS84 坐标（数字）；所属区域编码：网格、社区或街道的编码。",
+        "不要合并单元格，不要使用公式（请粘贴为数值）。同一工单编号只能导入一次。",
+    ):
+        notes.append([line])
+    notes.append([])
+    notes.append(["分类编码", "分类名称", "上级分类"])
+    for cell in notes[notes.max_row]:
+        cell.font = Font(bold=True)
+    for cat in Category.objects.filter(is_active=True).select_related("parent").order_by("code"):
+        notes.append([cat.code, cat.name, cat.parent.name if cat.parent else ""])
+    notes.column_dimensions["A"].width = 14
+    notes.column_dimensions["B"].width = 30
+    notes.column_dimensions["C"].width = 20
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# --- Reading ----------------------------------------------------------------------------------
+
+
+def _not_excel() -> ValidationFailed:
+    msg = _("The file is not an Excel workbook (.xlsx).")
+    return ValidationFailed(msg, code="not_excel", fields={"file": msg})
+
+
+def read_sheet(data: bytes) -> Worksheet:
+    if not data:
+        raise _not_excel()
+    if len(data) > MAX_FILE_BYTES:
+        msg = _("The file is larger than %(mb)s MB.") % {"mb": MAX_FILE_BYTES // 1024 // 1024}
+        raise ValidationFailed(msg, code="file_too_large", fields={"file": msg})
+    try:
+        wb = load_workbook(io.BytesIO(data), data_only=False)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise _not_excel() from exc
+    ws = wb.worksheets[0] if wb.worksheets else None
+    if ws is None:
+        raise _not_excel()
+    header = [_cell_text(c.value) for c in ws[1]] if ws.max_row >= 1 else []
+    while header and header[-1] == "":
+        header.pop()
+    if header != HEADERS:
+        missing = [h for h in HEADERS if h not in header]
+        extra = [h for h in header if h not in HEADERS]
+        parts = []
+        if missing:
+            parts.append(_("missing: %(cols)s") % {"cols": "、".join(missing)})
+        if extra:
+            parts.append(_("unexpected: %(cols)s") % {"cols": "、".join(extra)})
+        if not parts:
+            parts.append(_("the columns are in the wrong order"))
+        msg = _("The header row does not match the template (%(detail)s).") % {
+            "detail": "; ".join(parts)
+        }
+        raise ValidationFailed(msg, code="bad_headers", fields={"file": msg})
+    if ws.max_row - 1 > max_rows():
+        msg = _("At most %(n)s rows can be imported at a time.") % {"n": max_rows()}
+        raise ValidationFailed(msg, code="too_many_rows", fields={"file": msg})
+    return ws
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _merged_rows(ws: Worksheet) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for rng in ws.merged_cells.ranges:
+        column = HEADERS[rng.min_col - 1] if rng.min_col - 1 < len(HEADERS) else ""
+        for r in range(max(2, rng.min_row), rng.max_row + 1):
+            found.setdefault(r, column)
+    return found
+
+
+# --- Row checks -------------------------------------------------------------------------------
+
+
+def _time(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        text = value.strip()
+        for fmt in _TIME_FORMATS:
+            try:
+                moment = datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+        else:
+            return None
+    else:
+        return None
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+class _Checker:
+    def __init__(self, actor: Any) -> None:
+        self.actor = actor
+        self.now = timezone.now()
+        cats = list(Category.objects.filter(is_active=True))
+        self.by_code = {c.code: c for c in cats}
+        self.by_name: dict[str, Category | None] = {}
+        for c in cats:  # a name used twice is ambiguous: the code must be given
+            self.by_name[c.name] = None if c.name in self.by_name else c
+        self.seen: dict[str, int] = {}
+
+    def check(self, row: HotlineRow, merged: str | None) -> None:
+        v = dict(zip(HEADERS, row.values, strict=False))
+
+        def err(column: str, reason: str) -> None:
+            row.errors.append(RowError(row.row, column, reason))
+
+        if merged is not None:
+            err(merged, _("Merged cells are not allowed; unmerge them and fill every cell."))
+        for name, value in v.items():
+            if isinstance(value, str) and value.startswith("="):
+                err(name, _("Formulas are not allowed; paste the values instead."))
+                v[name] = None
+            elif isinstance(value, bool):
+                err(name, _("Unexpected true/false value."))
+                v[name] = None
+
+        ext = _cell_text(v.get(COL_ID))
+        if not ext:
+            err(COL_ID, _("Required."))
+        elif len(ext) > intake.MAX_EXTERNAL_ID:
+            err(COL_ID, _("At most %(n)d characters.") % {"n": intake.MAX_EXTERNAL_ID})
+        elif ext in self.seen:
+            err(COL_ID, _("Repeats row %(row)s of this file.") % {"row": self.seen[ext]})
+        else:
+            self.seen[ext] = row.row
+        row.data["external_id"] = ext
+
+        raw_time = v.get(COL_TIME)
+        when = _time(raw_time)
+        if raw_time in (None, ""):
+            err(COL_TIME, _("Required."))
+        elif when is None:
+            err(COL_TIME, _("Not a date and time (e.g. 2026-03-01 09:30)."))
+        elif when > self.now:
+            err(COL_TIME, _("The time lies in the future."))
+        row.data["reported_at"] = when
+
+        cat_text = _cell_text(v.get(COL_CATEGORY))
+        cat = self.by_code.get(cat_text) or self.by_name.get(cat_text)
+        if not cat_text:
+            err(COL_CATEGORY, _("Required."))
+        elif cat is None:
+            err(COL_CATEGORY, _("Unknown category “%(value)s”.") % {"value": cat_text})
+        row.data["category"] = cat
+
+        title = _cell_text(v.get(COL_TITLE))
+        text = _cell_text(v.get(COL_TEXT))
+        if not title and not text:
+            err(COL_TITLE, _("Required."))
+        for column, value, limit in (
+            (COL_TITLE, title, intake.MAX_TITLE),
+            (COL_TEXT, text, intake.MAX_DESCRIPTION),
+            (COL_NAME, _cell_text(v.get(COL_NAME)), intake.MAX_NAME),
+            (COL_ADDRESS, _cell_text(v.get(COL_ADDRESS)), intake.MAX_ADDRESS),
+        ):
+            if len(value) > limit:
+                err(column, _("At most %(n)d characters.") % {"n": limit})
+        row.data.update(
+            title=title,
+            description=text,
+            reporter_name=_cell_text(v.get(COL_NAME)),
+            address=_cell_text(v.get(COL_ADDRESS)),
+        )
+
+        phone = _cell_text(v.get(COL_PHONE))
+        try:
+            row.data["reporter_phone"] = intake.normalize_phone(phone)
+        except ValidationFailed as exc:
+            err(COL_PHONE, exc.fields.get("reporter_phone", exc.message))
+
+        self._location(v, row, err)
+        if ext and Case.objects.filter(source=Source.HOTLINE, external_id=ext).exists():
+            err(COL_ID, _("This work order was already imported."))
+
+    def _location(self, v: dict[str, Any], row: HotlineRow, err: Any) -> None:
+        raw_lon, raw_lat = v.get(COL_LON), v.get(COL_LAT)
+        lon, lat = _number(raw_lon), _number(raw_lat)
+        has_lon, has_lat = raw_lon not in (None, ""), raw_lat not in (None, "")
+        row.data["lon"] = row.data["lat"] = row.data["area"] = None
+        if has_lon and lon is None:
+            err(COL_LON, _("Not a number."))
+        if has_lat and lat is None:
+            err(COL_LAT, _("Not a number."))
+        if has_lon != has_lat:
+            err(COL_LAT if has_lon else COL_LON, _("Give both longitude and latitude."))
+        if lon is not None and lat is not None:
+            try:
+                row.data["lon"], row.data["lat"] = geo.validate_point(lon, lat)
+            except ValidationFailed as exc:
+                err(COL_LON, exc.message)
+        code = _cell_text(v.get(COL_AREA))
+        if code:
+            area = Area.objects.filter(code=code, is_active=True).first()
+            if area is None:
+                err(COL_AREA, _("Unknown area code “%(value)s”.") % {"value": code})
+            elif self.actor is not None and not scoping.can(self.actor, Perm.CASE_IMPORT, area):
+                err(COL_AREA, _("The area is outside your jurisdiction."))
+            row.data["area"] = area
+        if not code and not (has_lon or has_lat):
+            err(COL_LON, _("Give longitude and latitude, or the area code."))
+
+
+def check_file(*, actor: Any, data: bytes) -> list[HotlineRow]:
+    """Read and check every row (nothing is written). File-level problems raise
+    :class:`ValidationFailed`; row problems are in each row's ``errors``."""
+    ws = read_sheet(data)
+    merged = _merged_rows(ws)
+    checker = _Checker(actor)
+    rows: list[HotlineRow] = []
+    for r, cells in enumerate(ws.iter_rows(min_row=2, max_col=len(HEADERS)), start=2):
+        values = [c.value for c in cells]
+        values += [None] * (len(HEADERS) - len(values))
+        blank = all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
+        if blank and r not in merged:
+            continue
+        for i, c in enumerate(cells):
+            if c.data_type == "f" and not (isinstance(c.value, str)):
+                values[i] = "=" + str(c.value)  # an array/shared formula object
+        row = HotlineRow(row=r, values=values)
+        checker.check(row, merged.get(r))
+        rows.append(row)
+    return rows
+
+
+# --- Import -----------------------------------------------------------------------------------
+
+
+def _require_importer(actor: Any) -> None:
+    if actor is not None and not scoping.has_perm_anywhere(actor, Perm.CASE_IMPORT):
+        raise PermissionDenied(_("You may not import 12345 work orders."))
+
+
+def import_hotline(*, actor: Any, data: bytes, mode: str = "valid") -> ImportResult:
+    """Check and import a 12345 workbook (see the module docstring)."""
+    if mode not in MODES:
+        raise ValidationFailed(_("Unknown import mode."), fields={"mode": _("Choose a mode.")})
+    _require_importer(actor)
+    rows = check_file(actor=actor, data=data)
+    result = ImportResult(mode=mode, total=len(rows), rows=rows)
+    for row in rows:
+        result.errors.extend(row.errors)
+    if mode == "all" and result.errors:
+        return result
+    good = [row for row in rows if not row.errors]
+    if mode == "all":
+        try:
+            with transaction.atomic():
+                for row in good:
+                    _create(actor, row, result)
+                    if row.errors:
+                        raise _Abort
+        except _Abort:
+            result.created = []
+            result.existing = 0
+    else:
+        for row in good:
+            _create(actor, row, result)
+    return result
+
+
+class _Abort(Exception):
+    pass
+
+
+def _create(actor: Any, row: HotlineRow, result: ImportResult) -> None:
+    d = row.data
+    try:
+        with transaction.atomic():
+            outcome = intake.case_report(
+                actor=actor,
+                source=Source.HOTLINE,
+                category=d["category"],
+                title=d["title"],
+                description=d["description"],
+                lon=d["lon"],
+                lat=d["lat"],
+                area=d["area"],
+                address=d["address"],
+                reporter_name=d["reporter_name"],
+                reporter_phone=d["reporter_phone"],
+                external_id=d["external_id"],
+                reported_at=d["reported_at"],
+                idempotency_scope=IDEMPOTENCY_SCOPE,
+                idempotency_key=d["external_id"],
+            )
+    except DomainError as exc:
+        column = {
+            "category": COL_CATEGORY,
+            "title": COL_TITLE,
+            "location": COL_LON,
+            "area": COL_AREA,
+            "reporter_phone": COL_PHONE,
+        }
+        name = next((column[k] for k in exc.fields if k in column), "")
+        if exc.code == "idempotency_key_reused":
+            name, reason = COL_ID, _("This work order was already imported with other content.")
+        else:
+            reason = exc.message
+        error = RowError(row.row, name, reason)
+        row.errors.append(error)
+        result.errors.append(error)
+        return
+    if outcome.created:
+        result.created.append(outcome.case)
+    else:
+        result.existing += 1
+
+
+def error_report(result: ImportResult) -> bytes:
+    """The rows with problems, as the template's columns plus 错误 (every reason of the row)."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "错误"
+    _bold_header(ws, [*HEADERS, ERROR_HEADER, "行号"])
+    for row in result.rows:
+        if not row.errors:
+            continue
+        reasons = "；".join(f"{e.column}：{e.reason}" if e.column else e.reason for e in row.errors)
+        values = ["" if isinstance(v, str) and v.startswith("=") else v for v in row.values]
+        ws.append([*values, reasons, row.row])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -1,0 +1,234 @@
+"""Case notifications: who hears about an action, and what the inbox line says.
+
+Called by the lifecycle services inside the action's transaction
+(:func:`gridgov.notifications.services.notify` writes the inbox rows there and delivers
+external channels on commit). Titles carry the case number and the category, never the
+reporter's personal data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+from gridgov.accounts.roles import Perm
+from gridgov.cases import units
+from gridgov.cases.models import Case
+from gridgov.notifications.services import notify
+
+KIND_PREFIX = "case."
+
+
+def case_url(case: Case) -> str:
+    try:
+        return reverse("cases:detail", args=[case.pk])
+    except NoReverseMatch:
+        return f"/cases/{case.pk}/"
+
+
+def _send(
+    case: Case,
+    recipients: Iterable[Any],
+    kind: str,
+    title: str,
+    body: str = "",
+    *,
+    exclude: Any = None,
+    dedupe: bool = False,
+) -> int:
+    people = [u for u in recipients if exclude is None or u.pk != getattr(exclude, "pk", None)]
+    return notify(
+        recipients=people,
+        kind=KIND_PREFIX + kind,
+        title=title,
+        body=body,
+        url=case_url(case),
+        target=case,
+        dedupe_key=f"case:{case.pk}:{kind}" if dedupe else "",
+    )
+
+
+def _label(case: Case) -> str:
+    return f"{case.number} {case.title}"[:120]
+
+
+def to_unit(case: Case, kind: str, title: str, body: str = "", *, actor: Any = None) -> int:
+    """The people of the case's assigned unit."""
+    users = units.unit_users(
+        area=case.assigned_area, department=case.assigned_department, perm=Perm.CASE_HANDLE
+    )
+    return _send(case, users, kind, title, body, exclude=actor)
+
+
+def to_handler_or_unit(
+    case: Case, kind: str, title: str, body: str = "", *, actor: Any = None
+) -> int:
+    if case.handler_id is not None and case.handler is not None:
+        return _send(case, [case.handler], kind, title, body, exclude=actor)
+    return to_unit(case, kind, title, body, actor=actor)
+
+
+def to_dispatchers(case: Case, kind: str, title: str, body: str = "", *, actor: Any = None) -> int:
+    """The dispatchers of the case's street and county."""
+    return _send(
+        case,
+        units.dispatchers_for(area=None, path=case.area_path),
+        kind,
+        title,
+        body,
+        exclude=actor,
+    )
+
+
+def to_reporter(case: Case, kind: str, title: str, body: str = "", *, actor: Any = None) -> int:
+    if case.reporter_id is None or case.reporter is None:
+        return 0
+    return _send(case, [case.reporter], kind, title, body, exclude=actor)
+
+
+# --- Messages ---------------------------------------------------------------------------------
+
+
+def assigned(case: Case, *, actor: Any) -> int:
+    return to_unit(
+        case, "assigned", _("New case to sign for: %(case)s") % {"case": _label(case)}, actor=actor
+    )
+
+
+def accepted(case: Case, *, actor: Any) -> int:
+    return to_reporter(
+        case,
+        "accepted",
+        _("Your report %(number)s was accepted") % {"number": case.number},
+        actor=actor,
+    )
+
+
+def rejected(case: Case, *, actor: Any, reason: str) -> int:
+    return to_reporter(
+        case,
+        "rejected",
+        _("Your report %(number)s was not accepted") % {"number": case.number},
+        reason,
+        actor=actor,
+    )
+
+
+def returned(case: Case, *, actor: Any, reason: str) -> int:
+    return to_dispatchers(
+        case,
+        "returned",
+        _("Case returned by the handling unit: %(case)s") % {"case": _label(case)},
+        reason,
+        actor=actor,
+    )
+
+
+def escalated(case: Case, *, actor: Any, note: str) -> int:
+    title = _("Case escalated to your unit: %(case)s") % {"case": _label(case)}
+    n = to_unit(case, "escalated", title, note, actor=actor)
+    n += to_dispatchers(
+        case,
+        "escalated",
+        _("Case escalated: %(case)s") % {"case": _label(case)},
+        note,
+        actor=actor,
+    )
+    return n
+
+
+def delay_requested(case: Case, *, actor: Any, reason: str) -> int:
+    from gridgov.accounts.models import User
+
+    people = units.dispatchers_for(area=None, path=case.area_path).filter(
+        pk__in=User.objects.filter(grants__role__in=units.roles_with(Perm.CASE_SUPERVISE)).values(
+            "pk"
+        )
+    )
+    return _send(
+        case,
+        people,
+        "delay_requested",
+        _("Extension requested: %(case)s") % {"case": _label(case)},
+        reason,
+        exclude=actor,
+    )
+
+
+def delay_decided(case: Case, *, actor: Any, approved: bool, note: str) -> int:
+    title = (_("Request approved: %(case)s") if approved else _("Request denied: %(case)s")) % {
+        "case": _label(case)
+    }
+    return to_handler_or_unit(case, "delay_decided", title, note, actor=actor)
+
+
+def resolved(case: Case, *, actor: Any) -> int:
+    from gridgov.accounts.models import User
+
+    people = units.dispatchers_for(area=None, path=case.area_path).filter(
+        pk__in=User.objects.filter(grants__role__in=units.roles_with(Perm.CASE_VERIFY)).values("pk")
+    )
+    return _send(
+        case,
+        people,
+        "resolved",
+        _("Case to verify: %(case)s") % {"case": _label(case)},
+        exclude=actor,
+    )
+
+
+def closed(case: Case, *, actor: Any) -> int:
+    return to_reporter(
+        case,
+        "closed",
+        _("Your report %(number)s has been resolved; please rate it") % {"number": case.number},
+        case.reply,
+        actor=actor,
+    )
+
+
+def rework(case: Case, *, actor: Any, note: str) -> int:
+    return to_handler_or_unit(
+        case,
+        "rework",
+        _("Verification failed, rework needed: %(case)s") % {"case": _label(case)},
+        note,
+        actor=actor,
+    )
+
+
+def urged(case: Case, *, actor: Any, message: str) -> int:
+    return to_unit(
+        case, "urged", _("Case urged: %(case)s") % {"case": _label(case)}, message, actor=actor
+    )
+
+
+def reopened(case: Case, *, actor: Any, reason: str) -> int:
+    return to_unit(
+        case,
+        "reopened",
+        _("Case reopened, please handle it again: %(case)s") % {"case": _label(case)},
+        reason,
+        actor=actor,
+    )
+
+
+def merged(case: Case, survivor: Case, *, actor: Any) -> int:
+    """Both reporters hear that the reports are now handled as one case."""
+    n = to_reporter(
+        case,
+        "merged",
+        _("Your report %(number)s is handled together with case %(other)s")
+        % {"number": case.number, "other": survivor.number},
+        actor=actor,
+    )
+    n += to_reporter(
+        survivor,
+        "merged",
+        _("Another report was merged into your case %(number)s") % {"number": survivor.number},
+        actor=actor,
+    )
+    return n

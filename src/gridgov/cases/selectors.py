@@ -1,0 +1,237 @@
+"""Reads of cases, always scoped through :mod:`gridgov.accounts.scoping` on ``Case.area_path``.
+
+Built for a million cases and more: every list is ordered by ``-reported_at, -id`` (served by
+the ``case_path_reported`` / ``case_reported`` indexes), queue filters use the status and unit
+indexes, and the keyword search is an exact case number or a bounded title match that the
+paginated, ordered scan stops early on.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridgov.accounts import scoping
+from gridgov.accounts.roles import Perm
+from gridgov.areas.models import Area
+from gridgov.areas.selectors import subtree_q
+from gridgov.cases import units
+from gridgov.cases.models import Case, CaseEvent, Category
+from gridgov.cases.states import OPEN_STATES, Status
+from gridgov.core.errors import NotFound
+
+QUEUES: tuple[str, ...] = (
+    "to_accept",
+    "to_dispatch",
+    "to_sign",
+    "in_progress",
+    "to_verify",
+    "due_soon",
+    "overdue",
+    "delay_requests",
+)
+
+ORDER = ("-reported_at", "-id")
+MAX_Q = 50
+_OPEN = [str(s) for s in OPEN_STATES]
+
+
+def _base() -> QuerySet[Case]:
+    return Case.objects.select_related(
+        "category", "area", "assigned_area", "assigned_department"
+    ).order_by(*ORDER)
+
+
+def _scoped(actor: Any, perm: str = Perm.CASE_VIEW) -> QuerySet[Case]:
+    return scoping.scope(_base(), actor, perm, path_field="area_path")
+
+
+def _my_unit_q(actor: Any) -> Q:
+    """Cases assigned to one of ``actor``'s own units (areas where they directly hold an area
+    role with CASE_HANDLE, or their departments)."""
+    if scoping.is_global(actor):
+        return Q()
+    q = Q(pk__in=[])
+    area_ids = units.user_unit_area_ids(actor)
+    if area_ids:
+        q |= Q(assigned_area_id__in=area_ids, assigned_department__isnull=True)
+    dept_ids = units.user_department_ids(actor)
+    if dept_ids:
+        q |= Q(assigned_department_id__in=sorted(dept_ids))
+    return q
+
+
+def _overdue_q(now: datetime) -> Q:
+    return (
+        Q(status=Status.ASSIGNED, sign_overdue=True)
+        | Q(status=Status.ASSIGNED, sign_due_at__lt=now)
+        | Q(status=Status.IN_PROGRESS, handle_overdue=True)
+        | Q(status=Status.IN_PROGRESS, handle_due_at__lt=now)
+    )
+
+
+def _queue(actor: Any, queue: str, now: datetime) -> QuerySet[Case]:
+    if queue == "to_accept":
+        return _scoped(actor, Perm.CASE_TRIAGE).filter(status=Status.REPORTED)
+    if queue == "to_dispatch":
+        return _scoped(actor, Perm.CASE_TRIAGE).filter(status=Status.ACCEPTED)
+    if queue == "to_sign":
+        return _scoped(actor, Perm.CASE_HANDLE).filter(_my_unit_q(actor), status=Status.ASSIGNED)
+    if queue == "in_progress":
+        return _scoped(actor, Perm.CASE_HANDLE).filter(
+            _my_unit_q(actor), status__in=[Status.IN_PROGRESS, Status.SUSPENDED]
+        )
+    if queue == "to_verify":
+        return _scoped(actor, Perm.CASE_VERIFY).filter(status=Status.RESOLVED)
+    if queue == "due_soon":
+        return (
+            _scoped(actor)
+            .filter(status__in=[Status.ASSIGNED, Status.IN_PROGRESS], due_soon=True)
+            .exclude(_overdue_q(now))
+        )
+    if queue == "overdue":
+        return _scoped(actor).filter(_overdue_q(now))
+    if queue == "delay_requests":
+        return _scoped(actor, Perm.CASE_SUPERVISE).filter(
+            status=Status.IN_PROGRESS, pending_delay__has_key="kind"
+        )
+    raise NotFound(_("There is no such queue."), fields={"queue": _("Unknown queue.")})
+
+
+def _local_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def case_list_for(
+    *,
+    actor: Any,
+    status: list[str] | None = None,
+    queue: str | None = None,
+    category: Category | None = None,
+    area: Area | None = None,
+    source: str | None = None,
+    due: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    q: str = "",
+) -> QuerySet[Case]:
+    """The cases ``actor`` may see (CASE_VIEW over their area), newest first, filtered.
+
+    ``queue`` narrows to a work queue (see :data:`QUEUES`); ``category`` includes its
+    sub-categories; ``area`` its subtree; ``due`` is ``"soon"`` or ``"overdue"``; ``q`` matches
+    a case number exactly or a title (first 50 characters of ``q``).
+    """
+    now = timezone.now()
+    qs = _queue(actor, queue, now) if queue else _scoped(actor)
+    if queue:
+        # A queue never shows more than the actor may view.
+        qs = qs.filter(scoping.scope_q(actor, Perm.CASE_VIEW, path_field="area_path"))
+    if status:
+        qs = qs.filter(status__in=[str(s) for s in status])
+    if category is not None:
+        if category.parent_id is None:
+            qs = qs.filter(Q(category=category) | Q(category__parent=category))
+        else:
+            qs = qs.filter(category=category)
+    if area is not None:
+        qs = qs.filter(subtree_q(area.path, field="area_path"))
+    if source:
+        qs = qs.filter(source=source)
+    if due == "overdue":
+        qs = qs.filter(_overdue_q(now))
+    elif due == "soon":
+        qs = qs.filter(status__in=[Status.ASSIGNED, Status.IN_PROGRESS], due_soon=True).exclude(
+            _overdue_q(now)
+        )
+    if date_from is not None:
+        qs = qs.filter(reported_at__gte=_local_start(date_from))
+    if date_to is not None:
+        qs = qs.filter(reported_at__lt=_local_start(date_to + timedelta(days=1)))
+    q = (q or "").strip()[:MAX_Q]
+    if q:
+        qs = qs.filter(Q(number=q) | Q(external_id=q) | Q(title__icontains=q))
+    return qs
+
+
+def case_get_for(*, actor: Any, pk: int) -> Case:
+    """One case ``actor`` may see (CASE_VIEW in its jurisdiction, or their own report);
+    otherwise NotFound, whether or not it exists."""
+    case = _base().filter(pk=pk).first()
+    if case is None or not can_view(actor, case):
+        raise NotFound(_("Not found, or outside your jurisdiction."))
+    return case
+
+
+def can_view(actor: Any, case: Case) -> bool:
+    from gridgov.cases.guards import in_jurisdiction, is_reporter
+
+    return is_reporter(actor, case) or in_jurisdiction(actor, Perm.CASE_VIEW, case)
+
+
+def queue_counts(*, actor: Any) -> dict[str, int]:
+    """How many cases wait in each queue for ``actor`` (0 where they lack the permission)."""
+    now = timezone.now()
+    counts: dict[str, int] = {}
+    for key in QUEUES:
+        counts[key] = (
+            _queue(actor, key, now)
+            .filter(scoping.scope_q(actor, Perm.CASE_VIEW, path_field="area_path"))
+            .count()
+        )
+    return counts
+
+
+def my_reports(*, actor: Any) -> QuerySet[Case]:
+    """The cases ``actor`` reported themself, newest first."""
+    if not getattr(actor, "is_authenticated", False):
+        return Case.objects.none()
+    return _base().filter(reporter=actor)
+
+
+def case_timeline(*, case: Case) -> QuerySet[CaseEvent]:
+    """The timeline of a case already fetched through :func:`case_get_for`."""
+    return (
+        CaseEvent.objects.filter(case=case)
+        .select_related("actor")
+        .prefetch_related("attachments")
+        .order_by("at", "id")
+    )
+
+
+def open_case_count(*, actor: Any) -> int:
+    return _scoped(actor).filter(status__in=_OPEN).count()
+
+
+def category_tree(*, include_inactive: bool = False) -> list[Category]:
+    """Top-level categories with their children in ``children_list`` (two queries' worth)."""
+    qs = Category.objects.all().order_by("sort", "code")
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
+    rows = list(qs)
+    by_parent: dict[int | None, list[Category]] = {}
+    for c in rows:
+        by_parent.setdefault(c.parent_id, []).append(c)
+    for c in rows:
+        c.children_list = by_parent.get(c.pk, [])  # type: ignore[attr-defined]
+    ids = {c.pk for c in rows}
+    return [c for c in rows if c.parent_id is None or c.parent_id not in ids]
+
+
+def category_get(*, pk: int, include_inactive: bool = False) -> Category:
+    qs = Category.objects.all()
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
+    cat = qs.filter(pk=pk).first()
+    if cat is None:
+        raise NotFound(_("No such category."))
+    return cat
+
+
+def categories_leaf(*, include_inactive: bool = False) -> QuerySet[Category]:
+    """Categories a case may be filed under (the active ones), in tree order."""
+    qs = Category.objects.select_related("parent").order_by("code")
+    return qs if include_inactive else qs.filter(is_active=True)

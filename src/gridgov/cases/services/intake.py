@@ -1,0 +1,517 @@
+"""Reporting a case (上报): resident web page, grid-worker quick report, staff entry, JSON API,
+Open311 and the 12345 import all end in :func:`case_report`.
+
+Who may report:
+
+* ``actor=None`` — the system itself (imports from a command, the demo generator): anything.
+* a public source (``RESIDENT`` web report, ``OPEN311`` client checked by the Open311 layer):
+  anybody, signed in or not; a signed-in user becomes the case's reporter.
+* any other source: a signed-in user holding ``case.report`` at the located area
+  (``case.import`` for ``HOTLINE``).
+
+The new case is ``REPORTED`` with a ``report`` timeline entry — except a grid worker's report
+"resolved on the spot" (自行处置), which runs report → accept → dispatch to the worker's grid →
+sign → reply → verify in one transaction and ends ``CLOSED`` at grid level, so it counts in
+every indicator like any other case.
+
+Case numbers are the intake year and a 6-digit per-year sequence (``2026000042``), taken from
+:class:`~gridgov.cases.models.CaseSequence` inside the reporting transaction: ``UPDATE … SET
+last = last + 1`` locks the year's row until commit (PostgreSQL row lock; SQLite's write lock),
+so two reports never get the same number; the first report of a year creates the row, and a
+concurrent creator's ``IntegrityError`` falls back to the update.
+
+With an ``idempotency_key`` a retried request returns the first case (``created=False``); the
+same key with a different request is a 409 ``idempotency_key_reused``. Two concurrent requests
+with one key make exactly one case: the unique ``(scope, key)`` constraint refuses the second
+record, its whole transaction rolls back and the first answer is read back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridgov.accounts import scoping
+from gridgov.accounts.roles import Perm
+from gridgov.areas.codes import Level
+from gridgov.areas.models import Area
+from gridgov.cases import routing
+from gridgov.cases.models import Case, CaseSequence, Category, IdempotencyRecord
+from gridgov.cases.photos import ProcessedPhoto, attach_photos, check_photos
+from gridgov.cases.services.timeline import apply_action, record_event
+from gridgov.cases.states import Action, HandlingLevel, Source, Status
+from gridgov.core import crypto
+from gridgov.core.errors import Conflict, ValidationFailed
+
+MAX_TITLE = 200
+MAX_DESCRIPTION = 5000
+MAX_ADDRESS = 200
+MAX_NAME = 50
+MAX_REPLY = 2000
+MAX_EXTERNAL_ID = 64
+MAX_KEY = 200
+
+PUBLIC_SOURCES = frozenset({Source.RESIDENT.value, Source.OPEN311.value})
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# Landline: area code 0xx/0xxx, 7-8 digit number, optional extension; or 400/800 service numbers.
+_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
+_SERVICE = re.compile(r"^[48]00-?\d{3}-?\d{4}$")
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    case: Case
+    created: bool
+
+
+# --- Input checks -----------------------------------------------------------------------------
+
+
+def _fail(field: str, message: str, code: str = "validation_failed") -> ValidationFailed:
+    return ValidationFailed(message, code=code, fields={field: message})
+
+
+def normalize_phone(value: str) -> str:
+    """A Chinese mobile (``13812345678``, ``+86 138 1234 5678``) or landline
+    (``0951-1234567``, ``010-12345678-123``) in a canonical form; raises ValidationFailed."""
+    raw = (value or "").strip()
+    if not raw:
+        return ""
+    compact = re.sub(r"[\s()（）]", "", raw)
+    if compact.startswith("+86"):
+        compact = compact[3:]
+    elif compact.startswith("0086"):
+        compact = compact[4:]
+    digits = compact.replace("-", "")
+    if _MOBILE.match(digits):
+        return digits
+    if _LANDLINE.match(compact) or _SERVICE.match(compact):
+        return compact
+    if digits.isdigit() and digits.startswith("0") and 10 <= len(digits) <= 12:
+        return digits
+    raise _fail(
+        "reporter_phone",
+        _("Enter a mainland China mobile number (11 digits) or a landline with its area code."),
+        code="invalid_phone",
+    )
+
+
+def _text(value: Any, field: str, limit: int, *, required: bool = False) -> str:
+    text = str(value or "").strip()
+    if required and not text:
+        raise _fail(field, _("This field is required."))
+    if len(text) > limit:
+        raise _fail(field, _("At most %(n)d characters.") % {"n": limit})
+    return text
+
+
+def _category(value: Category | int | str) -> Category:
+    qs = Category.objects.select_related("parent").filter(is_active=True)
+    found: Category | None
+    if isinstance(value, Category):
+        found = qs.filter(pk=value.pk).first()
+    elif isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
+        key = str(value).strip()
+        found = qs.filter(pk=int(key)).first() or qs.filter(code=key).first()
+    elif isinstance(value, str) and value.strip():
+        key = value.strip()
+        found = qs.filter(code=key).first() or qs.filter(name=key).first()
+    else:
+        found = None
+    if found is None:
+        raise _fail("category", _("Choose a category from the list."), code="unknown_category")
+    return found
+
+
+def _source(value: str) -> str:
+    if str(value) not in Source.values:
+        raise _fail("source", _("Unknown source."))
+    return str(value)
+
+
+def _validate_extra(category: Category, extra: dict[str, Any] | None) -> dict[str, Any]:
+    from gridgov.cases.services.categories import validate_extra
+
+    return validate_extra(category, extra or {})
+
+
+def _reported_at(value: datetime | None, now: datetime) -> datetime:
+    if value is None:
+        return now
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    if value > now + timedelta(minutes=5):
+        raise _fail("reported_at", _("The report time lies in the future."))
+    return value
+
+
+def _location(
+    *, lon: Any, lat: Any, area: Area | None
+) -> tuple[Area, bool, float | None, float | None]:
+    """(area, outside every grid, lon, lat). A point is located in its grid; when it lies
+    outside every grid an explicit ``area`` wins over the pool."""
+    has_point = not (lon in (None, "") and lat in (None, ""))
+    if has_point:
+        located, outside = routing.locate(lon=lon, lat=lat)
+        x, y = float(lon), float(lat)
+        if outside and area is not None:
+            return _active_area(area), False, x, y
+        return located, outside, x, y
+    if area is not None:
+        return _active_area(area), False, None, None
+    raise _fail(
+        "location",
+        _("Mark the place on the map, use your location, or choose the area."),
+        code="no_location",
+    )
+
+
+def _active_area(area: Area) -> Area:
+    fresh = Area.objects.filter(pk=area.pk, is_active=True).first()
+    if fresh is None:
+        raise _fail("area", _("This area does not exist or is no longer active."))
+    return fresh
+
+
+def _check_actor(actor: Any, source: str, area: Area) -> None:
+    if actor is None:  # the system (imports from the command line, the demo generator)
+        return
+    if source in PUBLIC_SOURCES:
+        return
+    if not getattr(actor, "is_authenticated", False):
+        from gridgov.core.errors import PermissionDenied
+
+        raise PermissionDenied(_("Sign in to report through this channel."))
+    perm = Perm.CASE_IMPORT if source == Source.HOTLINE else Perm.CASE_REPORT
+    scoping.require(actor, perm, area, what="case_report")
+
+
+def fingerprint(data: dict[str, Any]) -> str:
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- Numbering --------------------------------------------------------------------------------
+
+
+def next_case_number(year: int) -> str:
+    """Take the next number of ``year``. Call inside the reporting transaction: the UPDATE
+    holds the year's row until commit, so concurrent reports wait for each other's numbers."""
+    updated = CaseSequence.objects.filter(year=year).update(last=F("last") + 1)
+    if not updated:
+        try:
+            with transaction.atomic():
+                CaseSequence.objects.create(year=year, last=1)
+        except IntegrityError:
+            # Another transaction created the year's row first: take a number from it.
+            CaseSequence.objects.filter(year=year).update(last=F("last") + 1)
+    last = CaseSequence.objects.filter(year=year).values_list("last", flat=True).get()
+    return f"{year}{last:06d}"
+
+
+# --- The service ------------------------------------------------------------------------------
+
+
+class _KeyTaken(Exception):
+    """Raised inside the transaction when a concurrent request stored the same key first."""
+
+
+def case_report(
+    *,
+    actor: Any,
+    source: str,
+    category: Category | int | str,
+    title: str,
+    description: str = "",
+    lon: Any = None,
+    lat: Any = None,
+    address: str = "",
+    area: Area | None = None,
+    extra: dict[str, Any] | None = None,
+    photos: Sequence[Any] = (),
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    anonymous: bool = False,
+    external_id: str = "",
+    resolved_on_spot: bool = False,
+    on_spot_reply: str = "",
+    idempotency_scope: str = "",
+    idempotency_key: str = "",
+    reported_at: datetime | None = None,
+) -> IntakeResult:
+    """Report a case (see the module docstring). Returns the case and whether it is new."""
+    now = timezone.now()
+    source = _source(source)
+    key = _text(idempotency_key, "idempotency_key", MAX_KEY)
+    scope = _text(idempotency_scope, "idempotency_scope", 80) if key else ""
+    if key and not scope:
+        raise _fail("idempotency_scope", _("An idempotency key needs a scope."))
+    cat = _category(category)
+    description = _text(description, "description", MAX_DESCRIPTION)
+    title = str(title or "").strip() or description[:30]
+    title = _text(title, "title", MAX_TITLE, required=True)
+    address = _text(address, "address", MAX_ADDRESS)
+    external_id = _text(external_id, "external_id", MAX_EXTERNAL_ID)
+    clean_extra = _validate_extra(cat, extra)
+    if anonymous:
+        name, phone = "", ""
+    else:
+        name = _text(reporter_name, "reporter_name", MAX_NAME)
+        phone = normalize_phone(reporter_phone)
+    when = _reported_at(reported_at, now)
+    on_spot_reply = _text(on_spot_reply, "on_spot_reply", MAX_REPLY, required=resolved_on_spot)
+    checked: list[ProcessedPhoto] = check_photos(photos)
+
+    request = {
+        "source": source,
+        "category": cat.pk,
+        "title": title,
+        "description": description,
+        "lon": None if lon in (None, "") else str(lon),
+        "lat": None if lat in (None, "") else str(lat),
+        "address": address,
+        "area": area.pk if area is not None else None,
+        "extra": clean_extra,
+        "photos": [p.sha256 for p in checked],
+        "reporter_name": name,
+        "reporter_phone": phone,
+        "anonymous": bool(anonymous),
+        "external_id": external_id,
+        "resolved_on_spot": bool(resolved_on_spot),
+        "on_spot_reply": on_spot_reply,
+    }
+    print_ = fingerprint(request) if key else ""
+    if key:
+        earlier = _replay(scope, key, print_)
+        if earlier is not None:
+            return earlier
+
+    located, outside, x, y = _location(lon=lon, lat=lat, area=area)
+    _check_actor(actor, source, located)
+    if resolved_on_spot:
+        _check_on_spot(actor, located, outside)
+
+    reporter = actor if getattr(actor, "is_authenticated", False) and not anonymous else None
+    try:
+        with transaction.atomic():
+            case = Case(
+                number=next_case_number(timezone.localdate(now).year),
+                source=source,
+                category=cat,
+                extra=clean_extra,
+                title=title,
+                description=description,
+                priority=cat.priority,
+                area=located,
+                area_path=located.path,
+                lon=x,
+                lat=y,
+                address=address,
+                outside_grids=outside,
+                reporter=reporter,
+                reporter_name=name,
+                reporter_phone_enc=crypto.encrypt(phone),
+                anonymous=bool(anonymous),
+                external_id=external_id,
+                reported_at=when,
+                resolved_on_spot=bool(resolved_on_spot),
+            )
+            case.save()
+            data: dict[str, Any] = {"source": source}
+            note = ""
+            if outside:
+                data["outside_grids"] = True
+                note = routing.outside_note()
+            event = record_event(
+                case=case,
+                action=Action.REPORT,
+                actor=actor,
+                to_status=Status.REPORTED,
+                note=note,
+                data=data,
+                at=when,
+                actor_name=_actor_name(actor, source),
+            )
+            if checked:
+                attach_photos(case=case, event=event, files=checked, actor=actor)
+            if resolved_on_spot:
+                _resolve_on_spot(case, actor, on_spot_reply, now)
+            if key:
+                try:
+                    with transaction.atomic():
+                        IdempotencyRecord.objects.create(
+                            scope=scope, key=key, fingerprint=print_, case=case
+                        )
+                except IntegrityError as exc:
+                    raise _KeyTaken from exc
+    except _KeyTaken:
+        earlier = _replay(scope, key, print_)
+        if earlier is None:  # the other request rolled back after all: a plain conflict
+            raise Conflict(
+                _("The same request is being processed; try again."), code="idempotency_busy"
+            ) from None
+        return earlier
+    return IntakeResult(case=case, created=True)
+
+
+def _replay(scope: str, key: str, print_: str) -> IntakeResult | None:
+    record = IdempotencyRecord.objects.filter(scope=scope, key=key).select_related("case").first()
+    if record is None:
+        return None
+    if record.fingerprint != print_:
+        raise Conflict(
+            _("This idempotency key was already used for a different request."),
+            code="idempotency_key_reused",
+        )
+    return IntakeResult(case=record.case, created=False)
+
+
+def _actor_name(actor: Any, source: str) -> str:
+    if getattr(actor, "is_authenticated", False):
+        return ""  # the username, filled in by record_event
+    return {Source.HOTLINE.value: "12345", Source.OPEN311.value: "open311"}.get(
+        source, "public" if source in PUBLIC_SOURCES else "system"
+    )
+
+
+# --- Resolved on the spot (自行处置) ------------------------------------------------------------
+
+
+def _check_on_spot(actor: Any, area: Area, outside: bool) -> None:
+    from gridgov.core.errors import PermissionDenied
+
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied(_("Only a signed-in grid worker can resolve a case on the spot."))
+    if outside or area.level != Level.GRID:
+        raise _fail(
+            "resolved_on_spot",
+            _("Only a case inside a grid can be resolved on the spot."),
+            code="not_in_grid",
+        )
+    if not scoping.can(actor, Perm.CASE_HANDLE, area):
+        raise _fail(
+            "resolved_on_spot",
+            _("You can resolve on the spot only in the grids you work in."),
+            code="not_my_grid",
+        )
+
+
+def _resolve_on_spot(case: Case, actor: Any, reply: str, now: datetime) -> None:
+    """report → accept → dispatch (own grid) → sign → reply → verify, all by the grid worker,
+    through the same versioned writer as every other action."""
+    grid = case.area
+    level = int(HandlingLevel.GRID)
+    note = _("Resolved on the spot")
+    steps: list[tuple[str, str, dict[str, Any], str, dict[str, Any]]] = [
+        (Action.ACCEPT, Status.ACCEPTED, {"accepted_at": now}, note, {"on_spot": True}),
+        (
+            Action.DISPATCH,
+            Status.ASSIGNED,
+            {
+                "assigned_area": grid,
+                "assigned_department": None,
+                "assigned_level": level,
+                "dispatched_at": now,
+                "sign_due_at": now,
+            },
+            note,
+            {"to_area": grid.pk, "to_department": None, "level": level, "unit": grid.name},
+        ),
+        (
+            Action.SIGN,
+            Status.IN_PROGRESS,
+            {"handler": actor, "signed_at": now, "handle_due_at": now},
+            "",
+            {"on_time": True},
+        ),
+        (
+            Action.REPLY,
+            Status.RESOLVED,
+            {"reply": reply, "resolved_at": now},
+            reply,
+            {"on_time": True},
+        ),
+        (
+            Action.VERIFY_PASS,
+            Status.CLOSED,
+            {
+                "closed_at": now,
+                "resolved_level": level,
+                "resolved_on_spot": True,
+                "watch_at": None,
+            },
+            note,
+            {"on_time": True, "resolved_level": level, "on_spot": True},
+        ),
+    ]
+    for action, to_status, changes, step_note, data in steps:
+        apply_action(
+            case=case,
+            action=action,
+            actor=actor,
+            expected_version=case.version,
+            to_status=to_status,
+            changes=changes,
+            note=step_note,
+            data=data,
+            at=now,
+        )
+
+
+# --- Reading the reporter's contact -----------------------------------------------------------
+
+
+def reporter_phone(case: Case) -> str:
+    """The reporter's phone number in clear (for staff who call back; log the view)."""
+    try:
+        return crypto.decrypt(case.reporter_phone_enc)
+    except ValueError:
+        return ""
+
+
+def reporter_phone_masked(case: Case) -> str:
+    return crypto.mask_mobile(reporter_phone(case))
+
+
+# --- More photos after the report -------------------------------------------------------------
+
+
+def case_add_photos(*, actor: Any, case: Case, files: Sequence[Any]) -> Case:
+    """Add photos to an open case (the reporter, or staff who may report or handle it there),
+    with a ``comment`` timeline entry carrying them."""
+    from gridgov.cases.guards import is_reporter
+    from gridgov.cases.states import OPEN_STATES
+    from gridgov.core.errors import PermissionDenied
+
+    allowed = is_reporter(actor, case) or any(
+        scoping.can(actor, perm, case.area) for perm in (Perm.CASE_REPORT, Perm.CASE_HANDLE)
+    )
+    if not allowed:
+        raise PermissionDenied(_("You may not add photos to this case."))
+    if case.status not in OPEN_STATES:
+        raise Conflict(_("Photos can only be added while the case is open."), code="case_closed")
+    checked = check_photos(files)
+    if not checked:
+        raise _fail("photos", _("Choose at least one photo."))
+    with transaction.atomic():
+        event = apply_action(
+            case=case,
+            action=Action.COMMENT,
+            actor=actor,
+            expected_version=None,
+            note=_("Photos added"),
+            data={"photos": len(checked)},
+        )
+        attach_photos(case=case, event=event, files=checked, actor=actor)
+    return case

@@ -1,0 +1,38 @@
+/* Case map: the case's point and its grid outline with Leaflet, from the JSON in
+ * <script id="…" type="application/json"> named by <div data-gg-case-map="…">.
+ * No base tiles unless data-tile-url is set (offline networks). */
+(function () {
+  "use strict";
+  if (typeof L === "undefined") { return; }
+
+  var outlineStyle = { color: "#0d6efd", weight: 2, fillColor: "#0d6efd", fillOpacity: 0.12, interactive: false };
+  var pointStyle = { radius: 8, color: "#dc3545", weight: 2, fillColor: "#dc3545", fillOpacity: 0.8 };
+
+  function init(el) {
+    var source = document.getElementById(el.getAttribute("data-gg-case-map"));
+    var data;
+    try { data = JSON.parse(source.textContent); } catch (e) { data = null; }
+    if (!data) { return; }
+    var map = L.map(el, { zoomSnap: 0.25, attributionControl: Boolean(el.dataset.tileUrl) });
+    map.setView([35.0, 105.0], 4);  // a view first: vector layers need one to draw into
+    if (el.dataset.tileUrl) {
+      L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
+    }
+    var bounds = L.latLngBounds([]);
+    if (data.outline) {
+      var outline = L.geoJSON(data.outline, { style: outlineStyle }).addTo(map);
+      bounds.extend(outline.getBounds());
+    }
+    if (data.point) {
+      var latlng = L.latLng(data.point[1], data.point[0]);
+      L.circleMarker(latlng, pointStyle).bindTooltip(data.label || "").addTo(map);
+      bounds.extend(latlng);
+    }
+    if (bounds.isValid()) {
+      map.fitBounds(bounds.pad(0.1), { maxZoom: 17 });
+    }
+    el.setAttribute("data-gg-map-ready", "1");
+  }
+
+  document.querySelectorAll("[data-gg-case-map]").forEach(init);
+})();

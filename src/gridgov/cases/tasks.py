@@ -1,0 +1,19 @@
+"""Periodic jobs of the cases app (picked up by :mod:`gridgov.core.scheduler`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django_tasks import task
+
+from gridgov.core.scheduler import periodic
+
+
+@periodic(every=timedelta(minutes=5), name="cases.sweep")
+@task()
+def sweep_cases() -> dict[str, int]:
+    """The deadline sweep (:func:`gridgov.cases.supervision.sweep`): due-soon and overdue
+    marks, OVERDUE timeline entries and notifications."""
+    from gridgov.cases.supervision import sweep
+
+    return sweep().as_dict()
