@@ -69,25 +69,33 @@ def can(user: Any, perm: str, area: Area | None) -> bool:
 
 
 def scope(
-    qs: QuerySet[M], user: Any, perm: str = Perm.VIEW_AREA, *, path_field: str = "path"
+    qs: QuerySet[M],
+    user: Any,
+    perm: str = Perm.VIEW_AREA,
+    *,
+    path_field: str = "path",
+    use_index: bool = True,
 ) -> QuerySet[M]:
     """Narrow ``qs`` to rows whose ``path_field`` lies in the user's jurisdiction for ``perm``.
 
-    For models that hang off an area, pass ``path_field="area__path"``.
+    For models that hang off an area, pass ``path_field="area__path"``. ``use_index=False``
+    for large time-ordered lists (see :func:`gridgov.areas.selectors.subtree_q`).
     """
     if is_global(user):
         return qs
     paths = jurisdiction_paths(user, perm)
     if not paths:
         return qs.none()
-    return qs.filter(subtrees_q(paths, field=path_field))
+    return qs.filter(subtrees_q(paths, field=path_field, use_index=use_index))
 
 
-def scope_q(user: Any, perm: str = Perm.VIEW_AREA, *, path_field: str = "path") -> Q:
+def scope_q(
+    user: Any, perm: str = Perm.VIEW_AREA, *, path_field: str = "path", use_index: bool = True
+) -> Q:
     if is_global(user):
         return Q()
     paths = jurisdiction_paths(user, perm)
-    return subtrees_q(paths, field=path_field) if paths else Q(pk__in=[])
+    return subtrees_q(paths, field=path_field, use_index=use_index) if paths else Q(pk__in=[])
 
 
 def visible_areas(user: Any, perm: str = Perm.VIEW_AREA) -> QuerySet[Area]:

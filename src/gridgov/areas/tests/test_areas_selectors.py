@@ -180,3 +180,15 @@ def test_the_sqlite_subtree_query_uses_the_path_index(tree: Any) -> None:
         cur.execute(f"EXPLAIN QUERY PLAN {sql}", params)
         plan = " ".join(str(row[-1]) for row in cur.fetchall())
     assert "path" in plan and ("INDEX" in plan or "USING" in plan), plan
+
+
+def test_subtree_without_index_matches_the_same_rows(tree: Any) -> None:
+    from gridgov.areas.models import Area
+    from gridgov.areas.selectors import subtree_q
+
+    for root in (tree.county, tree.street, tree.community, tree.grid1):
+        indexed = set(Area.objects.filter(subtree_q(root.path)).values_list("pk", flat=True))
+        scanned = set(
+            Area.objects.filter(subtree_q(root.path, use_index=False)).values_list("pk", flat=True)
+        )
+        assert indexed == scanned and root.pk in scanned
