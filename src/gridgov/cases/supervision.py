@@ -77,8 +77,7 @@ def soon_threshold(allowed_seconds: int) -> int:
 
 def soon_mark(start: datetime | None, deadline: datetime) -> datetime:
     """The moment a clock from ``start`` to ``deadline`` becomes due soon."""
-    from gridgov.cases.units import add_working_seconds
-    from gridgov.workcal.selectors import working_seconds_between
+    from gridgov.workcal.selectors import add_working_seconds, working_seconds_between
 
     if start is None or start >= deadline:
         return deadline

@@ -8,7 +8,6 @@ guards' "is it my unit" and for notifications) and which units may receive a cas
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
@@ -242,26 +241,3 @@ def escalation_target(case: Any) -> Target:
         if parent is not None:
             return Target(parent, None, int(parent.level))
     raise Conflict(_("There is no higher level to escalate this case to."), code="no_higher_level")
-
-
-def add_working_seconds(start: datetime, seconds: int) -> datetime:
-    """``start`` plus ``seconds`` of working time (whole hours through the calendar, the rest
-    found by bisection on :func:`working_seconds_between`)."""
-    from gridgov.workcal.selectors import add_working_time, working_seconds_between
-
-    if seconds <= 0:
-        return start
-    hours, rest = divmod(int(seconds), 3600)
-    low = add_working_time(start, hours, "hours") if hours else start
-    if rest == 0:
-        return low
-    span = int((add_working_time(low, 1, "hours") - low).total_seconds()) + 1
-    target = working_seconds_between(start, low) + rest
-    lo, hi = 0, span  # the smallest whole-second offset from ``low`` that reaches the target
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if working_seconds_between(start, low + timedelta(seconds=mid)) >= target:
-            hi = mid
-        else:
-            lo = mid + 1
-    return low + timedelta(seconds=lo)

@@ -30,9 +30,13 @@ from gridgov.cases.states import (
     Rating,
     Status,
 )
-from gridgov.cases.units import Target, add_working_seconds
+from gridgov.cases.units import Target
 from gridgov.core.errors import ValidationFailed
-from gridgov.workcal.selectors import add_working_time, working_seconds_between
+from gridgov.workcal.selectors import (
+    add_working_seconds,
+    add_working_time,
+    working_seconds_between,
+)
 
 # --- Handling: delays, resume, reply, verify --------------------------------------------------
 
