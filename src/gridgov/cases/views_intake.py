@@ -250,8 +250,10 @@ def _import_dir() -> Path:
 
 
 def _require_import(request: HttpRequest) -> None:
-    if not scoping.has_perm_anywhere(request.user, Perm.CASE_IMPORT):
-        raise HttpPermissionDenied(_("You may not import 12345 work orders."))
+    try:
+        hotline.require_importer(request.user)
+    except errors.PermissionDenied as exc:
+        raise HttpPermissionDenied(exc.message) from exc
 
 
 @login_required

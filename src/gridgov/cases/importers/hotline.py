@@ -417,16 +417,27 @@ def check_file(*, actor: Any, data: bytes) -> list[HotlineRow]:
 # --- Import -----------------------------------------------------------------------------------
 
 
-def _require_importer(actor: Any) -> None:
-    if actor is not None and not scoping.has_perm_anywhere(actor, Perm.CASE_IMPORT):
-        raise PermissionDenied(_("You may not import 12345 work orders."))
+def require_importer(actor: Any) -> None:
+    """CASE_IMPORT somewhere (``actor=None``: the system), or an audited 403. Called by the
+    page and the API before an upload is even looked at, and by :func:`import_hotline`."""
+    if actor is None or scoping.has_perm_anywhere(actor, Perm.CASE_IMPORT):
+        return
+    from gridgov.audit.models import Event
+    from gridgov.audit.services import audit_record
+
+    audit_record(
+        event=Event.PERMISSION_DENIED,
+        actor=actor,
+        detail={"perm": str(Perm.CASE_IMPORT), "what": "import_hotline"},
+    )
+    raise PermissionDenied(_("You may not import 12345 work orders."))
 
 
 def import_hotline(*, actor: Any, data: bytes, mode: str = "valid") -> ImportResult:
     """Check and import a 12345 workbook (see the module docstring)."""
     if mode not in MODES:
         raise ValidationFailed(_("Unknown import mode."), fields={"mode": _("Choose a mode.")})
-    _require_importer(actor)
+    require_importer(actor)
     rows = check_file(actor=actor, data=data)
     result = ImportResult(mode=mode, total=len(rows), rows=rows)
     for row in rows:

@@ -498,6 +498,17 @@ def case_add_photos(*, actor: Any, case: Case, files: Sequence[Any]) -> Case:
         scoping.can(actor, perm, case.area) for perm in (Perm.CASE_REPORT, Perm.CASE_HANDLE)
     )
     if not allowed:
+        from gridgov.audit.models import Event
+        from gridgov.audit.services import audit_record
+
+        audit_record(
+            event=Event.PERMISSION_DENIED,
+            actor=actor,
+            target=case,
+            target_repr=case.number,
+            area=case.area,
+            detail={"perm": str(Perm.CASE_REPORT), "what": "case_photos"},
+        )
         raise PermissionDenied(_("You may not add photos to this case."))
     if case.status not in OPEN_STATES:
         raise Conflict(_("Photos can only be added while the case is open."), code="case_closed")
