@@ -26,6 +26,8 @@ from gridgov.accounts.services import department_create
 from gridgov.areas.models import Area
 from gridgov.cases.models import Case
 from gridgov.conftest import square
+from gridgov.party.models import PartyMember
+from gridgov.rosters.models import Building, Resident
 
 tree = _fixtures.tree
 make_user = _fixtures.make_user
@@ -58,6 +60,8 @@ class Page:
     # Without the permission the target is a 404, not a 403 (a resident may see their own
     # reports, so a case page does not tell others that the case exists).
     hidden: bool = False
+    # The target is looked up first among what this permission shows: without it, a 404.
+    sees: str | None = None
 
 
 def _area(world: Any, where: str) -> Area:
@@ -192,7 +196,161 @@ PAGES = [
         lambda w, _: reverse("workcal:index"),
         scoped=False,
     ),
+    # Rosters (台账) and party building.
+    Page(
+        "residents",
+        Perm.ROSTER_VIEW,
+        "GET",
+        lambda w, _: reverse("rosters:residents"),
+        scoped=False,
+    ),
+    Page(
+        "households",
+        Perm.ROSTER_VIEW,
+        "GET",
+        lambda w, _: reverse("rosters:households"),
+        scoped=False,
+    ),
+    Page(
+        "resident detail",
+        Perm.ROSTER_VIEW,
+        "GET",
+        lambda w, x: reverse("rosters:resident_detail", args=[_roster(w, x)["resident"].pk]),
+        sees=Perm.ROSTER_VIEW,
+    ),
+    Page(
+        "resident edit",
+        Perm.ROSTER_EDIT,
+        "GET",
+        lambda w, x: reverse("rosters:resident_edit", args=[_roster(w, x)["resident"].pk]),
+        sees=Perm.ROSTER_VIEW,
+    ),
+    Page(
+        "resident moves out",
+        Perm.ROSTER_EDIT,
+        "POST",
+        lambda w, x: reverse("rosters:resident_move_out", args=[_roster(w, x)["resident"].pk]),
+        lambda w, x: {"version": _roster(w, x)["resident"].version, "on": "2026-11-01"},
+        sees=Perm.ROSTER_VIEW,
+    ),
+    Page(
+        "household detail",
+        Perm.ROSTER_VIEW,
+        "GET",
+        lambda w, x: reverse("rosters:household_detail", args=[_roster(w, x)["household"].pk]),
+        sees=Perm.ROSTER_VIEW,
+    ),
+    Page(
+        "buildings",
+        Perm.ROSTER_VIEW,
+        "GET",
+        lambda w, _: reverse("rosters:buildings"),
+        scoped=False,
+    ),
+    Page(
+        "building view",
+        Perm.ROSTER_VIEW,
+        "GET",
+        lambda w, x: reverse("rosters:building_detail", args=[_roster(w, x)["building"].pk]),
+        sees=Perm.ROSTER_VIEW,
+    ),
+    Page(
+        "building edit",
+        Perm.ROSTER_EDIT,
+        "GET",
+        lambda w, x: reverse("rosters:building_edit", args=[_roster(w, x)["building"].pk]),
+        sees=Perm.ROSTER_VIEW,
+    ),
+    Page(
+        "grid portrait",
+        Perm.ROSTER_VIEW,
+        "GET",
+        lambda w, x: reverse("rosters:portrait", args=[_area(w, x).pk]),
+        sees=Perm.ROSTER_VIEW,
+    ),
+    Page(
+        "grid staff",
+        Perm.ROSTER_VIEW,
+        "GET",
+        lambda w, x: reverse("rosters:staff", args=[_area(w, x).pk]),
+        sees=Perm.ROSTER_VIEW,
+    ),
+    Page(
+        "roster import",
+        Perm.ROSTER_EDIT,
+        "GET",
+        lambda w, _: reverse("rosters:import"),
+        scoped=False,
+    ),
+    Page("party", Perm.PARTY_VIEW, "GET", lambda w, _: reverse("party:index"), scoped=False),
+    Page(
+        "party organisation",
+        Perm.PARTY_VIEW,
+        "GET",
+        lambda w, x: reverse("party:org_detail", args=[_roster(w, x)["org"].pk]),
+        sees=Perm.PARTY_VIEW,
+    ),
+    Page(
+        "party member",
+        Perm.PARTY_VIEW,
+        "GET",
+        lambda w, x: reverse("party:member_detail", args=[_roster(w, x)["member"].pk]),
+        sees=Perm.PARTY_VIEW,
+    ),
+    Page(
+        "party member edit",
+        Perm.PARTY_MANAGE,
+        "GET",
+        lambda w, x: reverse("party:member_edit", args=[_roster(w, x)["member"].pk]),
+        sees=Perm.PARTY_VIEW,
+    ),
 ]
+
+
+def _roster(world: Any, where: str) -> dict[str, Any]:
+    return world.rosters[where]
+
+
+def _roster_side(grid: Any, n: int) -> dict[str, Any]:
+    """A building with a household of one resident, and a party branch with one member, in
+    ``grid`` (through the services, as the system)."""
+    from datetime import date
+
+    from gridgov.party.services import member_create, org_create
+    from gridgov.rosters.services.people import household_create, resident_create
+    from gridgov.rosters.services.places import building_create
+    from gridgov.rosters.tests.builders import valid_id
+
+    building = building_create(
+        actor=None, area=grid, name=f"{n}号楼", floors=2, units=1, rooms_per_floor=2
+    )
+    household = household_create(
+        actor=None, area=grid, household_type="resident", address=f"凤鸣路{n}号"
+    )
+    resident = resident_create(
+        actor=None,
+        household=household,
+        name="李四",
+        id_number=valid_id(date(1970, 1, n)),
+        relation="02",
+        residence_type="resident",
+    )
+    org = org_create(actor=None, name=f"网格{n}党支部", kind="branch", area=grid)
+    member = member_create(
+        actor=None,
+        org=org,
+        name="赵党员",
+        id_number=valid_id(date(1960, 2, n)),
+        status="full",
+        joined_on=date(1990, 7, 1),
+    )
+    return {
+        "building": building,
+        "household": household,
+        "resident": resident,
+        "org": org,
+        "member": member,
+    }
 
 
 def _case(world: Any, where: str) -> Any:
@@ -207,6 +365,7 @@ class World:
     callers: dict[str, User]
     inside_case: Any
     outside_case: Any
+    rosters: dict[str, dict[str, Any]]
 
 
 @pytest.fixture
@@ -246,6 +405,7 @@ def world(tree: Any, make_user: Any) -> World:
         callers=callers,
         inside_case=report(106.205, 38.505),
         outside_case=report(106.305, 38.605),
+        rosters={"inside": _roster_side(tree.grid1, 1), "outside": _roster_side(tree.grid3, 2)},
     )
 
 
@@ -254,6 +414,8 @@ def expected(caller: str, page: Page, where: str) -> int | str:
     if caller == ANON:
         return "login"
     if page.area_page and where == "outside":
+        return 404
+    if page.sees is not None and (page.sees not in ROLE_PERMS[caller] or where == "outside"):
         return 404
     if page.perm not in ROLE_PERMS[caller]:
         return 403 if page.perm != Perm.VIEW_AREA and not page.hidden else 404
@@ -268,6 +430,9 @@ def snapshot() -> tuple[Any, ...]:
         list(RoleGrant.objects.order_by("pk").values_list("pk", "user_id", "role", "area_id")),
         list(User.objects.order_by("pk").values_list("pk", "is_active", "locked_until")),
         list(Case.objects.order_by("pk").values_list("pk", "status", "version")),
+        list(Resident.objects.order_by("pk").values_list("pk", "status", "version")),
+        list(Building.objects.order_by("pk").values_list("pk", "area_id", "version")),
+        list(PartyMember.objects.order_by("pk").values_list("pk", "org_id", "version")),
     )
 
 

@@ -165,6 +165,10 @@ def _register_routers() -> None:
     from gridgov.cases.api_intake import router as intake_router
     from gridgov.cases.api_stats import router as stats_router
     from gridgov.notifications.api import router as notifications_router
+    from gridgov.party.api import router as party_router
+    from gridgov.rosters.api import router as rosters_router
+    from gridgov.rosters.api_import import router as rosters_import_router
+    from gridgov.rosters.api_places import router as places_router
     from gridgov.workcal.api import router as workcal_router
 
     api.add_router("/", accounts_router)
@@ -174,6 +178,10 @@ def _register_routers() -> None:
     api.add_router("/stats", stats_router)
     api.add_router("/notifications", notifications_router)
     api.add_router("/calendar", workcal_router)
+    api.add_router("/rosters", places_router)
+    api.add_router("/rosters", rosters_import_router)
+    api.add_router("/rosters", rosters_router)
+    api.add_router("/party", party_router)
     api.add_router("/", _fallback)
 
 

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "gridgov.notifications",
     "gridgov.cases",
     "gridgov.open311",
+    "gridgov.rosters",
+    "gridgov.party",
     "gridgov.demo",
 ]
 
@@ -137,6 +139,10 @@ GRIDGOV_API_TOKEN_DAYS = env_int("GRIDGOV_API_TOKEN_DAYS", 30)
 GRIDGOV_CASE_POOL_AREA_CODE = os.environ.get("GRIDGOV_CASE_POOL_AREA_CODE") or None
 GRIDGOV_REOPEN_ON_UNSATISFIED = os.environ.get("GRIDGOV_REOPEN_ON_UNSATISFIED", "first")
 GRIDGOV_PHOTO_MAX_BYTES = env_int("GRIDGOV_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+# Excel imports (rosters, party members): rows per file, upload size, unpacked size.
+GRIDGOV_EXCEL_MAX_ROWS = env_int("GRIDGOV_EXCEL_MAX_ROWS", 100_000)
+GRIDGOV_EXCEL_MAX_BYTES = env_int("GRIDGOV_EXCEL_MAX_BYTES", 30 * 1024 * 1024)
+GRIDGOV_EXCEL_MAX_UNPACKED = env_int("GRIDGOV_EXCEL_MAX_UNPACKED", 400 * 1024 * 1024)
 # Open311 GeoReport v2 (/open311/v2/).
 GRIDGOV_OPEN311_JURISDICTION = os.environ.get("GRIDGOV_OPEN311_JURISDICTION", "gridgov")
 GRIDGOV_OPEN311_CONTACT = os.environ.get("GRIDGOV_OPEN311_CONTACT", "")

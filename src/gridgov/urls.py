@@ -16,6 +16,8 @@ urlpatterns = [
     path("cases/", include("gridgov.cases.urls")),
     path("calendar/", include("gridgov.workcal.urls")),
     path("inbox/", include("gridgov.notifications.urls")),
+    path("rosters/", include("gridgov.rosters.urls")),
+    path("party/", include("gridgov.party.urls")),
     path("open311/v2/", include("gridgov.open311.urls")),
     path("", include("gridgov.core.urls")),
 ]

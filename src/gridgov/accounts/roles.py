@@ -34,18 +34,45 @@ class Perm(models.TextChoices):
     CASE_IMPORT = "case.import", _("Import 12345 hotline work orders")
     VIEW_STATS = "stats.view", _("View statistics and indicators")
     MANAGE_CONFIG = "config.manage", _("Manage categories and the working-time calendar")
+    # Rosters (台账) and party building; personal data is masked unless ROSTER_UNMASK.
+    ROSTER_VIEW = "roster.view", _("View rosters (masked)")
+    ROSTER_EDIT = "roster.edit", _("Edit and import rosters")
+    ROSTER_EXPORT = "roster.export", _("Export rosters (masked)")
+    ROSTER_UNMASK = "roster.unmask", _("Show and export personal data unmasked")
+    ROSTER_SENSITIVE = "roster.sensitive", _("See special groups holding sensitive data")
+    PARTY_VIEW = "party.view", _("View party organisations, members and meetings")
+    PARTY_MANAGE = "party.manage", _("Manage party organisations, members and meetings")
 
 
 _STAFF_VIEW = {Perm.VIEW_AREA, Perm.VIEW_STAFF}
 _CASE_WORK = {Perm.CASE_VIEW, Perm.CASE_REPORT, Perm.CASE_HANDLE}
+# Keeping a grid's rosters: grid workers and community staff (who visit the vulnerable, so they
+# see special groups); unmasking is for community staff and leaders, each in their own area.
+_ROSTER_WORK = {
+    Perm.ROSTER_VIEW,
+    Perm.ROSTER_EDIT,
+    Perm.ROSTER_EXPORT,
+    Perm.ROSTER_SENSITIVE,
+    Perm.PARTY_VIEW,
+}
 
 ROLE_PERMS: dict[str, frozenset[str]] = {
     # A resident reports and rates their own cases; they see no one else's (no CASE_VIEW).
     Role.RESIDENT: frozenset({Perm.VIEW_AREA, Perm.CASE_REPORT}),
-    Role.GRID_WORKER: frozenset(_STAFF_VIEW | _CASE_WORK),
-    Role.BUILDING_CHIEF: frozenset({Perm.VIEW_AREA, Perm.CASE_REPORT}),
+    Role.GRID_WORKER: frozenset(_STAFF_VIEW | _CASE_WORK | _ROSTER_WORK),
+    # A building chief sees the (masked) roster of their building's area, no special groups.
+    Role.BUILDING_CHIEF: frozenset({Perm.VIEW_AREA, Perm.CASE_REPORT, Perm.ROSTER_VIEW}),
     Role.COMMUNITY_STAFF: frozenset(
-        _STAFF_VIEW | _CASE_WORK | {Perm.CASE_TRIAGE, Perm.CASE_VERIFY, Perm.VIEW_STATS}
+        _STAFF_VIEW
+        | _CASE_WORK
+        | _ROSTER_WORK
+        | {
+            Perm.CASE_TRIAGE,
+            Perm.CASE_VERIFY,
+            Perm.VIEW_STATS,
+            Perm.ROSTER_UNMASK,
+            Perm.PARTY_MANAGE,
+        }
     ),
     Role.DISPATCHER: frozenset(
         _STAFF_VIEW
@@ -56,10 +83,24 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.CASE_SUPERVISE,
             Perm.CASE_IMPORT,
             Perm.VIEW_STATS,
+            Perm.ROSTER_VIEW,
         }
     ),
     Role.DEPT_HANDLER: frozenset({Perm.VIEW_AREA, Perm.CASE_VIEW, Perm.CASE_HANDLE}),
-    Role.LEADER: frozenset(_STAFF_VIEW | {Perm.CASE_VIEW, Perm.CASE_SUPERVISE, Perm.VIEW_STATS}),
+    Role.LEADER: frozenset(
+        _STAFF_VIEW
+        | {
+            Perm.CASE_VIEW,
+            Perm.CASE_SUPERVISE,
+            Perm.VIEW_STATS,
+            Perm.ROSTER_VIEW,
+            Perm.ROSTER_EXPORT,
+            Perm.ROSTER_UNMASK,
+            Perm.ROSTER_SENSITIVE,
+            Perm.PARTY_VIEW,
+            Perm.PARTY_MANAGE,
+        }
+    ),
     Role.ADMIN: frozenset(
         _STAFF_VIEW
         | {
@@ -69,6 +110,8 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.MANAGE_CONFIG,
             Perm.CASE_VIEW,
             Perm.VIEW_STATS,
+            Perm.ROSTER_VIEW,
+            Perm.PARTY_VIEW,
         }
     ),
 }

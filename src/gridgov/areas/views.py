@@ -123,6 +123,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "counts": counts,
             "staff": staff,
             "can_manage": scoping.can(user, Perm.MANAGE_AREA, area),
+            "can_see_roster": area.level in (Level.GRID, Level.MICRO_GRID)
+            and scoping.can(user, Perm.ROSTER_VIEW, area),
             "can_add_child": bool(child_levels(area)),
             "crumbs": _crumbs(request, area),
             "map_url": reverse("areas:map_json", args=[area.pk]),

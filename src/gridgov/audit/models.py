@@ -35,6 +35,11 @@ class Event(models.TextChoices):
     CALENDAR_CHANGED = "calendar_changed", _("Working-time calendar changed")
     CALENDAR_SYNCED = "calendar_synced", _("Working-time calendar synchronised")
     CONFIG_CHANGED = "config_changed", _("Configuration changed")
+    PERSONAL_DATA_VIEWED = "personal_data_viewed", _("Personal data shown unmasked")
+    PERSONAL_DATA_EXPORTED = "personal_data_exported", _("Personal data exported")
+    ROSTER_IMPORTED = "roster_imported", _("Roster imported")
+    STAFF_ASSIGNED = "staff_assigned", _("Grid staff post assigned")
+    STAFF_ENDED = "staff_ended", _("Grid staff post ended")
 
 
 class AuditQuerySet(models.QuerySet["AuditEntry"]):

@@ -24,6 +24,9 @@ def shell(request: HttpRequest) -> dict[str, Any]:
             "import": scoping.has_perm_anywhere(user, Perm.CASE_IMPORT),
             "stats": scoping.has_perm_anywhere(user, Perm.VIEW_STATS),
             "calendar": scoping.has_perm_anywhere(user, Perm.MANAGE_CONFIG),
+            "rosters": scoping.has_perm_anywhere(user, Perm.ROSTER_VIEW),
+            "roster_import": scoping.has_perm_anywhere(user, Perm.ROSTER_EDIT),
+            "party": scoping.has_perm_anywhere(user, Perm.PARTY_VIEW),
         }
     return {
         "nav": nav,

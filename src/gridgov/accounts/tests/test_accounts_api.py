@@ -288,7 +288,18 @@ def test_me_lists_roles_and_permissions_per_area(client, tree, make_user):
     perms = {p["area"]["code"]: p["perms"] for p in d["permissions"]}
     assert perms == {
         tree.street.code: ["area.view", "case.handle", "case.view"],
-        tree.grid1.code: ["area.view", "case.handle", "case.report", "case.view", "staff.view"],
+        tree.grid1.code: [
+            "area.view",
+            "case.handle",
+            "case.report",
+            "case.view",
+            "party.view",
+            "roster.edit",
+            "roster.export",
+            "roster.sensitive",
+            "roster.view",
+            "staff.view",
+        ],
     }
 
 
