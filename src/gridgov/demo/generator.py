@@ -272,6 +272,7 @@ class BuildResult:
     users: int = 0
     departments: int = 0
     cases: int = 0
+    residents: int = 0
 
 
 def demo_exists() -> bool:
@@ -287,11 +288,13 @@ def build_demo(
     seed: int = DEFAULT_SEED,
     bulk: bool | None = None,
     cases: int = 0,
+    rosters: bool | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Write the demo plan to the database in one transaction, with ``cases`` demo cases
     reported and moved along through the case services (``gridgov demo`` asks for
-    :data:`DEMO_CASES`).
+    :data:`DEMO_CASES`), and with ``rosters`` (default: when there are cases, i.e. the full
+    demo) the rosters of every grid (:func:`gridgov.demo.rosters.build_demo_rosters`).
 
     Raises :class:`~gridgov.core.errors.Conflict` if the demo district already exists.
     """
@@ -321,6 +324,11 @@ def build_demo(
         (writer.grid_workers_bulk if use_bulk else writer.grid_workers_with_services)(
             plan, by_code, result
         )
+        if rosters or (rosters is None and cases):
+            from gridgov.demo.rosters import build_demo_rosters
+
+            say("rosters")
+            result.residents = build_demo_rosters(seed=seed, progress=progress).residents
         if cases:
             from gridgov.demo.cases import build_demo_cases
 
