@@ -330,6 +330,9 @@ class Sheet:
         header = [text(v) for v in first]
         while header and header[-1] == "":
             header.pop()
+        n = len(self.headers)
+        if n < len(header) and header[n:] == list(ERROR_HEADERS[: len(header) - n]):
+            header = header[:n]  # an error sheet uploaded again: its error columns are ignored
         check_header(header, self.headers)
 
     @staticmethod

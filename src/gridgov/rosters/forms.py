@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov.rosters.codes import (
     ETHNICITIES,
@@ -151,11 +152,11 @@ class UnmaskForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": _("Why do you need the unmasked data?")}),
     )
     show = forms.MultipleChoiceField(
-        label=_("Show"),
+        label=pgettext_lazy("unmask which fields", "Show"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         choices=[
-            ("name", _("Name")),
+            ("name", pgettext_lazy("person", "Name")),
             ("id_number", _("ID number")),
             ("phone", _("Phone")),
         ],

@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -122,6 +123,7 @@ def residents(request: HttpRequest) -> HttpResponse:
             "rows": [_row(r) for r in page.object_list],
             "filtered": bool(request.GET),
             "can_add_household": scoping.has_perm_anywhere(user, Perm.ROSTER_EDIT),
+            "can_export": scoping.has_perm_anywhere(user, Perm.ROSTER_EXPORT),
             "title": _("Residents"),
         },
     )
@@ -176,13 +178,14 @@ def resident_unmask(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except errors.ValidationFailed as exc:
             add_domain_error(form, exc)
-    labels = {"name": _("Name"), "id_number": _("ID number"), "phone": _("Phone")}
+    labels = {"name": pgettext("person", "Name"), "id_number": _("ID number"), "phone": _("Phone")}
     ctx = {
         "resident": resident,
         "unmask_form": form,
         "clear": [(labels[k], v) for k, v in (clear or {}).items()],
     }
-    status = 200 if clear is not None else 400
+    # htmx swaps only 2xx answers: the partial with its field error comes back as 200.
+    status = 200 if clear is not None or request.headers.get("HX-Request") else 400
     if request.headers.get("HX-Request"):
         return render(request, "rosters/people/_unmask.html", ctx, status=status)
     context = _detail_context(request, resident)

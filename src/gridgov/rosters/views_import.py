@@ -174,6 +174,16 @@ def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
     return _xlsx(data, f"import-{pk}-errors.xlsx")
 
 
+FILTER_LABELS = {
+    "q": gettext_lazy("Search"),
+    "area": gettext_lazy("Area"),
+    "tag": gettext_lazy("Special group"),
+    "household_type": gettext_lazy("Household type"),
+    "status": gettext_lazy("Status"),
+    "residence_type": gettext_lazy("Residence type"),
+}
+
+
 def export_filters(user: Any, query: Any) -> dict[str, Any]:
     """The resident list's filters (same parameters as rosters:residents) as the search
     selector takes them; an area or group outside what the user may see is a 404."""
@@ -236,7 +246,9 @@ def export(request: HttpRequest) -> HttpResponse:
             "form": form,
             "kind": kind,
             "label": LABELS[kind],
-            "filters": {k: getattr(v, "name", v) for k, v in filters.items()},
+            "filters": {
+                str(FILTER_LABELS.get(k, k)): getattr(v, "name", v) for k, v in filters.items()
+            },
             "query": request.GET.urlencode(),
             "can_unmask": scoping.has_perm_anywhere(user, Perm.ROSTER_UNMASK),
             "title": _("Export rosters"),
