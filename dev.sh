@@ -169,22 +169,36 @@ cmd_test() {
     echo "dev.sh: chromium missing: browser journeys skipped" >&2
     marker=(-m "not browser")
   fi
-  step "pytest (SQLite)"
-  "$VENV/bin/pytest" -ra "${marker[@]}"
-
+  # The two passes run side by side (one core each): PostgreSQL in the background with its own
+  # data folder and log, SQLite in the foreground; the PostgreSQL log is printed afterwards.
+  local pg_pid="" pg_log="$TEST_DATA_DIR/pytest-postgresql.log"
   if have_postgres; then
-    step "pytest (PostgreSQL)"
+    step "pytest (PostgreSQL) started in the background"
     local out
     if ! out=$(scripts/pg-test.sh start); then
       eval "$out" 2>/dev/null || true
       die "could not start a throwaway PostgreSQL"
     fi
     eval "$out"
-    export DATABASE_URL
-    "$VENV/bin/pytest" -ra -m "not browser"
+    mkdir -p "$TEST_DATA_DIR/pg/static"
+    GRIDGOV_DATA_DIR="$TEST_DATA_DIR/pg" DATABASE_URL="$DATABASE_URL" \
+      "$VENV/bin/pytest" -ra -m "not browser" >"$pg_log" 2>&1 &
+    pg_pid=$!
+    unset DATABASE_URL
   else
     echo "dev.sh: PostgreSQL missing: the PostgreSQL pass is skipped" >&2
   fi
+
+  step "pytest (SQLite)"
+  local sqlite_rc=0 pg_rc=0
+  "$VENV/bin/pytest" -ra "${marker[@]}" || sqlite_rc=$?
+  if [[ -n "$pg_pid" ]]; then
+    wait "$pg_pid" || pg_rc=$?
+    step "pytest (PostgreSQL)"
+    cat "$pg_log"
+  fi
+  [[ $sqlite_rc -eq 0 ]] || die "pytest on SQLite failed"
+  [[ $pg_rc -eq 0 ]] || die "pytest on PostgreSQL failed"
   say "all checks passed in $((SECONDS - started)) s"
 }
 
