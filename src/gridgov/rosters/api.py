@@ -283,6 +283,12 @@ class HouseholdIn(Schema):
 # --- Helpers ----------------------------------------------------------------------------------
 
 
+def _need_edit(actor: Any, what: str) -> None:
+    """Refuse (audited 403) a caller holding roster.edit nowhere before looking anything up."""
+    if not scoping.has_perm_anywhere(actor, Perm.ROSTER_EDIT):
+        scoping.require(actor, Perm.ROSTER_EDIT, None, what=what)
+
+
 def _actor(request: HttpRequest) -> Any:
     return getattr(request, "auth", None)
 
@@ -370,6 +376,7 @@ def resident_create(request: HttpRequest, payload: ResidentIn) -> tuple[int, Res
     """Add a resident to a household (roster.edit at its grid). 400 `duplicate_id_number` if
     the ID number is on the roster already."""
     actor = _actor(request)
+    _need_edit(actor, "resident_create")
     values = payload.dict()
     household = _household_for_write(actor, values.pop("household_id"), "household_id")
     resident = people.resident_create(actor=actor, household=household, **values)
@@ -547,6 +554,7 @@ def household_create(request: HttpRequest, payload: HouseholdIn) -> tuple[int, H
     from gridgov.rosters.models import Room, VillageGroup
 
     actor = _actor(request)
+    _need_edit(actor, "household_create")
     area = _visible_area(actor, payload.area_id, "area_id")
     room = (
         Room.objects.select_related("unit__building").filter(pk=payload.room_id).first()

@@ -127,8 +127,11 @@ def address_household_ids(*, actor: Any, q: str, area: Area | None = None) -> li
     contains ``q`` — or, over a scope wider than a community, *starts with* ``q`` (an index
     range on ``household_address``: scanning a county's addresses for a part would read them
     all)."""
-    qs = _within(Household.objects.all(), actor, area, Perm.ROSTER_VIEW, use_index=False)
-    if _broad(actor, area):
+    # Broad: the address index drives (the path is only checked); narrow: the path index
+    # finds the community's few thousand households and ``contains`` checks each.
+    broad = _broad(actor, area)
+    qs = _within(Household.objects.all(), actor, area, Perm.ROSTER_VIEW, use_index=not broad)
+    if broad:
         qs = qs.filter(name_prefix_q(q, field="address"))
     else:
         qs = qs.filter(address__contains=q)
