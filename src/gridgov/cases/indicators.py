@@ -109,6 +109,10 @@ RATING_FIELDS: dict[str, str] = {
     Rating.UNSATISFIED.value: "unsatisfied",
 }
 
+# Rows per upsert statement when many are written at once (well under SQLite's 32 766
+# parameters with every counter changed).
+UPSERT_ROWS = 500
+
 # The longest period the reads accept (a custom range): three years of daily rows.
 MAX_PERIOD_DAYS = 3 * 366
 
@@ -237,6 +241,37 @@ def on_event(*, case: Any, event: Any) -> None:
         return
     day = local_day(event.at)
     add_to_rows(((area_id, day) for area_id in _ancestor_ids(case)), deltas)
+
+
+def on_events(pairs: Iterable[tuple[Any, Any]]) -> None:
+    """:func:`on_event` for many (case, timeline entry) pairs at once: the increments summed
+    per (area, day) and written in one upsert per set of changed counters (rows in a fixed
+    order, so concurrent writers lock them in the same order)."""
+    totals: dict[tuple[int, date], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for case, event in pairs:
+        deltas = event_deltas(case=case, event=event)
+        if not deltas:
+            continue
+        day = local_day(event.at)
+        for area_id in _ancestor_ids(case):
+            bucket = totals[(area_id, day)]
+            for k, v in deltas.items():
+                bucket[k] += v
+    by_shape: dict[tuple[str, ...], list[tuple[int, date, list[int]]]] = defaultdict(list)
+    for (area_id, day), deltas in sorted(totals.items()):
+        changed = tuple(c for c in COUNTERS if deltas.get(c))
+        if changed:
+            by_shape[changed].append((area_id, day, [int(deltas[c]) for c in changed]))
+    with connection.cursor() as cursor:
+        for changed, rows in by_shape.items():
+            for i in range(0, len(rows), UPSERT_ROWS):
+                chunk = rows[i : i + UPSERT_ROWS]
+                params: list[Any] = []
+                for area_id, day, values in chunk:
+                    params.append(area_id)
+                    params.append(day)
+                    params.extend(values)
+                cursor.execute(_upsert_sql(connection.vendor, len(chunk), changed), params)
 
 
 # --- Repair: recompute from the timelines -----------------------------------------------------

@@ -198,6 +198,8 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["area_path", "reported_at"], name="case_path_reported"),
             models.Index(fields=["status", "area_path"], name="case_status_path"),
+            # A status-filtered list walks this newest first and stops after one page.
+            models.Index(fields=["status", "reported_at"], name="case_status_reported"),
             models.Index(fields=["reported_at"], name="case_reported"),
             models.Index(fields=["category", "reported_at"], name="case_category_reported"),
             models.Index(fields=["watch_at"], name="case_watch"),

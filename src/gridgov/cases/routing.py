@@ -23,6 +23,7 @@ the level rule applies. A case in the pool (outside every grid) cannot go lower 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -78,10 +79,11 @@ def _common_ancestor(paths: list[str]) -> Area | None:
     return Area.objects.filter(pk=int(common[-1])).first()
 
 
-def locate(*, lon: object, lat: object) -> tuple[Area, bool]:
+def locate(*, lon: object, lat: object, lookups: dict[Any, Any] | None = None) -> tuple[Area, bool]:
     """The grid containing the point, and ``False``; or the pool area and ``True`` when the
     point lies outside every grid. Malformed coordinates or a point outside China raise
-    :class:`ValidationFailed` (``invalid_point`` / ``out_of_bounds``)."""
+    :class:`ValidationFailed` (``invalid_point`` / ``out_of_bounds``). ``lookups`` (a batch's
+    snapshot, see ``intake.prepare_report``) remembers the grids already read."""
     try:
         x, y = geo.validate_point(lon, lat)
     except ValidationFailed as exc:
@@ -89,9 +91,19 @@ def locate(*, lon: object, lat: object) -> tuple[Area, bool]:
         raise
     area_id = geo.locator.locate(x, y)
     if area_id is not None:
-        area = Area.objects.filter(pk=area_id, is_active=True).first()
-        if area is not None:
-            return area, False
+        from gridgov.cases.services.timeline import select_rows
+
+        key = ("grid", area_id)
+        if lookups is not None and key in lookups:
+            return lookups[key], False
+        # One statement compiled once; the boundary (large) loads only if someone reads it.
+        found = select_rows(
+            Area, '"id" = %s AND "is_active" = %s', [area_id, True], defer=("geometry",)
+        )
+        if found:
+            if lookups is not None:
+                lookups[key] = found[0]
+            return found[0], False
     return pool_area(), True
 
 

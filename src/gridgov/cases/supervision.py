@@ -19,16 +19,21 @@ whenever deadlines or status change, so the sweep reads only the rows with
 ``watch_at <= now`` (index ``case_watch``) and does nothing else when nothing is due.
 
 The sweep (:func:`sweep`, every 5 minutes in :mod:`gridgov.cases.tasks`, or
-``gridgov sweep-cases``) handles each due case in its own transaction:
+``gridgov sweep-cases``) reads the due cases in batches of ``BATCH_SIZE``; each batch is one
+transaction that locks its rows (``SELECT … FOR UPDATE``; SQLite's write lock) and re-reads
+them, so a case someone acted on since it was selected is judged on its new state:
 
-* a deadline newly passed: the ``sign_overdue`` / ``handle_overdue`` flag, an ``OVERDUE``
-  timeline entry (actor "system") through :func:`~gridgov.cases.services.timeline.apply_action`
-  at the case's current version — if someone acted on the case meanwhile, the case is skipped
-  (the action set a new ``watch_at``; the next sweep looks again) — and a notification to the
-  assigned unit and the supervisors of the case's street and county;
+* a deadline newly passed: the ``sign_overdue`` / ``handle_overdue`` flag, a version bump and an
+  ``OVERDUE`` timeline entry (actor "system"), and a notification to the assigned unit and the
+  supervisors of the case's street and county;
 * a due-soon mark newly passed: the ``due_soon`` flag (no timeline entry, no version bump) and
   a reminder to the assigned unit;
 * then ``watch_at`` moves to the next mark. Running the sweep twice changes nothing more.
+
+The writes are set-based: one ``UPDATE`` per kind of change for the whole batch, the timeline
+entries and the inbox rows each in one insert, the recipients of all the batch's units and
+supervisors in one query each — a backlog of a thousand newly overdue cases costs a few
+statements, not a few thousand.
 """
 
 from __future__ import annotations
@@ -38,15 +43,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import User
 from gridgov.accounts.roles import Perm
-from gridgov.cases.models import Case
+from gridgov.cases.indicators import on_events
+from gridgov.cases.models import Case, CaseEvent
+from gridgov.cases.notify import case_url
+from gridgov.cases.services.timeline import insert_rows
 from gridgov.cases.states import Action, HandlingLevel, Status
-from gridgov.core.errors import Conflict
+from gridgov.notifications.models import Notification
 
 logger = logging.getLogger("gridgov.cases.supervision")
 
@@ -184,6 +192,64 @@ class _Recipients:
             self.supervisors[case.area_path] = list(supervisors_for(case))
         return self.supervisors[case.area_path]
 
+    def load(self, cases: list[Case], *, supervisors: bool) -> None:
+        """Fill the cache for the area units (and the supervisors) of ``cases`` in one query
+        each, with the same answers as :meth:`of_unit` and :meth:`of_supervision`."""
+        from gridgov.accounts.models import RoleGrant
+        from gridgov.cases.units import roles_with
+
+        units = {
+            c.assigned_area_id: c.assigned_area
+            for c in cases
+            if c.assigned_department_id is None
+            and c.assigned_area is not None
+            and (c.assigned_area_id, None) not in self.units
+        }
+        if units:
+            ids = {i for area in units.values() for i in area.ancestor_ids}
+            by_area: dict[int, dict[int, User]] = {}
+            for g in (
+                RoleGrant.objects.filter(
+                    area_id__in=sorted(ids),
+                    area__is_active=True,
+                    role__in=roles_with(Perm.CASE_HANDLE, departments=False),
+                    user__is_active=True,
+                )
+                .select_related("user")
+                .order_by("user_id")
+            ):
+                by_area.setdefault(g.area_id, {}).setdefault(g.user_id, g.user)
+            for area_id, area in units.items():
+                people: list[User] = []
+                for ancestor in reversed(area.ancestor_ids):
+                    if ancestor in by_area:
+                        people = list(by_area[ancestor].values())
+                        break
+                self.units[(area_id, None)] = people
+        paths = {c.area_path for c in cases} - set(self.supervisors) if supervisors else set()
+        if paths:
+            from gridgov.cases.units import roles_with
+
+            ids = {int(p) for path in paths for p in path.split("/") if p}
+            grants = list(
+                RoleGrant.objects.filter(
+                    area_id__in=sorted(ids),
+                    area__is_active=True,
+                    area__level__in=(HandlingLevel.STREET, HandlingLevel.COUNTY),
+                    role__in=roles_with(Perm.CASE_SUPERVISE, departments=False),
+                    user__is_active=True,
+                )
+                .select_related("user")
+                .order_by("user_id")
+            )
+            for path in paths:
+                on_path = {int(p) for p in path.split("/") if p}
+                found: dict[int, User] = {}
+                for g in grants:
+                    if g.area_id in on_path:
+                        found.setdefault(g.user_id, g.user)
+                self.supervisors[path] = list(found.values())
+
 
 def _notify(
     case: Case, kind: str, title: str, *, supervisors: bool, recipients: _Recipients
@@ -253,45 +319,6 @@ def _mark_overdue(
     _notify(case, flag, title, supervisors=True, recipients=recipients)
 
 
-def _check_one(pk: int, now: datetime, recipients: _Recipients) -> str:
-    """Handle one due case in its own transaction; return what happened ("" for nothing)."""
-    with transaction.atomic():
-        case = (
-            Case.objects.select_for_update(of=("self",))
-            .select_related("assigned_area", "assigned_department")
-            .filter(pk=pk)
-            .first()
-        )
-        if case is None or case.watch_at is None or case.watch_at > now:
-            return ""  # changed since it was selected
-        version = case.version
-        clock = _clock(case)
-        if clock is None:
-            Case.objects.filter(pk=pk, version=version).update(watch_at=None)
-            return ""
-        kind, start, deadline, overdue = clock
-        if deadline is not None and not overdue and deadline <= now:
-            _mark_overdue(case, kind, deadline, now, recipients)
-            return f"{kind}_overdue"
-        soon = deadline is not None and not overdue and not case.due_soon
-        if soon and deadline is not None and soon_mark(start, deadline) <= now:
-            case.due_soon = True
-            watch = next_watch_at(case=case, now=now)
-            Case.objects.filter(pk=pk, version=version).update(due_soon=True, watch_at=watch)
-            _notify(
-                case,
-                "due_soon",
-                _("Due soon: %(case)s") % {"case": _label(case)},
-                supervisors=False,
-                recipients=recipients,
-            )
-            return "due_soon"
-        watch = next_watch_at(case=case, now=now)
-        if watch != case.watch_at:
-            Case.objects.filter(pk=pk, version=version).update(watch_at=watch)
-        return ""
-
-
 def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> SweepResult:
     """Look at every case whose ``watch_at`` has come (see the module docstring)."""
     now = now or timezone.now()
@@ -305,16 +332,202 @@ def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> Sweep
         batch = list(qs.order_by("watch_at", "pk").values_list("watch_at", "pk")[:batch_size])
         if not batch:
             break
-        for _watch, pk in batch:
-            counts["checked"] += 1
-            try:
-                outcome = _check_one(pk, now, recipients)
-            except Conflict:
-                logger.info("sweep: case %s changed meanwhile; skipped", pk)
-                continue
-            if outcome:
-                counts[outcome] += 1
+        counts["checked"] += len(batch)
+        for outcome, n in _sweep_batch([pk for _watch, pk in batch], now, recipients).items():
+            counts[outcome] += n
         after = batch[-1]
         if len(batch) < batch_size:
             break
     return SweepResult(**counts)
+
+
+# What the sweep reads of a due case (the clock, the flags, the unit, the label): a batch of
+# full rows with their assigned areas' boundaries would cost more than the writes.
+_SWEEP_FIELDS = (
+    "id",
+    "number",
+    "title",
+    "status",
+    "version",
+    "area_path",
+    "watch_at",
+    "dispatched_at",
+    "sign_due_at",
+    "signed_at",
+    "handle_due_at",
+    "sign_overdue",
+    "handle_overdue",
+    "due_soon",
+    "updated_at",
+    "assigned_area__id",
+    "assigned_area__path",
+    "assigned_area__level",
+    "assigned_area__name",
+    "assigned_area__is_active",
+    "assigned_department__id",
+    "assigned_department__name",
+    "assigned_department__kind",
+    "assigned_department__area",
+    "assigned_department__is_active",
+)
+
+
+def _sweep_batch(pks: list[int], now: datetime, recipients: _Recipients) -> dict[str, int]:
+    """Handle one batch of due cases in one transaction (see the module docstring); return
+    how many became due soon / sign-for overdue / handling overdue."""
+    done = {"due_soon": 0, "sign_overdue": 0, "handle_overdue": 0}
+    with transaction.atomic():
+        cases = list(
+            Case.objects.select_for_update(of=("self",))
+            .select_related("assigned_area", "assigned_department")
+            .only(*_SWEEP_FIELDS)
+            .filter(pk__in=pks)
+            .order_by("watch_at", "pk")
+        )
+        clear: list[int] = []
+        overdue: dict[str, list[tuple[Case, datetime]]] = {"sign": [], "handle": []}
+        soon: dict[str, list[Case]] = {"sign": [], "handle": []}
+        for case in cases:
+            if case.watch_at is None or case.watch_at > now:
+                continue  # changed since it was selected
+            clock = _clock(case)
+            if clock is None:
+                clear.append(case.pk)
+                continue
+            kind, start, deadline, is_overdue = clock
+            if deadline is not None and not is_overdue and deadline <= now:
+                overdue[kind].append((case, deadline))
+                continue
+            if (
+                deadline is not None
+                and not is_overdue
+                and not case.due_soon
+                and soon_mark(start, deadline) <= now
+            ):
+                soon[kind].append(case)
+                continue
+            watch = next_watch_at(case=case, now=now)
+            if watch != case.watch_at:  # rare: the marks moved (e.g. a calendar change)
+                Case.objects.filter(pk=case.pk).update(watch_at=watch)
+        if clear:
+            Case.objects.filter(pk__in=clear).update(watch_at=None)
+
+        events: list[CaseEvent] = []
+        notes: list[tuple[Case, str, str, bool]] = []
+        for kind, items in overdue.items():
+            if not items:
+                continue
+            flag = f"{kind}_overdue"
+            Case.objects.filter(pk__in=[c.pk for c, _d in items]).update(
+                **{flag: True},
+                due_soon=False,
+                watch_at=None,
+                version=F("version") + 1,
+                updated_at=now,
+            )
+            template = (
+                _("Sign-for overdue: %(case)s")
+                if kind == "sign"
+                else _("Handling overdue: %(case)s")
+            )
+            for case, deadline in items:
+                setattr(case, flag, True)
+                case.due_soon = False
+                case.watch_at = None
+                case.version += 1
+                case.updated_at = now
+                events.append(
+                    CaseEvent(
+                        case=case,
+                        at=now,
+                        action=str(Action.OVERDUE),
+                        actor=None,
+                        actor_name="system",
+                        from_status=case.status,
+                        to_status=case.status,
+                        data={"kind": kind, "due_at": deadline.isoformat()},
+                    )
+                )
+                notes.append((case, flag, template % {"case": _label(case)}, True))
+            done[flag] = len(items)
+        if events:
+            insert_rows(events)
+            on_events([(e.case, e) for e in events])
+        for kind, soon_cases in soon.items():
+            if not soon_cases:
+                continue
+            due_field = "sign_due_at" if kind == "sign" else "handle_due_at"
+            Case.objects.filter(pk__in=[c.pk for c in soon_cases]).update(
+                due_soon=True, watch_at=F(due_field)
+            )
+            for case in soon_cases:
+                case.due_soon = True
+                case.watch_at = getattr(case, due_field)
+                notes.append(
+                    (case, "due_soon", _("Due soon: %(case)s") % {"case": _label(case)}, False)
+                )
+            done["due_soon"] += len(soon_cases)
+        if notes:
+            _notify_many(notes, recipients)
+    return done
+
+
+def _notify_many(items: list[tuple[Case, str, str, bool]], recipients: _Recipients) -> int:
+    """The inbox rows of many (case, kind, title, with supervisors) at once, with the rules of
+    :func:`gridgov.notifications.services.notify` (active recipients, each once per case;
+    nobody who still has an unread one with the same ``case:<id>:<kind>`` key), in one insert,
+    and one delivery task for them all on commit."""
+    recipients.load([c for c, *_rest in items], supervisors=any(sup for *_r, sup in items))
+    planned: list[tuple[int, Case, str, str, str]] = []
+    for case, kind, title, with_supervisors in items:
+        people = list(recipients.of_unit(case))
+        if with_supervisors:
+            people += recipients.of_supervision(case)
+        seen: set[int] = set()
+        key = f"case:{case.pk}:{kind}"[:200]
+        for user in people:
+            if user is None or user.pk is None or not getattr(user, "is_active", True):
+                continue
+            if user.pk not in seen:
+                seen.add(user.pk)
+                planned.append((user.pk, case, f"case.{kind}"[:50], title[:200], key))
+    if not planned:
+        return 0
+    already: set[tuple[int, str]] = set()
+    keys = sorted({p[4] for p in planned})
+    users = sorted({p[0] for p in planned})
+    for i in range(0, len(keys), 500):
+        already.update(
+            Notification.objects.filter(
+                recipient_id__in=users, dedupe_key__in=keys[i : i + 500], read_at__isnull=True
+            ).values_list("recipient_id", "dedupe_key")
+        )
+    created = timezone.now()
+    rows = Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=user_id,
+                kind=kind,
+                title=title,
+                body="",
+                url=case_url(case)[:500],
+                target_type=Case._meta.label_lower[:50],
+                target_id=str(case.pk)[:64],
+                dedupe_key=key,
+                created_at=created,
+            )
+            for user_id, case, kind, title, key in planned
+            if (user_id, key) not in already
+        ],
+        batch_size=500,
+    )
+    ids = [n.pk for n in rows if n.pk is not None]
+    if ids:
+        transaction.on_commit(lambda: _enqueue_delivery(ids), robust=True)
+    return len(rows)
+
+
+def _enqueue_delivery(ids: list[int]) -> None:
+    from gridgov.notifications.tasks import deliver_notifications
+
+    deliver_notifications.enqueue(notification_ids=ids)

@@ -20,6 +20,13 @@ last = last + 1`` locks the year's row until commit (PostgreSQL row lock; SQLite
 so two reports never get the same number; the first report of a year creates the row, and a
 concurrent creator's ``IntegrityError`` falls back to the update.
 
+The hot path avoids the ORM's per-call query compilation: the category (with its parent) and
+the located grid (without its boundary) are read, and the case inserted, through statements
+built once per process (:func:`~gridgov.cases.services.timeline.select_rows` /
+:func:`~gridgov.cases.services.timeline.insert_row`), and the number is taken with one ``UPDATE …
+RETURNING``. :func:`prepare_report` holds every check, :func:`write_report` the writes;
+:mod:`.intake_many` reuses both for batches.
+
 With an ``idempotency_key`` a retried request returns the first case (``created=False``); the
 same key with a different request is a 409 ``idempotency_key_reused``. Two concurrent requests
 with one key make exactly one case: the unique ``(scope, key)`` constraint refuses the second
@@ -36,7 +43,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,7 +55,7 @@ from gridgov.areas.models import Area
 from gridgov.cases import routing
 from gridgov.cases.models import Case, CaseSequence, Category, IdempotencyRecord
 from gridgov.cases.photos import ProcessedPhoto, attach_photos, check_photos
-from gridgov.cases.services.timeline import apply_action, record_event
+from gridgov.cases.services.timeline import apply_action, insert_row, record_event, select_rows
 from gridgov.cases.states import Action, HandlingLevel, Source, Status
 from gridgov.core import crypto
 from gridgov.core.errors import Conflict, ValidationFailed
@@ -116,17 +123,50 @@ def _text(value: Any, field: str, limit: int, *, required: bool = False) -> str:
     return text
 
 
-def _category(value: Category | int | str) -> Category:
-    qs = Category.objects.select_related("parent").filter(is_active=True)
+_CATEGORY_BY_PK = '"id" = %s OR "id" = (SELECT "parent_id" FROM "cases_category" WHERE "id" = %s)'
+_CATEGORY_BY_CODE = (
+    '"code" = %s OR "id" = (SELECT "parent_id" FROM "cases_category" WHERE "code" = %s)'
+)
+
+
+def _active_category(where: str, key: Any, match: str, value: Any) -> Category | None:
+    """The active category where ``match`` equals ``value``, with its parent attached (one
+    statement compiled once: the category and its parent row)."""
+    if isinstance(key, int) and not -(2**63) <= key < 2**63:
+        return None  # beyond any id (the ORM answers "no such row" too)
+    rows = select_rows(Category, where, [key, key])
+    found = next((c for c in rows if getattr(c, match) == value), None)
+    if found is None or not found.is_active:
+        return None
+    if found.parent_id is not None:
+        found.parent = next((c for c in rows if c.pk == found.parent_id), None)
+    return found
+
+
+def _category(value: Category | int | str, lookups: dict[Any, Any] | None = None) -> Category:
+    if lookups is None:
+        return _find_category(value)
+    key = ("category", value.pk if isinstance(value, Category) else value)
+    if key not in lookups:
+        lookups[key] = _find_category(value)
+    return lookups[key]
+
+
+def _find_category(value: Category | int | str) -> Category:
     found: Category | None
     if isinstance(value, Category):
-        found = qs.filter(pk=value.pk).first()
+        found = _active_category(_CATEGORY_BY_PK, value.pk, "pk", value.pk)
     elif isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
         key = str(value).strip()
-        found = qs.filter(pk=int(key)).first() or qs.filter(code=key).first()
+        found = _active_category(_CATEGORY_BY_PK, int(key), "pk", int(key)) or _active_category(
+            _CATEGORY_BY_CODE, key, "code", key
+        )
     elif isinstance(value, str) and value.strip():
         key = value.strip()
-        found = qs.filter(code=key).first() or qs.filter(name=key).first()
+        found = (
+            _active_category(_CATEGORY_BY_CODE, key, "code", key)
+            or Category.objects.select_related("parent").filter(is_active=True, name=key).first()
+        )
     else:
         found = None
     if found is None:
@@ -157,13 +197,13 @@ def _reported_at(value: datetime | None, now: datetime) -> datetime:
 
 
 def _location(
-    *, lon: Any, lat: Any, area: Area | None
+    *, lon: Any, lat: Any, area: Area | None, lookups: dict[Any, Any] | None = None
 ) -> tuple[Area, bool, float | None, float | None]:
     """(area, outside every grid, lon, lat). A point is located in its grid; when it lies
     outside every grid an explicit ``area`` wins over the pool."""
     has_point = not (lon in (None, "") and lat in (None, ""))
     if has_point:
-        located, outside = routing.locate(lon=lon, lat=lat)
+        located, outside = routing.locate(lon=lon, lat=lat, lookups=lookups)
         x, y = float(lon), float(lat)
         if outside and area is not None:
             return _active_area(area), False, x, y
@@ -205,18 +245,34 @@ def fingerprint(data: dict[str, Any]) -> str:
 # --- Numbering --------------------------------------------------------------------------------
 
 
+_BUMP_SQL = 'UPDATE "cases_casesequence" SET "last" = "last" + 1 WHERE "year" = %s RETURNING "last"'
+
+
+def _bump(year: int) -> int | None:
+    """The year's next sequence number, or None when the year has no row yet."""
+    if connection.features.can_return_columns_from_insert:  # UPDATE … RETURNING as well
+        with connection.cursor() as cursor:
+            cursor.execute(_BUMP_SQL, [year])
+            row = cursor.fetchone()
+        return int(row[0]) if row else None
+    if not CaseSequence.objects.filter(year=year).update(last=F("last") + 1):
+        return None
+    return int(CaseSequence.objects.filter(year=year).values_list("last", flat=True).get())
+
+
 def next_case_number(year: int) -> str:
     """Take the next number of ``year``. Call inside the reporting transaction: the UPDATE
     holds the year's row until commit, so concurrent reports wait for each other's numbers."""
-    updated = CaseSequence.objects.filter(year=year).update(last=F("last") + 1)
-    if not updated:
+    last = _bump(year)
+    if last is None:
         try:
             with transaction.atomic():
                 CaseSequence.objects.create(year=year, last=1)
+            last = 1
         except IntegrityError:
             # Another transaction created the year's row first: take a number from it.
-            CaseSequence.objects.filter(year=year).update(last=F("last") + 1)
-    last = CaseSequence.objects.filter(year=year).values_list("last", flat=True).get()
+            last = _bump(year)
+    assert last is not None  # the row exists now
     return f"{year}{last:06d}"
 
 
@@ -225,6 +281,181 @@ def next_case_number(year: int) -> str:
 
 class _KeyTaken(Exception):
     """Raised inside the transaction when a concurrent request stored the same key first."""
+
+
+@dataclass
+class PreparedReport:
+    """A report that passed every check of :func:`case_report` and is ready to be written."""
+
+    actor: Any
+    now: datetime
+    source: str
+    category: Category
+    title: str
+    description: str
+    address: str
+    extra: dict[str, Any]
+    reporter_name: str
+    reporter_phone: str
+    anonymous: bool
+    external_id: str
+    reported_at: datetime
+    resolved_on_spot: bool
+    on_spot_reply: str
+    photos: list[ProcessedPhoto]
+    scope: str
+    key: str
+    fingerprint: str
+    area: Area
+    outside: bool
+    lon: float | None
+    lat: float | None
+
+    def new_case(self, number: str) -> Case:
+        """The unsaved case row."""
+        actor = self.actor
+        reporter = (
+            actor if getattr(actor, "is_authenticated", False) and not self.anonymous else None
+        )
+        return Case(
+            number=number,
+            source=self.source,
+            category=self.category,
+            extra=self.extra,
+            title=self.title,
+            description=self.description,
+            priority=self.category.priority,
+            area=self.area,
+            area_path=self.area.path,
+            lon=self.lon,
+            lat=self.lat,
+            address=self.address,
+            outside_grids=self.outside,
+            reporter=reporter,
+            reporter_name=self.reporter_name,
+            reporter_phone_enc=crypto.encrypt(self.reporter_phone),
+            anonymous=self.anonymous,
+            external_id=self.external_id,
+            reported_at=self.reported_at,
+            resolved_on_spot=self.resolved_on_spot,
+        )
+
+    def report_entry(self) -> tuple[str, dict[str, Any], str]:
+        """(note, data, actor name) of the case's ``report`` timeline entry."""
+        data: dict[str, Any] = {"source": self.source}
+        note = ""
+        if self.outside:
+            data["outside_grids"] = True
+            note = routing.outside_note()
+        return note, data, _actor_name(self.actor, self.source)
+
+
+def prepare_report(
+    *,
+    actor: Any,
+    source: str,
+    category: Category | int | str,
+    title: str,
+    description: str = "",
+    lon: Any = None,
+    lat: Any = None,
+    address: str = "",
+    area: Area | None = None,
+    extra: dict[str, Any] | None = None,
+    photos: Sequence[Any] = (),
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    anonymous: bool = False,
+    external_id: str = "",
+    resolved_on_spot: bool = False,
+    on_spot_reply: str = "",
+    idempotency_scope: str = "",
+    idempotency_key: str = "",
+    reported_at: datetime | None = None,
+    now: datetime | None = None,
+    lookups: dict[Any, Any] | None = None,
+) -> PreparedReport | IntakeResult:
+    """Every check of :func:`case_report`, in its order, without writing: the prepared report,
+    or the earlier answer when the idempotency key was seen already. Raises the same errors.
+
+    ``lookups``: a dict kept by the caller across many reports of one batch, remembering the
+    categories and grids already read (a snapshot for the batch)."""
+    now = now or timezone.now()
+    source = _source(source)
+    key = _text(idempotency_key, "idempotency_key", MAX_KEY)
+    scope = _text(idempotency_scope, "idempotency_scope", 80) if key else ""
+    if key and not scope:
+        raise _fail("idempotency_scope", _("An idempotency key needs a scope."))
+    cat = _category(category, lookups)
+    description = _text(description, "description", MAX_DESCRIPTION)
+    title = str(title or "").strip() or description[:30]
+    title = _text(title, "title", MAX_TITLE, required=True)
+    address = _text(address, "address", MAX_ADDRESS)
+    external_id = _text(external_id, "external_id", MAX_EXTERNAL_ID)
+    clean_extra = _validate_extra(cat, extra)
+    if anonymous:
+        name, phone = "", ""
+    else:
+        name = _text(reporter_name, "reporter_name", MAX_NAME)
+        phone = normalize_phone(reporter_phone)
+    when = _reported_at(reported_at, now)
+    on_spot_reply = _text(on_spot_reply, "on_spot_reply", MAX_REPLY, required=resolved_on_spot)
+    checked: list[ProcessedPhoto] = check_photos(photos)
+
+    print_ = ""
+    if key:
+        request = {
+            "source": source,
+            "category": cat.pk,
+            "title": title,
+            "description": description,
+            "lon": None if lon in (None, "") else str(lon),
+            "lat": None if lat in (None, "") else str(lat),
+            "address": address,
+            "area": area.pk if area is not None else None,
+            "extra": clean_extra,
+            "photos": [p.sha256 for p in checked],
+            "reporter_name": name,
+            "reporter_phone": phone,
+            "anonymous": bool(anonymous),
+            "external_id": external_id,
+            "resolved_on_spot": bool(resolved_on_spot),
+            "on_spot_reply": on_spot_reply,
+        }
+        print_ = fingerprint(request)
+        earlier = _replay(scope, key, print_)
+        if earlier is not None:
+            return earlier
+
+    located, outside, x, y = _location(lon=lon, lat=lat, area=area, lookups=lookups)
+    _check_actor(actor, source, located)
+    if resolved_on_spot:
+        _check_on_spot(actor, located, outside)
+    return PreparedReport(
+        actor=actor,
+        now=now,
+        source=source,
+        category=cat,
+        title=title,
+        description=description,
+        address=address,
+        extra=clean_extra,
+        reporter_name=name,
+        reporter_phone=phone,
+        anonymous=bool(anonymous),
+        external_id=external_id,
+        reported_at=when,
+        resolved_on_spot=bool(resolved_on_spot),
+        on_spot_reply=on_spot_reply,
+        photos=checked,
+        scope=scope,
+        key=key,
+        fingerprint=print_,
+        area=located,
+        outside=outside,
+        lon=x,
+        lat=y,
+    )
 
 
 def case_report(
@@ -251,112 +482,65 @@ def case_report(
     reported_at: datetime | None = None,
 ) -> IntakeResult:
     """Report a case (see the module docstring). Returns the case and whether it is new."""
-    now = timezone.now()
-    source = _source(source)
-    key = _text(idempotency_key, "idempotency_key", MAX_KEY)
-    scope = _text(idempotency_scope, "idempotency_scope", 80) if key else ""
-    if key and not scope:
-        raise _fail("idempotency_scope", _("An idempotency key needs a scope."))
-    cat = _category(category)
-    description = _text(description, "description", MAX_DESCRIPTION)
-    title = str(title or "").strip() or description[:30]
-    title = _text(title, "title", MAX_TITLE, required=True)
-    address = _text(address, "address", MAX_ADDRESS)
-    external_id = _text(external_id, "external_id", MAX_EXTERNAL_ID)
-    clean_extra = _validate_extra(cat, extra)
-    if anonymous:
-        name, phone = "", ""
-    else:
-        name = _text(reporter_name, "reporter_name", MAX_NAME)
-        phone = normalize_phone(reporter_phone)
-    when = _reported_at(reported_at, now)
-    on_spot_reply = _text(on_spot_reply, "on_spot_reply", MAX_REPLY, required=resolved_on_spot)
-    checked: list[ProcessedPhoto] = check_photos(photos)
+    prepared = prepare_report(
+        actor=actor,
+        source=source,
+        category=category,
+        title=title,
+        description=description,
+        lon=lon,
+        lat=lat,
+        address=address,
+        area=area,
+        extra=extra,
+        photos=photos,
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        anonymous=anonymous,
+        external_id=external_id,
+        resolved_on_spot=resolved_on_spot,
+        on_spot_reply=on_spot_reply,
+        idempotency_scope=idempotency_scope,
+        idempotency_key=idempotency_key,
+        reported_at=reported_at,
+    )
+    if isinstance(prepared, IntakeResult):
+        return prepared
+    return write_report(prepared)
 
-    request = {
-        "source": source,
-        "category": cat.pk,
-        "title": title,
-        "description": description,
-        "lon": None if lon in (None, "") else str(lon),
-        "lat": None if lat in (None, "") else str(lat),
-        "address": address,
-        "area": area.pk if area is not None else None,
-        "extra": clean_extra,
-        "photos": [p.sha256 for p in checked],
-        "reporter_name": name,
-        "reporter_phone": phone,
-        "anonymous": bool(anonymous),
-        "external_id": external_id,
-        "resolved_on_spot": bool(resolved_on_spot),
-        "on_spot_reply": on_spot_reply,
-    }
-    print_ = fingerprint(request) if key else ""
-    if key:
-        earlier = _replay(scope, key, print_)
-        if earlier is not None:
-            return earlier
 
-    located, outside, x, y = _location(lon=lon, lat=lat, area=area)
-    _check_actor(actor, source, located)
-    if resolved_on_spot:
-        _check_on_spot(actor, located, outside)
-
-    reporter = actor if getattr(actor, "is_authenticated", False) and not anonymous else None
+def write_report(p: PreparedReport) -> IntakeResult:
+    """Write one prepared report in its own transaction (the second half of
+    :func:`case_report`)."""
     try:
         with transaction.atomic():
-            case = Case(
-                number=next_case_number(timezone.localdate(now).year),
-                source=source,
-                category=cat,
-                extra=clean_extra,
-                title=title,
-                description=description,
-                priority=cat.priority,
-                area=located,
-                area_path=located.path,
-                lon=x,
-                lat=y,
-                address=address,
-                outside_grids=outside,
-                reporter=reporter,
-                reporter_name=name,
-                reporter_phone_enc=crypto.encrypt(phone),
-                anonymous=bool(anonymous),
-                external_id=external_id,
-                reported_at=when,
-                resolved_on_spot=bool(resolved_on_spot),
-            )
-            case.save()
-            data: dict[str, Any] = {"source": source}
-            note = ""
-            if outside:
-                data["outside_grids"] = True
-                note = routing.outside_note()
+            case = p.new_case(next_case_number(timezone.localdate(p.now).year))
+            insert_row(case)
+            note, data, actor_name = p.report_entry()
             event = record_event(
                 case=case,
                 action=Action.REPORT,
-                actor=actor,
+                actor=p.actor,
                 to_status=Status.REPORTED,
                 note=note,
                 data=data,
-                at=when,
-                actor_name=_actor_name(actor, source),
+                at=p.reported_at,
+                actor_name=actor_name,
             )
-            if checked:
-                attach_photos(case=case, event=event, files=checked, actor=actor)
-            if resolved_on_spot:
-                _resolve_on_spot(case, actor, on_spot_reply, now)
-            if key:
+            if p.photos:
+                attach_photos(case=case, event=event, files=p.photos, actor=p.actor)
+            if p.resolved_on_spot:
+                _resolve_on_spot(case, p.actor, p.on_spot_reply, p.now)
+            if p.key:
                 try:
                     with transaction.atomic():
                         IdempotencyRecord.objects.create(
-                            scope=scope, key=key, fingerprint=print_, case=case
+                            scope=p.scope, key=p.key, fingerprint=p.fingerprint, case=case
                         )
                 except IntegrityError as exc:
                     raise _KeyTaken from exc
     except _KeyTaken:
-        earlier = _replay(scope, key, print_)
+        earlier = _replay(p.scope, p.key, p.fingerprint)
         if earlier is None:  # the other request rolled back after all: a plain conflict
             raise Conflict(
                 _("The same request is being processed; try again."), code="idempotency_busy"
