@@ -131,10 +131,8 @@ def address_household_ids(*, actor: Any, q: str, area: Area | None = None) -> li
     # finds the community's few thousand households and ``contains`` checks each.
     broad = _broad(actor, area)
     qs = _within(Household.objects.all(), actor, area, Perm.ROSTER_VIEW, use_index=not broad)
-    if broad:
-        qs = qs.filter(name_prefix_q(q, field="address"))
-    else:
-        qs = qs.filter(address__contains=q)
+    match = name_prefix_q(q, field="address") if broad else Q(address__contains=q)
+    qs = qs.filter(match)
     return list(qs.order_by().values_list("pk", flat=True)[:ADDRESS_CAP])
 
 
