@@ -126,3 +126,10 @@ def require(user: Any, perm: str, area: Area | None, *, what: str = "") -> None:
         detail={"perm": perm, "what": what},
     )
     raise PermissionDenied(_("You do not have permission to do this in this area."))
+
+
+def require_unless_system(actor: Any, perm: str, area: Area | None, *, what: str = "") -> None:
+    """:func:`require` for a person; ``actor=None`` is the system itself (demo, imports, data
+    migrations) and passes."""
+    if actor is not None:
+        require(actor, perm, area, what=what)

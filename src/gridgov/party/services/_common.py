@@ -61,7 +61,5 @@ def not_future(day: date | None, *, field: str) -> None:
         raise ValidationFailed(msg, code="date_in_future", fields={field: msg})
 
 
-def require(actor: Any, perm: str, area: Any, *, what: str) -> None:
-    """:func:`gridgov.accounts.scoping.require`, except for the system (``actor=None``)."""
-    if actor is not None:
-        scoping.require(actor, perm, area, what=what)
+# :func:`gridgov.accounts.scoping.require`, except for the system (``actor=None``).
+require = scoping.require_unless_system

@@ -40,11 +40,8 @@ from gridgov.rosters.models import (
     VillageGroup,
 )
 
-
-def require(actor: Any, perm: str, area: Area | None, *, what: str = "") -> None:
-    """The jurisdiction check; ``actor=None`` is the system itself (demo, imports, tests)."""
-    if actor is not None:
-        scoping.require(actor, perm, area, what=what)
+# The jurisdiction check; ``actor=None`` is the system itself (demo, imports, tests).
+require = scoping.require_unless_system
 
 
 ROSTER_AREA_LEVELS = (Level.GRID, Level.MICRO_GRID)

@@ -14,8 +14,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
-from gridgov.accounts.scoping import require
 from gridgov.areas.codes import Level
 from gridgov.areas.models import Area
 from gridgov.core.errors import Conflict, ValidationFailed
@@ -53,8 +53,7 @@ def check_place_area(area: Area | None, field: str = "area") -> Area:
 
 
 def _allow(actor: Any, area: Area, what: str) -> None:
-    if actor is not None:
-        require(actor, Perm.ROSTER_EDIT, area, what=what)
+    scoping.require_unless_system(actor, Perm.ROSTER_EDIT, area, what=what)
 
 
 def _name(value: str, field: str = "name", max_length: int = 100) -> str:
