@@ -57,6 +57,7 @@ from gridgov.cases.importers import hotline
 from gridgov.cases.models import Case, CaseAttachment, CaseEvent, Category
 from gridgov.cases.services import intake
 from gridgov.conftest import square
+from gridgov.core import revisions
 from gridgov.notifications.models import Notification
 from gridgov.party import excel as party_excel
 from gridgov.party import services as party_services
@@ -569,6 +570,7 @@ def _fresh_locator():
     # working-day table likewise (by calendar revision).
     geo.locator.reset()
     workcal.cache.reset()
+    revisions.reset_caches()
 
 
 @pytest.fixture(scope="module")

@@ -39,13 +39,16 @@ def _fresh_grid_locator() -> Any:
     """Each test starts with an empty in-process grid index and working-day table (test
     databases roll back, and with them boundaries and calendars)."""
     from gridgov.areas import geo
+    from gridgov.core import revisions
     from gridgov.workcal import selectors as workcal
 
     geo.locator.reset()
     workcal.cache.reset()
+    revisions.reset_caches()
     yield
     geo.locator.reset()
     workcal.cache.reset()
+    revisions.reset_caches()
 
 
 @dataclass

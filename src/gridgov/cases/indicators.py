@@ -63,7 +63,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
@@ -73,6 +73,7 @@ from gridgov.areas.models import Area
 from gridgov.cases.models import Case, CaseEvent, CaseStat
 from gridgov.cases.states import Action, HandlingLevel, Rating, Status
 from gridgov.core.errors import NotFound, ValidationFailed
+from gridgov.core.statements import execute
 from gridgov.workcal.selectors import work_timezone
 
 # Every counter column of CaseStat, in a fixed order.
@@ -229,9 +230,8 @@ def add_to_rows(rows: Iterable[tuple[int, date]], deltas: dict[str, int]) -> Non
         params.append(area_id)
         params.append(day)
         params.extend(values)
-    sql = _upsert_sql(connection.vendor, len(rows), changed)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    conn = connections[DEFAULT_DB_ALIAS]
+    execute(_upsert_sql(conn.vendor, len(rows), changed), params, conn)
 
 
 def on_event(*, case: Any, event: Any) -> None:
@@ -262,16 +262,15 @@ def on_events(pairs: Iterable[tuple[Any, Any]]) -> None:
         changed = tuple(c for c in COUNTERS if deltas.get(c))
         if changed:
             by_shape[changed].append((area_id, day, [int(deltas[c]) for c in changed]))
-    with connection.cursor() as cursor:
-        for changed, rows in by_shape.items():
-            for i in range(0, len(rows), UPSERT_ROWS):
-                chunk = rows[i : i + UPSERT_ROWS]
-                params: list[Any] = []
-                for area_id, day, values in chunk:
-                    params.append(area_id)
-                    params.append(day)
-                    params.extend(values)
-                cursor.execute(_upsert_sql(connection.vendor, len(chunk), changed), params)
+    for changed, rows in by_shape.items():
+        for i in range(0, len(rows), UPSERT_ROWS):
+            chunk = rows[i : i + UPSERT_ROWS]
+            params: list[Any] = []
+            for area_id, day, values in chunk:
+                params.append(area_id)
+                params.append(day)
+                params.extend(values)
+            execute(_upsert_sql(connection.vendor, len(chunk), changed), params)
 
 
 # --- Repair: recompute from the timelines -----------------------------------------------------

@@ -65,6 +65,11 @@ class Category(models.Model):
         return f"{self.code} {self.name}"
 
 
+def _has(field: str) -> models.Q:
+    """The condition of a partial index over rows where ``field`` has a value."""
+    return models.Q(**{f"{field}__isnull": False})
+
+
 def _new_token() -> str:
     return secrets.token_urlsafe(12)
 
@@ -83,8 +88,15 @@ class Case(models.Model):
     )
     version = models.PositiveIntegerField(_("version"), default=1)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    # Foreign keys without an index of their own are covered by an index of Meta.indexes that
+    # starts with them (and is partial — only rows that have a value — where the key is empty at
+    # intake): a report writes as few index pages as the reads need.
     category = models.ForeignKey(
-        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="cases"
+        Category,
+        verbose_name=_("category"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
     )
     extra = models.JSONField(_("extra fields"), default=dict, blank=True)
     title = models.CharField(_("title"), max_length=200)
@@ -111,6 +123,7 @@ class Case(models.Model):
         null=True,
         blank=True,
         related_name="reported_cases",
+        db_index=False,
     )
     reporter_name = models.CharField(_("reporter's name"), max_length=50, blank=True)
     reporter_phone_enc = models.TextField(blank=True, editable=False)
@@ -126,6 +139,7 @@ class Case(models.Model):
         null=True,
         blank=True,
         related_name="assigned_cases",
+        db_index=False,
     )
     assigned_department = models.ForeignKey(
         "accounts.Department",
@@ -134,6 +148,7 @@ class Case(models.Model):
         null=True,
         blank=True,
         related_name="assigned_cases",
+        db_index=False,
     )
     assigned_level = models.PositiveSmallIntegerField(
         _("handling level"), choices=HandlingLevel.choices, null=True, blank=True
@@ -145,6 +160,7 @@ class Case(models.Model):
         null=True,
         blank=True,
         related_name="handled_cases",
+        db_index=False,
     )
     resolved_on_spot = models.BooleanField(_("resolved on the spot"), default=False)  # 自行处置
     resolved_level = models.PositiveSmallIntegerField(
@@ -182,6 +198,7 @@ class Case(models.Model):
         null=True,
         blank=True,
         related_name="merged_cases",
+        db_index=False,
     )
     rating = models.CharField(_("rating"), max_length=20, choices=Rating.choices, blank=True)
     rating_comment = models.TextField(_("rating comment"), blank=True)
@@ -202,11 +219,28 @@ class Case(models.Model):
             models.Index(fields=["status", "reported_at"], name="case_status_reported"),
             models.Index(fields=["reported_at"], name="case_reported"),
             models.Index(fields=["category", "reported_at"], name="case_category_reported"),
-            models.Index(fields=["watch_at"], name="case_watch"),
-            models.Index(fields=["assigned_area", "status"], name="case_assigned_status"),
-            models.Index(fields=["assigned_department", "status"], name="case_dept_status"),
-            models.Index(fields=["reporter", "reported_at"], name="case_reporter"),
             models.Index(fields=["external_id"], name="case_external_id"),
+            # Partial: a new case has none of these, so a report does not touch them.
+            models.Index(fields=["watch_at"], name="case_watch_set", condition=_has("watch_at")),
+            models.Index(
+                fields=["assigned_area", "status"],
+                name="case_assigned_status_set",
+                condition=_has("assigned_area"),
+            ),
+            models.Index(
+                fields=["assigned_department", "status"],
+                name="case_dept_status_set",
+                condition=_has("assigned_department"),
+            ),
+            models.Index(
+                fields=["reporter", "reported_at"],
+                name="case_reporter_set",
+                condition=_has("reporter"),
+            ),
+            models.Index(fields=["handler"], name="case_handler_set", condition=_has("handler")),
+            models.Index(
+                fields=["merged_into"], name="case_merged_into_set", condition=_has("merged_into")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -229,8 +263,12 @@ class EventQuerySet(models.QuerySet["CaseEvent"]):
 class CaseEvent(models.Model):
     """One entry of a case's append-only timeline."""
 
-    case = models.ForeignKey(
-        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events"
+    case = models.ForeignKey(  # indexed by case_event_case_at
+        Case,
+        verbose_name=_("case"),
+        on_delete=models.CASCADE,
+        related_name="events",
+        db_index=False,
     )
     at = models.DateTimeField(_("time"))
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
@@ -241,6 +279,7 @@ class CaseEvent(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     # Snapshot of who acted ("system" for the sweep, "12345" for imports …).
     actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
@@ -256,7 +295,10 @@ class CaseEvent(models.Model):
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["case", "at"], name="case_event_case_at")]
+        indexes = [
+            models.Index(fields=["case", "at"], name="case_event_case_at"),
+            models.Index(fields=["actor"], name="case_event_actor_set", condition=_has("actor")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
@@ -356,7 +398,9 @@ class CaseStat(models.Model):
     Updated in the same transaction as the event that moves them (gridgov.cases.indicators).
     """
 
-    area = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey(  # indexed by casestat_area_day
+        "areas.Area", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     day = models.DateField()
     reported = models.PositiveIntegerField(default=0)  # 上报数
     accepted = models.PositiveIntegerField(default=0)  # 立案数

@@ -91,7 +91,7 @@ def locate(*, lon: object, lat: object, lookups: dict[Any, Any] | None = None) -
         raise
     area_id = geo.locator.locate(x, y)
     if area_id is not None:
-        from gridgov.cases.services.timeline import select_rows
+        from gridgov.core.statements import select_rows
 
         key = ("grid", area_id)
         if lookups is not None and key in lookups:

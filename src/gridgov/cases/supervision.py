@@ -52,8 +52,8 @@ from gridgov.accounts.roles import Perm
 from gridgov.cases.indicators import on_events
 from gridgov.cases.models import Case, CaseEvent
 from gridgov.cases.notify import case_url
-from gridgov.cases.services.timeline import insert_rows
 from gridgov.cases.states import Action, HandlingLevel, Status
+from gridgov.core.statements import insert_rows
 from gridgov.notifications.models import Notification
 
 logger = logging.getLogger("gridgov.cases.supervision")

@@ -28,3 +28,18 @@ class PeriodicJobState(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Revision(models.Model):
+    """The current token of a kind of reference data that processes keep in memory (see
+    :mod:`gridgov.core.revisions`). A writer gives it a new random token in its transaction."""
+
+    name = models.CharField(_("name"), max_length=50, primary_key=True)
+    token = models.BigIntegerField(_("token"), default=0)
+
+    class Meta:
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+
+    def __str__(self) -> str:
+        return f"{self.name} r{self.token}"

@@ -158,8 +158,16 @@ def work_periods() -> tuple[tuple[time, time], ...]:
     return periods
 
 
+_zone_memo: tuple[str, ZoneInfo] | None = None
+
+
 def work_timezone() -> ZoneInfo:
-    return ZoneInfo(getattr(settings, "GRIDGOV_WORK_TIMEZONE", DEFAULT_TIMEZONE))
+    global _zone_memo
+    key = getattr(settings, "GRIDGOV_WORK_TIMEZONE", DEFAULT_TIMEZONE)
+    memo = _zone_memo
+    if memo is None or memo[0] != key:
+        memo = _zone_memo = (key, ZoneInfo(key))
+    return memo[1]
 
 
 def seconds_per_workday() -> int:

@@ -22,7 +22,11 @@ from gridgov.areas.models import Area, GeoRevision
 from gridgov.areas.selectors import area_subtree, subtree_q
 from gridgov.audit.models import Event
 from gridgov.audit.services import audit_record
+from gridgov.core import revisions
 from gridgov.core.errors import Conflict, ValidationFailed
+
+# Revision of the area rows (see core.revisions).
+AREAS = "areas"
 
 
 def current_geo_revision() -> int:
@@ -40,6 +44,14 @@ def _bump_geo_revision() -> None:
     if not updated:
         GeoRevision.objects.update_or_create(pk=1, defaults={"revision": token})
     transaction.on_commit(geo.locator.invalidate)
+    revisions.bump(AREAS)
+
+
+def _bump_areas_revision() -> None:
+    """Mark a change of area rows (names, paths, …) for the processes that keep areas in memory
+    (see :mod:`gridgov.core.revisions`); boundary changes call :func:`_bump_geo_revision`,
+    which marks both."""
+    revisions.bump(AREAS)
 
 
 def _check_parent(level: int, parent: Area | None) -> None:
@@ -186,6 +198,8 @@ def area_update(
         current.save()
         if "is_active" in changes and before["is_active"] != changes["is_active"]:
             _bump_geo_revision()
+        else:
+            _bump_areas_revision()
         audit_record(
             event=Event.AREA_CHANGED,
             actor=actor,
@@ -298,6 +312,8 @@ def area_move(
         current.refresh_from_db()
         if subtree.filter(geometry__isnull=False).exists():
             _bump_geo_revision()
+        else:
+            _bump_areas_revision()
         audit_record(
             event=Event.AREA_MOVED,
             actor=actor,

@@ -20,6 +20,7 @@ from gridgov.areas import geo
 from gridgov.areas.codes import Level, validate_code
 from gridgov.areas.models import Area
 from gridgov.areas.services import (
+    _bump_areas_revision,
     _bump_geo_revision,
     _check_name,
     _check_parent,
@@ -228,6 +229,7 @@ def area_import_divisions(
                 Area.objects.bulk_update(
                     renamed, ["name", "version", "updated_at"], batch_size=_CHUNK
                 )
+            _bump_areas_revision()
         result.root = by_code[rows[0].code]
         audit_record(
             event=Event.DIVISIONS_IMPORTED,

@@ -20,8 +20,11 @@ from gridgov.accounts.roles import Perm
 from gridgov.audit.models import Event
 from gridgov.cases.models import Category
 from gridgov.cases.states import HandlingLevel, TimeUnit
+from gridgov.core import revisions
 from gridgov.core.errors import ValidationFailed
 
+# Revision of the category tree (intake keeps categories in memory, see core.revisions).
+CATEGORIES = "cases.categories"
 FIELD_TYPES = ("text", "number", "choice", "date")
 CODE_RE = re.compile(r"^[A-Z0-9]{2,20}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -178,6 +181,7 @@ def category_create(
             )
         category = Category(code=code, parent=parent, **values)
         category.save()
+        revisions.bump(CATEGORIES)
         _audit(actor, category, "category_create", {"code": code})
     return category
 
@@ -202,6 +206,7 @@ def category_update(*, actor: Any, category: Category, **values: Any) -> Categor
         for k in changed:
             setattr(category, k, values[k])
         category.save(update_fields=changed)
+        revisions.bump(CATEGORIES)
         _audit(actor, category, "category_update", {"fields": changed})
     return category
 
@@ -211,6 +216,7 @@ def category_deactivate(*, actor: Any, category: Category) -> Category:
     _require_config(actor, "category_deactivate")
     with transaction.atomic():
         Category.objects.filter(parent=category).update(is_active=False)
+        revisions.bump(CATEGORIES)
         if category.is_active:
             category.is_active = False
             category.save(update_fields=["is_active"])

@@ -22,8 +22,8 @@ concurrent creator's ``IntegrityError`` falls back to the update.
 
 The hot path avoids the ORM's per-call query compilation: the category (with its parent) and
 the located grid (without its boundary) are read, and the case inserted, through statements
-built once per process (:func:`~gridgov.cases.services.timeline.select_rows` /
-:func:`~gridgov.cases.services.timeline.insert_row`), and the number is taken with one ``UPDATE …
+built once per process (:func:`~gridgov.core.statements.select_rows` /
+:func:`~gridgov.core.statements.insert_row`), and the number is taken with one ``UPDATE …
 RETURNING``. :func:`prepare_report` holds every check, :func:`write_report` the writes;
 :mod:`.intake_many` reuses both for batches.
 
@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,13 +52,16 @@ from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
 from gridgov.areas.codes import Level
 from gridgov.areas.models import Area
+from gridgov.areas.services import AREAS
 from gridgov.cases import routing
 from gridgov.cases.models import Case, CaseSequence, Category, IdempotencyRecord
 from gridgov.cases.photos import ProcessedPhoto, attach_photos, check_photos
-from gridgov.cases.services.timeline import apply_action, insert_row, record_event, select_rows
+from gridgov.cases.services.categories import CATEGORIES
+from gridgov.cases.services.timeline import apply_action, record_event
 from gridgov.cases.states import Action, HandlingLevel, Source, Status
-from gridgov.core import crypto
+from gridgov.core import crypto, revisions
 from gridgov.core.errors import Conflict, ValidationFailed
+from gridgov.core.statements import execute, insert_row, new_row, select_rows
 
 MAX_TITLE = 200
 MAX_DESCRIPTION = 5000
@@ -80,6 +83,11 @@ _SERVICE = re.compile(r"^[48]00-?\d{3}-?\d{4}$")
 class IntakeResult:
     case: Case
     created: bool
+
+
+# Categories and areas read by reports, kept while neither changes (one statement a report
+# checks that; see core.revisions).
+REFERENCE = revisions.RowCache(CATEGORIES, AREAS)
 
 
 # --- Input checks -----------------------------------------------------------------------------
@@ -174,8 +182,11 @@ def _find_category(value: Category | int | str) -> Category:
     return found
 
 
+_SOURCES = frozenset(Source.values)
+
+
 def _source(value: str) -> str:
-    if str(value) not in Source.values:
+    if str(value) not in _SOURCES:
         raise _fail("source", _("Unknown source."))
     return str(value)
 
@@ -206,10 +217,10 @@ def _location(
         located, outside = routing.locate(lon=lon, lat=lat, lookups=lookups)
         x, y = float(lon), float(lat)
         if outside and area is not None:
-            return _active_area(area), False, x, y
+            return _active_area(area, lookups), False, x, y
         return located, outside, x, y
     if area is not None:
-        return _active_area(area), False, None, None
+        return _active_area(area, lookups), False, None, None
     raise _fail(
         "location",
         _("Mark the place on the map, use your location, or choose the area."),
@@ -217,10 +228,15 @@ def _location(
     )
 
 
-def _active_area(area: Area) -> Area:
-    fresh = Area.objects.filter(pk=area.pk, is_active=True).first()
+def _active_area(area: Area, lookups: dict[Any, Any] | None = None) -> Area:
+    key = ("area", area.pk)
+    fresh = lookups.get(key) if lookups is not None else None
     if fresh is None:
-        raise _fail("area", _("This area does not exist or is no longer active."))
+        fresh = Area.objects.filter(pk=area.pk, is_active=True).first()
+        if fresh is None:
+            raise _fail("area", _("This area does not exist or is no longer active."))
+        if lookups is not None:
+            lookups[key] = fresh
     return fresh
 
 
@@ -248,30 +264,44 @@ def fingerprint(data: dict[str, Any]) -> str:
 _BUMP_SQL = 'UPDATE "cases_casesequence" SET "last" = "last" + 1 WHERE "year" = %s RETURNING "last"'
 
 
-def _bump(year: int) -> int | None:
-    """The year's next sequence number, or None when the year has no row yet."""
-    if connection.features.can_return_columns_from_insert:  # UPDATE … RETURNING as well
-        with connection.cursor() as cursor:
-            cursor.execute(_BUMP_SQL, [year])
-            row = cursor.fetchone()
-        return int(row[0]) if row else None
+def _bump(year: int, reference: tuple[int, ...] | None) -> int | None:
+    """The year's next sequence number, or None when the year has no row yet; with
+    ``reference``, the same statement checks the categories' and areas' tokens."""
+    conn = connections[DEFAULT_DB_ALIAS]
+    if conn.features.can_return_columns_from_insert:  # UPDATE … RETURNING as well
+        if reference is None:
+            rows = execute(_BUMP_SQL, [year], conn)
+        else:
+            columns, names = REFERENCE.token_columns()
+            rows = execute(f"{_BUMP_SQL}, {columns}", [year, *names], conn)
+            if rows:
+                REFERENCE.check(reference, rows[0][1:])
+        return int(rows[0][0]) if rows else None
     if not CaseSequence.objects.filter(year=year).update(last=F("last") + 1):
         return None
+    if reference is not None:
+        REFERENCE.check(reference, REFERENCE.tokens())
     return int(CaseSequence.objects.filter(year=year).values_list("last", flat=True).get())
 
 
-def next_case_number(year: int) -> str:
+def next_case_number(year: int, *, reference: tuple[int, ...] | None = None) -> str:
     """Take the next number of ``year``. Call inside the reporting transaction: the UPDATE
-    holds the year's row until commit, so concurrent reports wait for each other's numbers."""
-    last = _bump(year)
+    holds the year's row until commit, so concurrent reports wait for each other's numbers.
+
+    ``reference``: the revision tokens the report's categories and areas were read under
+    (:meth:`~gridgov.core.revisions.RowCache.remembered`); raises
+    :class:`~gridgov.core.revisions.Stale` when they moved."""
+    last = _bump(year, reference)
     if last is None:
         try:
             with transaction.atomic():
                 CaseSequence.objects.create(year=year, last=1)
             last = 1
+            if reference is not None:
+                REFERENCE.check(reference, REFERENCE.tokens())
         except IntegrityError:
             # Another transaction created the year's row first: take a number from it.
-            last = _bump(year)
+            last = _bump(year, reference)
     assert last is not None  # the row exists now
     return f"{year}{last:06d}"
 
@@ -310,6 +340,8 @@ class PreparedReport:
     outside: bool
     lon: float | None
     lat: float | None
+    # Revision tokens the category and area were read under (None: a batch's own snapshot).
+    reference: tuple[int, ...] | None = None
 
     def new_case(self, number: str) -> Case:
         """The unsaved case row."""
@@ -317,7 +349,8 @@ class PreparedReport:
         reporter = (
             actor if getattr(actor, "is_authenticated", False) and not self.anonymous else None
         )
-        return Case(
+        return new_row(
+            Case,
             number=number,
             source=self.source,
             category=self.category,
@@ -378,9 +411,14 @@ def prepare_report(
     """Every check of :func:`case_report`, in its order, without writing: the prepared report,
     or the earlier answer when the idempotency key was seen already. Raises the same errors.
 
-    ``lookups``: a dict kept by the caller across many reports of one batch, remembering the
-    categories and grids already read (a snapshot for the batch)."""
+    ``lookups``: the categories and areas already read, by key — by default the process-wide
+    :data:`REFERENCE` rows as last read, which :func:`write_report` checks against the current
+    revisions in its transaction; a batch passes one dict for all its reports (a snapshot for
+    the batch)."""
     now = now or timezone.now()
+    reference: tuple[int, ...] | None = None
+    if lookups is None:
+        reference, lookups = REFERENCE.remembered()
     source = _source(source)
     key = _text(idempotency_key, "idempotency_key", MAX_KEY)
     scope = _text(idempotency_scope, "idempotency_scope", 80) if key else ""
@@ -455,6 +493,7 @@ def prepare_report(
         outside=outside,
         lon=x,
         lat=y,
+        reference=reference,
     )
 
 
@@ -482,31 +521,39 @@ def case_report(
     reported_at: datetime | None = None,
 ) -> IntakeResult:
     """Report a case (see the module docstring). Returns the case and whether it is new."""
-    prepared = prepare_report(
-        actor=actor,
-        source=source,
-        category=category,
-        title=title,
-        description=description,
-        lon=lon,
-        lat=lat,
-        address=address,
-        area=area,
-        extra=extra,
-        photos=photos,
-        reporter_name=reporter_name,
-        reporter_phone=reporter_phone,
-        anonymous=anonymous,
-        external_id=external_id,
-        resolved_on_spot=resolved_on_spot,
-        on_spot_reply=on_spot_reply,
-        idempotency_scope=idempotency_scope,
-        idempotency_key=idempotency_key,
-        reported_at=reported_at,
+    request: dict[str, Any] = {
+        "actor": actor,
+        "source": source,
+        "category": category,
+        "title": title,
+        "description": description,
+        "lon": lon,
+        "lat": lat,
+        "address": address,
+        "area": area,
+        "extra": extra,
+        "photos": photos,
+        "reporter_name": reporter_name,
+        "reporter_phone": reporter_phone,
+        "anonymous": anonymous,
+        "external_id": external_id,
+        "resolved_on_spot": resolved_on_spot,
+        "on_spot_reply": on_spot_reply,
+        "idempotency_scope": idempotency_scope,
+        "idempotency_key": idempotency_key,
+        "reported_at": reported_at,
+    }
+    for _attempt in range(3):
+        prepared = prepare_report(**request)
+        if isinstance(prepared, IntakeResult):
+            return prepared
+        try:
+            return write_report(prepared)
+        except revisions.Stale:
+            continue  # a category or area changed meanwhile: check again on fresh rows
+    raise Conflict(
+        _("Categories or areas are being changed right now; try again."), code="reference_busy"
     )
-    if isinstance(prepared, IntakeResult):
-        return prepared
-    return write_report(prepared)
 
 
 def write_report(p: PreparedReport) -> IntakeResult:
@@ -514,7 +561,8 @@ def write_report(p: PreparedReport) -> IntakeResult:
     :func:`case_report`)."""
     try:
         with transaction.atomic():
-            case = p.new_case(next_case_number(timezone.localdate(p.now).year))
+            number = next_case_number(timezone.localdate(p.now).year, reference=p.reference)
+            case = p.new_case(number)
             insert_row(case)
             note, data, actor_name = p.report_entry()
             event = record_event(

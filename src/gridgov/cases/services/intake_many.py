@@ -33,14 +33,16 @@ from django.utils import timezone
 
 from gridgov.cases.models import Case, CaseEvent, CaseSequence, IdempotencyRecord
 from gridgov.cases.services.intake import (
+    REFERENCE,
     IntakeResult,
     PreparedReport,
     prepare_report,
     write_report,
 )
-from gridgov.cases.services.timeline import actor_label, count_events, insert_rows
+from gridgov.cases.services.timeline import actor_label, count_events
 from gridgov.cases.states import Action, Status
 from gridgov.core.errors import DomainError
+from gridgov.core.statements import insert_rows
 
 CHUNK_SIZE = 500
 
@@ -57,7 +59,7 @@ def case_report_many(
     item per report, in order: its result, or the error that refused it."""
     results: list[IntakeResult | DomainError | None] = [None] * len(reports)
     pending: list[tuple[int, PreparedReport]] = []
-    lookups: dict[Any, Any] = {}  # categories and grids read once for the batch
+    lookups = REFERENCE.rows()  # categories and areas: read once, kept for the batch
 
     def flush() -> None:
         if pending:
