@@ -189,3 +189,20 @@ def test_command_imports_and_reports(cats: Any, tmp_path: Any, tree: Any) -> Non
         call_command("import_hotline", str(path), "--errors", str(errors))
     assert Case.objects.filter(external_id="GD0001").exists()
     assert errors.exists()
+
+
+def test_a_large_file_is_reported_in_batches_like_single_reports(
+    cats: Any, importer: Any, tree: Any
+) -> None:
+    from gridgov.cases.models import CaseEvent, CaseStat
+
+    n = 1_200  # three transactions of case_report_many
+    result = import_hotline(actor=importer, data=xlsx(*(row(i) for i in range(1, n + 1))))
+    assert result.ok and len(result.created) == n
+    numbers = sorted(int(c.number[4:]) for c in Case.objects.all())
+    assert numbers == list(range(1, n + 1))
+    assert CaseEvent.objects.filter(action="report").count() == n
+    assert sum(CaseStat.objects.filter(area=tree.grid1).values_list("reported", flat=True)) == n
+    again = import_hotline(actor=importer, data=xlsx(row(1), row(n + 1)))
+    assert [c.external_id for c in again.created] == [f"GD{n + 1:04d}"]
+    assert reasons(again) == {(2, "工单编号")}
