@@ -38,6 +38,7 @@ QUEUES: tuple[str, ...] = (
 
 ORDER = ("-reported_at", "-id")
 MAX_Q = 50
+MAX_EXACT = 100  # cases one work-order number may name (a 12345 order re-filed …)
 _OPEN = [str(s) for s in OPEN_STATES]
 
 
@@ -160,7 +161,11 @@ def case_list_for(
         qs = qs.filter(reported_at__lt=_local_start(date_to + timedelta(days=1)))
     q = (q or "").strip()[:MAX_Q]
     if q:
-        qs = qs.filter(Q(number=q) | Q(external_id=q) | Q(title__icontains=q))
+        # A case number or a 12345 work-order number is looked up through its index first: with
+        # a title match OR-ed in, finding one case among a million read them all (4.6 s).
+        exact = qs.filter(Q(number=q) | Q(external_id=q)).order_by().values_list("pk", flat=True)
+        pks = list(exact[:MAX_EXACT])
+        qs = qs.filter(pk__in=pks) if pks else qs.filter(title__icontains=q)
     return qs
 
 

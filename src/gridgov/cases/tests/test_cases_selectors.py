@@ -117,6 +117,16 @@ def test_keyword_matches_number_exactly_or_title(tree, people):
     assert ids(selectors.case_list_for(actor=people.dispatcher, q=b.number[:-1] + "x")) == set()
 
 
+def test_a_work_order_number_finds_its_case_before_any_title(tree, people):
+    ordered = make_case(tree.grid1, external_id="GD20260001")
+    make_case(tree.grid1, title="见工单GD20260001")  # a title naming it: the order comes first
+    mentioned = make_case(tree.grid1, title="见工单GD2026")
+    assert ids(selectors.case_list_for(actor=people.dispatcher, q="GD20260001")) == {ordered.pk}
+    assert mentioned.pk in ids(selectors.case_list_for(actor=people.dispatcher, q="GD2026"))
+    make_case(tree.grid1, external_id="GD20269999")  # outside grid 2's jurisdiction
+    assert ids(selectors.case_list_for(actor=people.worker2, q="GD20269999")) == set()
+
+
 def test_category_filter_includes_sub_categories(tree, people):
     a = make_case(tree.grid1, category("0103"))
     make_case(tree.grid1, category("0504"))
