@@ -4,10 +4,12 @@ second (case intake, the case timeline, the overdue sweep).
 The ORM compiles a query on every call and wraps every cursor; on a path that writes a case in a
 handful of single-row statements that overhead is most of the cost. Here:
 
-* :func:`insert_row` / :func:`insert_rows` — the model's ``INSERT … RETURNING id`` as Django's
-  own compiler writes it, compiled once, executed with each instance's values converted by the
-  fields themselves (defaults, ``auto_now``/``auto_now_add`` and every database conversion, like
-  ``save()``; no ``save()`` override runs);
+* :func:`insert_row` / :func:`insert_rows` — the model's ``INSERT`` as Django's own compiler
+  writes it, compiled once, executed with each instance's values converted by the fields
+  themselves (defaults, ``auto_now``/``auto_now_add`` and every database conversion, like
+  ``save()``; no ``save()`` override runs); the new id from ``RETURNING``, or for one row on
+  SQLite from ``lastrowid``;
+* :func:`new_row` — an unsaved instance built through the positional constructor;
 * :func:`select_rows` — ``SELECT <columns> WHERE <raw clause>`` built once, rows converted by
   Django's converters into model instances, deferred fields loaded on first access;
 * :func:`execute` — runs one such statement. On SQLite, while nothing observes the queries (no
