@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from gridgov.cases import search
 from gridgov.cases.models import Case, Category
 from gridgov.cases.states import Action, Source, Status
 from gridgov.conftest import TEST_PASSWORD
@@ -177,6 +178,24 @@ def test_report_to_rating(
     screenshot(dispatcher, "cases-dispatch")
     submit_action(dispatcher, box)
     assert Case.objects.get(pk=case.pk).status == Status.ASSIGNED
+
+    # The case list finds it by a word of its title or its address, before the keyword index
+    # has it and after the worker's job has added it; a word it does not hold finds nothing.
+    def search_list(keyword: str) -> Any:
+        dispatcher.goto(f"{base}/cases/list/")
+        dispatcher.fill("#id_q", keyword)
+        dispatcher.locator("#gg-case-filter button[type=submit]").click()
+        dispatcher.wait_for_load_state()
+        no_error(dispatcher)
+        return dispatcher.locator("[data-testid=case-table] tr", has_text=number)
+
+    assert search_list("垃圾桶").count() == 1
+    search.index_pending()
+    assert search_list("垃圾桶").count() == 1
+    assert search_list("三号楼东侧").count() == 1
+    screenshot(dispatcher, "cases-list-keyword")
+    assert search_list("地震").count() == 0
+    assert dispatcher.locator("[data-testid=case-empty]").count() == 1
 
     # The grid worker signs for it on a phone, cleans up and replies with a note and a photo.
     worker = open_page("phone")

@@ -370,7 +370,8 @@ def case_list(
 ) -> QuerySet[Case]:
     """Cases in your jurisdiction, newest first. `status` is a comma-separated list; `queue` one
     of to_accept, to_dispatch, to_sign, in_progress, to_verify, due_soon, overdue,
-    delay_requests; `q` an exact case number or part of a title. Without case.view anywhere
+    delay_requests; `q` an exact case or 12345 work-order number, or part of a title or an
+    address. Without case.view anywhere
     (residents), or with `mine=true`, the cases you reported."""
     actor = _actor(request)
     statuses = [s for s in status.split(",") if s in Status.values] if status else None

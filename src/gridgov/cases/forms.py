@@ -73,7 +73,7 @@ class CaseFilterForm(forms.Form):
         label=_("Keyword"),
         required=False,
         max_length=100,
-        widget=forms.TextInput(attrs={"placeholder": _("Case number or title")}),
+        widget=forms.TextInput(attrs={"placeholder": _("Case number, title or address")}),
     )
     status = forms.ChoiceField(label=_("Status"), required=False)
     category = forms.TypedChoiceField(label=_("Category"), required=False, coerce=int)

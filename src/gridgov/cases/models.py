@@ -429,6 +429,26 @@ class CaseStat(models.Model):
         return f"{self.area_id} {self.day}"
 
 
+class SearchMark(models.Model):
+    """How far the keyword index of :mod:`gridgov.cases.search` is: every case whose id is at
+    most ``complete_to`` is in it (newer cases are matched without it); ``indexed_to`` is the
+    newest case indexed. PostgreSQL: ``settle_top`` becomes complete once every transaction
+    that was running when it was indexed (transaction ids below ``settle_xid``) has ended."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    indexed_to = models.BigIntegerField(default=0)
+    complete_to = models.BigIntegerField(default=0)
+    settle_top = models.BigIntegerField(default=0)
+    settle_xid = models.BigIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("search index mark")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.complete_to}"
+
+
 __all__ = [
     "Action",
     "Case",
@@ -439,6 +459,7 @@ __all__ = [
     "Category",
     "IdempotencyRecord",
     "Rating",
+    "SearchMark",
     "Source",
     "Status",
 ]

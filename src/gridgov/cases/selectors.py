@@ -2,8 +2,9 @@
 
 Built for a million cases and more: every list is ordered by ``-reported_at, -id`` (served by
 the ``case_path_reported`` / ``case_reported`` indexes), queue filters use the status and unit
-indexes, and the keyword search is an exact case number or a bounded title match that the
-paginated, ordered scan stops early on.
+indexes, and a keyword is an exact case number, or a title or address match: the cases the
+keyword index (:mod:`gridgov.cases.search`) proposes when the word is rare, the paginated,
+ordered scan (which stops after a page) when it is common.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Lookup, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,10 +21,31 @@ from gridgov.accounts.roles import Perm
 from gridgov.areas.codes import Level
 from gridgov.areas.models import Area
 from gridgov.areas.selectors import subtree_q
-from gridgov.cases import units
+from gridgov.cases import search, units
 from gridgov.cases.models import Case, CaseEvent, Category
 from gridgov.cases.states import OPEN_STATES, Status
 from gridgov.core.errors import NotFound
+
+
+class RareValue(Lookup[bool]):
+    """``<field>__gridgov_rare=V``: ``field = V``, on SQLite wrapped in ``likelihood(…, 1e-6)``.
+
+    Most cases have no 12345 work-order number, so after ANALYZE SQLite takes any
+    ``external_id = V`` to match nearly every case and reads the table instead of the index
+    (200 ms at a million cases); the hint keeps the index in use."""
+
+    lookup_name = "gridgov_rare"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        sql = f"{lhs} = {rhs}"
+        if connection.vendor == "sqlite":
+            sql = f"likelihood({sql}, 0.000001)"
+        return sql, (*lhs_params, *rhs_params)
+
+
+CharField.register_lookup(RareValue)
 
 QUEUES: tuple[str, ...] = (
     "to_accept",
@@ -127,7 +149,8 @@ def case_list_for(
 
     ``queue`` narrows to a work queue (see :data:`QUEUES`); ``category`` includes its
     sub-categories; ``area`` its subtree; ``due`` is ``"soon"`` or ``"overdue"``; ``q`` matches
-    a case number exactly or a title (first 50 characters of ``q``).
+    a case or 12345 work-order number exactly, or else is found in the title or the address
+    (first 50 characters of ``q``).
     """
     now = timezone.now()
     qs = _queue(actor, queue, now) if queue else _scoped(actor)
@@ -163,10 +186,35 @@ def case_list_for(
     if q:
         # A case number or a 12345 work-order number is looked up through its index first: with
         # a title match OR-ed in, finding one case among a million read them all (4.6 s).
-        exact = qs.filter(Q(number=q) | Q(external_id=q)).order_by().values_list("pk", flat=True)
-        pks = list(exact[:MAX_EXACT])
-        qs = qs.filter(pk__in=pks) if pks else qs.filter(title__icontains=q)
+        # Two look-ups, not one OR: with the OR SQLite read every case (200 ms at a million).
+        number = qs.filter(number=q).order_by().values_list("pk", flat=True)
+        order = qs.filter(external_id__gridgov_rare=q).order_by().values_list("pk", flat=True)
+        pks = list(number[:1]) + list(order[:MAX_EXACT])
+        if pks:
+            qs = qs.filter(pk__in=pks)
+        else:
+            keyword, common = search.keyword_q(q)
+            qs = qs.filter(keyword)
+            if common:
+                qs = _read_small_jurisdiction_by_area(qs, actor, area)
     return qs
+
+
+SMALL_JURISDICTION = 50_000  # cases
+
+
+def _read_small_jurisdiction_by_area(qs: QuerySet[Case], actor: Any, area: Area | None) -> Any:
+    """A common keyword in a small jurisdiction (a grid worker's, a community's): read the
+    jurisdiction's cases through the path index and sort the matches, instead of walking every
+    case newest first until a page of them is found (for 3 % of the cases and a grid's 0.1 %, a
+    million cases walked). Small: at most :data:`SMALL_JURISDICTION` cases, counted on the index
+    (a bounded count)."""
+    if area is not None:
+        narrow = subtree_q(area.path, field="area_path")
+    else:
+        narrow = scoping.scope_q(actor, Perm.CASE_VIEW, path_field="area_path")
+    size = Case.objects.filter(narrow).order_by()[: SMALL_JURISDICTION + 1].count()
+    return qs.filter(narrow) if size <= SMALL_JURISDICTION else qs
 
 
 def case_get_for(*, actor: Any, pk: int) -> Case:

@@ -17,3 +17,12 @@ def sweep_cases() -> dict[str, int]:
     from gridgov.cases.supervision import sweep
 
     return sweep().as_dict()
+
+
+@periodic(every=timedelta(minutes=1), name="cases.search_index")
+@task()
+def index_cases() -> dict[str, int]:
+    """Add new cases to the keyword index (:func:`gridgov.cases.search.index_pending`)."""
+    from gridgov.cases.search import index_pending
+
+    return {"indexed": index_pending()}

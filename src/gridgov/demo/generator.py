@@ -334,4 +334,7 @@ def build_demo(
 
             say(f"cases: {cases}")
             result.cases = build_demo_cases(seed=seed, count=cases, progress=progress)
+            from gridgov.cases.search import index_pending
+
+            index_pending()  # the keyword index, at once rather than at the worker's next minute
     return result
