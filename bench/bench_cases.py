@@ -4,8 +4,8 @@ indicators and the overdue sweep, each against the bare database doing the same 
     .venv/bin/python bench/bench_cases.py [--cases 1000000] [--open 150000] [--intake 2000]
         [--data-dir /dev/shm/gb-1m] [--only intake,list,indicators,sweep]
 
-With ``--data-dir`` (SQLite) the database is kept in that folder, and a later run with the same
-folder reuses the built cases (new migrations are applied, the ~15-minute build is skipped);
+With ``--data-dir`` the database is kept (SQLite: in that folder; PostgreSQL: the database
+``gridgov_bench_cases``), and a later run with the same folder reuses the built cases (new migrations are applied, the ~15-minute build is skipped);
 ``--only`` picks the timed stages (``--only none`` just builds). Otherwise it builds a fresh
 database (a temporary SQLite file, or a fresh PostgreSQL database when
 ``DATABASE_URL`` is set): one county of 10 streets × 10 communities × 10 grids (1 000 grid
@@ -671,7 +671,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=100)
     parser.add_argument(
         "--data-dir",
-        help="SQLite only: keep the database in this folder; a later run with the same folder "
+        help="keep the database (SQLite: in this folder; PostgreSQL: the database "
+        "gridgov_bench_cases, marked built in this folder); a later run with the same folder "
         "reuses the built cases (migrations are applied, the build is skipped)",
     )
     parser.add_argument(
@@ -686,7 +687,8 @@ def main() -> None:
     Path(data_dir).mkdir(parents=True, exist_ok=True)
     reuse = bool(args.data_dir) and (Path(data_dir) / "built").exists()
     # A fresh PostgreSQL database first: the settings read DATABASE_URL once, at set-up.
-    drop = fresh_database() if not reuse else (lambda: None)
+    # PostgreSQL with --data-dir: the database "gridgov_bench_cases" is kept for reuse.
+    drop = fresh_database(kept="gridgov_bench_cases" if args.data_dir else "", reuse=reuse)
     setup_django(data_dir)
     try:
         from django.core.management import call_command

@@ -23,18 +23,24 @@ def setup_django(data_dir: str) -> None:
     django.setup()
 
 
-def fresh_database() -> Callable[[], None]:
-    """Point Django at an empty database; returns a clean-up callable (PostgreSQL: drop it)."""
+def fresh_database(*, kept: str = "", reuse: bool = False) -> Callable[[], None]:
+    """Point Django at an empty database; returns a clean-up callable (PostgreSQL: drop it).
+
+    PostgreSQL with ``kept``: the database of that name is kept after the run (the clean-up
+    does nothing); ``reuse`` points at it as it is, otherwise it is made anew."""
     url = os.environ.get("DATABASE_URL", "").strip()
     if not url:
         return lambda: None
     import psycopg
 
-    name = f"gridgov_bench_{os.getpid()}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    name = kept or f"gridgov_bench_{os.getpid()}"
+    if not reuse:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
     os.environ["DATABASE_URL"] = f"{url.rsplit('/', 1)[0]}/{name}"
+    if kept:
+        return lambda: None
 
     def drop() -> None:
         from django.db import connections

@@ -277,11 +277,12 @@ def index_pending(*, batch: int = BATCH) -> int:
             added += _write(conn, rows)
             if rows:
                 mark.indexed_to = rows[-1][0]
+            last = len(rows) < batch
             if not postgres:
                 mark.complete_to = mark.indexed_to
-            elif mark.indexed_to > mark.complete_to and mark.settle_xid is None:
+            elif last and mark.indexed_to > mark.complete_to and mark.settle_xid is None:
                 mark.settle_top = mark.indexed_to
                 mark.settle_xid = _snapshot(conn, "xmax")
             mark.save()
-        if len(rows) < batch:
+        if last:
             return added

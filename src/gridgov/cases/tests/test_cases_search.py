@@ -206,3 +206,15 @@ def test_postgresql_a_case_committed_late_is_indexed_and_found(seeded, tree, peo
     assert mark.complete_to >= newer.pk
     assert search.index_matches("施工") == [late["pk"]]
     assert listed(people.dispatcher, "噪音") == {late["pk"], newer.pk}
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_the_mark_passes_a_many_batch_run_at_the_next_run(seeded, tree):
+    made = [make_case(tree.grid1, title=f"夜市噪音{i}") for i in range(7)]
+    assert search.index_pending(batch=2) == 7
+    mark = SearchMark.objects.get(name=search.MARK)
+    assert mark.indexed_to == made[-1].pk and mark.settle_top == made[-1].pk
+    assert search.index_pending(batch=2) == 0
+    mark.refresh_from_db()
+    assert mark.complete_to == made[-1].pk
