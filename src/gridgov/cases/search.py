@@ -46,11 +46,12 @@ from gridgov.cases.models import Case, SearchMark
 
 TABLE = "cases_search"
 MARK = "cases"
-# Index matches up to CANDIDATES are passed to the list as ids, up to COMMON as a subquery; a
-# word with more is common: walking the cases newest first finds a page sooner than sorting
-# every match (about 2 µs a match on SQLite, 7 µs on PostgreSQL with the joins of the list).
+# Index matches up to CANDIDATES are passed to the list as ids, up to COMMON as a subquery
+# (SQLite) or one id array (PostgreSQL); a word with more is common: walking the cases newest
+# first finds a page sooner than sorting every match (about 2 µs a match on SQLite, 7 µs on
+# PostgreSQL with the joins of the list; bench/bench_cases.py).
 CANDIDATES = 5000
-COMMON = 30000
+COMMON = 10000
 BATCH = 5000  # cases per indexing transaction
 
 _PUA = 0xF0000  # Supplementary Private Use Area-A: one private character per BMP character

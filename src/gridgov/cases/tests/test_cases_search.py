@@ -121,6 +121,9 @@ def test_rare_middling_and_common_words(seeded, tree, people, monkeypatch):
         assert listed(people.dispatcher, word) == made
         assert listed(people.worker, word) == made  # a grid worker's small jurisdiction
         assert len(listed(people.county, word)) == len(made) + 1
+        # The county's leader narrowed to one grid: a small subtree too.
+        in_grid = selectors.case_list_for(actor=people.county, q=word, area=tree.grid1)
+        assert ids(in_grid) == made
 
 
 def test_a_stale_entry_shows_nothing(tree, people):
