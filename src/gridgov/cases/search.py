@@ -201,13 +201,12 @@ def keyword_q(q: str) -> tuple[Q, bool]:
     ids = _index_ids(conn, expression, CANDIDATES + 1)
     postgres = conn.vendor != "sqlite"
     if len(ids) > CANDIDATES:
-        if postgres:
-            ids = _index_ids(conn, expression, COMMON + 1)
-            common = len(ids) > COMMON
-        else:
-            common = _index_count(conn, expression, COMMON + 1) > COMMON
-        if common:
+        # Counted in SQL: fetching the ids of a common word only to learn that it is common
+        # costs more.
+        if _index_count(conn, expression, COMMON + 1) > COMMON:
             return text, True
+        if postgres:
+            ids = _index_ids(conn, expression)
     tail = _tail(q, CANDIDATES)
     if tail is None:
         return text, True
