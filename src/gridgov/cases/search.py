@@ -127,7 +127,7 @@ def available() -> bool:
     none: the keyword search then tests every case as before)."""
     conn = _conn()
     key = f"{conn.alias}:{conn.settings_dict.get('NAME')}"
-    if not _available.get(key):
+    if key not in _available:  # once per process and database, not on every search
         _available[key] = TABLE in conn.introspection.table_names()
     return _available[key]
 
@@ -192,8 +192,8 @@ def keyword_q(q: str) -> tuple[Q, bool]:
       finds a page quickly, unless the jurisdiction is small (see
       :func:`gridgov.cases.selectors.case_list_for`).
     """
-    text = text_q(q)
     q = q.strip()
+    text = text_q(q)
     if not q or not available():
         return text, True
     conn = _conn()

@@ -224,14 +224,19 @@ def _read_small_jurisdiction_by_area(qs: QuerySet[Case], actor: Any, area: Area 
     (``LIKE 'path%'`` under the database's collation) is no index range, so the jurisdiction's
     areas (at most :data:`SMALL_JURISDICTION_AREAS`) are listed by id for the area index, and
     an order no index serves keeps the planner from walking the newest-first index anyway."""
-    if area is not None:
-        narrow = subtree_q(area.path, field="area_path")
-        areas = Area.objects.filter(subtree_q(area.path))
-    else:
-        narrow = scoping.scope_q(actor, Perm.CASE_VIEW, path_field="area_path")
-        areas = scoping.visible_areas(actor, Perm.CASE_VIEW)
     postgres = connection.vendor != "sqlite"
-    if postgres:
+    if not postgres:
+        narrow = (
+            subtree_q(area.path, field="area_path")
+            if area is not None
+            else scoping.scope_q(actor, Perm.CASE_VIEW, path_field="area_path")
+        )
+    else:
+        areas = (
+            Area.objects.filter(subtree_q(area.path))
+            if area is not None
+            else scoping.visible_areas(actor, Perm.CASE_VIEW)
+        )
         ids = list(areas.order_by().values_list("pk", flat=True)[: SMALL_JURISDICTION_AREAS + 1])
         if len(ids) > SMALL_JURISDICTION_AREAS:
             return qs
