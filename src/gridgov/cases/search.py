@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from itertools import pairwise
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import BooleanField, Q
@@ -52,6 +52,8 @@ MARK = "cases"
 # PostgreSQL with the joins of the list; bench/bench_cases.py).
 CANDIDATES = 5000
 COMMON = 10000
+# A common word with up to COUNTED indexed matches is counted through the index (see keyword_q).
+COUNTED = 100_000
 BATCH = 5000  # cases per indexing transaction
 
 _PUA = 0xF0000  # Supplementary Private Use Area-A: one private character per BMP character
@@ -181,8 +183,17 @@ def _tail(q: str, limit: int) -> list[int] | None:
     return None if len(found) > limit else found
 
 
-def keyword_q(q: str) -> tuple[Q, bool]:
-    """The list filter for keyword ``q`` and whether the word is *common*.
+class Keyword(NamedTuple):
+    """How the list filters by a keyword (see :func:`keyword_q`)."""
+
+    filter: Q  # the page's filter
+    common: bool  # more matches than the index passes on: the list walks the cases
+    counted: Q | None  # the same cases, filtered the way that counts them soonest (or None)
+
+
+def keyword_q(q: str) -> Keyword:
+    """The list filter for keyword ``q``, whether the word is *common*, and a filter that
+    counts its matches sooner than the page's.
 
     * at most :data:`CANDIDATES` indexed matches: their ids (and those above the mark), each
       tested with :func:`text_q` — the list reads and sorts only these;
@@ -190,12 +201,15 @@ def keyword_q(q: str) -> tuple[Q, bool]:
       still reads only the matches;
     * more (or no index): :func:`text_q` alone, ``common`` — walking the cases newest first
       finds a page quickly, unless the jurisdiction is small (see
-      :func:`gridgov.cases.selectors.case_list_for`).
+      :func:`gridgov.cases.selectors.case_list_for`). Counting the matches that way, though,
+      walks until the count's cap: for a word in 1 % of the cases, a million of them. Up to
+      :data:`COUNTED` indexed matches the count reads the matches the index proposes (and the
+      cases above the mark) instead, each tested with :func:`text_q` as on the page.
     """
     q = q.strip()
     text = text_q(q)
     if not q or not available():
-        return text, True
+        return Keyword(text, True, None)
     conn = _conn()
     expression = match_expression(q, conn.vendor)
     ids = _index_ids(conn, expression, CANDIDATES + 1)
@@ -203,17 +217,41 @@ def keyword_q(q: str) -> tuple[Q, bool]:
     if len(ids) > CANDIDATES:
         # Counted in SQL: fetching the ids of a common word only to learn that it is common
         # costs more.
-        if _index_count(conn, expression, COMMON + 1) > COMMON:
-            return text, True
+        found = _index_count(conn, expression, COUNTED + 1)
+        if found > COMMON:
+            return Keyword(text, True, _counted_q(conn, expression, text, found))
         if postgres:
             ids = _index_ids(conn, expression)
     tail = _tail(q, CANDIDATES)
     if tail is None:
-        return text, True
+        return Keyword(text, True, None)
     if len(ids) <= CANDIDATES or postgres:
-        return _ids_q(sorted(set(ids) | set(tail)), postgres) & text, False
+        return Keyword(_ids_q(sorted(set(ids) | set(tail)), postgres) & text, False, None)
     indexed = Q(pk__in=RawSQL(_index_sql(conn.vendor), [expression]))
-    return (indexed | Q(pk__in=tail) if tail else indexed) & text, False
+    return Keyword((indexed | Q(pk__in=tail) if tail else indexed) & text, False, None)
+
+
+def _counted_q(conn: Any, expression: str, text: Q, found: int) -> Q | None:
+    """For a common word with at most :data:`COUNTED` indexed matches: the cases the index
+    proposes or above the mark, tested with ``text`` — ``None`` when there are more matches
+    (walking finds the count's cap soon) or the index is far behind."""
+    if found > COUNTED:
+        return None
+    mark = SearchMark.objects.filter(name=MARK).values_list("complete_to", flat=True).first()
+    mark = mark or 0
+    if Case.objects.filter(pk__gt=mark).order_by()[: CANDIDATES + 1].count() > CANDIDATES:
+        return None
+    # One list of ids: an OR of two (the index's, the newest) would not drive the count on
+    # SQLite, which then tests every case of another filter's index against the list.
+    ids = f'{_index_sql(conn.vendor)} UNION ALL SELECT n.id FROM "cases_case" n WHERE n.id > %s'
+    if conn.vendor == "sqlite":
+        # The subquery is read once into a temporary index; the cases are read by rowid.
+        return Q(pk__in=RawSQL(ids, [expression, mark])) & text
+    # One array (an init plan), searched through the primary key.
+    array = RawSQL(
+        f'"cases_case"."id" = ANY(ARRAY({ids}))', [expression, mark], output_field=BooleanField()
+    )
+    return Q(array) & text
 
 
 def _ids_q(ids: list[int], postgres: bool) -> Q:

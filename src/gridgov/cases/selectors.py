@@ -10,7 +10,7 @@ ordered scan (which stops after a page) when it is common.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import CharField, Lookup, Q, QuerySet
@@ -136,7 +136,21 @@ def _local_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def case_list_for(
+class CaseList(NamedTuple):
+    """A filtered case list: ``cases`` for its pages, ``counted`` the same cases filtered the
+    way that counts them soonest (a bounded count, see ``cases.views.CappedPaginator``)."""
+
+    cases: QuerySet[Case]
+    counted: QuerySet[Case]
+
+
+def case_list_for(*, actor: Any, **filters: Any) -> QuerySet[Case]:
+    """The cases ``actor`` may see (CASE_VIEW over their area), newest first, filtered (the
+    filters of :func:`case_list_counted_for`)."""
+    return case_list_counted_for(actor=actor, **filters).cases
+
+
+def case_list_counted_for(
     *,
     actor: Any,
     status: list[str] | None = None,
@@ -148,8 +162,9 @@ def case_list_for(
     date_from: date | None = None,
     date_to: date | None = None,
     q: str = "",
-) -> QuerySet[Case]:
-    """The cases ``actor`` may see (CASE_VIEW over their area), newest first, filtered.
+) -> CaseList:
+    """The cases ``actor`` may see (CASE_VIEW over their area), newest first, filtered, and the
+    same cases to count.
 
     ``queue`` narrows to a work queue (see :data:`QUEUES`); ``category`` includes its
     sub-categories; ``area`` its subtree; ``due`` is ``"soon"`` or ``"overdue"``; ``q`` matches
@@ -197,16 +212,22 @@ def case_list_for(
         if pks:
             qs = qs.filter(pk__in=pks)
         else:
-            keyword, common = search.keyword_q(q)
-            qs = qs.filter(keyword)
-            if not common:
+            keyword = search.keyword_q(q)
+            unfiltered, qs = qs, qs.filter(keyword.filter)
+            if not keyword.common:
                 # The matches are few: read them and sort them. An order no index serves keeps
                 # PostgreSQL from walking the newest-first index instead, which it expects to
                 # fill a page soon and which reads far more when the matches are old.
                 qs = qs.order_by(*_UNINDEXED_ORDER)
             else:
-                qs = _read_small_jurisdiction_by_area(qs, actor, area)
-    return qs
+                small = _read_small_jurisdiction_by_area(qs, actor, area)
+                if small is not qs:
+                    return CaseList(small, small)
+                if keyword.counted is not None:
+                    # Walking newest first finds a page of a common word soon, but its count
+                    # (to the cap) sooner through the index.
+                    return CaseList(qs, unfiltered.filter(keyword.counted))
+    return CaseList(qs, qs)
 
 
 SMALL_JURISDICTION = 50_000  # cases

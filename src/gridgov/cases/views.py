@@ -88,13 +88,20 @@ def _require_case_view(request: HttpRequest) -> None:
 
 class CappedPaginator(Paginator):
     """Counts at most :data:`COUNT_CAP` rows: a filter matching a million cases still answers
-    quickly (``capped`` tells the template to say "more than")."""
+    quickly (``capped`` tells the template to say "more than"). ``counted``, when given, is the
+    same rows filtered the way that counts them soonest (see
+    :func:`gridgov.cases.selectors.case_list_counted_for`)."""
+
+    def __init__(self, object_list: Any, per_page: int, counted: Any = None) -> None:
+        super().__init__(object_list, per_page)
+        self.counted = counted
 
     @cached_property
     def count(self) -> int:
-        qs = self.object_list
+        qs = self.object_list if self.counted is None else self.counted
         if isinstance(qs, QuerySet):
-            return qs.order_by()[: COUNT_CAP + 1].count()
+            # Only the ids: the joins of the rows' select_related would be read for every row.
+            return qs.select_related(None).order_by().values("pk")[: COUNT_CAP + 1].count()
         return len(qs)
 
     @property
@@ -102,9 +109,9 @@ class CappedPaginator(Paginator):
         return self.count > COUNT_CAP
 
 
-def _page(request: HttpRequest, qs: QuerySet[Case]) -> Page:
+def _page(request: HttpRequest, qs: QuerySet[Case], counted: Any = None) -> Page:
     qs = qs.select_related("category", "area", "assigned_area", "assigned_department")
-    return CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return CappedPaginator(qs, PAGE_SIZE, counted).get_page(request.GET.get("page"))
 
 
 def _rows(page: Page) -> list[dict[str, Any]]:
@@ -209,10 +216,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "q": (data.get("q") or "").strip(),
         }
     if form.is_bound and form.errors:
-        qs = Case.objects.none()
+        qs = counted = Case.objects.none()
     else:
-        qs = selectors.case_list_for(actor=user, **filters)
-    page = _page(request, qs)
+        qs, counted = selectors.case_list_counted_for(actor=user, **filters)
+    page = _page(request, qs, counted)
     return render(
         request,
         "cases/list.html",

@@ -8,6 +8,7 @@ import threading
 
 import pytest
 from django.db import connection, transaction
+from django.urls import reverse
 
 from gridgov.cases import search, selectors
 from gridgov.cases.models import Case, SearchMark
@@ -32,8 +33,11 @@ def ids(qs) -> set[int]:
     return set(qs.values_list("pk", flat=True))
 
 
-def listed(actor, q: str) -> set[int]:
-    return ids(selectors.case_list_for(actor=actor, q=q))
+def listed(actor, q: str, **filters) -> set[int]:
+    """The cases listed for keyword ``q``; the list's count filter finds the same cases."""
+    found = selectors.case_list_counted_for(actor=actor, q=q, **filters)
+    assert ids(found.counted) == ids(found.cases), q
+    return ids(found.cases)
 
 
 def test_grams_are_character_pairs_and_the_last_character():
@@ -116,7 +120,7 @@ def test_rare_middling_and_common_words(seeded, tree, people, monkeypatch):
         search.index_pending()
         search.index_pending()
         made.add(make_case(tree.grid1, title=f"新{word}").pk)  # above the mark
-        _keyword, common = search.keyword_q(word)
+        common = search.keyword_q(word).common
         assert common is (n == 5)  # n + 1 indexed matches
         assert listed(people.dispatcher, word) == made
         assert listed(people.worker, word) == made  # a grid worker's small jurisdiction
@@ -124,6 +128,67 @@ def test_rare_middling_and_common_words(seeded, tree, people, monkeypatch):
         # The county's leader narrowed to one grid: a small subtree too.
         in_grid = selectors.case_list_for(actor=people.county, q=word, area=tree.grid1)
         assert ids(in_grid) == made
+
+
+@pytest.mark.django_db(transaction=True)  # PostgreSQL: the mark settles between two runs
+def test_a_common_word_is_counted_through_the_index(seeded, tree, people, monkeypatch):
+    """A common word's page walks the cases, but its count reads the index's proposals (and
+    the cases above the mark), tested like the page — unless the index proposes more than
+    COUNTED (walking then finds the cap soon) or is far behind."""
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    monkeypatch.setattr(search, "COMMON", 3)
+    monkeypatch.setattr(search, "COUNTED", 6)
+    monkeypatch.setattr(selectors, "SMALL_JURISDICTION", 0)  # every jurisdiction is big
+    made = {make_case(tree.grid1, title=f"路灯不亮{i}").pk for i in range(4)}
+    made.add(make_case(tree.grid2, title="其他", address="路灯旁").pk)
+    make_case(tree.grid3, title="路灯")  # another town
+    make_case(tree.grid1, title="路口灯")  # the grams, not the phrase
+    search.index_pending()
+    search.index_pending()
+    made.add(make_case(tree.grid1, title="新路灯").pk)  # above the mark
+    keyword = search.keyword_q("路灯")
+    assert keyword.common and keyword.counted is not None
+    assert listed(people.dispatcher, "路灯") == made
+    assert listed(people.dispatcher, "路灯", status=["reported"]) == made
+    assert listed(people.dispatcher, "路灯", status=["closed"]) == set()
+    assert len(listed(people.county, "路灯")) == len(made) + 1
+    found = selectors.case_list_counted_for(actor=people.dispatcher, q="路灯")
+    assert str(found.counted.query) != str(found.cases.query)
+    # A word the index proposes for more than COUNTED cases is counted by walking.
+    for i in range(3):
+        make_case(tree.grid1, title=f"路灯{i}")
+    search.index_pending()
+    search.index_pending()
+    assert search.keyword_q("路灯").counted is None
+    assert len(listed(people.dispatcher, "路灯")) == len(made) + 3
+    # An index far behind (the mark reset, as before the first run) proposes no count.
+    monkeypatch.setattr(search, "COUNTED", 100)
+    assert search.keyword_q("路灯").counted is not None
+    SearchMark.objects.filter(name=search.MARK).update(complete_to=0)
+    assert search.keyword_q("路灯").counted is None
+    assert len(listed(people.dispatcher, "路灯")) == len(made) + 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_list_page_counts_a_common_word_through_the_index(
+    seeded, tree, people, client, monkeypatch
+):
+    """The list page's count for a common word: every match, the ones above the mark too."""
+    monkeypatch.setattr(search, "CANDIDATES", 1)
+    monkeypatch.setattr(search, "COMMON", 2)
+    monkeypatch.setattr(selectors, "SMALL_JURISDICTION", 0)
+    for i in range(4):
+        make_case(tree.grid1, title=f"垃圾满溢{i}")
+    make_case(tree.grid1, title="垃圾站")
+    search.index_pending()
+    search.index_pending()
+    make_case(tree.grid1, title="新垃圾")
+    assert search.keyword_q("垃圾").counted is not None
+    client.force_login(people.dispatcher)
+    response = client.get(reverse("cases:list"), {"q": "垃圾"})
+    assert response.status_code == 200
+    assert response.context["page_obj"].paginator.count == 6
+    assert len(response.context["rows"]) == 6
 
 
 def test_a_stale_entry_shows_nothing(tree, people):
@@ -136,14 +201,20 @@ def test_a_stale_entry_shows_nothing(tree, people):
     assert listed(people.dispatcher, "违章") == set()
 
 
-@pytest.mark.parametrize("candidates,common", [(5000, 30000), (3, 8), (0, 0)])
-def test_index_and_direct_test_agree_on_random_text(tree, people, monkeypatch, candidates, common):
+@pytest.mark.parametrize(
+    "candidates,common,small", [(5000, 30000, 50_000), (3, 8, 50_000), (0, 0, 0)]
+)
+def test_index_and_direct_test_agree_on_random_text(
+    tree, people, monkeypatch, candidates, common, small
+):
     """For random titles and addresses over a small alphabet (Chinese, Latin, digits,
     punctuation, spaces), the list through the index equals the list of cases whose text
     contains the keyword, for random keywords of one to four characters, whichever way the
-    word is found (ids, subquery, or as a common word)."""
+    word is found (ids, subquery, or as a common word, in a small jurisdiction or walking and
+    counted through the index), and so does the list's count."""
     monkeypatch.setattr(search, "CANDIDATES", candidates)
     monkeypatch.setattr(search, "COMMON", common)
+    monkeypatch.setattr(selectors, "SMALL_JURISDICTION", small)
     rnd = random.Random(5)
     alphabet = "井盖缺失路灯aB3 -，（楼"
     cases = []
