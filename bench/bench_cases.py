@@ -447,7 +447,7 @@ def bench_list(t: dict[str, Any], users: dict[str, Any], repeat: int) -> None:
     from gridgov.cases.models import Case, Category
     from gridgov.cases.search import match_expression
     from gridgov.cases.selectors import case_list_counted_for, case_list_for
-    from gridgov.cases.views import CappedPaginator
+    from gridgov.core.pagination import CappedPaginator
 
     category = Category.objects.filter(children__isnull=True).first()
     index_sql = (
@@ -547,7 +547,7 @@ def bench_list(t: dict[str, Any], users: dict[str, Any], repeat: int) -> None:
             f"  {label:34s} gridgov {a[0]:7.1f} / {a[1]:7.1f}   with its count "
             f"{c[0]:7.1f} / {c[1]:7.1f}   raw SQL {b[0]:7.1f} / {b[1]:7.1f}"
         )
-    # The list page also counts its rows (at most 10 000, see cases.views.CappedPaginator);
+    # The list page also counts its rows (at most 10 000, see core.pagination.CappedPaginator);
     # for a keyword that count reads every match, so it is timed too: through the count's own
     # filter (the index for a common word, case_list_counted_for) and, for comparison, on the
     # page's filter (walking newest first until the cap). A rare word is compared with testing

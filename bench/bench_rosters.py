@@ -319,8 +319,9 @@ def bench_search(t: dict[str, Any], users: dict[str, Any], repeat: int) -> list[
     from django.db import connection
 
     from gridgov.accounts import scoping
+    from gridgov.core.pagination import capped_count
     from gridgov.rosters.models import TagType
-    from gridgov.rosters.selectors import capped_count, resident_search_for
+    from gridgov.rosters.selectors import resident_search_for
 
     elderly = TagType.objects.get(code="elderly")
     dibao = TagType.objects.get(code="dibao")

@@ -174,11 +174,20 @@ def index_matches(q: str) -> list[int]:
     return sorted(set(_index_ids(conn, match_expression(q, conn.vendor))))
 
 
+def _complete_to() -> int:
+    """Every case up to this id is in the index (0 before the first run)."""
+    mark = SearchMark.objects.filter(name=MARK).values_list("complete_to", flat=True).first()
+    return mark or 0
+
+
 def _tail(q: str, limit: int) -> list[int] | None:
     """Ids of the cases above the mark whose text contains ``q`` (at most ``limit``; ``None``
     when there are more, i.e. the index is far behind)."""
-    mark = SearchMark.objects.filter(name=MARK).values_list("complete_to", flat=True).first()
-    tail = Case.objects.filter(text_q(q), pk__gt=mark or 0).order_by().values_list("pk", flat=True)
+    tail = (
+        Case.objects.filter(text_q(q), pk__gt=_complete_to())
+        .order_by()
+        .values_list("pk", flat=True)
+    )
     found = list(tail[: limit + 1])
     return None if len(found) > limit else found
 
@@ -237,8 +246,7 @@ def _counted_q(conn: Any, expression: str, text: Q, found: int) -> Q | None:
     (walking finds the count's cap soon) or the index is far behind."""
     if found > COUNTED:
         return None
-    mark = SearchMark.objects.filter(name=MARK).values_list("complete_to", flat=True).first()
-    mark = mark or 0
+    mark = _complete_to()
     if Case.objects.filter(pk__gt=mark).order_by()[: CANDIDATES + 1].count() > CANDIDATES:
         return None
     # One list of ids: an OR of two (the index's, the newest) would not drive the count on

@@ -138,7 +138,7 @@ def _local_start(day: date) -> datetime:
 
 class CaseList(NamedTuple):
     """A filtered case list: ``cases`` for its pages, ``counted`` the same cases filtered the
-    way that counts them soonest (a bounded count, see ``cases.views.CappedPaginator``)."""
+    way that counts them soonest (a bounded count, see ``core.pagination.CappedPaginator``)."""
 
     cases: QuerySet[Case]
     counted: QuerySet[Case]

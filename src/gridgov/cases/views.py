@@ -14,13 +14,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpPermissionDenied
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -39,10 +38,10 @@ from gridgov.cases.services import lifecycle
 from gridgov.cases.services.intake import reporter_phone
 from gridgov.cases.states import TRANSITIONS, Action, HandlingLevel
 from gridgov.core import crypto, errors
+from gridgov.core.pagination import CappedPaginator
 from gridgov.core.views import add_domain_error, domain_errors
 
 PAGE_SIZE = 30  # the one, hard page size of case lists
-COUNT_CAP = 10_000  # lists count at most this many rows (the pager then says "10000+")
 AREA_PICKER_MAX = 400  # options in the area filter; grids are left out first when over it
 
 
@@ -84,29 +83,6 @@ DONE: dict[str, Any] = {
 def _require_case_view(request: HttpRequest) -> None:
     if not scoping.has_perm_anywhere(request.user, Perm.CASE_VIEW):
         raise HttpPermissionDenied(_("You hold no role that may view cases."))
-
-
-class CappedPaginator(Paginator):
-    """Counts at most :data:`COUNT_CAP` rows: a filter matching a million cases still answers
-    quickly (``capped`` tells the template to say "more than"). ``counted``, when given, is the
-    same rows filtered the way that counts them soonest (see
-    :func:`gridgov.cases.selectors.case_list_counted_for`)."""
-
-    def __init__(self, object_list: Any, per_page: int, counted: Any = None) -> None:
-        super().__init__(object_list, per_page)
-        self.counted = counted
-
-    @cached_property
-    def count(self) -> int:
-        qs = self.object_list if self.counted is None else self.counted
-        if isinstance(qs, QuerySet):
-            # Only the ids: the joins of the rows' select_related would be read for every row.
-            return qs.select_related(None).order_by().values("pk")[: COUNT_CAP + 1].count()
-        return len(qs)
-
-    @property
-    def capped(self) -> bool:
-        return self.count > COUNT_CAP
 
 
 def _page(request: HttpRequest, qs: QuerySet[Case], counted: Any = None) -> Page:

@@ -1,5 +1,7 @@
 """The one paginator of the JSON API: ``?page=&page_size=`` in, ``{items, count, page,
 page_size, pages}`` out. Every list endpoint uses :func:`paged` so lists never grow unbounded.
+Lists that may match a million rows count at most :data:`COUNT_CAP` of them
+(:func:`capped_count`; on web pages :class:`CappedPaginator`).
 
 Usage::
 
@@ -14,15 +16,46 @@ import math
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.functional import cached_property
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase, paginate
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
+COUNT_CAP = 10_000  # lists count at most this many rows (pagers then say "10000+")
+
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def capped_count(qs: QuerySet[Any], cap: int = COUNT_CAP) -> int:
+    """``qs.count()`` but never more than ``cap + 1`` (then the list says "more than cap").
+    Without the rows' ``select_related`` joins, which a count would read for every row."""
+    return int(qs.select_related(None).order_by()[: cap + 1].count())
+
+
+class CappedPaginator(Paginator):
+    """A web page's paginator that counts at most :data:`COUNT_CAP` rows (``capped`` tells the
+    template to say "more than"). ``counted``, when given, is the same rows filtered the way
+    that counts them soonest (see :func:`gridgov.cases.selectors.case_list_counted_for`)."""
+
+    def __init__(self, object_list: Any, per_page: int, counted: Any = None) -> None:
+        super().__init__(object_list, per_page)
+        self.counted = counted
+
+    @cached_property
+    def count(self) -> int:
+        qs = self.object_list if self.counted is None else self.counted
+        if isinstance(qs, QuerySet):
+            return capped_count(qs)
+        return len(qs)
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
 
 
 class PagePagination(PaginationBase):

@@ -27,7 +27,7 @@ from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
 from gridgov.areas.api import AreaRef, ErrorOut
 from gridgov.core.errors import NotFound, ValidationFailed
-from gridgov.core.pagination import PagePagination
+from gridgov.core.pagination import COUNT_CAP, PagePagination, capped_count
 from gridgov.rosters import privacy, selectors
 from gridgov.rosters.idnumbers import age_on
 from gridgov.rosters.models import Household, Resident, ResidentTag, TagType
@@ -38,7 +38,7 @@ _4XX = {codes_4xx: ErrorOut}
 
 
 class CappedPagination(PagePagination):
-    """Page pagination whose ``count`` stops at :data:`selectors.COUNT_CAP` + 1."""
+    """Page pagination whose ``count`` stops at :data:`COUNT_CAP` + 1."""
 
     class Output(PagePagination.Output):
         capped: bool = Field(False, description="True if more rows match than were counted.")
@@ -47,7 +47,7 @@ class CappedPagination(PagePagination):
         self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any
     ) -> dict[str, Any]:
         size, page = int(pagination.page_size), int(pagination.page)
-        count = selectors.capped_count(queryset)
+        count = capped_count(queryset)
         offset = (page - 1) * size
         items = list(queryset[offset : offset + size]) if offset < count else []
         return {
@@ -56,7 +56,7 @@ class CappedPagination(PagePagination):
             "page": page,
             "page_size": size,
             "pages": max(1, math.ceil(count / size)),
-            "capped": count > selectors.COUNT_CAP,
+            "capped": count > COUNT_CAP,
         }
 
 

@@ -6,7 +6,8 @@ Built for a million residents: the search is an exact keyed-hash look-up (ID or 
 or a name prefix read as a range of the ``resident_name_path`` index (walked in its own order,
 so a page stops early), or the jurisdiction in ``resident_path_id`` order. A household address
 is searched (``contains``) only for terms that look like an address, and only over the
-jurisdiction's households, capped. Lists never count more than :data:`COUNT_CAP` rows.
+jurisdiction's households, capped. Lists never count more than
+:data:`gridgov.core.pagination.COUNT_CAP` rows.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ from gridgov.rosters.models import (
     TagType,
 )
 
-COUNT_CAP = 10_000  # lists count at most this many rows (pagers then say "10000+")
 ADDRESS_CAP = 500  # households matched by an address term
 MAX_Q = 50
 ID_RE = re.compile(r"^\d{17}[\dXx]$")
@@ -186,11 +186,6 @@ def resident_search_for(
         if ids:
             match |= Q(household_id__in=ids)
     return qs.filter(match).order_by(*NAME_ORDER)
-
-
-def capped_count(qs: QuerySet[Any], cap: int = COUNT_CAP) -> int:
-    """``qs.count()`` but never more than ``cap + 1`` (then the list says "more than cap")."""
-    return int(qs.order_by()[: cap + 1].count())
 
 
 def resident_get_for(*, actor: Any, pk: Any) -> Resident:

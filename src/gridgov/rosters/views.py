@@ -13,12 +13,11 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpPermissionDenied
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
@@ -28,6 +27,7 @@ from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
 from gridgov.areas.codes import Level
 from gridgov.core import errors
+from gridgov.core.pagination import CappedPaginator
 from gridgov.core.views import add_domain_error, domain_errors
 from gridgov.rosters import forms as f
 from gridgov.rosters import privacy, selectors
@@ -37,21 +37,6 @@ from gridgov.rosters.services import people, tags
 
 PAGE_SIZE = 30
 AREA_PICKER_MAX = 400
-
-
-class CappedPaginator(Paginator):
-    """Counts at most :data:`selectors.COUNT_CAP` rows (``capped``: say "more than")."""
-
-    @cached_property
-    def count(self) -> int:
-        qs = self.object_list
-        if isinstance(qs, QuerySet):
-            return selectors.capped_count(qs)
-        return len(qs)
-
-    @property
-    def capped(self) -> bool:
-        return self.count > selectors.COUNT_CAP
 
 
 def _page(request: HttpRequest, qs: QuerySet[Any]) -> Page:
