@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import threading
 import time as _time
 from collections.abc import Iterable, Sequence
@@ -94,16 +95,18 @@ class DayTableCache:
     def __init__(self, check_interval: float = 1.0) -> None:
         self.check_interval = check_interval
         self._table: DayTable | None = None
-        self._checked_at = 0.0
+        # Never checked: -inf, not 0.0 — the monotonic clock counts from boot, and on a
+        # machine up for less than check_interval 0.0 looked like a fresh check.
+        self._checked_at = -math.inf
         self._lock = threading.Lock()
 
     def invalidate(self) -> None:
-        self._checked_at = 0.0
+        self._checked_at = -math.inf
 
     def reset(self) -> None:
         with self._lock:
             self._table = None
-            self._checked_at = 0.0
+            self._checked_at = -math.inf
 
     def table(self) -> DayTable:
         tbl = self._table
