@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
+from ninja.pagination import paginate
 from ninja.responses import codes_4xx
 
 from gridgov.accounts import scoping
@@ -28,7 +29,7 @@ from gridgov.cases.services import lifecycle as lc
 from gridgov.cases.states import Action, HandlingLevel, Status
 from gridgov.core import crypto
 from gridgov.core.errors import NotFound, ValidationFailed
-from gridgov.core.pagination import paged
+from gridgov.core.pagination import CappedPagination
 
 router = Router()
 
@@ -354,7 +355,7 @@ def _run_action(actor: Any, case: Case, action: str, p: ActionIn) -> Case:
 
 
 @router.get("/", response={200: list[CaseOut], codes_4xx: ErrorOut}, tags=CASES)
-@paged
+@paginate(CappedPagination)
 def case_list(
     request: HttpRequest,
     status: str = "",
@@ -367,12 +368,13 @@ def case_list(
     date_to: date | None = None,
     q: str = "",
     mine: bool = False,
-) -> QuerySet[Case]:
+) -> QuerySet[Case] | selectors.CaseList:
     """Cases in your jurisdiction, newest first. `status` is a comma-separated list; `queue` one
     of to_accept, to_dispatch, to_sign, in_progress, to_verify, due_soon, overdue,
     delay_requests; `q` an exact case or 12345 work-order number, or part of a title or an
     address. Without case.view anywhere
-    (residents), or with `mine=true`, the cases you reported."""
+    (residents), or with `mine=true`, the cases you reported. `count` stops at 10 001
+    (`capped` is then true)."""
     actor = _actor(request)
     statuses = [s for s in status.split(",") if s in Status.values] if status else None
     if mine or not scoping.has_perm_anywhere(actor, Perm.CASE_VIEW):
@@ -386,7 +388,7 @@ def case_list(
         area_obj = scoping.visible_areas(actor, Perm.CASE_VIEW).filter(pk=area).first()
         if area_obj is None:
             raise NotFound(_("Not found, or outside your jurisdiction."))
-    return selectors.case_list_for(
+    return selectors.case_list_counted_for(
         actor=actor,
         status=statuses,
         queue=queue or None,

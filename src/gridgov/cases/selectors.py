@@ -146,8 +146,8 @@ class CaseList(NamedTuple):
 
 def case_list_for(*, actor: Any, **filters: Any) -> QuerySet[Case]:
     """The cases ``actor`` may see (CASE_VIEW over their area), newest first, filtered (the
-    filters of :func:`case_list_counted_for`)."""
-    return case_list_counted_for(actor=actor, **filters).cases
+    filters of :func:`case_list_counted_for`), without the filter to count them."""
+    return case_list_counted_for(actor=actor, counted=False, **filters).cases
 
 
 def case_list_counted_for(
@@ -162,9 +162,10 @@ def case_list_counted_for(
     date_from: date | None = None,
     date_to: date | None = None,
     q: str = "",
+    counted: bool = True,
 ) -> CaseList:
     """The cases ``actor`` may see (CASE_VIEW over their area), newest first, filtered, and the
-    same cases to count.
+    same cases to count (``counted=False``: the page's own queryset, no filter made for counting).
 
     ``queue`` narrows to a work queue (see :data:`QUEUES`); ``category`` includes its
     sub-categories; ``area`` its subtree; ``due`` is ``"soon"`` or ``"overdue"``; ``q`` matches
@@ -223,10 +224,11 @@ def case_list_counted_for(
                 small = _read_small_jurisdiction_by_area(qs, actor, area)
                 if small is not qs:
                     return CaseList(small, small)
-                if keyword.counted is not None:
+                count_q = search.counted_q(keyword) if counted else None
+                if count_q is not None:
                     # Walking newest first finds a page of a common word soon, but its count
-                    # (to the cap) sooner through the index.
-                    return CaseList(qs, unfiltered.filter(keyword.counted))
+                    # (to the cap) may be found sooner through the index.
+                    return CaseList(qs, unfiltered.filter(count_q))
     return CaseList(qs, qs)
 
 

@@ -1,7 +1,8 @@
 """The one paginator of the JSON API: ``?page=&page_size=`` in, ``{items, count, page,
 page_size, pages}`` out. Every list endpoint uses :func:`paged` so lists never grow unbounded.
 Lists that may match a million rows count at most :data:`COUNT_CAP` of them
-(:func:`capped_count`; on web pages :class:`CappedPaginator`).
+(:func:`capped_count`; in the API :class:`CappedPagination`, on web pages
+:class:`CappedPaginator`).
 
 Usage::
 
@@ -31,9 +32,11 @@ COUNT_CAP = 10_000  # lists count at most this many rows (pagers then say "10000
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def capped_count(qs: QuerySet[Any], cap: int = COUNT_CAP) -> int:
-    """``qs.count()`` but never more than ``cap + 1`` (then the list says "more than cap").
-    Without the rows' ``select_related`` joins, which a count would read for every row."""
+def capped_count(qs: QuerySet[Any], cap: int | None = None) -> int:
+    """``qs.count()`` but never more than ``cap + 1`` (then the list says "more than cap";
+    ``cap`` is :data:`COUNT_CAP` unless given). Without the rows' ``select_related`` joins,
+    which a count would read for every row."""
+    cap = COUNT_CAP if cap is None else cap
     return int(qs.select_related(None).order_by()[: cap + 1].count())
 
 
@@ -77,16 +80,17 @@ class PagePagination(PaginationBase):
 
     def paginate_queryset(
         self,
-        queryset: QuerySet[Any],
+        queryset: Any,
         pagination: Any,
         request: HttpRequest,
         **params: Any,
     ) -> dict[str, Any]:
+        rows, counted = queryset if isinstance(queryset, tuple) else (queryset, queryset)
         size = int(pagination.page_size)
         page = int(pagination.page)
-        count = self._items_count(queryset)
+        count = self.count_rows(counted)
         offset = (page - 1) * size
-        items = list(queryset[offset : offset + size]) if offset < count else []
+        items = list(rows[offset : offset + size]) if offset < count else []
         return {
             "items": items,
             "count": count,
@@ -94,6 +98,30 @@ class PagePagination(PaginationBase):
             "page_size": size,
             "pages": max(1, math.ceil(count / size)),
         }
+
+    def count_rows(self, queryset: QuerySet[Any]) -> int:
+        return int(self._items_count(queryset))
+
+
+class CappedPagination(PagePagination):
+    """Page pagination whose ``count`` stops at :data:`COUNT_CAP` + 1 (``capped`` then says
+    so). The endpoint returns a queryset, or a pair (the rows, the same rows filtered the way
+    that counts them soonest; see :class:`CappedPaginator`)."""
+
+    class Output(PagePagination.Output):
+        count: int = Field(
+            description=f"Number of items on all pages, counted to {COUNT_CAP + 1} at most."
+        )
+        capped: bool = Field(False, description="True if more rows match than were counted.")
+
+    def paginate_queryset(
+        self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any
+    ) -> dict[str, Any]:
+        out = super().paginate_queryset(queryset, pagination, request, **params)
+        return {**out, "capped": out["count"] > COUNT_CAP}
+
+    def count_rows(self, queryset: QuerySet[Any]) -> int:
+        return capped_count(queryset)
 
 
 def paged(func: F) -> F:

@@ -11,7 +11,6 @@ someone changed the record in between. Lists count at most 10 000 rows (``capped
 
 from __future__ import annotations
 
-import math
 from datetime import date
 from typing import Any
 
@@ -27,7 +26,7 @@ from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
 from gridgov.areas.api import AreaRef, ErrorOut
 from gridgov.core.errors import NotFound, ValidationFailed
-from gridgov.core.pagination import COUNT_CAP, PagePagination, capped_count
+from gridgov.core.pagination import CappedPagination
 from gridgov.rosters import privacy, selectors
 from gridgov.rosters.idnumbers import age_on
 from gridgov.rosters.models import Household, Resident, ResidentTag, TagType
@@ -35,29 +34,6 @@ from gridgov.rosters.services import people, tags
 
 router = Router(tags=["rosters: people"])
 _4XX = {codes_4xx: ErrorOut}
-
-
-class CappedPagination(PagePagination):
-    """Page pagination whose ``count`` stops at :data:`COUNT_CAP` + 1."""
-
-    class Output(PagePagination.Output):
-        capped: bool = Field(False, description="True if more rows match than were counted.")
-
-    def paginate_queryset(
-        self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any
-    ) -> dict[str, Any]:
-        size, page = int(pagination.page_size), int(pagination.page)
-        count = capped_count(queryset)
-        offset = (page - 1) * size
-        items = list(queryset[offset : offset + size]) if offset < count else []
-        return {
-            "items": items,
-            "count": count,
-            "page": page,
-            "page_size": size,
-            "pages": max(1, math.ceil(count / size)),
-            "capped": count > COUNT_CAP,
-        }
 
 
 # --- Schemas ----------------------------------------------------------------------------------

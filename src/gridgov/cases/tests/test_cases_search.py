@@ -21,12 +21,20 @@ people = core_builders.people  # the fixture
 @pytest.fixture
 def seeded(transactional_db):
     """Transactional tests flush the database after each test, the seeded categories too: seed
-    again (the seed skips existing codes)."""
+    again (the seed skips existing codes). The flush leaves the keyword index (a table outside
+    the ORM) as it was: empty it, so no earlier test's entries count here."""
     import importlib
 
     from django.apps import apps
 
     importlib.import_module("gridgov.cases.migrations.0002_seed_categories").seed(apps, None)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":  # a contentless FTS5 table: its own command
+            cursor.execute(
+                f'INSERT INTO "{search.TABLE}"("{search.TABLE}") VALUES (\'delete-all\')'
+            )
+        else:
+            cursor.execute(f'DELETE FROM "{search.TABLE}"')
 
 
 def ids(qs) -> set[int]:
@@ -99,6 +107,34 @@ def test_latin_letters_match_in_any_case(tree, people):
     assert listed(people.dispatcher, "B座") == {a.pk}
 
 
+def test_a_keyword_without_letters_of_a_case_is_matched_as_it_is(tree, people, monkeypatch):
+    """井盖 or 3号楼 has no upper or lower case: the text is tested without folding its case
+    (no UPPER() of every title on PostgreSQL); a keyword with a letter still folds."""
+    assert search.caseless("井盖") and search.caseless("3号楼（东）-2")
+    assert not search.caseless("B座") and not search.caseless("ß") and not search.caseless("é")
+    assert search.text_q("井盖").children == [
+        ("title__contains", "井盖"),
+        ("address__contains", "井盖"),
+    ]
+    assert search.text_q("b座").children == [
+        ("title__icontains", "b座"),
+        ("address__icontains", "b座"),
+    ]
+    if connection.vendor == "postgresql":
+        assert "UPPER" not in str(Case.objects.filter(search.text_q("井盖")).query)
+    a = make_case(tree.grid1, title="井盖缺失", address="3号楼")
+    b = make_case(tree.grid1, title="Ab井盖", address="")
+    make_case(tree.grid1, title="路灯", address="3号")
+    monkeypatch.setattr(selectors, "SMALL_JURISDICTION", 0)  # walking, as a common word
+    for indexed in (False, True):
+        if indexed:
+            search.index_pending()
+        assert listed(people.dispatcher, "井盖") == {a.pk, b.pk}
+        assert listed(people.dispatcher, "3号楼") == {a.pk}
+        assert listed(people.dispatcher, "AB井") == {b.pk}
+        assert listed(people.worker, "井盖") == {a.pk, b.pk}
+
+
 def test_the_index_never_widens_the_jurisdiction(tree, people):
     make_case(tree.grid3, title="危房倒塌隐患")  # another town
     search.index_pending()
@@ -130,14 +166,25 @@ def test_rare_middling_and_common_words(seeded, tree, people, monkeypatch):
         assert ids(in_grid) == made
 
 
+def test_the_walk_bound_is_where_walking_reaches_the_cap_sooner():
+    """√(COUNT_CAP × cases / PROPOSAL_COST): at a million cases 3 % of them on PostgreSQL."""
+    assert search.walk_bound(1_000_000, "postgresql") == 31_622
+    assert search.walk_bound(1_000_000, "sqlite") == 57_735
+    assert search.walk_bound(0, "sqlite") == search.walk_bound(1, "sqlite") == 57
+    # Walking past that many matches' share of the cases to the cap costs no more than
+    # reading them: cases / N × COUNT_CAP ≈ N × PROPOSAL_COST.
+    n = search.walk_bound(1_000_000, "postgresql")
+    walked = 1_000_000 / n * search.COUNT_CAP
+    assert abs(walked - n * search.PROPOSAL_COST["postgresql"]) / walked < 0.001
+
+
 @pytest.mark.django_db(transaction=True)  # PostgreSQL: the mark settles between two runs
 def test_a_common_word_is_counted_through_the_index(seeded, tree, people, monkeypatch):
     """A common word's page walks the cases, but its count reads the index's proposals (and
-    the cases above the mark), tested like the page — unless the index proposes more than
-    COUNTED (walking then finds the cap soon) or is far behind."""
+    the cases above the mark), tested like the page — unless the index proposes more than the
+    walk bound (walking then finds the cap sooner) or is far behind."""
     monkeypatch.setattr(search, "CANDIDATES", 2)
     monkeypatch.setattr(search, "COMMON", 3)
-    monkeypatch.setattr(search, "COUNTED", 6)
     monkeypatch.setattr(selectors, "SMALL_JURISDICTION", 0)  # every jurisdiction is big
     made = {make_case(tree.grid1, title=f"路灯不亮{i}").pk for i in range(4)}
     made.add(make_case(tree.grid2, title="其他", address="路灯旁").pk)
@@ -147,26 +194,34 @@ def test_a_common_word_is_counted_through_the_index(seeded, tree, people, monkey
     search.index_pending()
     made.add(make_case(tree.grid1, title="新路灯").pk)  # above the mark
     keyword = search.keyword_q("路灯")
-    assert keyword.common and keyword.counted is not None
+    assert keyword.common and search.counted_q(keyword) is not None
     assert listed(people.dispatcher, "路灯") == made
     assert listed(people.dispatcher, "路灯", status=["reported"]) == made
     assert listed(people.dispatcher, "路灯", status=["closed"]) == set()
     assert len(listed(people.county, "路灯")) == len(made) + 1
     found = selectors.case_list_counted_for(actor=people.dispatcher, q="路灯")
     assert str(found.counted.query) != str(found.cases.query)
-    # A word the index proposes for more than COUNTED cases is counted by walking.
+    # The page alone (the API's rows, the portrait's recent cases) builds no count filter.
+    page = selectors.case_list_counted_for(actor=people.dispatcher, q="路灯", counted=False)
+    assert str(page.counted.query) == str(found.cases.query)
+    # A word the index proposes for more than the walk bound is counted by walking (the bound
+    # here: 6 of the 6 indexed matches, then 10).
+    monkeypatch.setattr(search, "walk_bound", lambda cases, vendor: 6)
+    assert search.counted_q(search.keyword_q("路灯")) is not None
     for i in range(3):
         make_case(tree.grid1, title=f"路灯{i}")
     search.index_pending()
     search.index_pending()
-    assert search.keyword_q("路灯").counted is None
+    assert search.counted_q(search.keyword_q("路灯")) is None
     assert len(listed(people.dispatcher, "路灯")) == len(made) + 3
     # An index far behind (the mark reset, as before the first run) proposes no count.
-    monkeypatch.setattr(search, "COUNTED", 100)
-    assert search.keyword_q("路灯").counted is not None
+    monkeypatch.setattr(search, "walk_bound", lambda cases, vendor: 100)
+    assert search.counted_q(search.keyword_q("路灯")) is not None
     SearchMark.objects.filter(name=search.MARK).update(complete_to=0)
-    assert search.keyword_q("路灯").counted is None
+    assert search.counted_q(search.keyword_q("路灯")) is None
     assert len(listed(people.dispatcher, "路灯")) == len(made) + 3
+    # A word that is not common has no count filter of its own.
+    assert search.counted_q(search.keyword_q("路口")) is None
 
 
 @pytest.mark.django_db(transaction=True)
@@ -183,7 +238,7 @@ def test_the_list_page_counts_a_common_word_through_the_index(
     search.index_pending()
     search.index_pending()
     make_case(tree.grid1, title="新垃圾")
-    assert search.keyword_q("垃圾").counted is not None
+    assert search.counted_q(search.keyword_q("垃圾")) is not None
     client.force_login(people.dispatcher)
     response = client.get(reverse("cases:list"), {"q": "垃圾"})
     assert response.status_code == 200
