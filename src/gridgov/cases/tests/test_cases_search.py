@@ -228,7 +228,8 @@ def test_a_common_word_is_counted_through_the_index(seeded, tree, people, monkey
 def test_the_list_page_counts_a_common_word_through_the_index(
     seeded, tree, people, client, monkeypatch
 ):
-    """The list page's count for a common word: every match, the ones above the mark too."""
+    """The list page's count for a common word, and the API list's: every match, the ones
+    above the mark too."""
     monkeypatch.setattr(search, "CANDIDATES", 1)
     monkeypatch.setattr(search, "COMMON", 2)
     monkeypatch.setattr(selectors, "SMALL_JURISDICTION", 0)
@@ -244,6 +245,9 @@ def test_the_list_page_counts_a_common_word_through_the_index(
     assert response.status_code == 200
     assert response.context["page_obj"].paginator.count == 6
     assert len(response.context["rows"]) == 6
+    body = client.get("/api/v1/cases/", {"q": "垃圾", "page_size": 4}).json()
+    assert (body["count"], body["pages"], body["capped"]) == (6, 2, False)
+    assert len(body["items"]) == 4
 
 
 def test_a_stale_entry_shows_nothing(tree, people):
