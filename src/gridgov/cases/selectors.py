@@ -50,6 +50,7 @@ class RareValue(Lookup[bool]):
 CharField.register_lookup(RareValue)
 
 QUEUES: tuple[str, ...] = (
+    "to_check",
     "to_accept",
     "to_dispatch",
     "to_sign",
@@ -105,6 +106,8 @@ def _overdue_q(now: datetime) -> Q:
 
 
 def _queue(actor: Any, queue: str, now: datetime) -> QuerySet[Case]:
+    if queue == "to_check":  # 待核实: residents' reports for the grid worker's check
+        return _scoped(actor, Perm.CASE_CHECK).filter(status=Status.TO_CHECK)
     if queue == "to_accept":
         return _scoped(actor, Perm.CASE_TRIAGE).filter(status=Status.REPORTED)
     if queue == "to_dispatch":
