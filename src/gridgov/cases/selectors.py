@@ -289,11 +289,12 @@ def can_view(actor: Any, case: Case) -> bool:
     return is_reporter(actor, case) or in_jurisdiction(actor, Perm.CASE_VIEW, case)
 
 
-def queue_counts(*, actor: Any) -> dict[str, int]:
-    """How many cases wait in each queue for ``actor`` (0 where they lack the permission)."""
+def queue_counts(*, actor: Any, keys: tuple[str, ...] = QUEUES) -> dict[str, int]:
+    """How many cases wait in each queue (``keys``: some of them) for ``actor`` (0 where they
+    lack the permission)."""
     now = timezone.now()
     counts: dict[str, int] = {}
-    for key in QUEUES:
+    for key in keys:
         counts[key] = (
             _queue(actor, key, now)
             .filter(scoping.scope_q(actor, Perm.CASE_VIEW, path_field="area_path"))

@@ -313,6 +313,8 @@ def _timeline(case: Case, photos: dict[int | None, list[CaseAttachment]]) -> lis
                 or (dept_names.get(to_dept) if to_dept else None)
                 or "",
                 "reason": data.get("reason", "") if not e.note else "",
+                # What the reporter is told (a check's rejection: reason and explanation).
+                "public": data.get("public", ""),
                 # The report's own photos are shown at the top of the page.
                 "photos": [] if e.action == Action.REPORT else photos.get(e.pk, []),
             }
