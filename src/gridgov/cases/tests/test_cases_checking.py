@@ -369,3 +369,63 @@ def test_the_grid_worker_verifies_a_resolved_case_of_the_grid(tree: Any, people:
         lc.case_verify(actor=people.worker2, case=case, version=case.version, passed=True)
     lc.case_verify(actor=people.worker, case=case, version=case.version, passed=True, now=NOW)
     assert fresh(case).status == Status.CLOSED
+
+
+# --- The API and the page answer bad input -----------------------------------------------------
+
+
+def _api(user: Any, case: Case, action: str, body: dict[str, Any]) -> Any:
+    import json
+
+    from django.test import Client
+
+    from gridgov.accounts.services import token_issue
+
+    _t, raw = token_issue(user=user)
+    return Client().post(
+        f"/api/v1/cases/{case.pk}/actions/{action}",
+        data=json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
+
+
+def test_the_api_answers_bad_input_with_4xx_json(to_check: Case, people: Any) -> None:
+    import base64
+
+    before = row(to_check)
+    v = to_check.version
+    r = _api(people.worker, to_check, "check_resolve", {"version": v, "reply": "已处理"})
+    assert r.status_code == 400 and "photos" in r.json()["fields"]
+    r = _api(people.worker, to_check, "check_reject", {"version": v, "reason": "boring"})
+    assert r.status_code == 400 and "reason" in r.json()["fields"]
+    r = _api(people.worker, to_check, "check_pass_up", {"version": v - 1, "note": "上报"})
+    assert r.status_code == 409 and r.json()["code"] == "stale_version"
+    r = _api(people.dispatcher, to_check, "check_confirm", {"version": v})
+    assert r.status_code == 403
+    assert row(to_check) == before
+    photo64 = base64.b64encode(image_bytes()).decode()
+    r = _api(
+        people.worker,
+        to_check,
+        "check_resolve",
+        {"version": v, "reply": "已处理", "photos": [photo64]},
+    )
+    assert r.status_code == 200
+    assert r.json()["status"] == Status.CLOSED
+
+
+def test_the_page_asks_for_a_reason(to_check: Case, people: Any) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(people.worker)
+    url = reverse("cases:act", args=[to_check.pk, "check_reject"])
+    response = client.post(url, {"version": to_check.version, "reason": "", "note": ""})
+    assert response.status_code == 400
+    assert "reason" in response.context["action_forms"][2]["form"].errors
+    assert fresh(to_check).status == Status.TO_CHECK
+    detail = client.get(reverse("cases:detail", args=[to_check.pk]))
+    offered = [f["action"] for f in detail.context["action_forms"]]
+    assert offered[:4] == ["check_confirm", "check_resolve", "check_reject", "check_pass_up"]
