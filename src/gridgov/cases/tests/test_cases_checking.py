@@ -363,7 +363,9 @@ def test_the_queue_to_check_is_the_grids(to_check: Case, people: Any) -> None:
 
 
 def test_the_grid_worker_verifies_a_resolved_case_of_the_grid(tree: Any, people: Any) -> None:
-    case = core_builders.make_case(tree.grid1, status=Status.RESOLVED, unit=tree.community)
+    case = core_builders.make_case(
+        tree.grid1, status=Status.RESOLVED, unit=tree.community, number="T3"
+    )
     assert case in selectors.case_list_for(actor=people.worker, queue="to_verify")
     with pytest.raises(PermissionDenied):
         lc.case_verify(actor=people.worker2, case=case, version=case.version, passed=True)
@@ -429,3 +431,19 @@ def test_the_page_asks_for_a_reason(to_check: Case, people: Any) -> None:
     detail = client.get(reverse("cases:detail", args=[to_check.pk]))
     offered = [f["action"] for f in detail.context["action_forms"]]
     assert offered[:4] == ["check_confirm", "check_resolve", "check_reject", "check_pass_up"]
+
+
+def test_the_home_page_counts_the_grid_workers_to_dos(tree: Any, people: Any) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    report(actor=people.resident)
+    make = core_builders.make_case
+    make(tree.grid1, status=Status.RESOLVED, unit=tree.community, number="T1")
+    make(tree.grid1, status=Status.ASSIGNED, unit=tree.grid1, number="T2")
+    client = Client()
+    client.force_login(people.worker)
+    todos = {t["queue"]: t["count"] for t in client.get(reverse("core:home")).context["todos"]}
+    assert todos == {"to_check": 1, "to_sign": 1, "in_progress": 0, "to_verify": 1}
+    client.force_login(people.dispatcher)
+    assert client.get(reverse("core:home")).context["todos"] == []
