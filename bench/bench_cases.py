@@ -153,6 +153,29 @@ def make_users(t: dict[str, Any]) -> dict[str, Any]:
     return {"dispatcher": dispatcher, "staff": staff}
 
 
+def add_grid_workers(t: dict[str, Any]) -> None:
+    from django.db import transaction
+
+    from gridgov.accounts.models import RoleGrant, User
+    from gridgov.accounts.roles import Role
+    from gridgov.cases import checkers
+
+    with transaction.atomic():
+        User.objects.bulk_create(
+            [User(username=f"bench_gw_{g.code}") for g in t["grids"]], batch_size=500
+        )
+        users = list(User.objects.filter(username__startswith="bench_gw_").order_by("username"))
+        by_name = {u.username: u for u in users}
+        RoleGrant.objects.bulk_create(
+            [
+                RoleGrant(user=by_name[f"bench_gw_{g.code}"], role=Role.GRID_WORKER, area=g)
+                for g in t["grids"]
+            ],
+            batch_size=500,
+        )
+        checkers.changed()
+
+
 # --- 1. intake --------------------------------------------------------------------------------
 
 
@@ -689,6 +712,12 @@ def main() -> None:
     parser.add_argument("--intake", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=100)
     parser.add_argument(
+        "--grid-workers",
+        action="store_true",
+        help="give every grid a grid worker first: residents' reports then wait for the "
+        "grid worker's check (待核实, a deadline on the working calendar)",
+    )
+    parser.add_argument(
         "--data-dir",
         help="keep the database (SQLite: in this folder; PostgreSQL: the database "
         "gridgov_bench_cases, marked built in this folder); a later run with the same folder "
@@ -721,6 +750,8 @@ def main() -> None:
         else:
             t = build_tree()
             users = make_users(t)
+        if args.grid_workers and not reuse:
+            add_grid_workers(t)
         if "intake" in stages:
             rates = bench_intake(t, args.intake)
             ratio = rates["case_report"] / rates["raw INSERT"]

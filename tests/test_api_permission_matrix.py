@@ -146,6 +146,7 @@ def _tw(**kw: Any) -> dict[str, Any]:
 M_AREA, M_USERS = Perm.MANAGE_AREA.value, Perm.MANAGE_USERS.value
 C_VIEW, C_REPORT, C_HANDLE = Perm.CASE_VIEW.value, Perm.CASE_REPORT.value, Perm.CASE_HANDLE.value
 C_TRIAGE, C_SUPERVISE = Perm.CASE_TRIAGE.value, Perm.CASE_SUPERVISE.value
+C_CHECK = Perm.CASE_CHECK.value
 C_IMPORT, STATS, CONFIG = Perm.CASE_IMPORT.value, Perm.VIEW_STATS.value, Perm.MANAGE_CONFIG.value
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 R_VIEW, R_EDIT, R_EXPORT = Perm.ROSTER_VIEW.value, Perm.ROSTER_EDIT.value, Perm.ROSTER_EXPORT.value
@@ -188,6 +189,36 @@ def _own_notification(user: Any, side: str) -> Ctx:
 
 def _const(**values: Any) -> Callable[[Any, str], Ctx]:
     return lambda user, side: values
+
+
+def _to_check(action: str) -> Callable[[Any, str], Ctx]:
+    """A resident's report waiting for the check (待核实) in the side's grid, which gets a grid
+    worker of its own first."""
+
+    def prepare(user: Any, side: str) -> Ctx:
+        lon, lat = POINTS[side]
+        grid = Area.objects.get(code="640110001001001" if side == IN else "640110100201001")
+        checker, _new = User.objects.get_or_create(username=f"checker_{side}")
+        RoleGrant.objects.get_or_create(user=checker, role=Role.GRID_WORKER, area=grid)
+        case = intake.case_report(
+            actor=None,
+            source="resident",
+            anonymous=True,
+            category=Category.objects.get(code="0101"),
+            title="路灯不亮",
+            lon=lon,
+            lat=lat,
+        ).case
+        assert case.status == "to_check"
+        return {"case": case.pk, "version": case.version, "action": action}
+
+    return prepare
+
+
+def _b64_photo(c: Ctx) -> list[str]:
+    import base64
+
+    return [base64.b64encode(PNG).decode()]
 
 
 def _report(source: str) -> Callable[[Ctx], dict[str, Any]]:
@@ -342,6 +373,11 @@ ENDPOINTS = [
     Endpoint("case_photos", "post", "/api/v1/cases/{case}/photos", (C_REPORT, C_HANDLE), 201, _photos, sees=C_VIEW, multipart=True, **_w()),
     Endpoint("case_urge", "post", "/api/v1/cases/{case}/actions/{action}", C_SUPERVISE, prepare=_const(action="urge"), body=lambda c: {"version": c["version"], "message": "请尽快办理"}, sees=C_VIEW, **_w()),
     Endpoint("case_accept", "post", "/api/v1/cases/{case}/actions/{action}", C_TRIAGE, prepare=_const(action="accept"), body=lambda c: {"version": c["version"]}, sees=C_VIEW, **_w()),
+    # The grid worker's check of a report (待核实): case.check where the report lies.
+    Endpoint("case_check_confirm", "post", "/api/v1/cases/{case}/actions/{action}", C_CHECK, prepare=_to_check("check_confirm"), body=lambda c: {"version": c["version"], "note": "属实", "photos": _b64_photo(c)}, sees=C_VIEW, **_w()),
+    Endpoint("case_check_resolve", "post", "/api/v1/cases/{case}/actions/{action}", C_CHECK, prepare=_to_check("check_resolve"), body=lambda c: {"version": c["version"], "reply": "已处理", "photos": _b64_photo(c)}, sees=C_VIEW, **_w()),
+    Endpoint("case_check_reject", "post", "/api/v1/cases/{case}/actions/{action}", C_CHECK, prepare=_to_check("check_reject"), body=lambda c: {"version": c["version"], "reason": "untrue", "note": "现场无此情况"}, sees=C_VIEW, **_w()),
+    Endpoint("case_check_pass_up", "post", "/api/v1/cases/{case}/actions/{action}", C_CHECK, prepare=_to_check("check_pass_up"), body=lambda c: {"version": c["version"], "note": "需上级处理"}, sees=C_VIEW, **_w()),
     Endpoint("hotline_import", "post", "/api/v1/cases/import/hotline", C_IMPORT, body=_hotline, targets=(NONE,), multipart=True, **_w()),
     Endpoint("hotline_template", "get", "/api/v1/cases/import/hotline/template", C_IMPORT, targets=(NONE,)),
     Endpoint("category_list", "get", "/api/v1/cases/categories", targets=(NONE,)),

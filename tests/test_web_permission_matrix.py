@@ -64,6 +64,17 @@ class Page:
     sees: str | None = None
 
 
+def _photo() -> Any:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (32, 24), (200, 30, 30)).save(out, format="JPEG")
+    return SimpleUploadedFile("p.jpg", out.getvalue(), content_type="image/jpeg")
+
+
 def _area(world: Any, where: str) -> Area:
     return world.tree.grid1 if where == "inside" else world.tree.grid3
 
@@ -180,6 +191,35 @@ PAGES = [
         "POST",
         lambda w, x: reverse("cases:act", args=[_case(w, x).pk, "accept"]),
         lambda w, x: {"version": _case(w, x).version, "note": ""},
+    ),
+    # The grid worker's check of a resident's report (待核实): both reports wait for it.
+    Page(
+        "case check confirm",
+        Perm.CASE_CHECK,
+        "POST",
+        lambda w, x: reverse("cases:act", args=[_case(w, x).pk, "check_confirm"]),
+        lambda w, x: {"version": _case(w, x).version, "note": "属实"},
+    ),
+    Page(
+        "case check resolve",
+        Perm.CASE_CHECK,
+        "POST",
+        lambda w, x: reverse("cases:act", args=[_case(w, x).pk, "check_resolve"]),
+        lambda w, x: {"version": _case(w, x).version, "reply": "已处理", "photos": _photo()},
+    ),
+    Page(
+        "case check reject",
+        Perm.CASE_CHECK,
+        "POST",
+        lambda w, x: reverse("cases:act", args=[_case(w, x).pk, "check_reject"]),
+        lambda w, x: {"version": _case(w, x).version, "reason": "untrue", "note": ""},
+    ),
+    Page(
+        "case check pass up",
+        Perm.CASE_CHECK,
+        "POST",
+        lambda w, x: reverse("cases:act", args=[_case(w, x).pk, "check_pass_up"]),
+        lambda w, x: {"version": _case(w, x).version, "note": "需上级处理"},
     ),
     Page(
         "12345 import",

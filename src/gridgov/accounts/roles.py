@@ -27,6 +27,7 @@ class Perm(models.TextChoices):
     # Cases (事件/诉求/工单); see gridgov.cases.states for which action needs which.
     CASE_VIEW = "case.view", _("View cases")
     CASE_REPORT = "case.report", _("Report cases")
+    CASE_CHECK = "case.check", _("Verify reports on site")  # 待核实: the grid's first responder
     CASE_TRIAGE = "case.triage", _("Accept, reject, merge and dispatch cases")
     CASE_HANDLE = "case.handle", _("Sign for, handle and reply to cases")
     CASE_VERIFY = "case.verify", _("Verify resolved cases and record call-backs")
@@ -59,7 +60,11 @@ _ROSTER_WORK = {
 ROLE_PERMS: dict[str, frozenset[str]] = {
     # A resident reports and rates their own cases; they see no one else's (no CASE_VIEW).
     Role.RESIDENT: frozenset({Perm.VIEW_AREA, Perm.CASE_REPORT}),
-    Role.GRID_WORKER: frozenset(_STAFF_VIEW | _CASE_WORK | _ROSTER_WORK),
+    # The first responder of their grid: checks residents' reports on site (核实) and, after a
+    # unit's reply, does the on-site check (核查) with community staff.
+    Role.GRID_WORKER: frozenset(
+        _STAFF_VIEW | _CASE_WORK | _ROSTER_WORK | {Perm.CASE_CHECK, Perm.CASE_VERIFY}
+    ),
     # A building chief sees the (masked) roster of their building's area, no special groups.
     Role.BUILDING_CHIEF: frozenset({Perm.VIEW_AREA, Perm.CASE_REPORT, Perm.ROSTER_VIEW}),
     Role.COMMUNITY_STAFF: frozenset(
@@ -67,6 +72,7 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
         | _CASE_WORK
         | _ROSTER_WORK
         | {
+            Perm.CASE_CHECK,
             Perm.CASE_TRIAGE,
             Perm.CASE_VERIFY,
             Perm.VIEW_STATS,

@@ -30,6 +30,8 @@ class CategoryAdminForm(forms.ModelForm):
             "description",
             "default_level",
             "default_department_kind",
+            "check_limit",
+            "check_unit",
             "sign_limit",
             "sign_unit",
             "handle_limit",

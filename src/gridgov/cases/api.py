@@ -158,6 +158,9 @@ class ActionIn(Schema):
     rating: str = ""
     comment: str = Field("", max_length=2000)
     callback: bool = False
+    photos: list[str] = Field(
+        [], description="check_confirm, check_resolve (required): photos as base64 strings"
+    )
 
 
 class QueueCounts(Schema):
@@ -180,6 +183,8 @@ class CategoryOut(Schema):
     parent_id: int | None
     default_level: int
     default_department_kind: str
+    check_limit: int
+    check_unit: str
     sign_limit: int
     sign_unit: str
     handle_limit: int
@@ -204,6 +209,8 @@ class CategoryIn(Schema):
     description: str = ""
     default_level: int | None = None
     default_department_kind: str | None = None
+    check_limit: int | None = None
+    check_unit: str | None = None
     sign_limit: int | None = None
     sign_unit: str | None = None
     handle_limit: int | None = None
@@ -218,6 +225,8 @@ class CategoryPatch(Schema):
     description: str | None = None
     default_level: int | None = None
     default_department_kind: str | None = None
+    check_limit: int | None = None
+    check_unit: str | None = None
     sign_limit: int | None = None
     sign_unit: str | None = None
     handle_limit: int | None = None
@@ -291,6 +300,27 @@ def _need(value: Any, field: str) -> Any:
     return value
 
 
+_CHECKS = frozenset(
+    {Action.CHECK_CONFIRM, Action.CHECK_RESOLVE, Action.CHECK_REJECT, Action.CHECK_PASS_UP}
+)
+
+
+def _run_check(base: dict[str, Any], action: str, p: ActionIn) -> Case:
+    """The grid worker's check of a report (待核实), see cases.services.checking."""
+    from gridgov.cases.api_intake import _decode_photos
+    from gridgov.cases.services import checking
+
+    if action == Action.CHECK_CONFIRM:
+        photos = _decode_photos(p.photos)
+        return checking.case_check_confirm(**base, note=p.note, photos=photos)
+    if action == Action.CHECK_RESOLVE:
+        photos = _decode_photos(p.photos)
+        return checking.case_check_resolve(**base, reply=p.reply or p.note, photos=photos)
+    if action == Action.CHECK_REJECT:
+        return checking.case_check_reject(**base, reason=p.reason, note=p.note)
+    return checking.case_check_pass_up(**base, note=p.note or p.reason)
+
+
 def _run_action(actor: Any, case: Case, action: str, p: ActionIn) -> Case:
     """Map an action name and body onto the matching lifecycle service."""
     a = action
@@ -303,6 +333,8 @@ def _run_action(actor: Any, case: Case, action: str, p: ActionIn) -> Case:
         return lc.case_comment(actor=actor, case=case, note=p.note)
     version = int(_need(p.version, "version"))
     base: dict[str, Any] = {"actor": actor, "case": case, "version": version}
+    if a in _CHECKS:
+        return _run_check(base, a, p)
     if a == Action.ACCEPT:
         return lc.case_accept(**base, note=p.note)
     if a == Action.REJECT:
@@ -370,7 +402,7 @@ def case_list(
     mine: bool = False,
 ) -> QuerySet[Case] | selectors.CaseList:
     """Cases in your jurisdiction, newest first. `status` is a comma-separated list; `queue` one
-    of to_accept, to_dispatch, to_sign, in_progress, to_verify, due_soon, overdue,
+    of to_check, to_accept, to_dispatch, to_sign, in_progress, to_verify, due_soon, overdue,
     delay_requests; `q` an exact case or 12345 work-order number, or part of a title or an
     address. Without case.view anywhere
     (residents), or with `mine=true`, the cases you reported. `count` stops at 10 001
@@ -430,7 +462,9 @@ def case_timeline(request: HttpRequest, case_id: int) -> list[CaseEvent]:
 def case_action(
     request: HttpRequest, case_id: int, action: str, payload: ActionIn
 ) -> dict[str, Any]:
-    """Take an action (accept, reject, merge, dispatch, sign, return, reassign, escalate,
+    """Take an action (check_confirm, check_resolve (`reply` and `photos`), check_reject
+    (`reason`: untrue, duplicate or out_of_scope; `note` told to the reporter), check_pass_up,
+    accept, reject, merge, dispatch, sign, return, reassign, escalate,
     request_delay, decide_delay, approve_delay, deny_delay, resume, reply, verify, verify_pass,
     verify_fail, urge, rate, reopen, comment). 409 `stale_version` when the case changed since
     the `version` you send; 409 `action_not_allowed` when its state does not allow the action."""

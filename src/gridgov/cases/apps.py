@@ -6,3 +6,8 @@ class CasesConfig(AppConfig):
     name = "gridgov.cases"
     label = "cases"
     verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        from gridgov.cases import checkers
+
+        checkers.connect()

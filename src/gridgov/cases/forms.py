@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.cases.states import Action, Rating, Source, Status, TimeUnit
+from gridgov.cases.states import Action, CheckRejectReason, Rating, Source, Status, TimeUnit
 
 # Upper bounds of what a form accepts (the services check the rest).
 MAX_TEXT = 2000
@@ -42,6 +42,8 @@ class MultiplePhotoField(forms.FileField):
             files = [single(d, initial) for d in data if d]
         else:
             files = [single(data, initial)] if data else []
+        if self.required and not files:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
         if len(files) > MAX_PHOTOS:
             raise forms.ValidationError(
                 _("At most %(n)d photos at a time."), params={"n": MAX_PHOTOS}, code="too_many"
@@ -133,6 +135,54 @@ class ActionForm(forms.Form):
     submit_label: Any = _("Submit")
     button_class = "btn-primary"
     multipart = False
+
+
+class CheckConfirmForm(ActionForm):
+    """核实: the grid worker saw it on site; it goes on to acceptance."""
+
+    submit_label = _("Verified: send on for acceptance")
+    multipart = True
+    note = _text(_("What you found on site"), required=False)
+    photos = MultiplePhotoField(label=_("Photos of the place"))
+
+
+class CheckResolveForm(ActionForm):
+    """自行处置: resolved on the spot; a photo is required."""
+
+    submit_label = _("Resolved: close the case")
+    button_class = "btn-success"
+    multipart = True
+    reply = _text(_("What was done"), rows=3)
+    photos = MultiplePhotoField(
+        label=_("Photos of the result"),
+        required=True,
+        error_messages={"required": _("Take at least one photo of the place.")},
+    )
+
+
+class CheckRejectForm(ActionForm):
+    """核实不予受理: the reporter sees the reason and the explanation."""
+
+    submit_label = _("Do not accept")
+    button_class = "btn-outline-danger"
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=[("", _("Choose a reason")), *CheckRejectReason.choices],
+        error_messages={"required": _("Choose a reason.")},
+    )
+    note = _text(
+        _("Explanation to the reporter"),
+        required=False,
+        help_text=_("The reporter sees the reason and this explanation."),
+    )
+
+
+class CheckPassUpForm(ActionForm):
+    """上报: beyond the grid, to the dispatchers at once."""
+
+    submit_label = _("Pass up to the dispatchers")
+    button_class = "btn-outline-warning"
+    note = _text(_("Why it is beyond the grid"))
 
 
 class AcceptForm(ActionForm):
@@ -301,6 +351,10 @@ class CommentForm(ActionForm):
 
 
 ACTION_FORMS: dict[str, type[ActionForm]] = {
+    Action.CHECK_CONFIRM: CheckConfirmForm,
+    Action.CHECK_RESOLVE: CheckResolveForm,
+    Action.CHECK_REJECT: CheckRejectForm,
+    Action.CHECK_PASS_UP: CheckPassUpForm,
     Action.ACCEPT: AcceptForm,
     Action.REJECT: RejectForm,
     Action.MERGE: MergeForm,

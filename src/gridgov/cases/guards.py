@@ -32,6 +32,10 @@ from gridgov.core.errors import Conflict, DomainError, PermissionDenied
 
 # The actions a user may be offered, in the order a page shows them.
 OFFERED: tuple[str, ...] = (
+    Action.CHECK_CONFIRM,
+    Action.CHECK_RESOLVE,
+    Action.CHECK_REJECT,
+    Action.CHECK_PASS_UP,
     Action.ACCEPT,
     Action.REJECT,
     Action.MERGE,

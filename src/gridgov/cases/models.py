@@ -43,6 +43,15 @@ class Category(models.Model):
         blank=True,
         default="",
     )
+    # A resident's report waits this long for the grid worker's check (待核实) before it goes
+    # to the dispatchers by itself.
+    check_limit = models.PositiveIntegerField(_("on-site verification time limit"), default=1)
+    check_unit = models.CharField(
+        _("on-site verification limit unit"),
+        max_length=10,
+        choices=TimeUnit.choices,
+        default=TimeUnit.DAYS,
+    )
     sign_limit = models.PositiveIntegerField(_("sign-for time limit"), default=4)
     sign_unit = models.CharField(
         _("sign-for limit unit"), max_length=10, choices=TimeUnit.choices, default=TimeUnit.HOURS
@@ -169,6 +178,7 @@ class Case(models.Model):
 
     # Clock (all aware datetimes). Deadlines count working time (gridgov.workcal).
     reported_at = models.DateTimeField(_("reported"))
+    check_due_at = models.DateTimeField(_("on-site verification due"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     dispatched_at = models.DateTimeField(_("dispatched"), null=True, blank=True)
     sign_due_at = models.DateTimeField(_("sign-for due"), null=True, blank=True)

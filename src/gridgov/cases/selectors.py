@@ -50,6 +50,7 @@ class RareValue(Lookup[bool]):
 CharField.register_lookup(RareValue)
 
 QUEUES: tuple[str, ...] = (
+    "to_check",
     "to_accept",
     "to_dispatch",
     "to_sign",
@@ -105,6 +106,8 @@ def _overdue_q(now: datetime) -> Q:
 
 
 def _queue(actor: Any, queue: str, now: datetime) -> QuerySet[Case]:
+    if queue == "to_check":  # 待核实: residents' reports for the grid worker's check
+        return _scoped(actor, Perm.CASE_CHECK).filter(status=Status.TO_CHECK)
     if queue == "to_accept":
         return _scoped(actor, Perm.CASE_TRIAGE).filter(status=Status.REPORTED)
     if queue == "to_dispatch":
@@ -286,11 +289,12 @@ def can_view(actor: Any, case: Case) -> bool:
     return is_reporter(actor, case) or in_jurisdiction(actor, Perm.CASE_VIEW, case)
 
 
-def queue_counts(*, actor: Any) -> dict[str, int]:
-    """How many cases wait in each queue for ``actor`` (0 where they lack the permission)."""
+def queue_counts(*, actor: Any, keys: tuple[str, ...] = QUEUES) -> dict[str, int]:
+    """How many cases wait in each queue (``keys``: some of them) for ``actor`` (0 where they
+    lack the permission)."""
     now = timezone.now()
     counts: dict[str, int] = {}
-    for key in QUEUES:
+    for key in keys:
         counts[key] = (
             _queue(actor, key, now)
             .filter(scoping.scope_q(actor, Perm.CASE_VIEW, path_field="area_path"))

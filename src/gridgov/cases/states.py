@@ -2,6 +2,9 @@
 
 ::
 
+    to_check ─check_confirm / check_pass_up / timeout─▶ reported   (a resident's report in a
+       │ check_resolve ▶ closed · check_reject ▶ rejected            grid with a grid worker)
+       ▼
     reported ─accept─▶ accepted ─dispatch─▶ assigned ─sign─▶ in_progress ─reply─▶ resolved
        │ reject           │ merge             │ return / reassign / escalate        │ verify_pass
        ▼                  ▼                   ▼                                     ▼
@@ -25,6 +28,7 @@ from gridgov.accounts.roles import Perm
 
 
 class Status(models.TextChoices):
+    TO_CHECK = "to_check", _("To verify on site")  # 待核实 (by the grid worker)
     REPORTED = "reported", _("To accept")  # 待受理
     ACCEPTED = "accepted", _("To dispatch")  # 已立案 · 待派单
     ASSIGNED = "assigned", _("To sign for")  # 待签收
@@ -40,6 +44,7 @@ class Status(models.TextChoices):
 # States in which a case still needs work (the "open" cases of the indicators and the sweep).
 OPEN_STATES = frozenset(
     {
+        Status.TO_CHECK,
         Status.REPORTED,
         Status.ACCEPTED,
         Status.ASSIGNED,
@@ -74,6 +79,20 @@ class Action(models.TextChoices):
     REOPEN = "reopen", _("Reopen")  # 重办
     COMMENT = "comment", _("Note")  # 备注 (no state change)
     OVERDUE = "overdue", _("Deadline passed")  # written by the sweep (actor: system)
+    # The grid worker's check of a resident's report (待核实), see cases.services.checking.
+    CHECK_CONFIRM = "check_confirm", _("Verify on site")  # 核实 → 待受理
+    CHECK_RESOLVE = "check_resolve", _("Resolve on the spot")  # 自行处置 → 已办结
+    CHECK_REJECT = "check_reject", _("Reject after checking")  # 核实不予受理
+    CHECK_PASS_UP = "check_pass_up", _("Pass up")  # 上报 → 待受理
+    CHECK_TIMEOUT = "check_timeout", _("Not verified in time")  # by the sweep (actor: system)
+
+
+class CheckRejectReason(models.TextChoices):
+    """Why a grid worker does not accept a report (told to the reporter)."""
+
+    UNTRUE = "untrue", _("Not true")  # 不属实
+    DUPLICATE = "duplicate", _("Duplicate")  # 重复
+    OUT_OF_SCOPE = "out_of_scope", _("Not within the scope of acceptance")  # 不属于受理范围
 
 
 class Rating(models.TextChoices):
@@ -108,13 +127,18 @@ class Transition:
 
 _ALL_OPEN = frozenset(s.value for s in OPEN_STATES)
 _WORKING = frozenset({Status.ASSIGNED.value, Status.IN_PROGRESS.value})
+_TO_CHECK = frozenset({Status.TO_CHECK.value})
+# Dispatchers and community staff may take a report over before the grid worker checked it.
+_TRIAGE = frozenset({Status.TO_CHECK.value, Status.REPORTED.value})
 
 TRANSITIONS: dict[str, Transition] = {
-    Action.ACCEPT: Transition(frozenset({Status.REPORTED}), Status.ACCEPTED, Perm.CASE_TRIAGE),
-    Action.REJECT: Transition(frozenset({Status.REPORTED}), Status.REJECTED, Perm.CASE_TRIAGE),
-    Action.MERGE: Transition(
-        frozenset({Status.REPORTED, Status.ACCEPTED}), Status.MERGED, Perm.CASE_TRIAGE
-    ),
+    Action.CHECK_CONFIRM: Transition(_TO_CHECK, Status.REPORTED, Perm.CASE_CHECK),
+    Action.CHECK_RESOLVE: Transition(_TO_CHECK, Status.CLOSED, Perm.CASE_CHECK),
+    Action.CHECK_REJECT: Transition(_TO_CHECK, Status.REJECTED, Perm.CASE_CHECK),
+    Action.CHECK_PASS_UP: Transition(_TO_CHECK, Status.REPORTED, Perm.CASE_CHECK),
+    Action.ACCEPT: Transition(_TRIAGE, Status.ACCEPTED, Perm.CASE_TRIAGE),
+    Action.REJECT: Transition(_TRIAGE, Status.REJECTED, Perm.CASE_TRIAGE),
+    Action.MERGE: Transition(_TRIAGE | {Status.ACCEPTED.value}, Status.MERGED, Perm.CASE_TRIAGE),
     Action.DISPATCH: Transition(frozenset({Status.ACCEPTED}), Status.ASSIGNED, Perm.CASE_TRIAGE),
     Action.SIGN: Transition(frozenset({Status.ASSIGNED}), Status.IN_PROGRESS, Perm.CASE_HANDLE),
     Action.RETURN: Transition(_WORKING, Status.ACCEPTED, Perm.CASE_HANDLE),

@@ -99,6 +99,8 @@ def next_watch_at(*, case: Case, now: datetime | None = None) -> datetime | None
     """The next moment the sweep must look at ``case``: the due-soon mark of its running clock
     (unless already marked), else its deadline (unless already overdue); ``None`` when no clock
     runs. The moment may lie in the past: the next sweep then handles the case at once."""
+    if case.status == Status.TO_CHECK:  # the grid worker's check: its deadline, no due-soon
+        return case.check_due_at
     clock = _clock(case)
     if clock is None:
         return None
@@ -116,6 +118,8 @@ def due_state(case: Case, now: datetime | None = None) -> str:
     now = now or timezone.now()
     if case.status == Status.SUSPENDED:
         return "overdue" if case.handle_overdue else "ok"
+    if case.status == Status.TO_CHECK:
+        return "overdue" if case.check_due_at is not None and case.check_due_at < now else "ok"
     clock = _clock(case)
     if clock is None:
         return "ok"
@@ -283,6 +287,7 @@ class SweepResult:
     due_soon: int = 0
     sign_overdue: int = 0
     handle_overdue: int = 0
+    check_timeout: int = 0  # reports not checked on site in time, moved to the dispatchers
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -290,6 +295,7 @@ class SweepResult:
             "due_soon": self.due_soon,
             "sign_overdue": self.sign_overdue,
             "handle_overdue": self.handle_overdue,
+            "check_timeout": self.check_timeout,
         }
 
 
@@ -322,7 +328,13 @@ def _mark_overdue(
 def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> SweepResult:
     """Look at every case whose ``watch_at`` has come (see the module docstring)."""
     now = now or timezone.now()
-    counts = {"checked": 0, "due_soon": 0, "sign_overdue": 0, "handle_overdue": 0}
+    counts = {
+        "checked": 0,
+        "due_soon": 0,
+        "sign_overdue": 0,
+        "handle_overdue": 0,
+        "check_timeout": 0,
+    }
     after: tuple[datetime | None, int] | None = None
     recipients = _Recipients()
     while True:
@@ -351,6 +363,7 @@ _SWEEP_FIELDS = (
     "version",
     "area_path",
     "watch_at",
+    "check_due_at",
     "dispatched_at",
     "sign_due_at",
     "signed_at",
@@ -375,7 +388,7 @@ _SWEEP_FIELDS = (
 def _sweep_batch(pks: list[int], now: datetime, recipients: _Recipients) -> dict[str, int]:
     """Handle one batch of due cases in one transaction (see the module docstring); return
     how many became due soon / sign-for overdue / handling overdue."""
-    done = {"due_soon": 0, "sign_overdue": 0, "handle_overdue": 0}
+    done = {"due_soon": 0, "sign_overdue": 0, "handle_overdue": 0, "check_timeout": 0}
     with transaction.atomic():
         cases = list(
             Case.objects.select_for_update(of=("self",))
@@ -387,9 +400,13 @@ def _sweep_batch(pks: list[int], now: datetime, recipients: _Recipients) -> dict
         clear: list[int] = []
         overdue: dict[str, list[tuple[Case, datetime]]] = {"sign": [], "handle": []}
         soon: dict[str, list[Case]] = {"sign": [], "handle": []}
+        unchecked: list[Case] = []  # 待核实 past its check deadline
         for case in cases:
             if case.watch_at is None or case.watch_at > now:
                 continue  # changed since it was selected
+            if case.status == Status.TO_CHECK:
+                unchecked.append(case)
+                continue
             clock = _clock(case)
             if clock is None:
                 clear.append(case.pk)
@@ -411,6 +428,8 @@ def _sweep_batch(pks: list[int], now: datetime, recipients: _Recipients) -> dict
                 Case.objects.filter(pk=case.pk).update(watch_at=watch)
         if clear:
             Case.objects.filter(pk__in=clear).update(watch_at=None)
+        if unchecked:
+            done["check_timeout"] = _time_out_checks(unchecked, now)
 
         events: list[CaseEvent] = []
         notes: list[tuple[Case, str, str, bool]] = []
@@ -470,6 +489,17 @@ def _sweep_batch(pks: list[int], now: datetime, recipients: _Recipients) -> dict
         if notes:
             _notify_many(notes, recipients)
     return done
+
+
+def _time_out_checks(cases: list[Case], now: datetime) -> int:
+    """Reports past their check deadline go to the dispatchers (see cases.services.checking);
+    one whose deadline moved (a calendar change) is looked at again then."""
+    from gridgov.cases.services.checking import time_out
+
+    later = [c for c in cases if c.check_due_at is None or c.check_due_at > now]
+    for case in later:
+        Case.objects.filter(pk=case.pk).update(watch_at=case.check_due_at)
+    return time_out([c for c in cases if c not in later], now)
 
 
 def _notify_many(items: list[tuple[Case, str, str, bool]], recipients: _Recipients) -> int:

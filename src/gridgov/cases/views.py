@@ -34,7 +34,7 @@ from gridgov.areas.selectors import area_list_for
 from gridgov.cases import duplicates, guards, routing, selectors, supervision
 from gridgov.cases.forms import ACTION_FORMS, ActionForm, CaseFilterForm, UnitForm
 from gridgov.cases.models import Case, CaseAttachment, CaseEvent, Category
-from gridgov.cases.services import lifecycle
+from gridgov.cases.services import checking, lifecycle
 from gridgov.cases.services.intake import reporter_phone
 from gridgov.cases.states import TRANSITIONS, Action, HandlingLevel
 from gridgov.core import crypto, errors
@@ -47,6 +47,7 @@ AREA_PICKER_MAX = 400  # options in the area filter; grids are left out first wh
 
 # (key, label, the permission that makes the queue matter to a user)
 QUEUES: list[tuple[str, Any, str]] = [
+    ("to_check", gettext_lazy("To verify on site"), Perm.CASE_CHECK),
     ("to_accept", gettext_lazy("To accept"), Perm.CASE_TRIAGE),
     ("to_dispatch", gettext_lazy("To dispatch"), Perm.CASE_TRIAGE),
     ("to_sign", gettext_lazy("To sign for"), Perm.CASE_HANDLE),
@@ -58,6 +59,10 @@ QUEUES: list[tuple[str, Any, str]] = [
 ]
 
 DONE: dict[str, Any] = {
+    Action.CHECK_CONFIRM: gettext_lazy("Verified: the report goes on for acceptance."),
+    Action.CHECK_RESOLVE: gettext_lazy("Resolved on the spot: the case is closed."),
+    Action.CHECK_REJECT: gettext_lazy("The report is not accepted; the reporter is told why."),
+    Action.CHECK_PASS_UP: gettext_lazy("The report is passed up to the dispatchers."),
     Action.ACCEPT: gettext_lazy("The case is accepted."),
     Action.REJECT: gettext_lazy("The case is rejected."),
     Action.MERGE: gettext_lazy("The case is merged."),
@@ -308,6 +313,8 @@ def _timeline(case: Case, photos: dict[int | None, list[CaseAttachment]]) -> lis
                 or (dept_names.get(to_dept) if to_dept else None)
                 or "",
                 "reason": data.get("reason", "") if not e.note else "",
+                # What the reporter is told (a check's rejection: reason and explanation).
+                "public": data.get("public", ""),
                 # The report's own photos are shown at the top of the page.
                 "photos": [] if e.action == Action.REPORT else photos.get(e.pk, []),
             }
@@ -409,7 +416,15 @@ def _perform(action: str, case: Case, user: Any, form: ActionForm) -> None:
     """Call the one service for ``action`` with the form's input."""
     d = form.cleaned_data
     common: dict[str, Any] = {"actor": user, "case": case, "version": d["version"]}
-    if action == Action.ACCEPT:
+    if action == Action.CHECK_CONFIRM:
+        checking.case_check_confirm(**common, note=d["note"], photos=d["photos"])
+    elif action == Action.CHECK_RESOLVE:
+        checking.case_check_resolve(**common, reply=d["reply"], photos=d["photos"])
+    elif action == Action.CHECK_REJECT:
+        checking.case_check_reject(**common, reason=d["reason"], note=d["note"])
+    elif action == Action.CHECK_PASS_UP:
+        checking.case_check_pass_up(**common, note=d["note"])
+    elif action == Action.ACCEPT:
         lifecycle.case_accept(**common, note=d["note"])
     elif action == Action.REJECT:
         lifecycle.case_reject(**common, reason=d["reason"])

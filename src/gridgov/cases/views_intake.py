@@ -56,6 +56,9 @@ PUBLIC_ACTIONS = {
     Action.VERIFY_FAIL,
     Action.RATE,
     Action.REOPEN,
+    Action.CHECK_CONFIRM,
+    Action.CHECK_RESOLVE,
+    Action.CHECK_REJECT,
 }
 
 
@@ -156,7 +159,7 @@ def receipt(request: HttpRequest, token: str) -> HttpResponse:
     case = get_object_or_404(Case.objects.select_related("category"), token=token)
     events = [
         e
-        for e in case.events.order_by("at", "id").only("at", "action", "to_status")
+        for e in case.events.order_by("at", "id").only("at", "action", "to_status", "data")
         if e.action in PUBLIC_ACTIONS
     ]
     return render(

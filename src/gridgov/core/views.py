@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridgov.accounts import scoping
 from gridgov.accounts.models import User
@@ -70,6 +71,25 @@ def safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
+# The grid's to-dos on the home page of whoever checks reports on site (the grid worker):
+# (queue, label). Counted like the queue tabs (cases.selectors.queue_counts).
+GRID_TODOS = (
+    ("to_check", gettext_lazy("To verify on site")),  # 待核实
+    ("to_sign", gettext_lazy("To sign for")),  # 待签收
+    ("in_progress", gettext_lazy("In progress")),  # 办理中
+    ("to_verify", gettext_lazy("To verify")),  # 待核查
+)
+
+
+def _grid_todos(user: Any) -> list[dict[str, Any]]:
+    if not scoping.has_perm_anywhere(user, Perm.CASE_CHECK):
+        return []
+    from gridgov.cases.selectors import queue_counts
+
+    counts = queue_counts(actor=user, keys=tuple(key for key, _label in GRID_TODOS))
+    return [{"queue": key, "label": label, "count": counts[key]} for key, label in GRID_TODOS]
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Landing page: the user's roles and the top areas of their jurisdiction."""
@@ -91,6 +111,7 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "core/home.html",
         {
+            "todos": _grid_todos(user),
             "grants": grants,
             "areas": areas,
             "more_areas": max(0, len(roots) - len(areas)),

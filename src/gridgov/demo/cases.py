@@ -6,6 +6,11 @@ Deterministic for a given seed. Each case is reported at a point inside a demo g
 walked a random distance along report → accept → dispatch → sign → reply → verify → rate, with
 the service clock (``now=``) set to moments in the past. A few cases are left with deadlines
 that have passed, so the overdue queues and the sweep have something to show.
+
+A resident's report in a grid with a grid worker first waits for the grid worker's check
+(待核实): most are verified on site and go on, some are resolved on the spot or not accepted,
+the newest still wait. The demo ``gridworker`` (凤鸣社区第一网格) finds a few reports to verify
+and a case resolved by the community to check on site (核查) on their home page.
 """
 
 from __future__ import annotations
@@ -62,6 +67,107 @@ def _extra_for(category: Any) -> dict[str, Any]:
     return values
 
 
+def _photo() -> bytes:
+    """A small JPEG standing for a photo taken on site."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (320, 240), (190, 200, 190))
+    ImageDraw.Draw(image).rectangle((90, 80, 230, 190), fill=(90, 110, 90))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+def _check(case: Any, worker: Any, rnd: random.Random, t: Any) -> bool:
+    """The grid worker's check of a resident's report at ``t``: verified (True: it goes on),
+    or resolved on the spot / not accepted (False: it is finished)."""
+    from gridgov.cases.services import checking
+
+    roll = rnd.random()
+    if roll < 0.08:
+        checking.case_check_reject(
+            actor=worker,
+            case=case,
+            version=case.version,
+            reason=rnd.choice(["untrue", "duplicate"]),
+            note="经现场查看，未发现所反映的情况。",
+            now=t,
+        )
+        return False
+    if roll < 0.2:
+        checking.case_check_resolve(
+            actor=worker,
+            case=case,
+            version=case.version,
+            reply="已在现场处置完毕。",
+            photos=[_photo()],
+            now=t,
+        )
+        return False
+    checking.case_check_confirm(
+        actor=worker, case=case, version=case.version, note="现场核实，情况属实。", now=t
+    )
+    return True
+
+
+def _first_grid_todos(grid: Any, worker: Any, now: Any) -> int:
+    """Three fresh reports waiting for ``worker``'s check, and one the community resolved that
+    waits for the on-site check (核查). Returns how many cases."""
+    from gridgov.accounts.models import User
+    from gridgov.cases.services import checking, lifecycle
+    from gridgov.cases.services.intake import case_report
+    from gridgov.cases.states import Source
+
+    community = User.objects.filter(username="community").first()
+    dispatcher = User.objects.get(username="dispatcher")
+    x, y = grid.center_lon or 0.0, grid.center_lat or 0.0
+    texts = [
+        ("G03", "路灯不亮", "3号楼南侧路灯不亮，晚上出行不便。"),
+        ("0101", "垃圾桶满溢", "菜市场门口垃圾桶满溢，垃圾散落地面。"),
+        ("0504", "消防通道被占用", "5号楼消防通道停了两辆私家车。"),
+        ("G0101", "楼上漏水", "楼上卫生间漏水，渗到我家天花板，楼上住户不在家。"),
+    ]
+    made = []
+    for n, (code, title, description) in enumerate(texts):
+        category = _pick_category(code)
+        made.append(
+            case_report(
+                actor=None,
+                source=Source.RESIDENT,
+                category=category,
+                title=title,
+                description=description,
+                lon=x + 0.0001 * n,
+                lat=y - 0.0001 * n,
+                extra=_extra_for(category),
+                anonymous=True,
+                reported_at=now - timedelta(hours=3 - n * 0.5 if n < 3 else 30),
+            ).case
+        )
+    case = made[-1]
+    if community is not None and case.status == "to_check":
+        t = now - timedelta(hours=28)
+        checking.case_check_confirm(
+            actor=worker, case=case, version=case.version, note="现场查看属实。", now=t
+        )
+        lifecycle.case_accept(actor=dispatcher, case=case, version=case.version, now=t)
+        lifecycle.case_dispatch(
+            actor=dispatcher, case=case, version=case.version, to_area=grid.parent, now=t
+        )
+        t += timedelta(hours=1)
+        lifecycle.case_sign(actor=community, case=case, version=case.version, now=t)
+        lifecycle.case_reply(
+            actor=community,
+            case=case,
+            version=case.version,
+            reply="已联系楼上住户维修，漏水已止住。",
+            now=t + timedelta(hours=3),
+        )
+    return len(made)
+
+
 def build_demo_cases(
     *,
     seed: int = 2026,
@@ -77,7 +183,7 @@ def build_demo_cases(
     from gridgov.cases.models import Case
     from gridgov.cases.services import lifecycle
     from gridgov.cases.services.intake import case_report
-    from gridgov.cases.states import Rating, Source
+    from gridgov.cases.states import Rating, Source, Status
     from gridgov.demo.generator import DEMO_COUNTY_CODE
 
     rnd = random.Random(seed)
@@ -97,7 +203,13 @@ def build_demo_cases(
     categories = {code: _pick_category(code) for code, _t, _d in TEXTS}
     now = timezone.now()
     made = 0
-    for _i in range(count):
+    from gridgov.demo.generator import FIRST_GRID
+
+    first = next((g for g in grids if g.code == FIRST_GRID), None)
+    gridworker = User.objects.filter(username="gridworker", is_active=True).first()
+    # The demo grid worker's to-dos (made last, so they are the newest).
+    todos = 4 if count >= 20 and first is not None and gridworker is not None else 0
+    for _i in range(count - todos):
         grid = grids[rnd.randrange(len(grids))]
         worker = workers.get(grid.pk)
         code, title, description = TEXTS[rnd.randrange(len(TEXTS))]
@@ -123,10 +235,16 @@ def build_demo_cases(
             progress(f"cases: {made}/{count}")
         if case.area_id != grid.pk or worker is None:
             continue
+        t = at + timedelta(hours=rnd.uniform(0.5, 3))
+        if case.status == Status.TO_CHECK:
+            if t >= now:
+                continue  # still waits for the grid worker
+            if not _check(case, worker, rnd, t):
+                continue
+            t += timedelta(hours=rnd.uniform(0.2, 2))
         # How far along: fresh cases stay early, older ones are mostly closed.
         age_days = (now - at).total_seconds() / 86400
         steps = rnd.choice([1, 2, 3, 4, 5, 6, 7] if age_days > 10 else [0, 1, 2, 3, 4])
-        t = at + timedelta(hours=rnd.uniform(0.5, 3))
         if steps >= 1:
             lifecycle.case_accept(actor=dispatcher, case=case, version=case.version, now=t)
         if steps >= 2:
@@ -179,4 +297,6 @@ def build_demo_cases(
                 callback=True,
                 now=t,
             )
+    if todos and first is not None:
+        made += _first_grid_todos(first, gridworker, now)
     return made

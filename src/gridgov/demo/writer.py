@@ -222,6 +222,9 @@ def grid_workers_bulk(plan: Plan, by_code: dict[str, Area], result: BuildResult)
         for user, spec in zip(users, plan.grid_workers, strict=True)
     ]
     RoleGrant.objects.bulk_create(grants, batch_size=BATCH)
+    from gridgov.cases import checkers
+
+    checkers.changed()  # bulk_create sends no signals: intake must see the new grid workers
     detail = {"bulk": True, "count": len(users), "role": "grid_worker"}
     audit_record(event=Event.USER_CREATED, actor=None, actor_name="system", detail=detail)
     audit_record(event=Event.ROLE_GRANTED, actor=None, actor_name="system", detail=detail)

@@ -36,6 +36,8 @@ EDITABLE = (
     "description",
     "default_level",
     "default_department_kind",
+    "check_limit",
+    "check_unit",
     "sign_limit",
     "sign_unit",
     "handle_limit",
@@ -120,7 +122,11 @@ def _check(values: dict[str, Any]) -> None:
     kind = values.get("default_department_kind")
     if kind and kind not in DepartmentKind.values:
         errors["default_department_kind"] = _("Unknown department kind.")
-    for limit, unit in (("sign_limit", "sign_unit"), ("handle_limit", "handle_unit")):
+    for limit, unit in (
+        ("check_limit", "check_unit"),
+        ("sign_limit", "sign_unit"),
+        ("handle_limit", "handle_unit"),
+    ):
         if unit in values and values[unit] not in MAX_LIMIT:
             errors[unit] = _("Choose working hours or working days.")
         if limit in values:
@@ -163,6 +169,8 @@ def category_create(
         for f in (
             "default_level",
             "default_department_kind",
+            "check_limit",
+            "check_unit",
             "sign_limit",
             "sign_unit",
             "handle_limit",

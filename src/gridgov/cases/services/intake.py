@@ -9,7 +9,10 @@ Who may report:
 * any other source: a signed-in user holding ``case.report`` at the located area
   (``case.import`` for ``HOTLINE``).
 
-The new case is ``REPORTED`` with a ``report`` timeline entry — except a grid worker's report
+The new case is ``REPORTED`` with a ``report`` timeline entry — except a resident's report
+(a public source) located in a grid that has an active grid worker, which waits for that grid
+worker's check as ``TO_CHECK`` (待核实) until ``check_due_at`` (the category's check limit on
+the working calendar; see :mod:`.checking`), and a grid worker's report
 "resolved on the spot" (自行处置), which runs report → accept → dispatch to the worker's grid →
 sign → reply → verify in one transaction and ends ``CLOSED`` at grid level, so it counts in
 every indicator like any other case.
@@ -53,7 +56,7 @@ from gridgov.accounts.roles import Perm
 from gridgov.areas.codes import Level
 from gridgov.areas.models import Area
 from gridgov.areas.services import AREAS
-from gridgov.cases import routing
+from gridgov.cases import checkers, routing
 from gridgov.cases.models import Case, CaseSequence, Category, IdempotencyRecord
 from gridgov.cases.photos import ProcessedPhoto, attach_photos, check_photos
 from gridgov.cases.services.categories import CATEGORIES
@@ -62,6 +65,7 @@ from gridgov.cases.states import Action, HandlingLevel, Source, Status
 from gridgov.core import crypto, revisions
 from gridgov.core.errors import Conflict, ValidationFailed
 from gridgov.core.statements import execute, insert_row, new_row, select_rows
+from gridgov.workcal.selectors import add_working_time
 
 MAX_TITLE = 200
 MAX_DESCRIPTION = 5000
@@ -87,7 +91,8 @@ class IntakeResult:
 
 # Categories and areas read by reports, kept while neither changes (one statement a report
 # checks that; see core.revisions).
-REFERENCE = revisions.RowCache(CATEGORIES, AREAS)
+# Who works in which grid decides whether a resident's report waits for a grid worker's check.
+REFERENCE = revisions.RowCache(CATEGORIES, AREAS, checkers.GRID_WORKERS)
 
 
 # --- Input checks -----------------------------------------------------------------------------
@@ -342,6 +347,9 @@ class PreparedReport:
     lat: float | None
     # Revision tokens the category and area were read under (None: a batch's own snapshot).
     reference: tuple[int, ...] | None = None
+    # TO_CHECK (waiting for the grid worker until check_due_at) or REPORTED.
+    status: str = Status.REPORTED.value
+    check_due_at: datetime | None = None
 
     def new_case(self, number: str) -> Case:
         """The unsaved case row."""
@@ -371,6 +379,9 @@ class PreparedReport:
             external_id=self.external_id,
             reported_at=self.reported_at,
             resolved_on_spot=self.resolved_on_spot,
+            status=self.status,
+            check_due_at=self.check_due_at,
+            watch_at=self.check_due_at,
         )
 
     def report_entry(self) -> tuple[str, dict[str, Any], str]:
@@ -469,6 +480,16 @@ def prepare_report(
     _check_actor(actor, source, located)
     if resolved_on_spot:
         _check_on_spot(actor, located, outside)
+    status, check_due_at = Status.REPORTED.value, None
+    if (
+        source in PUBLIC_SOURCES
+        and not resolved_on_spot
+        and not outside
+        and located.level == Level.GRID
+        and checkers.grid_has_checker(located, lookups)
+    ):
+        status = Status.TO_CHECK.value
+        check_due_at = add_working_time(when, cat.check_limit, cat.check_unit)
     return PreparedReport(
         actor=actor,
         now=now,
@@ -494,6 +515,8 @@ def prepare_report(
         lon=x,
         lat=y,
         reference=reference,
+        status=status,
+        check_due_at=check_due_at,
     )
 
 
@@ -569,7 +592,7 @@ def write_report(p: PreparedReport) -> IntakeResult:
                 case=case,
                 action=Action.REPORT,
                 actor=p.actor,
-                to_status=Status.REPORTED,
+                to_status=p.status,
                 note=note,
                 data=data,
                 at=p.reported_at,
@@ -578,7 +601,7 @@ def write_report(p: PreparedReport) -> IntakeResult:
             if p.photos:
                 attach_photos(case=case, event=event, files=p.photos, actor=p.actor)
             if p.resolved_on_spot:
-                _resolve_on_spot(case, p.actor, p.on_spot_reply, p.now)
+                resolve_on_spot(case, p.actor, p.on_spot_reply, p.now)
             if p.key:
                 try:
                     with transaction.atomic():
@@ -639,9 +662,11 @@ def _check_on_spot(actor: Any, area: Area, outside: bool) -> None:
         )
 
 
-def _resolve_on_spot(case: Case, actor: Any, reply: str, now: datetime) -> None:
-    """report → accept → dispatch (own grid) → sign → reply → verify, all by the grid worker,
-    through the same versioned writer as every other action."""
+def resolve_on_spot(case: Case, actor: Any, reply: str, now: datetime) -> None:
+    """(report or check →) accept → dispatch (own grid) → sign → reply → verify, all by the
+    grid worker, through the same versioned writer as every other action. Inside the caller's
+    transaction; also the end of a checked report resolved on the spot
+    (:func:`gridgov.cases.services.checking.case_check_resolve`)."""
     grid = case.area
     level = int(HandlingLevel.GRID)
     note = _("Resolved on the spot")

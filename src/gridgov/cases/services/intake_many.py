@@ -40,7 +40,7 @@ from gridgov.cases.services.intake import (
     write_report,
 )
 from gridgov.cases.services.timeline import actor_label, count_events
-from gridgov.cases.states import Action, Status
+from gridgov.cases.states import Action
 from gridgov.core.errors import DomainError
 from gridgov.core.statements import insert_rows
 
@@ -130,7 +130,7 @@ def _insert_chunk(items: list[PreparedReport]) -> list[Case]:
                 actor=user,
                 actor_name=actor_name or actor_label(p.actor),
                 from_status="",
-                to_status=str(Status.REPORTED),
+                to_status=p.status,
                 note=note,
                 data=data,
             )

@@ -56,7 +56,9 @@ def case_accept(
             actor=actor,
             expected_version=version,
             to_status=Status.ACCEPTED,
-            changes={"accepted_at": now},
+            # watch_at: a report taken over before the grid worker's check (待核实) ends its
+            # check deadline.
+            changes={"accepted_at": now, "watch_at": None},
             note=note,
             at=now,
         )

@@ -171,6 +171,8 @@ def test_admin_page_saves_through_the_service(tree, make_user):
             "description": "",
             "default_level": 4,
             "default_department_kind": "",
+            "check_limit": 1,
+            "check_unit": "days",
             "sign_limit": 2,
             "sign_unit": "days",
             "handle_limit": 15,

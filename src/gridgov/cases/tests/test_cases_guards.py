@@ -136,7 +136,11 @@ def test_another_resident_cannot_rate(tree, people, make_user):
 def test_staff_with_verify_may_record_a_callback(tree, people):
     case = make_case(tree.grid1, status=Status.CLOSED)
     assert _allowed(case, people.dispatcher, Action.RATE)
-    assert not _allowed(case, people.worker, Action.RATE)
+    # The grid worker of the case's grid verifies on site (核查) and may record the call-back;
+    # a department handler, without case.verify, may not.
+    assert _allowed(case, people.worker, Action.RATE)
+    assert not _allowed(case, people.handler, Action.RATE)
+    assert not _allowed(case, people.worker2, Action.RATE)
 
 
 def test_leader_urges_but_worker_cannot(tree, people):

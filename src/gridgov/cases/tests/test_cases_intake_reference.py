@@ -102,3 +102,17 @@ def test_reference_data_that_keeps_moving_ends_in_a_conflict(tree: Any, cats: An
         report(cats.litter)
     assert busy.value.code == "reference_busy"
     assert Case.objects.count() == 1
+
+
+def test_a_report_to_check_costs_no_more_statements(tree: Any, cats: Any, make_user: Any) -> None:
+    """Whether the grid has a grid worker is kept with the reference rows: a resident's report
+    waiting for the check (待核实) runs the statements of any other report."""
+    report(cats.litter)
+    with CaptureQueriesContext(connection) as plain:
+        assert report(cats.litter).case.status == "reported"
+    make_user("wang", ("grid_worker", tree.grid1))
+    report(cats.litter)  # the first after the change reads who works in grid1
+    with CaptureQueriesContext(connection) as checked:
+        assert report(cats.litter).case.status == "to_check"
+    assert len(checked.captured_queries) == len(plain.captured_queries)
+    assert "accounts_rolegrant" not in " ".join(q["sql"] for q in checked.captured_queries)

@@ -101,7 +101,9 @@ def test_queues_refuse_a_resident(client: Any, tree: Any, make_user: Any) -> Non
 def test_grid_worker_sees_the_queues_of_a_handler(client: Any, worker: Any) -> None:
     client.force_login(worker)
     keys = queue_keys(client.get(reverse("cases:queues")).content.decode())
-    assert keys == ["to_sign", "in_progress", "due_soon", "overdue"]
+    # The first responder of the grid: reports to check on site (待核实) and resolved cases to
+    # check on site (待核查) besides the handler's queues.
+    assert keys == ["to_check", "to_sign", "in_progress", "to_verify", "due_soon", "overdue"]
 
 
 def test_dispatcher_sees_every_queue(client: Any, dispatcher: Any) -> None:
@@ -169,7 +171,14 @@ def test_unknown_queue_falls_back_to_one_of_the_users(client: Any, worker: Any) 
     client.force_login(worker)
     response = client.get(reverse("cases:queues"), {"queue": "to_accept"})
     assert response.status_code == 200
-    assert response.context["current"] in {"to_sign", "in_progress", "due_soon", "overdue"}
+    assert response.context["current"] in {
+        "to_check",
+        "to_sign",
+        "in_progress",
+        "to_verify",
+        "due_soon",
+        "overdue",
+    }
 
 
 # --- List ------------------------------------------------------------------------------------

@@ -212,3 +212,11 @@ def test_demo_cases_walk_the_lifecycle_through_the_services() -> None:
     # Every case has its report entry; indicators were maintained along the way.
     assert CaseEvent.objects.filter(action="report").count() == 60
     assert CaseStat.objects.filter(reported__gt=0).exists()
+    # The demo grid worker (凤鸣社区第一网格) has reports to verify on site and a resolved case
+    # to check on site (核查).
+    from gridgov.accounts.models import User
+    from gridgov.cases import selectors
+
+    counts = selectors.queue_counts(actor=User.objects.get(username="gridworker"))
+    assert counts["to_check"] >= 3
+    assert counts["to_verify"] >= 1
