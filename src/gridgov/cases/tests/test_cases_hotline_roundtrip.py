@@ -267,3 +267,64 @@ def test_results_api(handled: dict[str, Case], people: Any) -> None:
     missing = client.get(url, {"date_from": today})
     assert missing.status_code == 400 and "date_to" in missing.json()["fields"]
     assert Case.objects.filter(status=Status.CLOSED).count() == 2
+
+
+def test_unmasked_export_from_the_page_needs_a_reason(
+    handled: dict[str, Case], make_user: Any, tree: Any
+) -> None:
+    make_user("both", ("dispatcher", tree.street), ("community_staff", tree.community))
+    client = Client()
+    client.login(username="both", password=TEST_PASSWORD)
+    assert 'name="unmask"' in client.get(reverse("cases:import")).content.decode()
+    today = timezone.localdate().isoformat()
+    form = {"date_from": today, "date_to": today, "unmask": "on"}
+    refused = client.post(reverse("cases:import_results"), {**form, "reason": ""})
+    assert refused["Content-Type"].startswith("text/html")
+    assert "invalid-feedback" in refused.content.decode()
+    done = client.post(reverse("cases:import_results"), {**form, "reason": "回传核对"})
+    assert PHONE_IN_REPLY in repr(sheet(done.content))
+
+
+def test_the_unmask_choice_is_not_offered_without_the_permission(
+    handled: dict[str, Case], people: Any
+) -> None:
+    client = Client()
+    client.login(username="disp", password=TEST_PASSWORD)
+    assert 'name="unmask"' not in client.get(reverse("cases:import")).content.decode()
+
+
+def test_a_merged_work_order_names_the_case_it_joined(cats: Any, people: Any) -> None:
+    from gridgov.cases.services.lifecycle import case_merge
+
+    survivor, duplicate = imported(people.dispatcher, row(1), row(2))
+    case_merge(actor=people.county, case=duplicate, into=survivor, version=duplicate.version)
+    rows = sheet(results.export_results(actor=people.dispatcher, **today_range()).data)
+    (merged,) = [dict(zip(results.HEADERS, r, strict=True)) for r in rows[1:]]
+    assert (merged["工单编号"], merged["办理结果"]) == ("GD0002", "并单")
+    assert survivor.number in merged["答复内容"]
+
+
+def test_the_backfill_moves_earlier_importers_out_of_the_reporter_field(
+    cats: Any, people: Any
+) -> None:
+    """Imports made before 0007 had the dispatcher as reporter; 0008 moves them."""
+    import importlib
+
+    from django.apps import apps
+
+    (case,) = imported(people.dispatcher, row(1))
+    own = intake.case_report(
+        actor=people.worker,
+        source=Source.PATROL,
+        category=cats.litter,
+        title="巡查发现垃圾",
+        lon=IN_GRID1[0],
+        lat=IN_GRID1[1],
+    ).case
+    Case.objects.filter(pk=case.pk).update(reporter=people.dispatcher, intake_by=None)
+    module = importlib.import_module("gridgov.cases.migrations.0008_intake_operator_backfill")
+    module.forwards(apps, None)
+    case.refresh_from_db()
+    own.refresh_from_db()
+    assert (case.reporter_id, case.intake_by_id) == (None, people.dispatcher.pk)
+    assert (own.reporter_id, own.intake_by_id) == (people.worker.pk, None)
