@@ -24,6 +24,7 @@ from gridgov.accounts.models import RoleGrant, User
 from gridgov.accounts.roles import ROLE_PERMS, Perm, Role
 from gridgov.accounts.services import department_create
 from gridgov.areas.models import Area
+from gridgov.audit.models import AuditEntry, Event
 from gridgov.cases.models import Case
 from gridgov.conftest import square
 from gridgov.party.models import PartyMember
@@ -226,6 +227,14 @@ PAGES = [
         Perm.CASE_IMPORT,
         "GET",
         lambda w, _: reverse("cases:import"),
+        scoped=False,
+    ),
+    Page(
+        "12345 results export",
+        Perm.CASE_IMPORT,
+        "POST",
+        lambda w, _: reverse("cases:import_results"),
+        lambda w, _: {"date_from": "2026-01-01", "date_to": "2026-01-31"},
         scoped=False,
     ),
     Page("statistics", Perm.VIEW_STATS, "GET", lambda w, _: reverse("cases:stats"), scoped=False),
@@ -473,6 +482,8 @@ def snapshot() -> tuple[Any, ...]:
         list(Resident.objects.order_by("pk").values_list("pk", "status", "version")),
         list(Building.objects.order_by("pk").values_list("pk", "area_id", "version")),
         list(PartyMember.objects.order_by("pk").values_list("pk", "org_id", "version")),
+        # Exporting personal data is a write: its audit entry.
+        AuditEntry.objects.filter(event=Event.PERSONAL_DATA_EXPORTED).count(),
     )
 
 

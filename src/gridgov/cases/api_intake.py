@@ -7,13 +7,15 @@
 * ``GET /{id}/duplicates`` and ``GET /{id}/proposal`` — for dispatchers (the case must be
   visible to you).
 * ``POST /import/hotline`` (multipart ``file`` + ``mode``) and ``GET /import/hotline/template``.
+* ``GET /import/hotline/results?date_from=&date_to=`` — 办理结果回传 (.xlsx) of the imported
+  work orders that ended in those days.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -29,6 +31,7 @@ from gridgov.areas.models import Area
 from gridgov.cases import routing, selectors
 from gridgov.cases.api import DepartmentRef
 from gridgov.cases.duplicates import likely_duplicates
+from gridgov.cases.exports import hotline as hotline_results
 from gridgov.cases.importers import hotline
 from gridgov.cases.models import Case
 from gridgov.cases.photos import max_bytes, max_count
@@ -254,4 +257,27 @@ def import_hotline_template(request: HttpRequest) -> HttpResponse:
     hotline.require_importer(_actor(request))
     response = HttpResponse(hotline.build_template(), content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="12345-template.xlsx"'
+    return response
+
+
+@router.get("/import/hotline/results", response={200: None, codes_4xx: ErrorOut})
+def import_hotline_results(
+    request: HttpRequest,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    unmasked: bool = False,
+    reason: str = "",
+) -> HttpResponse:
+    """办理结果回传: the imported work orders that ended (closed, rejected, merged) between
+    ``date_from`` and ``date_to`` (inclusive), in the jurisdiction, as .xlsx in the hotline's
+    layout. Replies are masked; ``unmasked=true`` with a ``reason`` needs roster.unmask."""
+    export = hotline_results.export_results(
+        actor=_actor(request),
+        date_from=date_from,
+        date_to=date_to,
+        unmasked=unmasked,
+        reason=reason,
+    )
+    response = HttpResponse(export.data, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     return response

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.cases.importers.hotline import MODES
@@ -167,6 +168,35 @@ class HotlineImportForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        style(self)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        style(self)
+
+
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class HotlineResultsForm(forms.Form):
+    """办理结果回传: the date range (the day the work orders ended), masked or not."""
+
+    date_from = forms.DateField(label=_("Ended from"), widget=_DATE)
+    date_to = forms.DateField(label=_("Ended until"), widget=_DATE)
+    unmask = forms.BooleanField(label=_("Export replies unmasked"), required=False)
+    reason = forms.CharField(
+        label=_("Reason (required for an unmasked export)"), required=False, max_length=200
+    )
+
+    def __init__(self, *args: Any, can_unmask: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            today = timezone.localdate()
+            self.initial.setdefault("date_from", today.replace(day=1))
+            self.initial.setdefault("date_to", today)
+        if not can_unmask:
+            del self.fields["unmask"]
+            del self.fields["reason"]
         style(self)
 
     def full_clean(self) -> None:

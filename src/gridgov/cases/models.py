@@ -137,6 +137,17 @@ class Case(models.Model):
     reporter_name = models.CharField(_("reporter's name"), max_length=50, blank=True)
     reporter_phone_enc = models.TextField(blank=True, editable=False)
     anonymous = models.BooleanField(_("anonymous"), default=False)
+    # Staff who entered the case for someone else (a 12345 import, a call, a visit …): recorded
+    # here, never as the reporter (they get no reporter notices and no "my reports" entry).
+    intake_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="entered_cases",
+        db_index=False,
+    )
     external_id = models.CharField(_("external number"), max_length=64, blank=True)  # 12345 …
 
     # Who handles it now: a unit (an area at a handling level, or a department) and, once
@@ -248,6 +259,10 @@ class Case(models.Model):
                 condition=_has("reporter"),
             ),
             models.Index(fields=["handler"], name="case_handler_set", condition=_has("handler")),
+            # Only cases entered for someone else have one (deleting a user nulls it).
+            models.Index(
+                fields=["intake_by"], name="case_intake_by_set", condition=_has("intake_by")
+            ),
             models.Index(
                 fields=["merged_into"], name="case_merged_into_set", condition=_has("merged_into")
             ),

@@ -277,11 +277,17 @@ def _make_form(
 
 
 def _reporter(case: Case) -> dict[str, str]:
-    """The reporter as shown on screen: masked name and phone."""
+    """The reporter as shown on screen: masked name and phone; and the staff member who
+    entered the case for them (12345 import, call, visit …), if any."""
+    entered_by = str(case.intake_by) if case.intake_by_id else ""
     if case.anonymous:
-        return {"name": _("Anonymous"), "phone": ""}
+        return {"name": _("Anonymous"), "phone": "", "entered_by": entered_by}
     name = case.reporter_name or (str(case.reporter) if case.reporter_id else "")
-    return {"name": crypto.mask_name(name), "phone": crypto.mask_mobile(reporter_phone(case))}
+    return {
+        "name": crypto.mask_name(name),
+        "phone": crypto.mask_mobile(reporter_phone(case)),
+        "entered_by": entered_by,
+    }
 
 
 def _timeline(case: Case, photos: dict[int | None, list[CaseAttachment]]) -> list[dict[str, Any]]:

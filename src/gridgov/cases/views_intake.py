@@ -28,8 +28,10 @@ from gridgov.areas.codes import Level
 from gridgov.areas.models import Area
 from gridgov.areas.selectors import grids_with_geometry
 from gridgov.cases import selectors
+from gridgov.cases.exports import hotline as hotline_results
 from gridgov.cases.forms_intake import (
     HotlineImportForm,
+    HotlineResultsForm,
     QuickReportForm,
     ResidentReportForm,
     StaffEntryForm,
@@ -286,16 +288,61 @@ def import_page(request: HttpRequest) -> HttpResponse:
             error_token = secrets.token_urlsafe(16)
             (_import_dir() / f"{error_token}.xlsx").write_bytes(hotline.error_report(result))
             request.session["hotline_error_token"] = error_token
+    return _import_page(request, form=form, result=result, error_token=error_token)
+
+
+def _import_page(
+    request: HttpRequest,
+    *,
+    form: HotlineImportForm | None = None,
+    results_form: HotlineResultsForm | None = None,
+    result: Any = None,
+    error_token: str = "",
+) -> HttpResponse:
+    can_unmask = scoping.has_perm_anywhere(request.user, Perm.ROSTER_UNMASK)
     return render(
         request,
         "cases/intake/import.html",
         {
-            "form": form,
+            "form": form or HotlineImportForm(),
+            "results_form": results_form or HotlineResultsForm(can_unmask=can_unmask),
             "result": result,
             "error_token": error_token,
             "title": _("Import 12345 work orders"),
         },
     )
+
+
+@login_required
+@never_cache
+@domain_errors
+def import_results(request: HttpRequest) -> HttpResponse:
+    """办理结果回传: the handled work orders of a date range as .xlsx (POST from the import
+    page); a bad range shows the page again with the errors."""
+    _require_import(request)
+    if request.method != "POST":
+        return redirect("cases:import")
+    can_unmask = scoping.has_perm_anywhere(request.user, Perm.ROSTER_UNMASK)
+    form = HotlineResultsForm(request.POST, can_unmask=can_unmask)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            export = hotline_results.export_results(
+                actor=request.user,
+                date_from=d["date_from"],
+                date_to=d["date_to"],
+                unmasked=bool(d.get("unmask")),
+                reason=d.get("reason", ""),
+            )
+        except errors.PermissionDenied as exc:
+            raise HttpPermissionDenied(exc.message) from exc
+        except errors.DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            response = HttpResponse(export.data, content_type=_XLSX)
+            response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+            return response
+    return _import_page(request, results_form=form)
 
 
 @login_required
@@ -343,5 +390,6 @@ urlpatterns: list[URLPattern] = [
     path("import/", import_page, name="import"),
     path("import/template/", import_template, name="import_template"),
     path("import/errors/<str:token>/", import_errors, name="import_errors"),
+    path("import/results/", import_results, name="import_results"),
     path("mine/", mine, name="mine"),
 ]

@@ -6,6 +6,9 @@ Who may report:
 * ``actor=None`` — the system itself (imports from a command, the demo generator): anything.
 * a public source (``RESIDENT`` web report, ``OPEN311`` client checked by the Open311 layer):
   anybody, signed in or not; a signed-in user becomes the case's reporter.
+* staff entering a case for somebody else (:data:`ON_BEHALF_SOURCES`: the 12345 import, a
+  call, a visit …) are recorded as the intake operator (``intake_by``); the reporter is the
+  person named in ``reporter_name``/``reporter_phone``, and ``Case.reporter`` stays empty.
 * any other source: a signed-in user holding ``case.report`` at the located area
   (``case.import`` for ``HOTLINE``).
 
@@ -76,6 +79,20 @@ MAX_EXTERNAL_ID = 64
 MAX_KEY = 200
 
 PUBLIC_SOURCES = frozenset({Source.RESIDENT.value, Source.OPEN311.value})
+# Sources where staff enter a case for somebody else (the caller, the visitor, the 12345 work
+# order, a higher office, a camera): the signed-in actor is the intake operator
+# (``Case.intake_by``), not the reporter. Elsewhere (a resident's own report, a grid worker's
+# patrol) the signed-in actor is the reporter.
+ON_BEHALF_SOURCES = frozenset(
+    {
+        Source.HOTLINE.value,
+        Source.PHONE.value,
+        Source.VISIT.value,
+        Source.HALL.value,
+        Source.HIGHER.value,
+        Source.VIDEO.value,
+    }
+)
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 # Landline: area code 0xx/0xxx, 7-8 digit number, optional extension; or 400/800 service numbers.
@@ -354,9 +371,9 @@ class PreparedReport:
     def new_case(self, number: str) -> Case:
         """The unsaved case row."""
         actor = self.actor
-        reporter = (
-            actor if getattr(actor, "is_authenticated", False) and not self.anonymous else None
-        )
+        signed_in = getattr(actor, "is_authenticated", False)
+        on_behalf = self.source in ON_BEHALF_SOURCES
+        reporter = actor if signed_in and not on_behalf and not self.anonymous else None
         return new_row(
             Case,
             number=number,
@@ -373,6 +390,7 @@ class PreparedReport:
             address=self.address,
             outside_grids=self.outside,
             reporter=reporter,
+            intake_by=actor if signed_in and on_behalf else None,
             reporter_name=self.reporter_name,
             reporter_phone_enc=crypto.encrypt(self.reporter_phone),
             anonymous=self.anonymous,
