@@ -47,6 +47,7 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
@@ -122,13 +123,56 @@ def normalize_phone(value: str) -> str:
     )
 
 
+# What a field is called in messages ("描述最多 5000 字，当前 5123 字").
+FIELD_LABELS = {
+    "title": gettext_lazy("Title"),
+    "description": gettext_lazy("Description"),
+    "address": gettext_lazy("Address or landmark"),
+    "reporter_name": gettext_lazy("Reporter's name"),
+    "on_spot_reply": gettext_lazy("What was done"),
+    "external_id": gettext_lazy("External number"),
+}
+
+
 def _text(value: Any, field: str, limit: int, *, required: bool = False) -> str:
     text = str(value or "").strip()
+    label = FIELD_LABELS.get(field, field)
     if required and not text:
-        raise _fail(field, _("This field is required."))
+        raise _fail(field, _("Please fill in %(field)s.") % {"field": label}, code="required")
     if len(text) > limit:
-        raise _fail(field, _("At most %(n)d characters.") % {"n": limit})
+        raise _fail(
+            field,
+            _("%(field)s may have at most %(limit)d characters; it has %(count)d.")
+            % {"field": label, "limit": limit, "count": len(text)},
+            code="too_long",
+        )
     return text
+
+
+class Problems:
+    """Collects the input errors of one report so that all are answered at once: the first
+    error's code and message, with the messages of every field."""
+
+    def __init__(self) -> None:
+        self.errors: list[ValidationFailed] = []
+
+    def run(self, check: Any, *args: Any, **kwargs: Any) -> Any:
+        """``check(*args, **kwargs)``, or None after noting its ValidationFailed."""
+        try:
+            return check(*args, **kwargs)
+        except ValidationFailed as exc:
+            self.errors.append(exc)
+            return None
+
+    def raise_any(self) -> None:
+        if not self.errors:
+            return
+        first = self.errors[0]
+        fields: dict[str, Any] = {}
+        for exc in self.errors:
+            for name, message in (exc.fields or {"__all__": exc.message}).items():
+                fields.setdefault(name, message)
+        raise ValidationFailed(first.message, code=first.code, fields=fields)
 
 
 _CATEGORY_BY_PK = '"id" = %s OR "id" = (SELECT "parent_id" FROM "cases_category" WHERE "id" = %s)'
@@ -424,21 +468,35 @@ def prepare_report(
     scope = _text(idempotency_scope, "idempotency_scope", 80) if key else ""
     if key and not scope:
         raise _fail("idempotency_scope", _("An idempotency key needs a scope."))
-    cat = _category(category, lookups)
-    description = _text(description, "description", MAX_DESCRIPTION)
-    title = str(title or "").strip() or description[:30]
-    title = _text(title, "title", MAX_TITLE, required=True)
-    address = _text(address, "address", MAX_ADDRESS)
-    external_id = _text(external_id, "external_id", MAX_EXTERNAL_ID)
-    clean_extra = _validate_extra(cat, extra)
+    problems = Problems()
+    cat = problems.run(_category, category, lookups)
+    description = problems.run(_text, description, "description", MAX_DESCRIPTION)
+    title = str(title or "").strip() or (description or "")[:30]
+    if not title and description is not None:
+        problems.errors.append(
+            _fail("title", _("Enter a title or a description."), code="required")
+        )
+    title = problems.run(_text, title, "title", MAX_TITLE)
+    address = problems.run(_text, address, "address", MAX_ADDRESS)
+    external_id = problems.run(_text, external_id, "external_id", MAX_EXTERNAL_ID)
+    clean_extra: dict[str, Any] = (
+        problems.run(_validate_extra, cat, extra) if cat is not None else None
+    ) or {}
     if anonymous:
         name, phone = "", ""
     else:
-        name = _text(reporter_name, "reporter_name", MAX_NAME)
-        phone = normalize_phone(reporter_phone)
-    when = _reported_at(reported_at, now)
-    on_spot_reply = _text(on_spot_reply, "on_spot_reply", MAX_REPLY, required=resolved_on_spot)
-    checked: list[ProcessedPhoto] = check_photos(photos)
+        name = problems.run(_text, reporter_name, "reporter_name", MAX_NAME)
+        phone = problems.run(normalize_phone, reporter_phone)
+    when = problems.run(_reported_at, reported_at, now)
+    on_spot_reply = problems.run(
+        _text, on_spot_reply, "on_spot_reply", MAX_REPLY, required=resolved_on_spot
+    )
+    checked: list[ProcessedPhoto] = problems.run(check_photos, photos) or []
+    if problems.errors:
+        # Answer the location's problem in the same round (nothing is written either way).
+        problems.run(_location, lon=lon, lat=lat, area=area, lookups=lookups)
+        problems.raise_any()
+    assert cat is not None and when is not None
 
     print_ = ""
     if key:
@@ -607,6 +665,14 @@ def _replay(scope: str, key: str, print_: str) -> IntakeResult | None:
             code="idempotency_key_reused",
         )
     return IntakeResult(case=record.case, created=False)
+
+
+def case_for_key(*, scope: str, key: str) -> Case | None:
+    """The case an idempotency key made in ``scope`` (a page's draft submitted already)."""
+    if not scope or not key:
+        return None
+    record = IdempotencyRecord.objects.filter(scope=scope, key=key).select_related("case").first()
+    return record.case if record is not None else None
 
 
 def _actor_name(actor: Any, source: str) -> str:

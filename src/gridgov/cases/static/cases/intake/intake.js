@@ -1,6 +1,7 @@
 /* Reporting pages: pick the location on a Leaflet map (grid outlines from GeoJSON, no base
  * tiles unless configured) or from the device's position; preview photos; disable the submit
- * button once pressed (the server also refuses a second case through the idempotency key). */
+ * button once pressed (the server also refuses a second case through the draft's idempotency
+ * key); bring the list of problems of a refused submission into view. */
 (function () {
   "use strict";
 
@@ -85,6 +86,13 @@
       form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
     });
   });
+  // Back to a submitted form kept by the browser: it may be sent again (the draft's key makes
+  // the server answer with the case made the first time), so the button works again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-gg-once] button[type=submit]").forEach(function (b) { b.disabled = false; });
+  });
+  var summary = document.getElementById("gg-form-errors");
+  if (summary) { summary.focus(); }
   document.querySelectorAll("[data-gg-contact]").forEach(function (box) {
     var anon = box.closest("form").querySelector("input[name=anonymous]");
     function sync() { box.hidden = anon.checked; }
