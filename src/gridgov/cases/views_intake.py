@@ -114,7 +114,12 @@ def _add_service_errors(form: Any, exc: errors.DomainError) -> None:
 def submit(request: HttpRequest, form: Any, extra: Extra) -> IntakeResult | None:
     """Report the form's case; None with every problem on the form (the form's own and the
     service's, all at once). A draft submitted already (same key: Back and submit again, a
-    double click) answers with the case made the first time (``created`` False)."""
+    double click) answers with the case made the first time (``created`` False), whatever
+    the fields hold now."""
+    scope = _scope(request)
+    earlier = case_for_key(scope=scope, key=str(form.data.get("idempotency_key") or ""))
+    if earlier is not None:
+        return IntakeResult(case=earlier, created=False)
     if not form.is_valid():
         try:  # the service checks the other fields too; nothing is written
             prepare_report(**_values(request, form, extra), idempotency_key="")
@@ -123,7 +128,6 @@ def submit(request: HttpRequest, form: Any, extra: Extra) -> IntakeResult | None
         except errors.DomainError:
             pass  # permissions and conflicts are answered once the input is right
         return None
-    scope = _scope(request)
     key = form.draft_key()
     try:
         return case_report(

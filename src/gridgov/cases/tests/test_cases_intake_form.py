@@ -195,6 +195,18 @@ def test_back_and_submit_again_shows_the_same_case(client: Any, tree: Any, cats:
     assert f"此次上报已提交过，编号 {case.number}，未重复登记。" in again.content.decode()
 
 
+def test_a_submitted_draft_sent_again_half_empty_shows_its_case(
+    client: Any, tree: Any, cats: Any
+) -> None:
+    """Back may lose some fields (the map's point, a choice): the draft's case is the answer."""
+    data = draft(client, reverse("cases:report"), cats)
+    first = client.post(reverse("cases:report"), data)
+    again = client.post(
+        reverse("cases:report"), {"idempotency_key": data["idempotency_key"], "category": ""}
+    )
+    assert Case.objects.count() == 1 and again["Location"] == first["Location"]
+
+
 def test_a_double_post_makes_one_case(client: Any, tree: Any, cats: Any) -> None:
     data = draft(client, reverse("cases:report"), cats)
     one = client.post(reverse("cases:report"), data)
