@@ -127,3 +127,20 @@ def test_quick_report_and_staff_entry_show_every_problem(
     ]
     screenshot(staff, "form-staff-errors")
     assert Case.objects.count() == 0
+
+
+def test_statistics_date_inputs_show_their_dates(
+    live_server: Any, open_page: Any, tree: Any, make_user: Any
+) -> None:
+    """Chromium drops a date value that is not yyyy-mm-dd (the zh-Hans 2026/12/01 left the
+    inputs empty)."""
+    make_user("diao", ("dispatcher", tree.county), display_name="刁调度")
+    base = live_server.url
+    page = open_page("desktop")
+    sign_in(page, base, "diao")
+    page.goto(f"{base}/cases/stats/?period=custom&date_from=2026-11-01&date_to=2026-11-30")
+    assert page.input_value("input[name=date_from]") == "2026-11-01"
+    assert page.input_value("input[name=date_to]") == "2026-11-30"
+    page.goto(f"{base}/cases/stats/")
+    assert re.fullmatch(r"\d{4}-\d{2}-01", page.input_value("input[name=date_from]"))
+    screenshot(page, "form-stats-dates")
