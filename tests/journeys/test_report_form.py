@@ -46,7 +46,7 @@ def test_report_form_errors_receipt_and_back(
     assert field_errors(page) == [
         "请选择问题类别。",
         "请填写标题或问题描述。",
-        "请在地图上标注位置、使用当前位置或选择所属区域。",
+        "请在地图上标注位置，或使用当前位置。",
     ]
     summary = page.locator("#gg-form-errors")
     assert "请修改以下 3 处问题后再提交：" in summary.inner_text()
@@ -107,7 +107,7 @@ def test_quick_report_and_staff_entry_show_every_problem(
     assert field_errors(worker) == [
         "请选择问题类别。",
         "请填写标题或问题描述。",
-        "请在地图上标注位置、使用当前位置或选择所属区域。",
+        "请在地图上标注位置，或使用当前位置。",
         "请填写处置情况。",
     ]
     screenshot(worker, "form-quick-errors")

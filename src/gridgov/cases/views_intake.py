@@ -106,6 +106,10 @@ def _add_service_errors(form: Any, exc: errors.DomainError) -> None:
     """The service's messages on the fields that have none from the form yet."""
     taken = set(form.errors)
     fields = {k: v for k, v in exc.fields.items() if _RENAME.get(k, k) not in taken}
+    if "location" in fields and "area" not in form.fields:
+        d = getattr(form, "cleaned_data", {})
+        if d.get("lon") is None and d.get("lat") is None:  # no point, and no area to choose
+            fields["location"] = _("Mark the place on the map or use your location.")
     if fields or not exc.fields:
         add_domain_error(form, type(exc)(exc.message, code=exc.code, fields=fields), rename=_RENAME)
     style(form)  # mark the fields that have errors now

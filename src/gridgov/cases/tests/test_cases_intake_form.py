@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
 # Inside China, outside the county's boundary (106.0–106.6 E, 38.3–38.9 N in the test tree).
 OUTSIDE_COUNTY = (107.20, 38.50)
-REQUIRED_LOCATION = "请在地图上标注位置、使用当前位置或选择所属区域。"
+REQUIRED_LOCATION = "请在地图上标注位置，或使用当前位置。"
 OUTSIDE_TEXT = "该位置不在本辖区（凤城区）范围内。"
 
 
