@@ -138,13 +138,12 @@ def _text(value: Any, field: str, limit: int, *, required: bool = False) -> str:
     text = str(value or "").strip()
     label = FIELD_LABELS.get(field, field)
     if required and not text:
-        raise _fail(field, _("Please fill in %(field)s.") % {"field": label}, code="required")
+        raise _fail(field, _("Please fill in %(field)s.") % {"field": label})
     if len(text) > limit:
         raise _fail(
             field,
             _("%(field)s may have at most %(limit)d characters; it has %(count)d.")
             % {"field": label, "limit": limit, "count": len(text)},
-            code="too_long",
         )
     return text
 
@@ -473,9 +472,7 @@ def prepare_report(
     description = problems.run(_text, description, "description", MAX_DESCRIPTION)
     title = str(title or "").strip() or (description or "")[:30]
     if not title and description is not None:
-        problems.errors.append(
-            _fail("title", _("Enter a title or a description."), code="required")
-        )
+        problems.errors.append(_fail("title", _("Enter a title or a description.")))
     title = problems.run(_text, title, "title", MAX_TITLE)
     address = problems.run(_text, address, "address", MAX_ADDRESS)
     external_id = problems.run(_text, external_id, "external_id", MAX_EXTERNAL_ID)

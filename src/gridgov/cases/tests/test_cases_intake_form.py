@@ -300,3 +300,32 @@ def test_grids_make_the_outline_when_the_county_has_none(tree: Any) -> None:
     assert err.value.code == "outside_jurisdiction"
     # A GPS fix a few metres beside a grid still counts as inside (the pool takes it).
     assert locate(lon=106.2201, lat=38.505) == (tree.county, True)
+
+
+def test_api_answers_every_problem_at_once(
+    client: Any, tree: Any, cats: Any, make_user: Any
+) -> None:
+    user = make_user("disp", ("dispatcher", tree.county))
+    _token, raw = token_issue(user=user)
+    body = {
+        "source": "phone",
+        "category": cats.litter.pk,
+        "title": "标" * 201,
+        "reporter_phone": "12345",
+        "lon": OUTSIDE_COUNTY[0],
+        "lat": OUTSIDE_COUNTY[1],
+    }
+    r = client.post(
+        "/api/v1/cases/report",
+        data=json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+        **ZH,
+    )
+    assert r.status_code == 400
+    assert r.json()["fields"] == {
+        "title": "标题最多 200 字，当前 201 字。",
+        "reporter_phone": "请输入 11 位手机号码，或带区号的固定电话。",
+        "location": OUTSIDE_TEXT,
+    }
+    assert Case.objects.count() == 0
