@@ -4,7 +4,7 @@ Tree (codes follow the national rules)::
 
     640000 宁夏 (province)
     └─ 6401 银川市 (city)
-       └─ 640110 凤城区 (county)
+       └─ 640110 凤城区 (county, 106.0–106.6 E, 38.3–38.9 N)
           ├─ 640110001 凤鸣街道 (town, street)
           │  └─ 640110001001 凤鸣社区 (community)
           │     ├─ 640110001001001 网格一 (grid, 106.20–106.21 E, 38.50–38.51 N)
@@ -77,7 +77,7 @@ def tree(db: Any) -> Tree:
 
     province = mk(None, Level.PROVINCE, "64", "宁夏回族自治区")
     city = mk(province, Level.CITY, "6401", "银川市")
-    county = mk(city, Level.COUNTY, "640110", "凤城区")
+    county = mk(city, Level.COUNTY, "640110", "凤城区", square(106.0, 38.3, 0.6))
     street = mk(county, Level.TOWN, "640110001", "凤鸣街道")
     community = mk(street, Level.COMMUNITY, "640110001001", "凤鸣社区")
     grid1 = mk(community, Level.GRID, "640110001001001", "网格一", square(106.20, 38.50))

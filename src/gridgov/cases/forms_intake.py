@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.cases.importers.hotline import MODES
 from gridgov.cases.models import Category
 from gridgov.cases.photos import max_count
+from gridgov.cases.services.intake import MAX_KEY
 from gridgov.cases.states import Source
 
 STAFF_SOURCES = (Source.PHONE, Source.VISIT, Source.HALL, Source.HIGHER, Source.VIDEO)
@@ -69,27 +70,44 @@ def style(form: forms.BaseForm) -> None:
             css = "form-control"
         done = getattr(form, "_errors", None)  # never trigger validation from here
         if done and name in done:
-            css += " is-invalid"
+            css += " is-invalid"  # aria-invalid and aria-describedby come from Django
+        if field.required:
+            w.attrs["aria-required"] = "true"
         w.attrs["class"] = css
     if "mode" in form.fields:
         form.fields["mode"].widget.attrs["class"] = "form-check-input"
 
 
+LON_ERRORS = {"invalid": _("The longitude must be a number.")}
+LAT_ERRORS = {"invalid": _("The latitude must be a number.")}
+
+
 class _ReportBase(forms.Form):
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
-    category = forms.ChoiceField(label=_("Category"))
-    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    """The fields every report has. Lengths, phone numbers, photos and the location are checked
+    by the service (which answers all its problems at once); the form only reads the input."""
+
+    # The draft's key: made when the empty form is first rendered, kept in the page so that a
+    # double click, a re-render with errors, or Back and submit again reuse it.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
+    category = forms.ChoiceField(
+        label=_("Category"),
+        error_messages={
+            "required": _("Choose the category of the problem."),
+            "invalid_choice": _("This category is not in the list; choose another one."),
+        },
+    )
+    title = forms.CharField(label=_("Title"), required=False)
     description = forms.CharField(
-        label=_("Description"), required=False, max_length=5000, widget=forms.Textarea({"rows": 4})
+        label=_("Description"), required=False, widget=forms.Textarea({"rows": 4})
     )
     photos = MultiplePhotoField(
         label=_("Photos"),
         required=False,
         widget=MultipleFileInput({"accept": "image/jpeg,image/png,image/webp"}),
     )
-    lon = forms.FloatField(required=False, widget=forms.HiddenInput)
-    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
-    address = forms.CharField(label=_("Address or landmark"), max_length=200, required=False)
+    lon = forms.FloatField(required=False, widget=forms.HiddenInput, error_messages=LON_ERRORS)
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput, error_messages=LAT_ERRORS)
+    address = forms.CharField(label=_("Address or landmark"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -97,9 +115,21 @@ class _ReportBase(forms.Form):
         self.fields["photos"].help_text = _("Up to %(n)s photos (JPEG, PNG or WebP).") % {
             "n": max_count()
         }
+        self.fields["title"].help_text = _(
+            "Fill in a title or a description; without a title the start of the description "
+            "is used."
+        )
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
         style(self)
+
+    def draft_key(self) -> str:
+        """The key the page carried (a fresh one when a page without it is posted)."""
+        key = str(self.cleaned_data.get("idempotency_key") or "").strip()
+        if not key or len(key) > MAX_KEY:
+            key = uuid.uuid4().hex
+            self.cleaned_data["idempotency_key"] = key
+        return key
 
     def full_clean(self) -> None:
         super().full_clean()
@@ -113,10 +143,9 @@ class _ReportBase(forms.Form):
 
 class ResidentReportForm(_ReportBase):
     anonymous = forms.BooleanField(label=_("Report anonymously"), required=False)
-    reporter_name = forms.CharField(label=_("Your name"), max_length=50, required=False)
+    reporter_name = forms.CharField(label=_("Your name"), required=False)
     reporter_phone = forms.CharField(
         label=_("Your phone number"),
-        max_length=30,
         required=False,
         widget=forms.TextInput({"inputmode": "tel", "autocomplete": "tel"}),
     )
@@ -126,26 +155,37 @@ class QuickReportForm(_ReportBase):
     resolved_on_spot = forms.BooleanField(label=_("Resolved on the spot"), required=False)
     on_spot_reply = forms.CharField(
         label=_("What was done"),
-        max_length=2000,
         required=False,
         widget=forms.Textarea({"rows": 2}),
     )
 
 
 class StaffEntryForm(_ReportBase):
-    source = forms.ChoiceField(label=_("Source"))
-    area = forms.ChoiceField(label=_("Area"), required=False)
-    lon = forms.FloatField(label=_("Longitude"), required=False)
-    lat = forms.FloatField(label=_("Latitude"), required=False)
+    source = forms.ChoiceField(
+        label=_("Source"),
+        error_messages={
+            "required": _("Choose where the case came from."),
+            "invalid_choice": _("This source is not in the list; choose another one."),
+        },
+    )
+    area = forms.ChoiceField(
+        label=_("Area"),
+        required=False,
+        error_messages={"invalid_choice": _("This area is not in the list; choose another one.")},
+    )
+    lon = forms.FloatField(label=_("Longitude"), required=False, error_messages=LON_ERRORS)
+    lat = forms.FloatField(label=_("Latitude"), required=False, error_messages=LAT_ERRORS)
     anonymous = forms.BooleanField(label=_("Anonymous"), required=False)
-    reporter_name = forms.CharField(label=_("Reporter's name"), max_length=50, required=False)
-    reporter_phone = forms.CharField(label=_("Reporter's phone"), max_length=30, required=False)
+    reporter_name = forms.CharField(label=_("Reporter's name"), required=False)
+    reporter_phone = forms.CharField(label=_("Reporter's phone"), required=False)
 
     def __init__(self, *args: Any, areas: list[tuple[str, str]] | None = None, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self._choices("source", [(str(s.value), s.label) for s in STAFF_SOURCES])
         self._choices("area", [("", _("— located from the point —")), *(areas or [])])
         self.fields["area"].help_text = _("Needed when no point is given.")
+        self.fields["lon"].widget.attrs["inputmode"] = "decimal"
+        self.fields["lat"].widget.attrs["inputmode"] = "decimal"
         style(self)
 
 

@@ -73,7 +73,7 @@ class ProcessedPhoto:
 
 
 def _bad(message: str, name: str = "") -> ValidationFailed:
-    text = f"{name}: {message}" if name else message
+    text = _("%(name)s: %(message)s") % {"name": name, "message": message} if name else message
     return ValidationFailed(text, code="bad_photo", fields={"photos": text})
 
 

@@ -1,8 +1,9 @@
 """Routing: where a reported point lies, and who should handle a case.
 
-:func:`locate` turns a WGS84 point into the grid that contains it. A point inside China but
-outside every drawn grid goes to the **county pool** (待分拨池) — an area a dispatcher watches
-and routes by hand:
+:func:`locate` turns a WGS84 point into the grid that contains it. A point outside the
+jurisdiction — the county's boundary, or where it is not drawn the union of its towns',
+communities' or grids' boundaries — is refused. A point inside it but outside every drawn
+grid goes to the **county pool** (待分拨池) — an area a dispatcher watches and routes by hand:
 
 * ``settings.GRIDGOV_CASE_POOL_AREA_CODE`` when set (the code of any area), else
 * the one county-level area of the deployment, else
@@ -81,8 +82,11 @@ def _common_ancestor(paths: list[str]) -> Area | None:
 
 def locate(*, lon: object, lat: object, lookups: dict[Any, Any] | None = None) -> tuple[Area, bool]:
     """The grid containing the point, and ``False``; or the pool area and ``True`` when the
-    point lies outside every grid. Malformed coordinates or a point outside China raise
-    :class:`ValidationFailed` (``invalid_point`` / ``out_of_bounds``). ``lookups`` (a batch's
+    point lies inside the jurisdiction but outside every grid. Malformed coordinates, a point
+    outside China or outside the jurisdiction's outline (the topmost boundaries drawn from
+    county level down, see :class:`~gridgov.areas.geo.GridLocator`) raise
+    :class:`ValidationFailed` (``invalid_point`` / ``out_of_bounds`` /
+    ``outside_jurisdiction``). ``lookups`` (a batch's
     snapshot, see ``intake.prepare_report``) remembers the grids already read."""
     try:
         x, y = geo.validate_point(lon, lat)
@@ -104,7 +108,27 @@ def locate(*, lon: object, lat: object, lookups: dict[Any, Any] | None = None) -
             if lookups is not None:
                 lookups[key] = found[0]
             return found[0], False
+    if geo.locator.covers(x, y) is False:
+        message = _("This location is not inside our jurisdiction (%(name)s).") % {
+            "name": jurisdiction_name()
+        }
+        raise ValidationFailed(message, code="outside_jurisdiction", fields={"location": message})
     return pool_area(), True
+
+
+def jurisdiction_name() -> str:
+    """The name of the deployment's county (or counties, or their common area) for messages."""
+    names = list(
+        Area.objects.filter(level=Level.COUNTY, is_active=True)
+        .order_by("path")
+        .values_list("name", flat=True)[:4]
+    )
+    if 1 <= len(names) <= 3:
+        return "、".join(names)
+    try:
+        return pool_area().name
+    except ValidationFailed:
+        return "、".join(names[:3])
 
 
 def outside_note() -> str:

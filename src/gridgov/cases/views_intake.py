@@ -1,14 +1,16 @@
 """Reporting pages: the public resident report with its receipt, the grid worker's quick
 report, staff entry (phone, visit, hall …), the 12345 import, and "my reports".
 
-Each form carries a hidden idempotency key (a fresh uuid4 per rendering) passed to the service
-with the scope ``web:user:<id>`` or ``web:session:<key>``: a double click or a refreshed POST
-returns the case already made instead of a second one.
+Each form carries a hidden idempotency key, made when the empty form is first rendered and kept
+by the page (re-rendered with errors, or restored by Back), passed to the service with the
+scope ``web:user:<id>`` or ``web:session:<key>``: a double click, a refreshed POST or Back and
+submit again returns the case already made instead of a second one; a new form has a new key.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 
 from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
@@ -35,10 +37,16 @@ from gridgov.cases.forms_intake import (
     QuickReportForm,
     ResidentReportForm,
     StaffEntryForm,
+    style,
 )
 from gridgov.cases.importers import hotline
 from gridgov.cases.models import Case
-from gridgov.cases.services.intake import case_report
+from gridgov.cases.services.intake import (
+    IntakeResult,
+    case_for_key,
+    case_report,
+    prepare_report,
+)
 from gridgov.cases.states import Action, Source
 from gridgov.core import errors
 from gridgov.core.views import add_domain_error, domain_errors
@@ -79,53 +87,114 @@ def _detail_url(case: Case) -> str:
         return reverse("cases:receipt", args=[case.token])
 
 
-def _report(request: HttpRequest, form: Any, **extra: Any) -> Case | None:
-    """Call the service with the form's common fields; errors go onto the form."""
+# Where the service's field errors show on the forms (the map's errors under the map).
+_RENAME = {"location": "lon"}
+Extra = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _values(request: HttpRequest, form: Any, extra: Extra) -> dict[str, Any]:
     d = form.cleaned_data
+    return {
+        "actor": request.user,
+        "category": d.get("category"),
+        "title": d.get("title", ""),
+        "description": d.get("description", ""),
+        "lon": d.get("lon"),
+        "lat": d.get("lat"),
+        "address": d.get("address", ""),
+        "photos": d.get("photos") or [],
+        **extra(d),
+    }
+
+
+def _add_service_errors(form: Any, exc: errors.DomainError) -> None:
+    """The service's messages on the fields that have none from the form yet."""
+    taken = set(form.errors)
+    fields = {k: v for k, v in exc.fields.items() if _RENAME.get(k, k) not in taken}
+    if "location" in fields and "area" not in form.fields:
+        d = getattr(form, "cleaned_data", {})
+        if d.get("lon") is None and d.get("lat") is None:  # no point, and no area to choose
+            fields["location"] = _("Mark the place on the map or use your location.")
+    if fields or not exc.fields:
+        add_domain_error(form, type(exc)(exc.message, code=exc.code, fields=fields), rename=_RENAME)
+    style(form)  # mark the fields that have errors now
+
+
+def submit(request: HttpRequest, form: Any, extra: Extra) -> IntakeResult | None:
+    """Report the form's case; None with every problem on the form (the form's own and the
+    service's, all at once). A draft submitted already (same key: Back and submit again, a
+    double click) answers with the case made the first time (``created`` False), whatever
+    the fields hold now."""
+    scope = _scope(request)
+    earlier = case_for_key(scope=scope, key=str(form.data.get("idempotency_key") or ""))
+    if earlier is not None:
+        return IntakeResult(case=earlier, created=False)
+    if not form.is_valid():
+        try:  # the service checks the other fields too; nothing is written
+            prepare_report(**_values(request, form, extra), idempotency_key="")
+        except errors.ValidationFailed as exc:
+            _add_service_errors(form, exc)
+        except errors.DomainError:
+            pass  # permissions and conflicts are answered once the input is right
+        return None
+    key = form.draft_key()
     try:
-        result = case_report(
-            actor=request.user,
-            category=d["category"],
-            title=d["title"],
-            description=d["description"],
-            lon=d.get("lon"),
-            lat=d.get("lat"),
-            address=d["address"],
-            photos=d["photos"],
-            idempotency_scope=_scope(request),
-            idempotency_key=d["idempotency_key"],
-            **extra,
+        return case_report(
+            **_values(request, form, extra), idempotency_scope=scope, idempotency_key=key
         )
     except errors.PermissionDenied as exc:
         raise HttpPermissionDenied(exc.message) from exc
+    except errors.Conflict as exc:
+        # The same draft sent again with other content (photos are not kept by Back): the
+        # draft was submitted, so its case is the answer.
+        earlier = case_for_key(scope=scope, key=key)
+        if exc.code == "idempotency_key_reused" and earlier is not None:
+            return IntakeResult(case=earlier, created=False)
+        add_domain_error(form, exc)
     except errors.DomainError as exc:
-        add_domain_error(form, exc, rename={"location": "address"})
-        return None
-    return result.case
+        _add_service_errors(form, exc)
+    return None
+
+
+def _answered(request: HttpRequest, result: IntakeResult, created_text: str) -> None:
+    number = {"number": result.case.number}
+    if result.created:
+        messages.success(request, created_text % number)
+    else:
+        messages.info(
+            request,
+            _(
+                "This report was submitted already as number %(number)s; "
+                "it was not recorded a second time."
+            )
+            % number,
+        )
 
 
 # --- Resident report (public) -----------------------------------------------------------------
 
 
-@never_cache
+def _resident(d: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "source": Source.RESIDENT,
+        "reporter_name": d.get("reporter_name", ""),
+        "reporter_phone": d.get("reporter_phone", ""),
+        "anonymous": d.get("anonymous", False),
+    }
+
+
+@cache_control(private=True, no_cache=True, max_age=0)
 def report(request: HttpRequest) -> HttpResponse:
-    """上报: anyone, signed in or not, anonymously or with a name and phone number."""
+    """上报: anyone, signed in or not, anonymously or with a name and phone number.
+
+    The page may be kept by the browser (``no-cache`` without ``no-store``), so that Back
+    shows the submitted draft with its key instead of a fresh form."""
     form = ResidentReportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        case = _report(
-            request,
-            form,
-            source=Source.RESIDENT,
-            reporter_name=d["reporter_name"],
-            reporter_phone=d["reporter_phone"],
-            anonymous=d["anonymous"],
-        )
-        if case is not None:
-            messages.success(
-                request, _("Thank you. Your report number is %(number)s.") % {"number": case.number}
-            )
-            return redirect("cases:receipt", token=case.token)
+    if request.method == "POST":
+        result = submit(request, form, _resident)
+        if result is not None:
+            _answered(request, result, _("Thank you. Your report number is %(number)s."))
+            return redirect("cases:receipt", token=result.case.token)
     return render(
         request,
         "cases/intake/report.html",
@@ -179,25 +248,26 @@ def receipt(request: HttpRequest, token: str) -> HttpResponse:
 # --- Grid worker quick report -----------------------------------------------------------------
 
 
+def _patrol(d: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "source": Source.PATROL,
+        "resolved_on_spot": d.get("resolved_on_spot", False),
+        "on_spot_reply": d.get("on_spot_reply", ""),
+    }
+
+
 @login_required
-@never_cache
+@cache_control(private=True, no_cache=True, max_age=0)
 def quick(request: HttpRequest) -> HttpResponse:
     """随手拍: a grid worker's report from the spot, optionally resolved on the spot."""
     if not scoping.has_perm_anywhere(request.user, Perm.CASE_REPORT):
         raise HttpPermissionDenied(_("You may not report cases."))
     form = QuickReportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        case = _report(
-            request,
-            form,
-            source=Source.PATROL,
-            resolved_on_spot=d["resolved_on_spot"],
-            on_spot_reply=d["on_spot_reply"],
-        )
-        if case is not None:
-            messages.success(request, _("Case %(number)s is reported.") % {"number": case.number})
-            return redirect(_detail_url(case))
+    if request.method == "POST":
+        result = submit(request, form, _patrol)
+        if result is not None:
+            _answered(request, result, _("Case %(number)s is reported."))
+            return redirect(_detail_url(result.case))
     return render(
         request,
         "cases/intake/quick.html",
@@ -218,8 +288,19 @@ def _area_choices(user: Any) -> list[tuple[str, str]]:
     ]
 
 
+def _staff(d: dict[str, Any]) -> dict[str, Any]:
+    area = Area.objects.filter(pk=int(d["area"])).first() if d.get("area") else None
+    return {
+        "source": d.get("source") or Source.PHONE,
+        "area": area,
+        "reporter_name": d.get("reporter_name", ""),
+        "reporter_phone": d.get("reporter_phone", ""),
+        "anonymous": d.get("anonymous", False),
+    }
+
+
 @login_required
-@never_cache
+@cache_control(private=True, no_cache=True, max_age=0)
 def new(request: HttpRequest) -> HttpResponse:
     """登记: staff record a case from a call, a visit, the service hall or a higher level."""
     if not scoping.has_perm_anywhere(request.user, Perm.CASE_REPORT):
@@ -227,21 +308,11 @@ def new(request: HttpRequest) -> HttpResponse:
     form = StaffEntryForm(
         request.POST or None, request.FILES or None, areas=_area_choices(request.user)
     )
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        area = Area.objects.filter(pk=int(d["area"])).first() if d["area"] else None
-        case = _report(
-            request,
-            form,
-            source=d["source"],
-            area=area,
-            reporter_name=d["reporter_name"],
-            reporter_phone=d["reporter_phone"],
-            anonymous=d["anonymous"],
-        )
-        if case is not None:
-            messages.success(request, _("Case %(number)s is recorded.") % {"number": case.number})
-            return redirect(_detail_url(case))
+    if request.method == "POST":
+        result = submit(request, form, _staff)
+        if result is not None:
+            _answered(request, result, _("Case %(number)s is recorded."))
+            return redirect(_detail_url(result.case))
     return render(request, "cases/intake/new.html", {"form": form, "title": _("Record a case")})
 
 

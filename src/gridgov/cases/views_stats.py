@@ -9,6 +9,7 @@ jurisdiction is a 404). Chart data is embedded as JSON; ECharts is vendored (no 
 from __future__ import annotations
 
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,6 +31,7 @@ from gridgov.areas.selectors import area_ancestors
 from gridgov.cases import indicators
 from gridgov.core.errors import DomainError
 from gridgov.core.views import domain_errors
+from gridgov.core.widgets import IsoDateInput
 
 # Periods longer than this are charted per month.
 DAILY_MAX_DAYS = 62
@@ -47,12 +49,8 @@ PERIOD_CHOICES = [
 class StatsForm(forms.Form):
     area = forms.TypedChoiceField(label=gettext_lazy("Area"), coerce=int, required=False)
     period = forms.ChoiceField(label=gettext_lazy("Period"), choices=PERIOD_CHOICES, required=False)
-    date_from = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=gettext_lazy("From"), required=False, widget=IsoDateInput())
+    date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=IsoDateInput())
 
     def __init__(self, *args: Any, areas: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -85,8 +83,19 @@ def _picker(actor: Any, area: Area) -> list[tuple[int, str]]:
     return options
 
 
+def _round1(value: float) -> Decimal:
+    """``value`` rounded half up to one decimal."""
+    return Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _one_decimal(value: float) -> str:
+    """``value`` rounded to one decimal and formatted for the locale (Django's number_format
+    alone cuts the digits: 66.66 → 66.6)."""
+    return number_format(_round1(value), 1)
+
+
 def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{number_format(value * 100, 1)}%"
+    return "—" if value is None else f"{_one_decimal(value * 100)}%"
 
 
 def _duration(seconds: float | None) -> str:
@@ -94,8 +103,8 @@ def _duration(seconds: float | None) -> str:
         return "—"
     hours = seconds / 3600
     if hours < 48:
-        return _("%(n)s hours") % {"n": number_format(hours, 1)}
-    return _("%(n)s days") % {"n": number_format(hours / 24, 1)}
+        return _("%(n)s hours") % {"n": _one_decimal(hours)}
+    return _("%(n)s days") % {"n": _one_decimal(hours / 24)}
 
 
 def _kpis(result: dict[str, Any]) -> list[dict[str, str]]:
@@ -165,7 +174,7 @@ def _levels(counts: dict[str, int]) -> list[dict[str, Any]]:
 
 
 def _percent_or_none(value: float | None) -> float | None:
-    return None if value is None else round(value * 100, 1)
+    return None if value is None else float(_round1(value * 100))
 
 
 @login_required

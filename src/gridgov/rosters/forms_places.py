@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.models import User
 from gridgov.areas.models import Area
+from gridgov.core.widgets import IsoDateInput
 from gridgov.rosters.codes import StaffPost
 from gridgov.rosters.models import Building, BuildingUnit, Estate
 from gridgov.rosters.services.places import MAX_FLOORS, MAX_ROOMS_PER_FLOOR, MAX_UNITS
@@ -38,8 +39,7 @@ class UnitChoiceField(forms.ModelChoiceField):
         return f"{obj.building} {obj}"
 
 
-class _DateInput(forms.DateInput):
-    input_type = "date"
+_DateInput = IsoDateInput
 
 
 class EstateForm(forms.Form):

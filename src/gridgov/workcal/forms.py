@@ -24,6 +24,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from gridgov.core.widgets import IsoDateInput
 from gridgov.workcal.selectors import Schedule
 
 _DATE = r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"
@@ -130,7 +131,7 @@ class YearScheduleForm(forms.Form):
     published = forms.DateField(
         label=gettext_lazy("Notice published on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput(),
         help_text=gettext_lazy("The date of the State Council's notice (optional)."),
     )
     notes = forms.CharField(

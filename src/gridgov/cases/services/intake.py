@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -63,20 +62,26 @@ from gridgov.cases import checkers, routing
 from gridgov.cases.models import Case, CaseSequence, Category, IdempotencyRecord
 from gridgov.cases.photos import ProcessedPhoto, attach_photos, check_photos
 from gridgov.cases.services.categories import CATEGORIES
+from gridgov.cases.services.intake_input import (  # noqa: F401  (re-exported)
+    FIELD_LABELS,
+    MAX_ADDRESS,
+    MAX_DESCRIPTION,
+    MAX_EXTERNAL_ID,
+    MAX_KEY,
+    MAX_NAME,
+    MAX_REPLY,
+    MAX_TITLE,
+    Problems,
+    normalize_phone,
+)
+from gridgov.cases.services.intake_input import clean_text as _text
+from gridgov.cases.services.intake_input import fail as _fail
 from gridgov.cases.services.timeline import apply_action, record_event
 from gridgov.cases.states import Action, HandlingLevel, Source, Status
 from gridgov.core import crypto, revisions
-from gridgov.core.errors import Conflict, ValidationFailed
+from gridgov.core.errors import Conflict
 from gridgov.core.statements import execute, insert_row, new_row, select_rows
 from gridgov.workcal.selectors import add_working_time
-
-MAX_TITLE = 200
-MAX_DESCRIPTION = 5000
-MAX_ADDRESS = 200
-MAX_NAME = 50
-MAX_REPLY = 2000
-MAX_EXTERNAL_ID = 64
-MAX_KEY = 200
 
 PUBLIC_SOURCES = frozenset({Source.RESIDENT.value, Source.OPEN311.value})
 # Sources where staff enter a case for somebody else (the caller, the visitor, the 12345 work
@@ -94,11 +99,6 @@ ON_BEHALF_SOURCES = frozenset(
     }
 )
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-# Landline: area code 0xx/0xxx, 7-8 digit number, optional extension; or 400/800 service numbers.
-_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
-_SERVICE = re.compile(r"^[48]00-?\d{3}-?\d{4}$")
-
 
 @dataclass(frozen=True)
 class IntakeResult:
@@ -113,44 +113,6 @@ REFERENCE = revisions.RowCache(CATEGORIES, AREAS, checkers.GRID_WORKERS)
 
 
 # --- Input checks -----------------------------------------------------------------------------
-
-
-def _fail(field: str, message: str, code: str = "validation_failed") -> ValidationFailed:
-    return ValidationFailed(message, code=code, fields={field: message})
-
-
-def normalize_phone(value: str) -> str:
-    """A Chinese mobile (``13812345678``, ``+86 138 1234 5678``) or landline
-    (``0951-1234567``, ``010-12345678-123``) in a canonical form; raises ValidationFailed."""
-    raw = (value or "").strip()
-    if not raw:
-        return ""
-    compact = re.sub(r"[\s()（）]", "", raw)
-    if compact.startswith("+86"):
-        compact = compact[3:]
-    elif compact.startswith("0086"):
-        compact = compact[4:]
-    digits = compact.replace("-", "")
-    if _MOBILE.match(digits):
-        return digits
-    if _LANDLINE.match(compact) or _SERVICE.match(compact):
-        return compact
-    if digits.isdigit() and digits.startswith("0") and 10 <= len(digits) <= 12:
-        return digits
-    raise _fail(
-        "reporter_phone",
-        _("Enter a mainland China mobile number (11 digits) or a landline with its area code."),
-        code="invalid_phone",
-    )
-
-
-def _text(value: Any, field: str, limit: int, *, required: bool = False) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise _fail(field, _("This field is required."))
-    if len(text) > limit:
-        raise _fail(field, _("At most %(n)d characters.") % {"n": limit})
-    return text
 
 
 _CATEGORY_BY_PK = '"id" = %s OR "id" = (SELECT "parent_id" FROM "cases_category" WHERE "id" = %s)'
@@ -453,21 +415,33 @@ def prepare_report(
     scope = _text(idempotency_scope, "idempotency_scope", 80) if key else ""
     if key and not scope:
         raise _fail("idempotency_scope", _("An idempotency key needs a scope."))
-    cat = _category(category, lookups)
-    description = _text(description, "description", MAX_DESCRIPTION)
-    title = str(title or "").strip() or description[:30]
-    title = _text(title, "title", MAX_TITLE, required=True)
-    address = _text(address, "address", MAX_ADDRESS)
-    external_id = _text(external_id, "external_id", MAX_EXTERNAL_ID)
-    clean_extra = _validate_extra(cat, extra)
+    problems = Problems()
+    cat = problems.run(_category, category, lookups)
+    description = problems.run(_text, description, "description", MAX_DESCRIPTION)
+    title = str(title or "").strip() or (description or "")[:30]
+    if not title and description is not None:
+        problems.errors.append(_fail("title", _("Enter a title or a description.")))
+    title = problems.run(_text, title, "title", MAX_TITLE)
+    address = problems.run(_text, address, "address", MAX_ADDRESS)
+    external_id = problems.run(_text, external_id, "external_id", MAX_EXTERNAL_ID)
+    clean_extra: dict[str, Any] = (
+        problems.run(_validate_extra, cat, extra) if cat is not None else None
+    ) or {}
     if anonymous:
         name, phone = "", ""
     else:
-        name = _text(reporter_name, "reporter_name", MAX_NAME)
-        phone = normalize_phone(reporter_phone)
-    when = _reported_at(reported_at, now)
-    on_spot_reply = _text(on_spot_reply, "on_spot_reply", MAX_REPLY, required=resolved_on_spot)
-    checked: list[ProcessedPhoto] = check_photos(photos)
+        name = problems.run(_text, reporter_name, "reporter_name", MAX_NAME)
+        phone = problems.run(normalize_phone, reporter_phone)
+    when = problems.run(_reported_at, reported_at, now)
+    on_spot_reply = problems.run(
+        _text, on_spot_reply, "on_spot_reply", MAX_REPLY, required=resolved_on_spot
+    )
+    checked: list[ProcessedPhoto] = problems.run(check_photos, photos) or []
+    if problems.errors:
+        # Answer the location's problem in the same round (nothing is written either way).
+        problems.run(_location, lon=lon, lat=lat, area=area, lookups=lookups)
+        problems.raise_any()
+    assert cat is not None and when is not None
 
     print_ = ""
     if key:
@@ -648,6 +622,14 @@ def _replay(scope: str, key: str, print_: str) -> IntakeResult | None:
             code="idempotency_key_reused",
         )
     return IntakeResult(case=record.case, created=False)
+
+
+def case_for_key(*, scope: str, key: str) -> Case | None:
+    """The case an idempotency key made in ``scope`` (a page's draft submitted already)."""
+    if not scope or not key:
+        return None
+    record = IdempotencyRecord.objects.filter(scope=scope, key=key).select_related("case").first()
+    return record.case if record is not None else None
 
 
 def _actor_name(actor: Any, source: str) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from gridgov.cases.indicators import period_bounds
 from gridgov.cases.tests.ops_builders import T0, World
@@ -211,3 +212,40 @@ def test_api_refuses_a_reversed_period(client: Any, staff: Any) -> None:
     r = _api(client, "indicators", **{"from": "2025-03-31"}, to="2025-03-01")
     assert r.status_code == 400
     assert r.json()["code"] == "validation_failed"
+
+
+# --- Form values and rounding ------------------------------------------------------------------
+
+
+def test_date_inputs_carry_iso_values_in_chinese(client: Any, staff: Any) -> None:
+    """<input type=date> takes only yyyy-mm-dd; the zh-Hans format 2025/03/01 left it empty."""
+    client.force_login(staff)
+    page = client.get(reverse("cases:stats"), MARCH, HTTP_ACCEPT_LANGUAGE="zh-hans").content
+    html = page.decode()
+    assert re.search(r'<input type="date" name="date_from" value="2025-03-01"', html)
+    assert re.search(r'<input type="date" name="date_to" value="2025-03-31"', html)
+    assert "2025/03/01" not in html
+
+
+def test_date_inputs_elsewhere_carry_iso_values() -> None:
+    from gridgov.audit.forms import AuditFilterForm
+    from gridgov.cases.forms import CaseFilterForm
+    from gridgov.core.widgets import IsoDateInput
+
+    with translation.override("zh-hans"):
+        widget = IsoDateInput()
+        assert widget.format_value(date(2026, 12, 1)) == "2026-12-01"
+        assert 'value="2026-12-01"' in widget.render("d", date(2026, 12, 1))
+    assert isinstance(CaseFilterForm.base_fields["date_from"].widget, IsoDateInput)
+    assert isinstance(AuditFilterForm.base_fields["date_from"].widget, IsoDateInput)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(10 / 15, "66.7%"), (2 / 3, "66.7%"), (1 / 8, "12.5%"), (0.0625, "6.3%"), (1.0, "100.0%")],
+)
+def test_percentages_are_rounded_not_cut(value: float, shown: str) -> None:
+    from gridgov.cases.views_stats import _pct, _percent_or_none
+
+    assert _pct(value) == shown
+    assert _percent_or_none(value) == float(shown.rstrip("%"))

@@ -1,6 +1,7 @@
 /* Reporting pages: pick the location on a Leaflet map (grid outlines from GeoJSON, no base
  * tiles unless configured) or from the device's position; preview photos; disable the submit
- * button once pressed (the server also refuses a second case through the idempotency key). */
+ * button once pressed (the server also refuses a second case through the draft's idempotency
+ * key); bring the list of problems of a refused submission into view. */
 (function () {
   "use strict";
 
@@ -44,6 +45,14 @@
         .catch(function () { /* the map stays usable without outlines */ });
       map.on("click", function (e) { setPoint(box, e.latlng.lat, e.latlng.lng, place); });
     }
+    // A point the browser put back (Back to a sent form): say so before the map is ready.
+    var form0 = box.closest("form");
+    var lon0 = parseFloat(form0.querySelector("input[name=lon]").value);
+    var lat0 = parseFloat(form0.querySelector("input[name=lat]").value);
+    if (!isNaN(lon0) && !isNaN(lat0)) {
+      box.querySelector("[data-gg-locate-status]").textContent =
+        (box.dataset.locatedText || "") + " (" + lon0.toFixed(5) + ", " + lat0.toFixed(5) + ")";
+    }
     var btn = box.querySelector("[data-gg-geolocate]");
     if (btn) {
       btn.addEventListener("click", function () {
@@ -80,11 +89,38 @@
 
   document.querySelectorAll("[data-gg-locate]").forEach(initMap);
   document.querySelectorAll("[data-gg-photos]").forEach(initPhotos);
+  // The draft's idempotency key: kept for this tab when the form is sent, and put back when the
+  // page is shown again by Back (or a reload), so that sending the same draft again answers
+  // with the case made the first time. A form opened anew keeps the new key the server made.
+  var nav = window.performance && performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+  var again = Boolean(nav) && (nav.type === "back_forward" || nav.type === "reload");
+  function remember(slot, value) {
+    try { window.sessionStorage.setItem(slot, value); } catch (e) { /* storage off: the page's own key */ }
+  }
+  function recall(slot) {
+    try { return window.sessionStorage.getItem(slot); } catch (e) { return null; }
+  }
   document.querySelectorAll("form[data-gg-once]").forEach(function (form) {
+    var key = form.querySelector("input[name=idempotency_key]");
+    var slot = "gg-draft:" + window.location.pathname;
+    if (key && again && recall(slot)) { key.value = recall(slot); }
     form.addEventListener("submit", function () {
+      if (key) { remember(slot, key.value); }
       form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
     });
   });
+  // A page of errors answers a POST: make its history entry a plain GET of the same address,
+  // so that Back to it shows the form instead of "confirm form resubmission".
+  if (document.getElementById("gg-form-errors") && window.history.replaceState) {
+    window.history.replaceState(null, "", window.location.href);
+  }
+  // Back to a submitted form kept by the browser: it may be sent again (the draft's key makes
+  // the server answer with the case made the first time), so the button works again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-gg-once] button[type=submit]").forEach(function (b) { b.disabled = false; });
+  });
+  var summary = document.getElementById("gg-form-errors");
+  if (summary) { summary.focus(); }
   document.querySelectorAll("[data-gg-contact]").forEach(function (box) {
     var anon = box.closest("form").querySelector("input[name=anonymous]");
     function sync() { box.hidden = anon.checked; }
