@@ -208,13 +208,11 @@ def test_only_administrators_may_run_it(world: World):
         deadlines_recompute(years=[2027], actor=world.dispatcher)
 
 
-def test_the_worker_runs_the_enqueued_recomputation(
-    world: World, admin: Any, django_capture_on_commit_callbacks: Any
-):
+@pytest.mark.django_db(transaction=True)  # real commits: the worker closes its connection
+def test_the_worker_runs_the_enqueued_recomputation(world: World, admin: Any):
     case = signed(world, t(2027, 2, 3, 10))
-    with django_capture_on_commit_callbacks(execute=True):
-        enter_2027(admin)
-    assert fresh(case).deadline_provisional  # enqueued, not yet run
+    enter_2027(admin)
+    assert fresh(case).deadline_provisional  # enqueued on commit, not yet run
     call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
     case = fresh(case)
     assert not case.deadline_provisional and case.handle_due_at == t(2027, 2, 5, 10)
