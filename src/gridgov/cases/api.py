@@ -72,6 +72,16 @@ class CaseOut(Schema):
     sign_overdue: bool
     handle_overdue: bool
     due_soon: bool
+    deadline_provisional: bool = Field(
+        description="The running deadline is counted on assumed statutory holidays (no official "
+        "schedule for that year yet); recomputed when the schedule is entered"
+    )
+
+    @staticmethod
+    def resolve_deadline_provisional(obj: Case | dict[str, Any]) -> bool:
+        if isinstance(obj, dict):
+            return bool(obj["deadline_provisional"])
+        return obj.shows_provisional_deadline
 
     @staticmethod
     def resolve_status_label(obj: Case | dict[str, Any]) -> str:
@@ -264,6 +274,7 @@ def _detail(actor: Any, case: Case) -> dict[str, Any]:
         merged_into=case.merged_into_id,
         pending_delay={k: v for k, v in (case.pending_delay or {}).items() if k != "by"},
         allowed_actions=guards.allowed_actions(case=case, user=actor),
+        deadline_provisional=case.shows_provisional_deadline,
     )
     return data
 

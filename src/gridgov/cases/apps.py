@@ -1,5 +1,14 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+
+def _on_schedule_entered(sender: Any, years: list[int], **kwargs: Any) -> None:
+    """The working-time calendar has new years: the worker recomputes provisional deadlines."""
+    from gridgov.cases.tasks import recompute_deadlines
+
+    recompute_deadlines.enqueue(years=[int(y) for y in years])
 
 
 class CasesConfig(AppConfig):
@@ -11,3 +20,7 @@ class CasesConfig(AppConfig):
         from gridgov.cases import checkers
 
         checkers.connect()
+
+        from gridgov.workcal.signals import schedule_entered
+
+        schedule_entered.connect(_on_schedule_entered, dispatch_uid="cases.recompute_deadlines")

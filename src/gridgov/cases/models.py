@@ -204,6 +204,10 @@ class Case(models.Model):
     sign_overdue = models.BooleanField(_("sign-for overdue"), default=False)
     handle_overdue = models.BooleanField(_("handling overdue"), default=False)
     due_soon = models.BooleanField(_("due soon"), default=False)
+    # The running clock's deadline was counted over a year without an official schedule
+    # (assumed statutory holidays, gridgov.workcal.assumed): shown as 暂定 and recomputed when
+    # the schedule is entered (gridgov.cases.services.deadlines).
+    deadline_provisional = models.BooleanField(_("deadline provisional"), default=False)
     # A pending extension/suspension request: {"kind": "extend"|"suspend", "amount": 3,
     # "unit": "days", "reason": "…", "by": user id, "at": iso time}; empty when none.
     pending_delay = models.JSONField(default=dict, blank=True, editable=False)
@@ -263,6 +267,12 @@ class Case(models.Model):
             models.Index(
                 fields=["intake_by"], name="case_intake_by_set", condition=_has("intake_by")
             ),
+            # The few cases with a provisional deadline, for the recomputation.
+            models.Index(
+                fields=["id"],
+                name="case_provisional_set",
+                condition=models.Q(deadline_provisional=True),
+            ),
             models.Index(
                 fields=["merged_into"], name="case_merged_into_set", condition=_has("merged_into")
             ),
@@ -275,6 +285,13 @@ class Case(models.Model):
         if self.area_id and not self.area_path:
             self.area_path = self.area.path
         super().save(*args, **kwargs)
+
+    @property
+    def shows_provisional_deadline(self) -> bool:
+        """暂定 beside the deadline: the running clock's deadline is provisional."""
+        from gridgov.cases.services.deadlines import shows_provisional
+
+        return shows_provisional(self)
 
 
 class EventQuerySet(models.QuerySet["CaseEvent"]):

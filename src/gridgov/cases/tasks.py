@@ -26,3 +26,13 @@ def index_cases() -> dict[str, int]:
     from gridgov.cases.search import index_pending
 
     return {"indexed": index_pending()}
+
+
+@task()
+def recompute_deadlines(years: list[int]) -> dict[str, object]:
+    """Recompute the provisional deadlines of open cases once ``years`` have an official
+    schedule (:func:`gridgov.cases.services.deadlines.deadlines_recompute`); enqueued on the
+    working-time calendar's ``schedule_entered`` signal (:mod:`gridgov.cases.apps`)."""
+    from gridgov.cases.services.deadlines import deadlines_recompute
+
+    return deadlines_recompute(years=years).as_dict()

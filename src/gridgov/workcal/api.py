@@ -42,7 +42,8 @@ class YearListOut(Schema):
     items: list[YearOut]
     missing_years: list[int] = Field(
         description=f"Years from today to {AHEAD_DAYS} days ahead with no schedule: their "
-        "working days are counted Monday to Friday until an administrator enters them."
+        "statutory holidays are assumed (no make-up workdays) until an administrator enters "
+        "them."
     )
 
 
@@ -79,8 +80,9 @@ class DeadlineOut(Schema):
     deadline: datetime
     working_seconds: int = Field(description="Working time between counted_from and deadline")
     missing_years: list[int] = Field(
-        description="Years between start and deadline with no official schedule (counted "
-        "Monday to Friday): the deadline may move once the schedule is entered"
+        description="Years between start and deadline with no official schedule (counted on "
+        "their assumed statutory holidays, without make-up workdays): the deadline is "
+        "provisional and may move once the schedule is entered"
     )
 
 

@@ -3,10 +3,13 @@
 The rules
 ---------
 * **Working day**: a day the official schedule marks as a make-up workday (调休上班), or a
-  Monday–Friday that the schedule does not mark as a holiday. A date in a year that has no
-  schedule (no :class:`~gridgov.workcal.models.CalendarYear`) follows the Monday–Friday rule,
-  and the year is *reported*: a warning in the log (once per process and year) and in
-  :func:`missing_years`, which the calendar page, the supervision sweep and a daily job show.
+  Monday–Friday that the schedule does not mark as a holiday. A year that has no schedule (no
+  :class:`~gridgov.workcal.models.CalendarYear`) is *assumed*: its statutory holidays
+  (:mod:`gridgov.workcal.assumed`: 元旦, 春节 from 除夕 …, with 补假 for those on a weekend)
+  are not working days, every other Monday–Friday is. Such a year is reported in
+  :func:`missing_years` (the calendar page, the daily job that puts it into the
+  administrators' inbox, :mod:`gridgov.workcal.notices`), and a deadline counted over it is
+  *provisional* (:mod:`gridgov.cases.services.deadlines`) until the schedule is entered.
 * **Working hours**: on a working day, the periods of ``settings.GRIDGOV_WORK_HOURS``
   (default ``(("09:00", "12:00"), ("13:30", "17:30"))``) in the time zone
   ``settings.GRIDGOV_WORK_TIMEZONE`` (default ``Asia/Shanghai``). A moment ``t`` lies inside a
@@ -49,6 +52,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from gridgov.workcal.assumed import assumed_holidays
 from gridgov.workcal.models import CalendarDay, CalendarRevision, CalendarYear
 
 logger = logging.getLogger("gridgov.workcal")
@@ -70,18 +74,38 @@ class DayTable:
     years: frozenset[int]
     exceptions: dict[date, bool]  # stored days: date -> is_workday
     reported: set[int] = field(default_factory=set)
+    assumed: dict[int, frozenset[date]] = field(default_factory=dict)
 
     def is_workday(self, day: date) -> bool:
         stored = self.exceptions.get(day)
         if stored is not None:
             return stored
-        if day.year not in self.years and day.year not in self.reported:
-            self.reported.add(day.year)
-            logger.warning(
-                "working-time calendar: no schedule for %d; using the Monday-Friday rule",
-                day.year,
-            )
+        if day.year not in self.years and day in self._assumed(day.year):
+            return False
         return day.weekday() < 5
+
+    def _assumed(self, year: int) -> frozenset[date]:
+        days = self.assumed.get(year)
+        if days is None:
+            days = self.assumed[year] = frozenset(assumed_holidays(year))
+            if year not in self.reported:
+                self.reported.add(year)
+                logger.warning(
+                    "working-time calendar: no schedule for %d; assuming the statutory "
+                    "holidays until an administrator enters it",
+                    year,
+                )
+        return days
+
+    def assuming(self, years: Iterable[int]) -> DayTable:
+        """This table as it was while ``years`` had no schedule (their assumed holidays)."""
+        gone = frozenset(years)
+        return DayTable(
+            revision=self.revision,
+            years=self.years - gone,
+            exceptions={d: w for d, w in self.exceptions.items() if d.year not in gone},
+            reported=set(self.years | gone),
+        )
 
 
 def current_revision() -> int:
@@ -254,15 +278,18 @@ def add_working_time(start: datetime, amount: int, unit: str) -> datetime:
     return _add_seconds(table, periods, cur, float(amount * 3600))
 
 
-def add_working_seconds(start: datetime, seconds: float) -> datetime:
+def add_working_seconds(
+    start: datetime, seconds: float, *, table: DayTable | None = None
+) -> datetime:
     """``start`` plus ``seconds`` of working time (``start`` itself, localised, if ``seconds``
     is not positive). The inverse of :func:`working_seconds_between` for a start inside working
-    hours; used to move a deadline by the working time a case was suspended."""
+    hours; used to move a deadline by the working time a case was suspended. ``table``: another
+    day table than the current one (see :meth:`DayTable.assuming`)."""
     tz = work_timezone()
     local = _local(start, tz)
     if seconds <= 0:
         return local
-    table = cache.table()
+    table = table or cache.table()
     periods = work_periods()
     return _add_seconds(table, periods, _snap(table, periods, local), float(seconds))
 
@@ -307,13 +334,15 @@ def _day_seconds_between(periods: Iterable[tuple[time, time]], lo: int, hi: int)
     return total
 
 
-def working_seconds_between(start: datetime, end: datetime) -> int:
+def working_seconds_between(
+    start: datetime, end: datetime, *, table: DayTable | None = None
+) -> int:
     """Working time from ``start`` to ``end`` in whole seconds (negative if ``end < start``)."""
     tz = work_timezone()
     a, b = _local(start, tz), _local(end, tz)
     if b < a:
-        return -working_seconds_between(b, a)
-    table = cache.table()
+        return -working_seconds_between(b, a, table=table)
+    table = table or cache.table()
     periods = work_periods()
     full = 86400
     a_day, b_day = a.date(), b.date()
@@ -377,18 +406,27 @@ class Schedule:
 
 
 def year_schedule(year: int) -> Schedule:
+    return _grouped((d.date, d.is_workday, d.name) for d in calendar_days(year))
+
+
+def assumed_schedule(year: int) -> Schedule:
+    """The holidays assumed for a year without a schedule (:mod:`gridgov.workcal.assumed`)."""
+    return _grouped((d, False, n) for d, n in assumed_holidays(year).items())
+
+
+def _grouped(days: Iterable[tuple[date, bool, str]]) -> Schedule:
     holidays: list[tuple[date, date, str]] = []
     workdays: list[tuple[date, str]] = []
-    for day in calendar_days(year):
-        if day.is_workday:
-            workdays.append((day.date, day.name))
+    for day_date, is_work, day_name in days:
+        if is_work:
+            workdays.append((day_date, day_name))
             continue
         if holidays:
             start, end, name = holidays[-1]
-            if name == day.name and end + timedelta(days=1) == day.date:
-                holidays[-1] = (start, day.date, name)
+            if name == day_name and end + timedelta(days=1) == day_date:
+                holidays[-1] = (start, day_date, name)
                 continue
-        holidays.append((day.date, day.date, day.name))
+        holidays.append((day_date, day_date, day_name))
     return Schedule(holidays=holidays, workdays=workdays)
 
 
@@ -413,7 +451,14 @@ def month_grid(year: int) -> list[tuple[int, list[list[GridDay]]]]:
     """The year as (month, weeks of Monday-first days) for the calendar page."""
     import calendar as _cal
 
-    stored = {d.date: d for d in CalendarDay.objects.filter(date__year=year)}
+    stored: dict[date, tuple[bool, str]] = {
+        d: (w, n)
+        for d, w, n in CalendarDay.objects.filter(date__year=year).values_list(
+            "date", "is_workday", "name"
+        )
+    }
+    if not CalendarYear.objects.filter(year=year).exists():
+        stored = {d: (False, n) for d, n in assumed_holidays(year).items()}
     cal = _cal.Calendar(firstweekday=0)
     months = []
     for month in range(1, 13):
@@ -423,8 +468,8 @@ def month_grid(year: int) -> list[tuple[int, list[list[GridDay]]]]:
             for d in week:
                 s = stored.get(d) if d.year == year else None
                 if s is not None:
-                    kind = "makeup" if s.is_workday else "holiday"
-                    row.append(GridDay(d, d.month == month, s.is_workday, kind, s.name))
+                    kind = "makeup" if s[0] else "holiday"
+                    row.append(GridDay(d, d.month == month, s[0], kind, s[1]))
                 else:
                     weekend = d.weekday() >= 5
                     kind = "weekend" if weekend else "workday"

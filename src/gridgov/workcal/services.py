@@ -28,6 +28,7 @@ from gridgov.core.errors import PermissionDenied, ValidationFailed
 from gridgov.workcal import selectors
 from gridgov.workcal.models import CalendarDay, CalendarRevision, CalendarYear, Source
 from gridgov.workcal.package import package_schedules, package_version
+from gridgov.workcal.signals import schedule_entered
 
 # Audit events of this app.
 EVENT_CALENDAR_CHANGED = Event.CALENDAR_CHANGED
@@ -60,6 +61,14 @@ def _bump_revision() -> None:
     # Now for this process's own reads inside the transaction, again once it has committed.
     selectors.cache.invalidate()
     transaction.on_commit(selectors.cache.invalidate)
+
+
+def _announce(years: list[int]) -> None:
+    """After the commit: these years have a schedule now (provisional deadlines are redone)."""
+    sent = list(years)
+    transaction.on_commit(
+        lambda: schedule_entered.send(sender=CalendarYear, years=sent), robust=True
+    )
 
 
 def _replace_days(cal_year: CalendarYear, days: dict[date, tuple[bool, str]]) -> None:
@@ -127,6 +136,8 @@ def calendar_sync_from_package(*, actor: Any = None) -> SyncResult:
                 result.unchanged.append(year)
         if result.changed:
             _bump_revision()
+        if result.created:
+            _announce(result.created)
         audit_record(
             event=EVENT_CALENDAR_SYNCED,
             actor=actor,
@@ -295,6 +306,8 @@ def calendar_set_year(
         cal_year.save()
         _replace_days(cal_year, days)
         _bump_revision()
+        if previous is None:
+            _announce([year])
         audit_record(
             event=EVENT_CALENDAR_CHANGED,
             actor=actor,

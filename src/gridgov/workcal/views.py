@@ -81,6 +81,7 @@ def calendar_year(request: HttpRequest, year: int) -> HttpResponse:
             "cal_year": cal_year,
             "months": selectors.month_grid(year),
             "schedule": selectors.year_schedule(year),
+            "assumed": selectors.assumed_schedule(year) if cal_year is None else None,
             "today": _today(),
             # One msgid for the seven column heads (Monday first), split on spaces.
             "weekdays": _("Mo Tu We Th Fr Sa Su").split(),

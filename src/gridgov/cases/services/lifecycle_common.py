@@ -58,7 +58,9 @@ def guard(case: Case, actor: Any, action: str, version: int | None, now: datetim
 
 
 def set_watch(case: Case, changes: dict[str, Any], to_status: str | None, now: datetime) -> None:
-    """Add ``watch_at`` (the sweep's next look) for the case as it will be after ``changes``."""
+    """Add ``watch_at`` (the sweep's next look) and ``deadline_provisional`` for the case as it
+    will be after ``changes``."""
+    from gridgov.cases.services.deadlines import provisional_for
     from gridgov.cases.supervision import next_watch_at
 
     future = copy.copy(case)
@@ -67,6 +69,7 @@ def set_watch(case: Case, changes: dict[str, Any], to_status: str | None, now: d
     if to_status is not None:
         future.status = str(to_status)
     changes["watch_at"] = next_watch_at(case=future, now=now)
+    changes["deadline_provisional"] = provisional_for(future)
 
 
 def assign_changes(case: Case, target: Target, now: datetime) -> dict[str, Any]:

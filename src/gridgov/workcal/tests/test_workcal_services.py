@@ -121,9 +121,9 @@ def test_admin_enters_next_year(cal_admin):
 
 
 def test_entered_year_is_used_at_once(cal_admin):
-    assert is_workday(date(2027, 2, 8))  # Monday, no schedule yet: weekday rule
+    assert is_workday(date(2027, 2, 11))  # Thursday after the assumed 春节 and its 补假
     set_2027(cal_admin)
-    assert not is_workday(date(2027, 2, 8))
+    assert not is_workday(date(2027, 2, 11))
     assert is_workday(date(2027, 2, 14))  # Sunday make-up workday
 
 
@@ -278,7 +278,7 @@ def test_missing_years_includes_the_current_year():
 
 def test_a_date_in_an_unknown_year_is_reported_in_the_log(caplog):
     with caplog.at_level(logging.WARNING, logger="gridgov.workcal"):
-        assert is_workday(date(2031, 3, 3))  # Monday, weekday rule
+        assert is_workday(date(2031, 3, 3))  # Monday, no statutory holiday
     assert "2031" in caplog.text
 
 
