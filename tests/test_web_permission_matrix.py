@@ -24,6 +24,7 @@ from gridgov.accounts.models import RoleGrant, User
 from gridgov.accounts.roles import ROLE_PERMS, Perm, Role
 from gridgov.accounts.services import department_create
 from gridgov.areas.models import Area
+from gridgov.audit.models import AuditEntry, Event
 from gridgov.cases.models import Case
 from gridgov.conftest import square
 from gridgov.party.models import PartyMember
@@ -173,6 +174,14 @@ PAGES = [
         "POST",
         lambda w, x: reverse("cases:act", args=[_case(w, x).pk, "urge"]),
         lambda w, x: {"version": _case(w, x).version, "message": "请尽快办理"},
+    ),
+    Page(
+        "case unmask",
+        Perm.ROSTER_UNMASK,
+        "POST",
+        lambda w, x: reverse("cases:unmask", args=[_case(w, x).pk]),
+        lambda w, x: {"reason": "回访核实"},
+        sees=Perm.CASE_VIEW,
     ),
     Page(
         "case accept",
@@ -433,6 +442,8 @@ def snapshot() -> tuple[Any, ...]:
         list(Resident.objects.order_by("pk").values_list("pk", "status", "version")),
         list(Building.objects.order_by("pk").values_list("pk", "area_id", "version")),
         list(PartyMember.objects.order_by("pk").values_list("pk", "org_id", "version")),
+        # Showing personal data unmasked is recorded: an allowed unmask "changes" the audit log.
+        list(AuditEntry.objects.filter(event=Event.PERSONAL_DATA_VIEWED).values_list("pk")),
     )
 
 
