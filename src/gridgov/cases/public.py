@@ -83,8 +83,14 @@ def _public_text(event: CaseEvent) -> str:
     return ""
 
 
-def _is_public(event: CaseEvent) -> bool:
+def _by_reporter(event: CaseEvent, case: Case) -> bool:
+    return case.reporter_id is not None and event.actor_id == case.reporter_id
+
+
+def _is_public(event: CaseEvent, case: Case) -> bool:
     data = event.data if isinstance(event.data, dict) else {}
+    if event.action == Action.COMMENT and _by_reporter(event, case):
+        return True  # the reporter's own note (or photos added later)
     return event.action in PUBLIC_LABELS or bool(data.get("public"))
 
 
@@ -108,9 +114,9 @@ def public_timeline(case: Case) -> list[PublicEvent]:
     events = [
         e
         for e in CaseEvent.objects.filter(case=case)
-        .only("at", "action", "to_status", "note", "data")
+        .only("at", "action", "actor_id", "to_status", "note", "data")
         .order_by("at", "id")
-        if _is_public(e)
+        if _is_public(e, case)
     ]
     areas, depts = _unit_names(events)
     unit = ""
@@ -129,6 +135,9 @@ def public_timeline(case: Case) -> list[PublicEvent]:
         elif e.action in (Action.SIGN, Action.REPLY):
             own_unit = unit
         label = PUBLIC_LABELS.get(e.action)
+        text = _public_text(e)
+        if e.action == Action.COMMENT and _by_reporter(e, case):
+            label, text = gettext_lazy("Your note"), text or mask_text(e.note)
         rows.append(
             PublicEvent(
                 at=e.at,
@@ -136,7 +145,7 @@ def public_timeline(case: Case) -> list[PublicEvent]:
                 label=str(label) if label is not None else str(e.get_action_display()),
                 status=str(e.get_to_status_display()) if e.to_status else "",
                 unit=own_unit,
-                text=_public_text(e),
+                text=text,
             )
         )
     return rows

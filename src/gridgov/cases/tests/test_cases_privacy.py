@@ -265,3 +265,10 @@ def test_staff_see_system_actors_translated(case: Case, people: Any):
     record_event(case=case, action="overdue", actor=None, from_status=case.status)
     html = web(people.dispatcher).get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert "系统" in html and ">system<" not in html
+
+
+def test_the_reporters_own_note_is_in_their_timeline(case: Case, people: Any):
+    lc.case_comment(actor=people.resident, case=case, note=f"补充：晚上也可打{PHONE}")
+    rows = public_timeline(case)
+    assert rows[-1].action == "comment" and rows[-1].text == f"补充：晚上也可打{PHONE_MASKED}"
+    assert all(INTERNAL not in r.text for r in rows)
