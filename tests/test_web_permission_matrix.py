@@ -187,6 +187,14 @@ PAGES = [
         lambda w, x: {"version": _case(w, x).version, "message": "请尽快办理"},
     ),
     Page(
+        "case unmask",
+        Perm.ROSTER_UNMASK,
+        "POST",
+        lambda w, x: reverse("cases:unmask", args=[_case(w, x).pk]),
+        lambda w, x: {"reason": "回访核实"},
+        sees=Perm.CASE_VIEW,
+    ),
+    Page(
         "case accept",
         Perm.CASE_TRIAGE,
         "POST",
@@ -484,6 +492,8 @@ def snapshot() -> tuple[Any, ...]:
         list(PartyMember.objects.order_by("pk").values_list("pk", "org_id", "version")),
         # Exporting personal data is a write: its audit entry.
         AuditEntry.objects.filter(event=Event.PERSONAL_DATA_EXPORTED).count(),
+        # Showing personal data unmasked is recorded: an allowed unmask "changes" the audit log.
+        list(AuditEntry.objects.filter(event=Event.PERSONAL_DATA_VIEWED).values_list("pk")),
     )
 
 

@@ -18,11 +18,11 @@ from ninja.responses import codes_4xx
 from gridgov.accounts import scoping, selectors, services
 from gridgov.accounts.models import ApiToken, Department, DepartmentKind, RoleGrant, User
 from gridgov.accounts.roles import Perm, Role, perms_for
-from gridgov.accounts.validators import mask_mobile
 from gridgov.areas.api import AreaRef, ErrorOut
 from gridgov.areas.selectors import area_get_for
 from gridgov.core.errors import NotFound
 from gridgov.core.pagination import paged
+from gridgov.core.pii import mask_mobile
 
 router = Router()
 

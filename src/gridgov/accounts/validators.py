@@ -55,12 +55,3 @@ def validate_mobile(value: str) -> str:
             code="invalid_mobile",
         )
     return value
-
-
-def mask_mobile(value: str | None) -> str:
-    """138****1234."""
-    if not value:
-        return ""
-    if len(value) < 7:
-        return "*" * len(value)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]

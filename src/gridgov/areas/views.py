@@ -23,7 +23,6 @@ from django.views.decorators.cache import never_cache
 from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
 from gridgov.accounts.selectors import staff_of_area
-from gridgov.accounts.validators import mask_mobile
 from gridgov.areas import services
 from gridgov.areas.codes import Level
 from gridgov.areas.forms import BoundaryForm, ChildAreaForm, RenameForm, child_levels
@@ -36,6 +35,7 @@ from gridgov.areas.selectors import (
     subtree_q,
 )
 from gridgov.core.errors import DomainError
+from gridgov.core.pii import mask_mobile
 from gridgov.core.views import add_domain_error, domain_errors
 
 CHILDREN_PAGE_SIZE = 100

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
 from gridgov.areas.models import Area
+from gridgov.audit.details import detail_items
 from gridgov.audit.forms import AuditFilterForm
 from gridgov.audit.selectors import audit_list
 
@@ -32,6 +33,7 @@ def entry_list(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "entry": e,
+            "detail": detail_items(e.detail),
             "area": names.get(int(e.area_path.rstrip("/").rsplit("/", 1)[-1]))
             if e.area_path
             else "",

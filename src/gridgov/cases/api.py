@@ -4,7 +4,9 @@ Reads go through :mod:`gridgov.cases.selectors` (a case outside your jurisdictio
 it did not exist; a resident sees only their own reports); every action goes through
 :mod:`gridgov.cases.services.lifecycle` via ``POST /{id}/actions/{action}``: send the
 ``version`` you saw — if someone acted in between, the answer is 409 ``stale_version``.
-The reporter's phone number and name are always masked.
+The reporter's phone number and name are always masked, and so are phone and ID numbers typed
+into titles, descriptions, addresses, notes, replies and comments (``POST /{id}/unmask`` in
+:mod:`.api_privacy` answers them in clear, with a reason, audited).
 """
 
 from datetime import date, datetime
@@ -22,12 +24,12 @@ from gridgov.accounts.models import Department
 from gridgov.accounts.roles import Perm
 from gridgov.areas.api import AreaRef, ErrorOut
 from gridgov.areas.models import Area
-from gridgov.cases import guards, selectors
+from gridgov.cases import guards, public, selectors
 from gridgov.cases.models import Case, CaseEvent, Category
 from gridgov.cases.services import categories as cat_services
 from gridgov.cases.services import lifecycle as lc
 from gridgov.cases.states import Action, HandlingLevel, Status
-from gridgov.core import crypto
+from gridgov.core import crypto, pii
 from gridgov.core.errors import NotFound, ValidationFailed
 from gridgov.core.pagination import CappedPagination
 
@@ -89,6 +91,12 @@ class CaseOut(Schema):
             return str(obj["status_label"])
         return str(obj.get_status_display())
 
+    @staticmethod
+    def resolve_title(obj: Case | dict[str, Any]) -> str:
+        if isinstance(obj, dict):  # built (and masked) by _detail()
+            return str(obj["title"])
+        return pii.mask_text(obj.title)
+
 
 class CaseDetail(CaseOut):
     description: str
@@ -143,11 +151,28 @@ class EventOut(Schema):
     attachments: list[AttachmentOut]
 
     @staticmethod
-    def resolve_action_label(obj: CaseEvent) -> str:
+    def resolve_action_label(obj: CaseEvent | dict[str, Any]) -> str:
+        if isinstance(obj, dict):  # the reporter's public timeline
+            return str(obj["action_label"])
         return str(obj.get_action_display())
 
     @staticmethod
-    def resolve_attachments(obj: CaseEvent) -> list[Any]:
+    def resolve_note(obj: CaseEvent | dict[str, Any]) -> str:
+        if isinstance(obj, dict):
+            return str(obj["note"])
+        return pii.mask_text(obj.note)
+
+    @staticmethod
+    def resolve_data(obj: CaseEvent | dict[str, Any]) -> dict[str, Any]:
+        if isinstance(obj, dict):
+            return dict(obj["data"])
+        data = obj.data if isinstance(obj.data, dict) else {}
+        return {k: pii.mask_text(v) if isinstance(v, str) else v for k, v in data.items()}
+
+    @staticmethod
+    def resolve_attachments(obj: CaseEvent | dict[str, Any]) -> list[Any]:
+        if isinstance(obj, dict):
+            return []
         return list(obj.attachments.all())
 
 
@@ -255,7 +280,15 @@ def _actor(request: HttpRequest) -> Any:
 
 
 def _detail(actor: Any, case: Case) -> dict[str, Any]:
+    """The case as answered: typed-in texts masked; to a reporter without case.view there, no
+    staff name and no internal delay request."""
+    staff = guards.in_jurisdiction(actor, Perm.CASE_VIEW, case)
     data = {f: getattr(case, f) for f in CaseDetail.model_fields if hasattr(case, f)}
+    for field in ("title", "description", "address", "reply", "rating_comment"):
+        data[field] = pii.mask_text(getattr(case, field))
+    delay = {k: v for k, v in (case.pending_delay or {}).items() if k != "by"} if staff else {}
+    if isinstance(delay.get("reason"), str):
+        delay["reason"] = pii.mask_text(delay["reason"])
     phone = ""
     if case.reporter_phone_enc and not case.anonymous:
         try:
@@ -270,9 +303,9 @@ def _detail(actor: Any, case: Case) -> dict[str, Any]:
         assigned_department=case.assigned_department,
         reporter_name="" if case.anonymous else crypto.mask_name(case.reporter_name),
         reporter_phone=phone,
-        handler=str(case.handler) if case.handler_id and case.handler else "",
+        handler=str(case.handler) if staff and case.handler_id and case.handler else "",
         merged_into=case.merged_into_id,
-        pending_delay={k: v for k, v in (case.pending_delay or {}).items() if k != "by"},
+        pending_delay=delay,
         allowed_actions=guards.allowed_actions(case=case, user=actor),
         deadline_provisional=case.shows_provisional_deadline,
     )
@@ -460,9 +493,28 @@ def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
 @router.get(
     "/{int:case_id}/timeline", response={200: list[EventOut], codes_4xx: ErrorOut}, tags=CASES
 )
-def case_timeline(request: HttpRequest, case_id: int) -> list[CaseEvent]:
-    """The append-only timeline of a case, oldest first."""
-    return list(selectors.case_timeline(case=_case(request, case_id)))
+def case_timeline(request: HttpRequest, case_id: int) -> list[CaseEvent] | list[dict[str, Any]]:
+    """The append-only timeline of a case, oldest first, typed-in phone and ID numbers masked.
+    To its reporter (without case.view there) the public timeline: the steps, dates, handling
+    unit (`data.unit`) and what they were told (`note`), no staff names or internal notes."""
+    actor = _actor(request)
+    case = _case(request, case_id)
+    if not guards.in_jurisdiction(actor, Perm.CASE_VIEW, case):
+        return [
+            {
+                "id": i,
+                "at": e.at,
+                "action": e.action,
+                "action_label": e.label,
+                "actor_name": "",
+                "from_status": "",
+                "to_status": "",
+                "note": e.text,
+                "data": {"unit": e.unit} if e.unit else {},
+            }
+            for i, e in enumerate(public.public_timeline(case), start=1)
+        ]
+    return list(selectors.case_timeline(case=case))
 
 
 @router.post(

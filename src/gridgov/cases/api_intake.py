@@ -38,6 +38,7 @@ from gridgov.cases.photos import max_bytes, max_count
 from gridgov.cases.services import intake
 from gridgov.cases.states import Source
 from gridgov.core.errors import ValidationFailed
+from gridgov.core.pii import mask_text
 
 router = Router(tags=["case intake"])
 
@@ -205,7 +206,7 @@ def case_duplicates(request: HttpRequest, case_id: int, limit: int = 5) -> list[
         {
             "id": c.pk,
             "number": c.number,
-            "title": c.title,
+            "title": mask_text(c.title),
             "status": c.status,
             "category": c.category.name,
             "reported_at": c.reported_at,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from gridgov.accounts.roles import Perm
 from gridgov.cases import units
 from gridgov.cases.models import Case
+from gridgov.core.pii import mask_text
 from gridgov.notifications.services import notify
 
 KIND_PREFIX = "case."
@@ -44,7 +45,7 @@ def _send(
         recipients=people,
         kind=KIND_PREFIX + kind,
         title=title,
-        body=body,
+        body=mask_text(body),
         url=case_url(case),
         target=case,
         dedupe_key=f"case:{case.pk}:{kind}" if dedupe else "",
@@ -52,7 +53,8 @@ def _send(
 
 
 def _label(case: Case) -> str:
-    return f"{case.number} {case.title}"[:120]
+    """The case in a notification's title: number and title, typed-in phone/ID numbers masked."""
+    return f"{case.number} {mask_text(case.title)}"[:120]
 
 
 def to_unit(case: Case, kind: str, title: str, body: str = "", *, actor: Any = None) -> int:

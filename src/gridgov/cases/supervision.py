@@ -53,6 +53,7 @@ from gridgov.cases.indicators import on_events
 from gridgov.cases.models import Case, CaseEvent
 from gridgov.cases.notify import case_url
 from gridgov.cases.states import Action, HandlingLevel, Status
+from gridgov.core.pii import mask_text
 from gridgov.core.statements import insert_rows
 from gridgov.notifications.models import Notification
 
@@ -275,7 +276,8 @@ def _notify(
 
 
 def _label(case: Case) -> str:
-    return f"{case.number} {case.title}"[:120]
+    """The case in a notification's title: number and title, typed-in phone/ID numbers masked."""
+    return f"{case.number} {mask_text(case.title)}"[:120]
 
 
 # --- The sweep --------------------------------------------------------------------------------

@@ -31,7 +31,8 @@ from gridgov.accounts.roles import Perm
 from gridgov.areas.codes import Level
 from gridgov.areas.models import Area
 from gridgov.areas.selectors import area_list_for
-from gridgov.cases import duplicates, guards, routing, selectors, supervision
+from gridgov.cases import duplicates, guards, public, routing, selectors, supervision
+from gridgov.cases import views_privacy as privacy_views
 from gridgov.cases.forms import ACTION_FORMS, ActionForm, CaseFilterForm, UnitForm
 from gridgov.cases.models import Case, CaseAttachment, CaseEvent, Category
 from gridgov.cases.services import checking, lifecycle
@@ -309,7 +310,7 @@ def _timeline(case: Case, photos: dict[int | None, list[CaseAttachment]]) -> lis
         elif e.actor is not None:
             who = str(e.actor)
         else:
-            who = e.actor_name or _("System")
+            who = public.actor_label(e.actor_name)
         to_area, to_dept = ref(e, "to_area"), ref(e, "to_department")
         rows.append(
             {
@@ -344,9 +345,19 @@ def _duplicates(case: Case, user: Any, actions: list[str]) -> list[tuple[Case, f
 
 
 def _detail_context(
-    request: HttpRequest, case: Case, bound: tuple[str, ActionForm] | None = None
+    request: HttpRequest,
+    case: Case,
+    bound: tuple[str, ActionForm] | None = None,
+    *,
+    reveal: bool = False,
+    unmask_form: Any = None,
 ) -> dict[str, Any]:
+    """The detail page. Staff (case.view in the case's jurisdiction) see the full timeline;
+    the reporter without it sees the public one (no staff names, no internal notes). Typed-in
+    personal data is masked unless ``reveal`` (only right after an audited
+    :func:`gridgov.cases.services.privacy.case_unmask`)."""
     user = request.user
+    staff = guards.in_jurisdiction(user, Perm.CASE_VIEW, case)
     actions = [a for a in guards.allowed_actions(case=case, user=user) if a in ACTION_FORMS]
     proposal_value, proposal_reason = "", ""
     action_forms = []
@@ -372,24 +383,44 @@ def _detail_context(
     by_event: dict[int | None, list[CaseAttachment]] = {}
     for att in attachments:
         by_event.setdefault(att.event_id, []).append(att)
-    timeline = _timeline(case, by_event)
-    report_events = {r["event"].pk for r in timeline if r["event"].action == Action.REPORT}
-    case_photos = [a for a in attachments if a.event_id is None or a.event_id in report_events]
-    return {
+    context: dict[str, Any] = {
         "case": case,
         "due": supervision.due_state(case),
-        "reporter": _reporter(case),
-        "timeline": timeline,
-        "photos": case_photos,
         "map_data": _map_data(case),
         "action_forms": action_forms,
         "proposal_reason": proposal_reason,
-        "pending_delay": case.pending_delay or None,
         "can_list": scoping.has_perm_anywhere(user, Perm.CASE_VIEW),
         "mine_url": reverse("cases:mine"),
         "title": case.number,
-        "duplicates": _duplicates(case, user, actions),
     }
+    if not staff:
+        report_ids = set(
+            CaseEvent.objects.filter(case=case, action=Action.REPORT).values_list("pk", flat=True)
+        )
+        context.update(
+            public_view=True,
+            reporter=_reporter(case),
+            public_events=public.public_timeline(case),
+            photos=[a for a in attachments if a.event_id is None or a.event_id in report_ids],
+            duplicates=None,
+        )
+        return context
+    timeline = _timeline(case, by_event)
+    report_events = {r["event"].pk for r in timeline if r["event"].action == Action.REPORT}
+    case_photos = [a for a in attachments if a.event_id is None or a.event_id in report_events]
+    if reveal and not case.anonymous:
+        reporter = {"name": case.reporter_name, "phone": reporter_phone(case)}
+    else:
+        reporter = _reporter(case)
+    context.update(
+        reporter=reporter,
+        timeline=timeline,
+        photos=case_photos,
+        pending_delay=case.pending_delay or None,
+        duplicates=_duplicates(case, user, actions),
+        **privacy_views.unmask_context(user, case, timeline, reveal=reveal, form=unmask_form),
+    )
+    return context
 
 
 @never_cache

@@ -29,7 +29,7 @@ from gridgov.accounts.roles import Perm
 from gridgov.areas.codes import Level
 from gridgov.areas.models import Area
 from gridgov.areas.selectors import grids_with_geometry
-from gridgov.cases import selectors
+from gridgov.cases import public, selectors
 from gridgov.cases.exports import hotline as hotline_results
 from gridgov.cases.forms_intake import (
     HotlineImportForm,
@@ -47,29 +47,12 @@ from gridgov.cases.services.intake import (
     case_report,
     prepare_report,
 )
-from gridgov.cases.states import Action, Source
+from gridgov.cases.states import Source
 from gridgov.core import errors
 from gridgov.core.views import add_domain_error, domain_errors
 
 GRID_FEATURES_MAX = 5000
 AREA_PICKER_MAX = 1000
-# Timeline entries a receipt shows (no names, notes or personal data; just what happened when).
-PUBLIC_ACTIONS = {
-    Action.REPORT,
-    Action.ACCEPT,
-    Action.REJECT,
-    Action.MERGE,
-    Action.DISPATCH,
-    Action.SIGN,
-    Action.REPLY,
-    Action.VERIFY_PASS,
-    Action.VERIFY_FAIL,
-    Action.RATE,
-    Action.REOPEN,
-    Action.CHECK_CONFIRM,
-    Action.CHECK_RESOLVE,
-    Action.CHECK_REJECT,
-}
 
 
 def _scope(request: HttpRequest) -> str:
@@ -227,18 +210,17 @@ def report_grids(request: HttpRequest) -> JsonResponse:
 
 def receipt(request: HttpRequest, token: str) -> HttpResponse:
     """回执: status and the public timeline of a report, found by its receipt token."""
-    case = get_object_or_404(Case.objects.select_related("category"), token=token)
-    events = [
-        e
-        for e in case.events.order_by("at", "id").only("at", "action", "to_status", "data")
-        if e.action in PUBLIC_ACTIONS
-    ]
+    case = get_object_or_404(
+        Case.objects.select_related("category", "assigned_area", "assigned_department"),
+        token=token,
+    )
     return render(
         request,
         "cases/intake/receipt.html",
         {
             "case": case,
-            "events": events,
+            "public_events": public.public_timeline(case),
+            "unit": public.handling_unit(case),
             "title": _("Report %(number)s") % {"number": case.number},
             "receipt_url": request.build_absolute_uri(),
         },

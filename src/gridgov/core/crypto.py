@@ -1,4 +1,5 @@
-"""Personal data at rest and on screen: field encryption, keyed hashes for exact look-up, masks.
+"""Personal data at rest: field encryption and keyed hashes for exact look-up (the masks are in
+:mod:`gridgov.core.pii`).
 
 The key is ``settings.GRIDGOV_FIELD_KEY`` (a Fernet key, generated once into the data folder or
 given as ``GRIDGOV_FIELD_KEY``). Encrypted values are Fernet tokens (text); the keyed hash is an
@@ -14,6 +15,18 @@ from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
+
+# The masks live with the other personal-data helpers; imported here for existing callers.
+from gridgov.core.pii import mask_id_number, mask_mobile, mask_name
+
+__all__ = [
+    "decrypt",
+    "encrypt",
+    "keyed_hash",
+    "mask_id_number",
+    "mask_mobile",
+    "mask_name",
+]
 
 
 @lru_cache(maxsize=4)
@@ -50,30 +63,3 @@ def keyed_hash(value: str) -> str:
     normal = "".join(value.split()).upper()
     key = _hash_key(settings.GRIDGOV_FIELD_KEY)
     return hmac.new(key, normal.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-def mask_id_number(value: str) -> str:
-    """``11010119900307123X`` → ``1***************3X`` (first character, last two kept)."""
-    if not value:
-        return ""
-    if len(value) <= 3:
-        return "*" * len(value)
-    return value[0] + "*" * (len(value) - 3) + value[-2:]
-
-
-def mask_mobile(value: str) -> str:
-    """``13812341234`` → ``138****1234``; other phone numbers keep only their last four digits."""
-    if not value:
-        return ""
-    if len(value) == 11 and value.isdigit():
-        return value[:3] + "****" + value[7:]
-    if len(value) <= 4:
-        return "*" * len(value)
-    return "*" * (len(value) - 4) + value[-4:]
-
-
-def mask_name(value: str) -> str:
-    """``张三`` → ``张*``, ``欧阳娜娜`` → ``欧***``: the family name's first character only."""
-    if not value:
-        return ""
-    return value[0] + "*" * max(1, len(value) - 1)

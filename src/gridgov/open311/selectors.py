@@ -1,27 +1,29 @@
 """Reads for Open311. The GeoReport v2 reads are public, so everything here answers only what the
 spec's fields carry about a case (service, description, place, status, times, the handling unit)
 and never who reported it: no names, phone numbers, e-mail addresses, accounts or photos.
-Phone, ID numbers and e-mail addresses typed into free text are masked as well.
+Phone, ID numbers and e-mail addresses typed into free text are masked as well
+(:func:`gridgov.core.pii.mask_text`), and the status notes are the public timeline's texts
+(:mod:`gridgov.cases.public`): the reply, what the reporter was told — never internal notes.
 
 Service requests are all cases of this installation (one Open311 jurisdiction).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from gridgov.cases.models import Case, CaseEvent, Category
-from gridgov.cases.states import FINAL_STATES, Action, Status, TimeUnit
-from gridgov.core.crypto import mask_id_number, mask_mobile
+from gridgov.cases.models import Case, Category
+from gridgov.cases.public import public_notes
+from gridgov.cases.states import FINAL_STATES, Status, TimeUnit
 from gridgov.core.errors import NotFound, ValidationFailed
+from gridgov.core.pii import mask_text
 from gridgov.open311.formats import iso
 
 MAX_REQUESTS = 1000  # spec: "first 1000 requests returned"
@@ -30,16 +32,6 @@ DEFAULT_WINDOW = timedelta(days=90)  # spec: "a span of 90 days"
 OPEN = "open"
 CLOSED = "closed"
 _CLOSED_STATES = frozenset(str(s) for s in FINAL_STATES)
-
-# Timeline entries whose note is addressed to the public (the handling reply, why a request was
-# not accepted or merged, the verification that closed it). Internal notes, urges, returns and
-# escalations are never shown.
-PUBLIC_NOTE_ACTIONS = (
-    Action.REPLY,
-    Action.REJECT,
-    Action.MERGE,
-    Action.VERIFY_PASS,
-)
 
 # gridgov extra-field types → GeoReport v2 attribute datatypes.
 DATATYPES = {
@@ -52,24 +44,6 @@ DATATYPES = {
     "choice": "singlevaluelist",
     "multichoice": "multivaluelist",
 }
-
-
-# --- free text --------------------------------------------------------------------------------
-
-_ID_RE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_MOBILE_RE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
-_LANDLINE_RE = re.compile(r"(?<!\d)0\d{2,3}-\d{7,8}(?!\d)")
-_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-
-
-def public_text(value: str) -> str:
-    """Free text for the public: ID, phone numbers and e-mail addresses masked."""
-    if not value:
-        return ""
-    value = _ID_RE.sub(lambda m: mask_id_number(m.group(0)), value)
-    value = _MOBILE_RE.sub(lambda m: mask_mobile(re.sub(r"\D", "", m.group(0))[-11:]), value)
-    value = _LANDLINE_RE.sub(lambda m: mask_mobile(m.group(0).replace("-", "")), value)
-    return _EMAIL_RE.sub("***", value)
 
 
 # --- services (categories) --------------------------------------------------------------------
@@ -181,19 +155,17 @@ def _states_for(statuses: list[str]) -> list[str]:
 
 
 def _base() -> QuerySet[Case]:
-    last_note = (
-        CaseEvent.objects.filter(case=OuterRef("pk"), action__in=PUBLIC_NOTE_ACTIONS)
-        .exclude(note="")
-        .order_by("-at", "-id")
-        .values("note")[:1]
-    )
-    return (
-        Case.objects.select_related(
-            "category", "assigned_area", "assigned_department", "merged_into"
-        )
-        .annotate(public_note=Subquery(last_note))
-        .order_by("-reported_at", "-id")
-    )
+    return Case.objects.select_related(
+        "category", "assigned_area", "assigned_department", "merged_into"
+    ).order_by("-reported_at", "-id")
+
+
+def _with_notes(cases: list[Case]) -> list[Case]:
+    """Attach each case's latest public text (one query for the page)."""
+    notes = public_notes(c.pk for c in cases)
+    for c in cases:
+        c.public_note = notes.get(c.pk, "")  # type: ignore[attr-defined]
+    return cases
 
 
 @dataclass(frozen=True)
@@ -309,7 +281,7 @@ def parse_filters(params: Any) -> RequestFilters:
 def request_list(filters: RequestFilters) -> list[Case]:
     qs = _base()
     if filters.ids is not None:
-        return list(qs.filter(pk__in=filters.ids)[:MAX_REQUESTS])
+        return _with_notes(list(qs.filter(pk__in=filters.ids)[:MAX_REQUESTS]))
     if filters.service_codes:
         qs = qs.filter(category__code__in=filters.service_codes)
     if filters.start is not None:
@@ -319,7 +291,7 @@ def request_list(filters: RequestFilters) -> list[Case]:
     if filters.statuses:
         qs = qs.filter(status__in=_states_for(filters.statuses))
     offset = (filters.page - 1) * filters.page_size
-    return list(qs[offset : offset + filters.page_size])
+    return _with_notes(list(qs[offset : offset + filters.page_size]))
 
 
 def request_get(pk: int) -> Case:
@@ -328,7 +300,7 @@ def request_get(pk: int) -> Case:
         raise NotFound(
             _("There is no service request %(id)s.") % {"id": pk}, code="unknown_request"
         )
-    return case
+    return _with_notes([case])[0]
 
 
 def request_by_token(token: str) -> Case:
@@ -365,7 +337,7 @@ def service_notice(case: Case) -> str:
 
 
 def _status_notes(case: Case) -> str:
-    note = public_text(getattr(case, "public_note", None) or "")
+    note = getattr(case, "public_note", None) or ""
     if not note and case.status == Status.MERGED and case.merged_into_id:
         note = _("Duplicate of request %(id)d.") % {"id": case.merged_into_id}
     return note
@@ -379,13 +351,13 @@ def request_dict(case: Case) -> dict[str, Any]:
         "status_notes": _status_notes(case),
         "service_name": case.category.name,
         "service_code": case.category.code,
-        "description": public_text(case.description or case.title),
+        "description": mask_text(case.description or case.title),
         "agency_responsible": _agency(case),
         "service_notice": service_notice(case),
         "requested_datetime": iso(case.reported_at),
         "updated_datetime": iso(case.updated_at),
         "expected_datetime": iso(case.handle_due_at),
-        "address": public_text(case.address),
+        "address": mask_text(case.address),
         "address_id": None,
         "zipcode": None,
         "lat": case.lat,

@@ -234,8 +234,17 @@ def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def member_list(request: HttpRequest) -> HttpResponse:
     require_party_view(request)
+    return member_list_page(request, request.GET)
+
+
+def member_list_page(
+    request: HttpRequest, params: Any, *, export_form: Any = None, status: int = 200
+) -> HttpResponse:
+    """The member list filtered by ``params``; ``export_form``: the unmasked-export form with
+    its errors (shown unfolded)."""
     orgs = selectors.org_list_for(actor=request.user).order_by("area_path", "kind", "name")
-    form = forms.MemberFilterForm(request.GET or None, orgs=orgs)
+    filters = {k: v for k, v in params.items() if k in forms.MemberFilterForm.base_fields}
+    form = forms.MemberFilterForm(filters or None, orgs=orgs)
     data = form.cleaned_data if form.is_valid() else {}
     members = selectors.member_list_for(
         actor=request.user,
@@ -254,11 +263,12 @@ def member_list(request: HttpRequest) -> HttpResponse:
             "can_manage": scoping.has_perm_anywhere(request.user, Perm.PARTY_MANAGE),
             "can_export": scoping.has_perm_anywhere(request.user, Perm.ROSTER_EXPORT),
             "can_unmask_export": scoping.has_perm_anywhere(request.user, Perm.ROSTER_UNMASK),
-            "export_form": forms.ExportForm(),
+            "export_form": export_form or forms.ExportForm(),
             "query": request.GET.urlencode(),
             "crumbs": crumbs((_("Party members"), None)),
             "title": _("Party members"),
         },
+        status=status,
     )
 
 

@@ -352,8 +352,14 @@ def member_export(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         if exc.status in (403, 404):
             raise
-        messages.error(request, exc.message)
-        return redirect(reverse("party:member_list") + "?" + request.GET.urlencode())
+        if request.method != "POST":
+            messages.error(request, exc.message)
+            return redirect(reverse("party:member_list") + "?" + request.GET.urlencode())
+        # The unmasked export's form again, with the error beside its field (the reason).
+        form = forms.ExportForm(request.POST)
+        form.is_valid()
+        add_domain_error(form, exc)
+        return _views().member_list_page(request, request.POST, export_form=form, status=400)
     return _xlsx(data, "party-members.xlsx")
 
 

@@ -447,6 +447,23 @@ class ResidentTag(models.Model):
     def __str__(self) -> str:
         return f"{self.resident_id}: {self.tag_type_id}"
 
+    @property
+    def fact_items(self) -> list[tuple[str, str]]:
+        """The facts as shown: each under its label from the special group's definition (the
+        key when the group no longer defines it), typed-in phone and ID numbers masked."""
+        from gridgov.core.pii import mask_text
+
+        labels = {
+            str(f.get("key")): str(f.get("label") or f.get("key"))
+            for f in (self.tag_type.fields or [])
+            if isinstance(f, dict) and f.get("key")
+        }
+        return [
+            (labels.get(str(k), str(k)), mask_text(str(v)))
+            for k, v in (self.facts or {}).items()
+            if v not in (None, "")
+        ]
+
 
 class StaffAssignment(models.Model):
     """A post of grid staff (三长联动): a user as 网格长/网格员 of a grid, 楼栋长 of a building or

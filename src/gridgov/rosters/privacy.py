@@ -21,11 +21,11 @@ from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
 from gridgov.audit.models import Event
 from gridgov.audit.services import audit_record
-from gridgov.core import crypto
+from gridgov.core import crypto, pii
 from gridgov.core.errors import PermissionDenied, ValidationFailed
 
 UNMASK_FIELDS: tuple[str, ...] = ("name", "id_number", "phone")
-MAX_REASON = 200
+MAX_REASON = pii.MAX_REASON
 
 
 def display_name(obj: Any) -> str:
@@ -42,9 +42,7 @@ def _has_at_path(actor: Any, perm: str, area_path: str) -> bool:
     return any(area_path.startswith(p) for p in scoping.jurisdiction_paths(actor, perm))
 
 
-def can_unmask(actor: Any, area_path: str) -> bool:
-    """May ``actor`` see personal data unmasked at ``area_path`` (ROSTER_UNMASK there)?"""
-    return _has_at_path(actor, Perm.ROSTER_UNMASK, area_path)
+can_unmask = pii.can_unmask  # ROSTER_UNMASK at the path: the one rule for every app
 
 
 def can_see_sensitive(actor: Any, area_path: str) -> bool:
@@ -62,12 +60,7 @@ def _deny(actor: Any, perm: str, area_path: str, what: str) -> NoReturn:
     raise PermissionDenied(_("You do not have permission to do this in this area."))
 
 
-def _clean_reason(reason: str) -> str:
-    reason = " ".join((reason or "").split())[:MAX_REASON]
-    if not reason:
-        msg = _("Give the reason why you need to see the unmasked data.")
-        raise ValidationFailed(msg, code="reason_required", fields={"reason": msg})
-    return reason
+_clean_reason = pii.clean_reason
 
 
 def _clear_value(obj: Any, field: str) -> str:

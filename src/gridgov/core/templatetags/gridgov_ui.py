@@ -1,5 +1,6 @@
 """Template helpers for the page shell: Bootstrap form fields with their errors, pagination
-links that keep the current filters, breadcrumbs, and masked personal data.
+links that keep the current filters, breadcrumbs, and masked personal data (``mask_mobile``,
+``{% pii %}`` for typed-in text).
 
 Load with ``{% load gridgov_ui %}``.
 """
@@ -11,7 +12,8 @@ from typing import Any
 from django import forms, template
 from django.http import QueryDict
 
-from gridgov.accounts.validators import mask_mobile as _mask_mobile
+from gridgov.core.pii import mask_mobile as _mask_mobile
+from gridgov.core.pii import masker as _masker
 
 register = template.Library()
 
@@ -84,6 +86,14 @@ def pagination(context: dict[str, Any], page_obj: Any) -> dict[str, Any]:
 def breadcrumbs(crumbs: list[tuple[str, str | None]]) -> dict[str, Any]:
     """``crumbs`` is a list of (label, url or None); the last one is the current page."""
     return {"crumbs": crumbs}
+
+
+@register.simple_tag(takes_context=True)
+def pii(context: template.Context, value: str | None) -> str:
+    """``{% pii case.description as text %}``: typed-in text with phone and ID numbers masked,
+    unless the view set ``pii_reveal`` after an audited unmask (the decision is the request's,
+    made once by the view)."""
+    return _masker(bool(context.get("pii_reveal")))(value)
 
 
 @register.filter

@@ -182,7 +182,12 @@ def test_unmasked_export_needs_a_reason(client, orgs, staff, add_member, new_id)
     add_member(orgs.branch1, "甲", id_number=number)
     client.force_login(staff)
     refused = client.post(reverse("party:member_export"), {"unmasked": "1", "reason": ""})
-    assert refused.status_code == 302
+    # The list again, the export form unfolded with the error beside the reason (no reload
+    # that hides it in a message at the top).
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert 'data-testid="export-unmasked" open' in html
+    assert 'class="invalid-feedback' in html and "事由" in html
     assert not AuditEntry.objects.filter(event=Event.PERSONAL_DATA_EXPORTED).exists()
     response = client.post(
         reverse("party:member_export"), {"unmasked": "1", "reason": "上报组织部"}
