@@ -1,7 +1,13 @@
 """Case pages: work queues, list and detail (views), reporting and imports (views_intake),
-statistics (views_stats)."""
+statistics (views_stats), the case map's JSON (casemap.views)."""
 
 from gridgov.cases import views, views_intake, views_stats
+from gridgov.cases.casemap import views as casemap_views
 
 app_name = "cases"
-urlpatterns = [*views.urlpatterns, *views_intake.urlpatterns, *views_stats.urlpatterns]
+urlpatterns = [
+    *views.urlpatterns,
+    *views_intake.urlpatterns,
+    *views_stats.urlpatterns,
+    *casemap_views.urlpatterns,
+]

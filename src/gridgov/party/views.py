@@ -234,7 +234,7 @@ def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def member_list(request: HttpRequest) -> HttpResponse:
     require_party_view(request)
-    orgs = selectors.org_list_for(actor=request.user).order_by("area_path", "kind", "name")
+    orgs = selectors.org_list_for(actor=request.user).order_by("area__code", "kind", "name")
     form = forms.MemberFilterForm(request.GET or None, orgs=orgs)
     data = form.cleaned_data if form.is_valid() else {}
     members = selectors.member_list_for(
