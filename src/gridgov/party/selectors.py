@@ -101,9 +101,7 @@ class OrgTree:
 
 def org_tree_for(*, actor: Any, max_nodes: int = MAX_TREE_NODES) -> OrgTree:
     """The active organisations the user may see as a forest, with active member counts."""
-    orgs = list(
-        org_list_for(actor=actor).order_by("area__code", "kind", "name")[: max_nodes + 1]
-    )
+    orgs = list(org_list_for(actor=actor).order_by("area__code", "kind", "name")[: max_nodes + 1])
     truncated = len(orgs) > max_nodes
     orgs = orgs[:max_nodes]
     counts = dict(

@@ -113,10 +113,7 @@ def case_map_for(*, actor: Any, area: Area | None = None) -> CaseMap:
     """The open cases of ``actor``'s jurisdiction (within ``area`` when given) for the map."""
     open_cases = case_selectors.case_list_for(actor=actor, status=_OPEN, area=area)
     per_area = dict(
-        open_cases.order_by()
-        .values("area_id")
-        .annotate(n=Count("id"))
-        .values_list("area_id", "n")
+        open_cases.order_by().values("area_id").annotate(n=Count("id")).values_list("area_id", "n")
     )
     located = open_cases.filter(lon__isnull=False, lat__isnull=False)
     rows = list(
@@ -136,8 +133,8 @@ def case_map_for(*, actor: Any, area: Area | None = None) -> CaseMap:
         {
             "id": r["id"],
             "number": r["number"],
-            "lon": round(r["lon"], 6),
-            "lat": round(r["lat"], 6),
+            "lon": round(r["lon"] or 0.0, 6),
+            "lat": round(r["lat"] or 0.0, 6),
             "category": r["category__name"],
             "status": r["status"],
             "status_label": str(status_labels.get(r["status"], r["status"])),
@@ -155,4 +152,3 @@ def case_map_for(*, actor: Any, area: Area | None = None) -> CaseMap:
         county=_county_of(actor, area),
         buildings=_buildings(actor, area),
     )
-

@@ -36,25 +36,20 @@ def _area_pk(request: HttpRequest) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-@never_cache
-@login_required
-@domain_errors
-def map_json(request: HttpRequest) -> JsonResponse:
-    """Open cases as points (the newest ones), grids with their open-case counts, the county
-    outline and the roster buildings that have coordinates."""
-    if not may_view(request.user):
-        raise PermissionDenied(_("You may not view cases."))
-    area = scope_area_for(actor=request.user, pk=_area_pk(request))
-    data = case_map_for(actor=request.user, area=area)
+def map_payload(actor: Any, area_pk: int | None) -> dict[str, Any]:
+    """The map's answer for ``actor`` (the web page's JSON and the API's): raises
+    :class:`~gridgov.core.errors.NotFound` for an area outside the jurisdiction. The caller
+    checks :func:`may_view` first."""
+    area = scope_area_for(actor=actor, pk=area_pk)
+    data = case_map_for(actor=actor, area=area)
     grids = [
         _geometry_feature(
             g["area"], open=g["open"], url=reverse("areas:detail", args=[g["area"].pk])
         )
         for g in data.grids
     ]
-    points = [{**p, "url": reverse("cases:detail", args=[p["id"]])} for p in data.points]
-    body = {
-        "points": points,
+    return {
+        "points": [{**p, "url": reverse("cases:detail", args=[p["id"]])} for p in data.points],
         "open_total": data.open_total,
         "truncated": data.truncated,
         "grids": {"type": "FeatureCollection", "features": grids},
@@ -63,6 +58,17 @@ def map_json(request: HttpRequest) -> JsonResponse:
         "county": _geometry_feature(data.county) if data.county is not None else None,
         "buildings": data.buildings,
     }
+
+
+@never_cache
+@login_required
+@domain_errors
+def map_json(request: HttpRequest) -> JsonResponse:
+    """Open cases as points (the newest ones), grids with their open-case counts, the county
+    outline and the roster buildings that have coordinates."""
+    if not may_view(request.user):
+        raise PermissionDenied(_("You may not view cases."))
+    body = map_payload(request.user, _area_pk(request))
     response = JsonResponse(body, json_dumps_params={"ensure_ascii": False})
     response["Cache-Control"] = "private, no-store"
     return response

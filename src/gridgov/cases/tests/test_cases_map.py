@@ -3,7 +3,6 @@ the map is shown (home page, area browser)."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -58,15 +57,31 @@ def world(tree: Any, make_user: Any) -> Any:
         address="凤鸣路 12 号",
         reporter_name="王小明",
     )
-    second = make_case(tree.grid1, status=Status.IN_PROGRESS, lon=106.206, lat=38.506,
-                       handle_overdue=True, reported_at=NOW - timedelta(hours=1))
+    second = make_case(
+        tree.grid1,
+        status=Status.IN_PROGRESS,
+        lon=106.206,
+        lat=38.506,
+        handle_overdue=True,
+        reported_at=NOW - timedelta(hours=1),
+    )
     closed = make_case(tree.grid1, status=Status.CLOSED, lon=106.207, lat=38.507)
     no_point = make_case(tree.grid2)
     outside = make_case(tree.grid3, lon=106.305, lat=38.605)
-    return type("World", (), {
-        "tree": tree, "users": users, "dept": dept, "inside": inside, "second": second,
-        "closed": closed, "no_point": no_point, "outside": outside,
-    })
+    return type(
+        "World",
+        (),
+        {
+            "tree": tree,
+            "users": users,
+            "dept": dept,
+            "inside": inside,
+            "second": second,
+            "closed": closed,
+            "no_point": no_point,
+            "outside": outside,
+        },
+    )
 
 
 def test_dispatcher_sees_the_open_cases_of_the_jurisdiction_only(world: Any) -> None:
@@ -94,7 +109,15 @@ def test_nothing_personal_in_the_answer(world: Any) -> None:
         assert personal not in body
     point = _get(world.users[Role.DISPATCHER])["points"][0]
     assert set(point) == {
-        "id", "number", "lon", "lat", "category", "status", "status_label", "overdue", "url"
+        "id",
+        "number",
+        "lon",
+        "lat",
+        "category",
+        "status",
+        "status_label",
+        "overdue",
+        "url",
     }
 
 
@@ -110,9 +133,7 @@ def test_area_narrows_the_map_and_outside_is_404(world: Any) -> None:
 
 def test_county_dispatcher_sees_both_towns(world: Any) -> None:
     data = _get(world.users["county_dispatcher"])
-    assert {p["id"] for p in data["points"]} == {
-        world.inside.pk, world.second.pk, world.outside.pk
-    }
+    assert {p["id"] for p in data["points"]} == {world.inside.pk, world.second.pk, world.outside.pk}
 
 
 def test_grid_worker_sees_only_their_grid(world: Any) -> None:
@@ -150,8 +171,14 @@ def test_county_outline_and_buildings_with_coordinates(world: Any) -> None:
         actor=None, area=county, geometry=square(106.10, 38.40, 0.5), version=county.version
     )
     building_create(
-        actor=None, area=world.tree.grid1, name="3号楼", floors=6, units=2, rooms_per_floor=2,
-        lon=106.203, lat=38.503,
+        actor=None,
+        area=world.tree.grid1,
+        name="3号楼",
+        floors=6,
+        units=2,
+        rooms_per_floor=2,
+        lon=106.203,
+        lat=38.503,
     )
     building_create(
         actor=None, area=world.tree.grid1, name="无坐标楼", floors=6, units=1, rooms_per_floor=2
@@ -191,3 +218,18 @@ def test_tile_server_replaces_the_note(world: Any, settings: Any) -> None:
     page = _client(world.users[Role.DISPATCHER]).get(reverse("core:home")).content.decode()
     assert 'data-tile-url="/tiles/{z}/{x}/{y}.png"' in page
     assert "未配置底图" not in page
+
+
+def test_the_api_gives_the_same_scoped_answer(world: Any) -> None:
+    from gridgov.accounts.services import token_issue
+
+    def api(user: Any, **params: Any) -> Any:
+        _token, raw = token_issue(user=user, name="map")
+        return Client().get("/api/v1/cases/map", params, HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    dispatcher = world.users[Role.DISPATCHER]
+    answer = api(dispatcher)
+    assert answer.status_code == 200
+    assert answer.json() == _get(dispatcher)
+    assert api(dispatcher, area=world.tree.grid3.pk).status_code == 404
+    assert api(world.users[Role.RESIDENT]).status_code == 403

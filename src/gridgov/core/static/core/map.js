@@ -178,13 +178,32 @@
     return { grids: grids, county: county };
   }
 
+  // Fit the view to what is drawn, and again when the map's box changes size (a phone turned
+  // on its side), as long as the user has not moved the map themselves.
+  function fit(map, bounds) {
+    var moved = false;
+    var fitting = false;
+    function go() {
+      fitting = true;
+      map.fitBounds(bounds, { padding: [12, 12], maxZoom: 17, animate: false });
+      fitting = false;
+    }
+    map.on("dragstart", function () { moved = true; });
+    map.on("zoomstart", function () { if (!fitting) { moved = true; } });
+    map.on("resize", function () { if (!moved) { go(); } });
+    go();
+  }
+
   function init(el) {
     var tiles = ds(el, "tile-url");
     var map = L.map(el, { zoomSnap: 0.25, maxZoom: 19, zoomControl: false, attributionControl: Boolean(tiles) });
     L.control.zoom({ zoomInTitle: ds(el, "zoom-in-text") || "+", zoomOutTitle: ds(el, "zoom-out-text") || "-" }).addTo(map);
     map.setView([35.0, 105.0], 4);
     if (tiles) {
-      L.tileLayer(tiles, { maxZoom: 19, attribution: ds(el, "tile-attribution") }).addTo(map);
+      // Several layers may be given, separated by spaces (天地图: the base map, then its labels).
+      tiles.split(/\s+/).forEach(function (url, i) {
+        L.tileLayer(url, { maxZoom: 19, attribution: i ? "" : ds(el, "tile-attribution") }).addTo(map);
+      });
     } else {
       message(el, ds(el, "no-tiles-text"), "map-no-tiles");
     }
@@ -219,7 +238,7 @@
         if (hasFeatures) { bounds.extend(layer.getBounds()); }
         if (!bounds.isValid() && drawn && drawn.county) { bounds.extend(drawn.county.getBounds()); }
         if (bounds.isValid()) {
-          map.fitBounds(bounds, { padding: [12, 12], maxZoom: 17 });
+          fit(map, bounds);
         } else {
           message(el, ds(el, "empty-text"), "map-empty");
         }

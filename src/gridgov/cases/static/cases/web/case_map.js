@@ -16,7 +16,10 @@
     var map = L.map(el, { zoomSnap: 0.25, attributionControl: Boolean(el.dataset.tileUrl) });
     map.setView([35.0, 105.0], 4);  // a view first: vector layers need one to draw into
     if (el.dataset.tileUrl) {
-      L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
+      // Several layers may be given, separated by spaces (天地图: the base map, then its labels).
+      el.dataset.tileUrl.split(/\s+/).forEach(function (url, i) {
+        L.tileLayer(url, { maxZoom: 19, attribution: i ? "" : el.dataset.tileAttribution || "" }).addTo(map);
+      });
     }
     var bounds = L.latLngBounds([]);
     if (data.outline) {
