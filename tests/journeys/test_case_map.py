@@ -44,8 +44,8 @@ def district(tree: Any, make_user: Any) -> Any:
             tree.grid2,
             category,
             status=Status.IN_PROGRESS,
-            lon=106.215 + 0.002 * i,
-            lat=38.505,
+            lon=106.2125 + 0.002 * i,
+            lat=38.503,
             handle_overdue=i == 0,
         )
     make_case(tree.grid2, category, status=Status.CLOSED, lon=106.218, lat=38.508)
