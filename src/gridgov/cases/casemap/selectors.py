@@ -1,5 +1,6 @@
 """Reads of the case map: open cases with a location and open cases per grid, in the viewer's
-jurisdiction (through :func:`gridgov.cases.selectors.case_list_for`, the one scoped case read),
+jurisdiction (through :mod:`gridgov.accounts.scoping` and
+:func:`gridgov.cases.selectors.case_list_for`, whichever index suits),
 the grid polygons and the county outline (through the scoped area reads), and the buildings of
 the rosters that have coordinates (scoped by :attr:`Perm.ROSTER_VIEW`).
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
@@ -22,11 +23,16 @@ from gridgov.areas.codes import Level
 from gridgov.areas.models import Area
 from gridgov.areas.selectors import area_list_for, subtree_q
 from gridgov.cases import selectors as case_selectors
+from gridgov.cases.models import Case
 from gridgov.cases.states import OPEN_STATES, Status
 
 MAX_POINTS = 2000
 MAX_GRIDS = 3000
 MAX_BUILDINGS = 2000
+# Above this many open cases the newest are found by walking the newest-first index (SQLite),
+# below it by reading them all through the status index and sorting (300 000 cases, 45 000
+# open: 37 against 207 ms for a county; 1 200 against 6 ms for a community with 476).
+WALK_ABOVE = 10 * MAX_POINTS
 _OPEN = sorted(str(s) for s in OPEN_STATES)
 
 
@@ -109,13 +115,34 @@ def _buildings(actor: Any, area: Area | None) -> list[dict[str, Any]]:
     ]
 
 
+def _open_in_scope(actor: Any, area: Area | None, *, use_index: bool) -> QuerySet[Case]:
+    """Open cases ``actor`` may see (within ``area``), through the one scoping layer.
+    ``use_index``: read them through the (status, area_path) index — right for counting and
+    for a jurisdiction with few open cases; without it SQLite walks the newest-first index
+    (see :func:`gridgov.areas.selectors.subtree_q`), right for the newest of many."""
+    if not use_index:
+        return case_selectors.case_list_for(actor=actor, status=_OPEN, area=area)
+    qs = scoping.scope(
+        Case.objects.filter(status__in=_OPEN), actor, Perm.CASE_VIEW, path_field="area_path"
+    )
+    if area is not None:
+        qs = qs.filter(subtree_q(area.path, field="area_path"))
+    return qs.order_by(*case_selectors.ORDER)
+
+
 def case_map_for(*, actor: Any, area: Area | None = None) -> CaseMap:
     """The open cases of ``actor``'s jurisdiction (within ``area`` when given) for the map."""
-    open_cases = case_selectors.case_list_for(actor=actor, status=_OPEN, area=area)
     per_area = dict(
-        open_cases.order_by().values("area_id").annotate(n=Count("id")).values_list("area_id", "n")
+        _open_in_scope(actor, area, use_index=True)
+        .order_by()
+        .values("area_id")
+        .annotate(n=Count("id"))
+        .values_list("area_id", "n")
     )
-    located = open_cases.filter(lon__isnull=False, lat__isnull=False)
+    open_total = sum(per_area.values())
+    located = _open_in_scope(actor, area, use_index=open_total <= WALK_ABOVE).filter(
+        lon__isnull=False, lat__isnull=False
+    )
     rows = list(
         located.values(
             "id",
@@ -145,7 +172,7 @@ def case_map_for(*, actor: Any, area: Area | None = None) -> CaseMap:
     grids, grids_truncated = _grids(actor, area)
     return CaseMap(
         points=points,
-        open_total=sum(per_area.values()),
+        open_total=open_total,
         truncated=len(rows) > MAX_POINTS,
         grids=[{"area": g, "open": per_area.get(g.pk, 0)} for g in grids],
         grids_truncated=grids_truncated,

@@ -233,3 +233,12 @@ def test_the_api_gives_the_same_scoped_answer(world: Any) -> None:
     assert answer.json() == _get(dispatcher)
     assert api(dispatcher, area=world.tree.grid3.pk).status_code == 404
     assert api(world.users[Role.RESIDENT]).status_code == 403
+
+
+def test_many_open_cases_are_read_newest_first_the_other_way(world: Any, monkeypatch: Any) -> None:
+    # Above WALK_ABOVE open cases the points come from the newest-first walk: same answer.
+    expected = _get(world.users[Role.DISPATCHER])
+    monkeypatch.setattr(casemap, "WALK_ABOVE", 0)
+    assert _get(world.users[Role.DISPATCHER]) == expected
+    monkeypatch.setattr(casemap, "MAX_POINTS", 1)
+    assert [p["id"] for p in _get(world.users[Role.DISPATCHER])["points"]] == [world.second.pk]
