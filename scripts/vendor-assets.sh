@@ -34,9 +34,11 @@ declare -A FILES=(
   [htmx.org]="dist/htmx.min.js"
   [leaflet]="dist/leaflet.js dist/leaflet.js.map dist/leaflet.css dist/images/layers.png dist/images/layers-2x.png dist/images/marker-icon.png dist/images/marker-icon-2x.png dist/images/marker-shadow.png"
   [echarts]="dist/echarts.min.js"
+  [leaflet.markercluster]="dist/leaflet.markercluster.js dist/leaflet.markercluster.js.map dist/MarkerCluster.css dist/MarkerCluster.Default.css"
 )
 # Where each package's files go under vendor/ (leaflet.css finds its images in ./images/).
-declare -A TARGET=([bootstrap]=bootstrap [htmx.org]=htmx [leaflet]=leaflet [echarts]=echarts)
+declare -A TARGET=([bootstrap]=bootstrap [htmx.org]=htmx [leaflet]=leaflet [echarts]=echarts
+  [leaflet.markercluster]=leaflet.markercluster)
 # Packages whose code is bundled into another package's file: their licence goes along as
 # LICENSE-<package> (echarts.min.js contains ZRender and tslib).
 declare -A BUNDLED=([echarts]="zrender tslib")
@@ -55,7 +57,7 @@ readme="$dest/README.md"
   echo "|---|---|---|---|---|"
 } >"$readme"
 
-for pkg in bootstrap htmx.org leaflet echarts; do
+for pkg in bootstrap htmx.org leaflet leaflet.markercluster echarts; do
   src="$nm/$pkg"
   out="$dest/${TARGET[$pkg]}"
   mkdir -p "$out"
@@ -70,7 +72,7 @@ for pkg in bootstrap htmx.org leaflet echarts; do
     cp "$src/$f" "$out/$rel"
     copied+=("$rel")
   done
-  lic=$(cd "$src" && ls LICENSE* LICENCE* license* 2>/dev/null | head -1 || true)
+  lic=$(cd "$src" && ls LICENSE* LICENCE* license* MIT-LICENCE* 2>/dev/null | head -1 || true)
   [[ -n "$lic" ]] || { echo "vendor-assets: no licence file in $pkg" >&2; exit 1; }
   cp "$src/$lic" "$out/LICENSE"
   copied+=("LICENSE")
@@ -94,4 +96,6 @@ done
   echo "\`bootstrap.bundle.min.js\` includes Popper (MIT), as Bootstrap ships it. \`echarts.min.js\` is the"
   echo "full ECharts build (Apache-2.0; its NOTICE is kept next to it) used by the statistics pages; it"
   echo "bundles ZRender (BSD-3-Clause) and tslib (0BSD), whose licences are \`LICENSE-zrender\` and \`LICENSE-tslib\`."
+  echo "\`leaflet.markercluster\` (MIT) clusters the case markers of the case maps; it is a Leaflet plugin"
+  echo "and is loaded after \`leaflet.js\`."
 } >>"$readme"

@@ -366,6 +366,7 @@ ENDPOINTS = [
     # does not apply): 200 with nothing of anyone else's.
     Endpoint("case_list", "get", "/api/v1/cases/?area={area}", C_VIEW, denied=200),
     Endpoint("case_queues", "get", "/api/v1/cases/queues", targets=(NONE,)),
+    Endpoint("case_map", "get", "/api/v1/cases/map?area={area}", C_VIEW),
     Endpoint("case_detail", "get", "/api/v1/cases/{case}", sees=C_VIEW),
     Endpoint("case_timeline", "get", "/api/v1/cases/{case}/timeline", sees=C_VIEW),
     Endpoint("case_duplicates", "get", "/api/v1/cases/{case}/duplicates", sees=C_VIEW),

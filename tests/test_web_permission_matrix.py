@@ -173,6 +173,12 @@ PAGES = [
     Page("case queues", Perm.CASE_VIEW, "GET", lambda w, _: reverse("cases:queues"), scoped=False),
     Page("case list", Perm.CASE_VIEW, "GET", lambda w, _: reverse("cases:list"), scoped=False),
     Page(
+        "case map",
+        Perm.CASE_VIEW,
+        "GET",
+        lambda w, x: f"{reverse('cases:map_json')}?area={_area(w, x).pk}",
+    ),
+    Page(
         "case detail",
         Perm.CASE_VIEW,
         "GET",

@@ -165,6 +165,7 @@ def _register_routers() -> None:
     from gridgov.cases.api_intake import router as intake_router
     from gridgov.cases.api_privacy import router as case_privacy_router
     from gridgov.cases.api_stats import router as stats_router
+    from gridgov.cases.casemap.api import router as casemap_router
     from gridgov.notifications.api import router as notifications_router
     from gridgov.party.api import router as party_router
     from gridgov.rosters.api import router as rosters_router
@@ -175,6 +176,7 @@ def _register_routers() -> None:
     api.add_router("/", accounts_router)
     api.add_router("/areas", areas_router)
     api.add_router("/cases", intake_router)
+    api.add_router("/cases", casemap_router)
     api.add_router("/cases", cases_router)
     api.add_router("/cases", case_privacy_router)
     api.add_router("/stats", stats_router)

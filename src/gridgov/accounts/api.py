@@ -249,7 +249,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
     by_token = getattr(request, "gridgov_auth", "") == "token"
     if not by_token:
         get_token(request)
-    grants = list(user.grants.select_related("area", "department").order_by("area__path", "role"))
+    grants = list(user.grants.select_related("area", "department").order_by("area__code", "role"))
     per_area: dict[int, dict[str, Any]] = {}
     for g in grants:
         entry = per_area.setdefault(g.area_id, {"area": g.area, "perms": set()})

@@ -157,7 +157,7 @@ class GrantForm(forms.Form):
         areas = list(
             area_list_for(actor=actor, perm=Perm.MANAGE_USERS)
             .filter(is_active=True)
-            .order_by("path")[: AREA_CHOICES_LIMIT + 1]
+            .order_by("code")[: AREA_CHOICES_LIMIT + 1]
         )
         self.truncated = len(areas) > AREA_CHOICES_LIMIT
         choices: list[tuple[Any, str]] = [("", "---------")]

@@ -103,12 +103,14 @@ def visible_areas(user: Any, perm: str = Perm.VIEW_AREA) -> QuerySet[Area]:
 
 
 def jurisdiction_roots(user: Any, perm: str = Perm.VIEW_AREA) -> list[Area]:
-    """The top areas of a user's jurisdiction, in path order (the roots for a superuser)."""
+    """The top areas of a user's jurisdiction, in code order (the roots for a superuser).
+
+    Codes, not paths: a path is a chain of row ids, so "1/10/" sorts before "1/9/" and the
+    grids 五…八 came before 一…四."""
     if is_global(user):
         return list(Area.objects.filter(parent__isnull=True).order_by("code"))
     paths = jurisdiction_paths(user, perm)
-    by_path = {a.path: a for a in Area.objects.filter(path__in=paths)}
-    return [by_path[p] for p in paths if p in by_path]
+    return list(Area.objects.filter(path__in=paths).order_by("code"))
 
 
 def require(user: Any, perm: str, area: Area | None, *, what: str = "") -> None:

@@ -83,7 +83,7 @@ def staff_of_area(*, actor: Any, area: Area, include_subtree: bool = False) -> Q
         if include_subtree
         else qs.filter(area=area)
     )
-    return qs.order_by("area__path", "role", "user__username")
+    return qs.order_by("area__code", "role", "user__username")
 
 
 def department_list(*, actor: Any) -> QuerySet[Department]:

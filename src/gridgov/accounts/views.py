@@ -133,7 +133,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     search = UserSearchForm(request.GET or None)
     q = search.cleaned_data["q"] if search.is_valid() else ""
     visible_grants = scoping.scope(
-        RoleGrant.objects.select_related("area").order_by("area__path", "role"),
+        RoleGrant.objects.select_related("area").order_by("area__code", "role"),
         request.user,
         Perm.VIEW_STAFF,
         path_field="area__path",

@@ -34,6 +34,7 @@ from gridgov.areas.selectors import (
     area_list_for,
     subtree_q,
 )
+from gridgov.cases.casemap.views import case_map_url
 from gridgov.core.errors import DomainError
 from gridgov.core.pii import mask_mobile
 from gridgov.core.views import add_domain_error, domain_errors
@@ -86,6 +87,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "areas": rows,
             "crumbs": _crumbs(request, None),
             "map_url": reverse("areas:roots_map_json"),
+            "cases_map_url": case_map_url(request.user),
             "title": _("Areas"),
         },
     )
@@ -128,6 +130,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_add_child": bool(child_levels(area)),
             "crumbs": _crumbs(request, area),
             "map_url": reverse("areas:map_json", args=[area.pk]),
+            "cases_map_url": case_map_url(user, area),
             "title": area.name,
         },
     )

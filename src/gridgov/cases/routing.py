@@ -46,7 +46,7 @@ def pool_area() -> Area:
         if area is not None:
             return area
     counties = list(
-        Area.objects.filter(level=Level.COUNTY, is_active=True).order_by("depth", "path")[:50]
+        Area.objects.filter(level=Level.COUNTY, is_active=True).order_by("depth", "code")[:50]
     )
     if len(counties) == 1:
         return counties[0]

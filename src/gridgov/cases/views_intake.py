@@ -264,7 +264,7 @@ def _area_choices(user: Any) -> list[tuple[str, str]]:
     qs = scoping.visible_areas(user, Perm.CASE_REPORT).filter(
         is_active=True, level__gte=Level.COUNTY, level__lte=Level.GRID
     )
-    rows = qs.order_by("path").values_list("pk", "name", "code", "depth")[:AREA_PICKER_MAX]
+    rows = qs.order_by("code").values_list("pk", "name", "code", "depth")[:AREA_PICKER_MAX]
     return [
         (str(pk), f"{'· ' * max(0, depth - 2)}{name} ({code})") for pk, name, code, depth in rows
     ]

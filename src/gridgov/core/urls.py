@@ -5,4 +5,5 @@ from gridgov.core import views
 app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

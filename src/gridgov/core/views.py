@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
 
 from gridgov.accounts import scoping
 from gridgov.accounts.models import User
@@ -28,6 +31,7 @@ from gridgov.areas.selectors import area_child_counts
 from gridgov.core import errors
 
 V = TypeVar("V", bound=Callable[..., HttpResponse])
+FAVICON = Path(__file__).resolve().parent / "static" / "icons" / "favicon.ico"
 
 
 def domain_errors(view: V) -> V:
@@ -92,11 +96,14 @@ def _grid_todos(user: Any) -> list[dict[str, Any]]:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Landing page: the user's roles and the top areas of their jurisdiction."""
+    """Landing page: the user's roles, the top areas of their jurisdiction and, for those who
+    watch a jurisdiction's cases, the case map."""
+    from gridgov.cases.casemap.views import home_case_map_url
+
     user = request.user
     assert isinstance(user, User)
     # The user's own grants: reading one's own roles needs no jurisdiction.
-    grants = list(user.grants.select_related("area", "department").order_by("area__path", "role"))
+    grants = list(user.grants.select_related("area", "department").order_by("area__code", "role"))
     roots = scoping.jurisdiction_roots(user, Perm.VIEW_AREA)
     areas = [
         {
@@ -116,6 +123,14 @@ def home(request: HttpRequest) -> HttpResponse:
             "areas": areas,
             "more_areas": max(0, len(roots) - len(areas)),
             "is_global": scoping.is_global(user),
+            "case_map_url": home_case_map_url(user),
             "title": _("Home"),
         },
     )
+
+
+@require_safe
+@cache_control(public=True, max_age=86400)
+def favicon(request: HttpRequest) -> FileResponse:
+    """``/favicon.ico`` for browsers and tools that ask there (pages link the SVG icon)."""
+    return FileResponse(FAVICON.open("rb"), content_type="image/x-icon")

@@ -108,7 +108,7 @@ def org_list(request: HttpRequest, parent: int | None = None, kind: str = "") ->
         qs = qs.filter(parent=_org(request, parent))
     if kind:
         qs = qs.filter(kind=kind)
-    return qs.order_by("area_path", "kind", "name", "pk")
+    return qs.order_by("area__code", "kind", "name", "pk")
 
 
 @router.get("/orgs/tree", response={200: TreeOut, codes_4xx: ErrorOut}, summary="Organisation tree")

@@ -101,7 +101,7 @@ class OrgTree:
 
 def org_tree_for(*, actor: Any, max_nodes: int = MAX_TREE_NODES) -> OrgTree:
     """The active organisations the user may see as a forest, with active member counts."""
-    orgs = list(org_list_for(actor=actor).order_by("area_path", "kind", "name")[: max_nodes + 1])
+    orgs = list(org_list_for(actor=actor).order_by("area__code", "kind", "name")[: max_nodes + 1])
     truncated = len(orgs) > max_nodes
     orgs = orgs[:max_nodes]
     counts = dict(
@@ -138,7 +138,7 @@ def org_area_choices(*, actor: Any, within: Area | None = None) -> QuerySet[Area
         from gridgov.areas.selectors import subtree_q
 
         qs = qs.filter(subtree_q(within.path))
-    return qs.order_by("path")
+    return qs.order_by("code")
 
 
 def communities_for(*, actor: Any, perm: str = Perm.PARTY_MANAGE) -> QuerySet[Area]:

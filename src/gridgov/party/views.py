@@ -242,7 +242,7 @@ def member_list_page(
 ) -> HttpResponse:
     """The member list filtered by ``params``; ``export_form``: the unmasked-export form with
     its errors (shown unfolded)."""
-    orgs = selectors.org_list_for(actor=request.user).order_by("area_path", "kind", "name")
+    orgs = selectors.org_list_for(actor=request.user).order_by("area__code", "kind", "name")
     filters = {k: v for k, v in params.items() if k in forms.MemberFilterForm.base_fields}
     form = forms.MemberFilterForm(filters or None, orgs=orgs)
     data = form.cleaned_data if form.is_valid() else {}

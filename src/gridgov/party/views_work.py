@@ -41,7 +41,7 @@ def _views() -> Any:
 @login_required
 def meeting_list(request: HttpRequest) -> HttpResponse:
     _views().require_party_view(request)
-    orgs = selectors.org_list_for(actor=request.user).order_by("area_path", "kind", "name")
+    orgs = selectors.org_list_for(actor=request.user).order_by("area__code", "kind", "name")
     form = forms.MeetingFilterForm(request.GET or None, orgs=orgs)
     data = form.cleaned_data if form.is_valid() else {}
     qs = selectors.meeting_list_for(

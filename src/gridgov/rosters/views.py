@@ -59,7 +59,7 @@ def _area_choices(user: Any, perm: str, *, grids_only: bool = False) -> list[tup
         base = base.filter(level__in=people.ROSTER_AREA_LEVELS)
     else:
         base = base.filter(level__lte=Level.MICRO_GRID)
-    rows = list(base.order_by("path").only("id", "name", "level", "depth")[:AREA_PICKER_MAX])
+    rows = list(base.order_by("code").only("id", "name", "level", "depth")[:AREA_PICKER_MAX])
     top = min((a.depth for a in rows), default=0)
     return [(a.pk, "\u3000" * (a.depth - top) + a.name) for a in rows]
 

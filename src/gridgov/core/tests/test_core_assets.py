@@ -50,6 +50,7 @@ def test_vendored_packages_carry_their_licence_and_are_listed():
         ("bootstrap", "bootstrap"),
         ("htmx", "htmx.org"),
         ("leaflet", "leaflet"),
+        ("leaflet.markercluster", "leaflet.markercluster"),
     ):
         assert (VENDOR / folder / "LICENSE").is_file()
         assert f"| {package} |" in readme

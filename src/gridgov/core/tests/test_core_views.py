@@ -110,3 +110,26 @@ def test_idle_session_is_signed_out_with_a_message(client, tree, worker, setting
     with translation.override("zh-hans"):
         expected = gettext("You were signed out after %(m)d minutes without activity.") % {"m": 30}
     assert expected in response.content.decode()
+
+
+# --- Favicon ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_favicon_ico_answers_without_signing_in(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/x-icon"
+    body = b"".join(response.streaming_content)
+    assert body[:4] == b"\x00\x00\x01\x00"  # an ICO header
+    assert "max-age=86400" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_pages_link_the_svg_icon_which_is_served(client):
+    from django.contrib.staticfiles import finders
+
+    page = client.get("/accounts/login/").content.decode()
+    assert 'rel="icon" href="/static/icons/favicon.svg"' in page
+    for name in ("icons/favicon.svg", "icons/favicon-32.png", "icons/apple-touch-icon.png"):
+        assert finders.find(name), name

@@ -13,10 +13,16 @@
     var data;
     try { data = JSON.parse(source.textContent); } catch (e) { data = null; }
     if (!data) { return; }
-    var map = L.map(el, { zoomSnap: 0.25, attributionControl: Boolean(el.dataset.tileUrl) });
+    var map = L.map(el, { zoomSnap: 0.25, zoomControl: false, attributionControl: Boolean(el.dataset.tileUrl) });
+    L.control.zoom({
+      zoomInTitle: el.dataset.zoomInText || "+", zoomOutTitle: el.dataset.zoomOutText || "-"
+    }).addTo(map);
     map.setView([35.0, 105.0], 4);  // a view first: vector layers need one to draw into
     if (el.dataset.tileUrl) {
-      L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
+      // Several layers may be given, separated by spaces (天地图: the base map, then its labels).
+      el.dataset.tileUrl.split(/\s+/).forEach(function (url, i) {
+        L.tileLayer(url, { maxZoom: 19, attribution: i ? "" : el.dataset.tileAttribution || "" }).addTo(map);
+      });
     }
     var bounds = L.latLngBounds([]);
     if (data.outline) {
