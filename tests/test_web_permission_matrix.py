@@ -26,6 +26,7 @@ from gridgov.accounts.services import department_create
 from gridgov.areas.models import Area
 from gridgov.cases.models import Case
 from gridgov.conftest import square
+from gridgov.notifications.models import NotificationPreference
 from gridgov.party.models import PartyMember
 from gridgov.rosters.models import Building, Resident
 
@@ -75,6 +76,22 @@ def _target_user(world: Any, where: str) -> User:
 PAGES = [
     Page("home", Perm.VIEW_AREA, "GET", lambda w, _: reverse("core:home"), scoped=False),
     Page("area index", Perm.VIEW_AREA, "GET", lambda w, _: reverse("areas:index"), scoped=False),
+    # Everyone's own inbox settings (every role holds area.view).
+    Page(
+        "notification settings",
+        Perm.VIEW_AREA,
+        "GET",
+        lambda w, _: reverse("notifications:settings"),
+        scoped=False,
+    ),
+    Page(
+        "notification settings save",
+        Perm.VIEW_AREA,
+        "POST",
+        lambda w, _: reverse("notifications:settings"),
+        data=lambda w, _: {"case.due_soon__email": "on"},
+        scoped=False,
+    ),
     Page(
         "area detail",
         Perm.VIEW_AREA,
@@ -433,6 +450,7 @@ def snapshot() -> tuple[Any, ...]:
         list(Resident.objects.order_by("pk").values_list("pk", "status", "version")),
         list(Building.objects.order_by("pk").values_list("pk", "area_id", "version")),
         list(PartyMember.objects.order_by("pk").values_list("pk", "org_id", "version")),
+        list(NotificationPreference.objects.order_by("pk").values_list("pk", "user_id", "topic")),
     )
 
 

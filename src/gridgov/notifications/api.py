@@ -84,6 +84,10 @@ class SettingIn(Schema):
     digest: bool = True
 
 
+class SettingsIn(Schema):
+    settings: list[SettingIn] = Field(description="The topics to change; others stay as they are")
+
+
 def _settings(actor: Any) -> list[dict[str, Any]]:
     return [
         {
@@ -105,13 +109,11 @@ def notification_settings(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.put("/settings", response={200: list[SettingOut], codes_4xx: ErrorOut})
-def notification_settings_update(
-    request: HttpRequest, payload: list[SettingIn]
-) -> list[dict[str, Any]]:
+def notification_settings_update(request: HttpRequest, payload: SettingsIn) -> list[dict[str, Any]]:
     """Change your settings for the topics given (others stay); unknown topics are a 400."""
     actor = _actor(request)
     known = {t.key for t, _c in preferences.settings_for(actor=actor)}
-    unknown = sorted({p.topic for p in payload} - known)
+    unknown = sorted({p.topic for p in payload.settings} - known)
     if unknown:
         raise ValidationFailed(
             _("Unknown notification topic: %(topics)s") % {"topics": ", ".join(unknown)},
@@ -119,7 +121,7 @@ def notification_settings_update(
         )
     preferences.preferences_update(
         actor=actor,
-        values={p.topic: preferences.Choice(p.inbox, p.email, p.digest) for p in payload},
+        values={p.topic: preferences.Choice(p.inbox, p.email, p.digest) for p in payload.settings},
     )
     return _settings(actor)
 

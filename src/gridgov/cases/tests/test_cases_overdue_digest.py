@@ -133,7 +133,7 @@ def test_the_digest_lists_at_most_a_page_and_counts_the_rest(world: World) -> No
     note = Notification.objects.get(recipient=world.dispatcher, kind=DIGEST)
     assert note.params["total"] == 3 and len(note.params["cases"]) == 2
     assert cases[2].number not in note.body
-    assert DIGEST_LIST == old
+    assert old == DIGEST_LIST
 
 
 def test_the_dispatching_street_office_hears_of_it_not_the_county(

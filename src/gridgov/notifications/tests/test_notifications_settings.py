@@ -125,7 +125,7 @@ def test_api_reads_and_changes_own_settings(client, alice, bob):
     assert r.status_code == 200
     rows = {row["topic"]: row for row in r.json()}
     assert rows["case.overdue"]["digest"] is True and rows["case.overdue"]["digest_available"]
-    body = [{"topic": "case.overdue", "inbox": True, "email": False, "digest": False}]
+    body = {"settings": [{"topic": "case.overdue", "inbox": True, "email": False, "digest": False}]}
     r = client.put(API, json.dumps(body), content_type="application/json", **bearer(alice))
     assert r.status_code == 200
     rows = {row["topic"]: row for row in r.json()}
@@ -135,7 +135,7 @@ def test_api_reads_and_changes_own_settings(client, alice, bob):
 
 
 def test_api_refuses_an_unknown_topic(client, alice):
-    body = [{"topic": "nope", "inbox": False}]
+    body = {"settings": [{"topic": "nope", "inbox": False}]}
     r = client.put(API, json.dumps(body), content_type="application/json", **bearer(alice))
     assert r.status_code == 400 and r.json()["message"]
     assert not NotificationPreference.objects.exists()
