@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from gridgov.accounts.roles import Perm
 from gridgov.cases.models import Case, CaseEvent
 from gridgov.cases.states import Action, HandlingLevel, Status
+from gridgov.notifications.services import Message
 
 logger = logging.getLogger("gridgov.cases.digest")
 
@@ -195,7 +196,7 @@ def send_overdue_digests(
     from gridgov.cases.notify import DIGEST_KIND
     from gridgov.notifications.models import Notification
     from gridgov.notifications.preferences import choices_for
-    from gridgov.notifications.services import Message, notify_many
+    from gridgov.notifications.services import notify_many
 
     day = day or timezone.localdate()
     window = digest_window(day)
@@ -226,7 +227,7 @@ def send_overdue_digests(
         if user_id in done or not choice.inbox or not choice.digest:
             continue
         mine = sorted(per_person[user_id], key=lambda c: (_deadline(c), c.pk))
-        messages.append(_message(user_id, day, mine, key, queue, DIGEST_KIND, Message))
+        messages.append(_message(user_id, day, mine, key, queue, DIGEST_KIND))
     sent = 0
     for i in range(0, len(messages), 500):
         with transaction.atomic():
@@ -238,13 +239,13 @@ def send_overdue_digests(
 
 
 def _message(
-    user_id: int, day: date, cases: list[Case], key: str, queue: str, kind: str, cls: type
-) -> object:
+    user_id: int, day: date, cases: list[Case], key: str, queue: str, kind: str
+) -> Message:
     listed = cases[:DIGEST_LIST]
     lines = [f"{c.number} {c.title}"[:120] for c in listed]
     if len(cases) > len(listed):
         lines.append(_("… and %(n)d more") % {"n": len(cases) - len(listed)})
-    return cls(
+    return Message(
         recipient_ids=(user_id,),
         kind=kind,
         title=_("Overdue cases of %(day)s: %(count)d")

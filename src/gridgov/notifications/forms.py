@@ -20,7 +20,8 @@ class PreferencesForm(forms.Form):
             initial[f"{topic.key}__email"] = choice.email
             if topic.digest:
                 initial[f"{topic.key}__digest"] = choice.digest
-        super().__init__(*args, initial=initial, **kwargs)
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
         self.rows = rows
         for topic, _choice in rows:
             self.fields[f"{topic.key}__inbox"] = forms.BooleanField(
