@@ -49,6 +49,7 @@ def register(
 
 def topic_of(kind: str) -> str:
     """The topic key of a notification kind (``other`` when none names it)."""
+    _load()
     return _BY_KIND.get(kind, OTHER)
 
 
