@@ -6,7 +6,8 @@ few *topics* that people understand ("new cases to sign for", "overdue cases" â€
 not, also by e-mail or not, and for a *digest* topic (overdue cases) a daily digest instead of
 one message per case. A kind that no topic names belongs to the topic ``other``.
 
-Apps add their kinds to a topic with :func:`register` (see :mod:`gridgov.cases.notify`).
+Apps add their kinds to a topic with :func:`register` in their ``notify`` module (imported
+when the topics are first needed; see :mod:`gridgov.cases.notify`).
 """
 
 from __future__ import annotations
@@ -65,9 +66,17 @@ def get(key: str) -> Topic | None:
     return _TOPICS.get(key)
 
 
+_loaded: list[bool] = []
+
+
 def _load() -> None:
-    # The cases app registers its topics when its notify module is imported.
-    import gridgov.cases.notify  # noqa: F401
+    """Import every installed app's ``notify`` module, where apps register their topics (once
+    per process)."""
+    if not _loaded:
+        from django.utils.module_loading import autodiscover_modules
+
+        autodiscover_modules("notify")
+        _loaded.append(True)
 
 
 register(OTHER, _("Other notifications"), [], help=_("Everything not listed above."))
