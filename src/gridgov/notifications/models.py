@@ -44,8 +44,10 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
         indexes = [
-            # The inbox page, the unread count and "mark all read".
+            # The unread page, the unread count and "mark all read".
             models.Index(fields=["recipient", "read_at", "created_at"], name="notif_inbox"),
+            # The inbox page (all messages, newest first) without sorting a long inbox.
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notif_recent"),
             # notify()'s deduplication look-up: only unread rows with a key.
             models.Index(
                 fields=["recipient", "dedupe_key"],
