@@ -58,7 +58,7 @@ from gridgov.cases.models import Case, CaseAttachment, CaseEvent, Category
 from gridgov.cases.services import intake
 from gridgov.conftest import square
 from gridgov.core import revisions
-from gridgov.notifications.models import Notification
+from gridgov.notifications.models import Notification, NotificationPreference
 from gridgov.party import excel as party_excel
 from gridgov.party import services as party_services
 from gridgov.party.models import (
@@ -397,6 +397,8 @@ ENDPOINTS = [
     Endpoint("notification_count", "get", "/api/v1/notifications/unread-count", targets=(NONE,)),
     Endpoint("notification_read_all", "post", "/api/v1/notifications/read-all", targets=(NONE,), prepare=_own_notification, **_w()),
     Endpoint("notification_read", "post", "/api/v1/notifications/{notification}/read", prepare=_own_notification, **_w()),
+    Endpoint("notification_settings", "get", "/api/v1/notifications/settings", targets=(NONE,)),
+    Endpoint("notification_settings_update", "put", "/api/v1/notifications/settings", body=lambda c: {"settings": [{"topic": "case.due_soon", "inbox": False}]}, targets=(NONE,), **_w()),
     # The official holiday schedule is public to every signed-in client; entering it is not.
     Endpoint("calendar_years", "get", "/api/v1/calendar/years", targets=(NONE,)),
     Endpoint("calendar_year", "get", "/api/v1/calendar/years/{year}", targets=(NONE,)),
@@ -900,7 +902,15 @@ def _snapshot_sql() -> tuple[tuple[str, str], ...]:
     qn = connection.ops.quote_name
     out = []
     models = (Area, User, RoleGrant, Department, ApiToken, Case, CaseEvent, CaseAttachment)
-    for model in (*models, Category, CalendarYear, Notification, *ROSTER_MODELS, *PARTY_MODELS):
+    for model in (
+        *models,
+        Category,
+        CalendarYear,
+        Notification,
+        NotificationPreference,
+        *ROSTER_MODELS,
+        *PARTY_MODELS,
+    ):
         meta = model._meta
         skip = volatile.get(model, set())
         columns = ", ".join(qn(f.column) for f in meta.concrete_fields if f.attname not in skip)

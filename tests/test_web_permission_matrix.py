@@ -27,6 +27,7 @@ from gridgov.areas.models import Area
 from gridgov.audit.models import AuditEntry, Event
 from gridgov.cases.models import Case
 from gridgov.conftest import square
+from gridgov.notifications.models import NotificationPreference
 from gridgov.party.models import PartyMember
 from gridgov.rosters.models import Building, Resident
 
@@ -87,6 +88,22 @@ def _target_user(world: Any, where: str) -> User:
 PAGES = [
     Page("home", Perm.VIEW_AREA, "GET", lambda w, _: reverse("core:home"), scoped=False),
     Page("area index", Perm.VIEW_AREA, "GET", lambda w, _: reverse("areas:index"), scoped=False),
+    # Everyone's own inbox settings (every role holds area.view).
+    Page(
+        "notification settings",
+        Perm.VIEW_AREA,
+        "GET",
+        lambda w, _: reverse("notifications:settings"),
+        scoped=False,
+    ),
+    Page(
+        "notification settings save",
+        Perm.VIEW_AREA,
+        "POST",
+        lambda w, _: reverse("notifications:settings"),
+        data=lambda w, _: {"case.due_soon__email": "on"},
+        scoped=False,
+    ),
     Page(
         "area detail",
         Perm.VIEW_AREA,
@@ -500,6 +517,7 @@ def snapshot() -> tuple[Any, ...]:
         AuditEntry.objects.filter(event=Event.PERSONAL_DATA_EXPORTED).count(),
         # Showing personal data unmasked is recorded: an allowed unmask "changes" the audit log.
         list(AuditEntry.objects.filter(event=Event.PERSONAL_DATA_VIEWED).values_list("pk")),
+        list(NotificationPreference.objects.order_by("pk").values_list("pk", "user_id", "topic")),
     )
 
 

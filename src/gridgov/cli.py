@@ -40,6 +40,10 @@ Data folder: $GRIDGOV_DATA_DIR (default ./var). Database: $DATABASE_URL (default
 """
 
 
+# The demo's background worker writes here, inside the data folder (``<data>/logs/``).
+WORKER_LOG = "worker.log"
+
+
 class CliError(Exception):
     """A failure to report on stderr with exit status 1."""
 
@@ -171,7 +175,9 @@ class WorkerProcess:
     GRACE_SECONDS = 30.0
     RESTART_DELAY = 5.0
 
-    def __init__(self) -> None:
+    def __init__(self, log_file: Path | None = None) -> None:
+        # None: the worker writes to this console; a path: its output is appended there.
+        self.log_file = log_file
         self.proc: subprocess.Popen[bytes] | None = None
         self.stopping = threading.Event()
         self._lock = threading.Lock()
@@ -179,15 +185,29 @@ class WorkerProcess:
 
     def _spawn(self) -> subprocess.Popen[bytes]:
         env = dict(os.environ, GRIDGOV_PARENT_PID=str(os.getpid()))
-        # Own process group: Ctrl-C in the terminal reaches serve, which stops the worker once.
-        return subprocess.Popen(
-            [sys.executable, "-m", "gridgov.cli", "worker"], env=env, start_new_session=True
-        )
+        out: Any = None
+        if self.log_file is not None:
+            self.log_file.parent.mkdir(parents=True, exist_ok=True)
+            out = self.log_file.open("ab")
+        try:
+            # Own process group: Ctrl-C in the terminal reaches serve, which stops the worker
+            # once.
+            return subprocess.Popen(
+                [sys.executable, "-m", "gridgov.cli", "worker"],
+                env=env,
+                start_new_session=True,
+                stdout=out,
+                stderr=subprocess.STDOUT if out is not None else None,
+            )
+        finally:
+            if out is not None:
+                out.close()  # the child holds its own descriptor
 
     def start(self) -> None:
         with self._lock:
             self.proc = self._spawn()
-        print(f"Background worker started (pid {self.proc.pid}).", flush=True)
+        where = f"; its log: {self.log_file}" if self.log_file is not None else ""
+        print(f"Background worker started (pid {self.proc.pid}){where}.", flush=True)
         self._watcher = threading.Thread(target=self._watch, name="worker-watch", daemon=True)
         self._watcher.start()
 
@@ -199,8 +219,9 @@ class WorkerProcess:
             code = proc.wait()
             if self.stopping.wait(self.RESTART_DELAY):
                 return
+            seen = f" (see {self.log_file})" if self.log_file is not None else ""
             print(
-                f"gridgov: the background worker exited ({code}); restarting it.",
+                f"gridgov: the background worker exited ({code}){seen}; restarting it.",
                 file=sys.stderr,
                 flush=True,
             )
@@ -224,7 +245,13 @@ class WorkerProcess:
 
 
 def _serve(
-    *, host: str, port: int, threads: int, worker: bool, trusted_proxy: str | None = None
+    *,
+    host: str,
+    port: int,
+    threads: int,
+    worker: bool,
+    trusted_proxy: str | None = None,
+    worker_log: Path | None = None,
 ) -> None:
     from django.conf import settings
     from waitress import create_server
@@ -261,7 +288,7 @@ def _serve(
     # us in the background ignored SIGINT).
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
-    child = WorkerProcess() if worker else None
+    child = WorkerProcess(worker_log) if worker else None
     try:
         if child is not None:
             child.start()
@@ -301,7 +328,14 @@ def cmd_demo(argv: Sequence[str], data: Path) -> None:
             flush=True,
         )
     _print_accounts()
-    _serve(host=args.host, port=args.port, threads=args.threads, worker=not args.no_worker)
+    # The worker's INFO lines go to a file, so the account table stays on the screen.
+    _serve(
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        worker=not args.no_worker,
+        worker_log=data / "logs" / WORKER_LOG,
+    )
 
 
 def cmd_serve(argv: Sequence[str]) -> None:

@@ -150,6 +150,7 @@ GRIDGOV_OPEN311_KEY_SERVICE = os.environ.get("GRIDGOV_OPEN311_KEY_SERVICE", "")
 
 # Notifications: the inbox always; e-mail only when a mail server is configured.
 GRIDGOV_BASE_URL = os.environ.get("GRIDGOV_BASE_URL", "")
+GRIDGOV_DIGEST_HOUR = env_int("GRIDGOV_DIGEST_HOUR", 8)  # the daily overdue digest, local time
 EMAIL_HOST = os.environ.get("GRIDGOV_EMAIL_HOST", "")
 EMAIL_PORT = env_int("GRIDGOV_EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("GRIDGOV_EMAIL_USER", "")

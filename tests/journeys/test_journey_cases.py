@@ -339,10 +339,13 @@ def test_overdue_case_surfaces(
     live_server: Any, open_page: Any, tree: Any, make_user: Any, category: Category
 ) -> None:
     from gridgov.cases import supervision
-    from gridgov.notifications.models import Notification
+    from gridgov.notifications.models import Notification, NotificationPreference
 
     dispatcher_user = make_user("diao", ("dispatcher", tree.county), display_name="刁调度")
     worker_user = make_user("wang", ("grid_worker", tree.grid1), display_name="王网格")
+    # The grid worker chose immediate overdue notices (the default is a daily digest, see
+    # tests/journeys/test_inbox_digest.py).
+    NotificationPreference.objects.create(user=worker_user, topic="case.overdue", digest=False)
     resident = make_user("zhang", ("resident", tree.community), display_name="张居民")
     case = dispatched_case(category, resident, dispatcher_user, tree.grid1)
     # Test set-up: the sign-for deadline passed an hour ago.

@@ -13,14 +13,78 @@ from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridgov.accounts.roles import Perm
 from gridgov.cases import units
 from gridgov.cases.models import Case
 from gridgov.core.pii import mask_text
+from gridgov.notifications import topics
 from gridgov.notifications.services import notify
 
 KIND_PREFIX = "case."
+# The one message per person and day that lists the cases that went overdue
+# (:mod:`gridgov.cases.digest`).
+DIGEST_KIND = "case.overdue_digest"
+
+# What people can switch on and off in their notification settings.
+topics.register(
+    "case.assigned",
+    gettext_lazy("Cases for my unit"),
+    ["case.assigned", "case.escalated"],
+    help=gettext_lazy("A case dispatched or escalated to your unit, to sign for."),
+)
+topics.register(
+    "case.urged",
+    gettext_lazy("Urgings"),
+    ["case.urged"],
+    help=gettext_lazy("A supervisor urges a case of your unit."),
+)
+topics.register(
+    "case.rework",
+    gettext_lazy("Rework and reopened cases"),
+    ["case.rework", "case.reopened", "case.delay_decided"],
+    help=gettext_lazy("Verification failed, a case reopened, your extension request decided."),
+)
+topics.register(
+    "case.returned",
+    gettext_lazy("Returned cases"),
+    ["case.returned"],
+    help=gettext_lazy("A handling unit returns a case for dispatching again."),
+)
+topics.register(
+    "case.resolved",
+    gettext_lazy("Cases to verify"),
+    ["case.resolved"],
+    help=gettext_lazy("A unit has replied; the case waits for verification."),
+)
+topics.register(
+    "case.delay",
+    gettext_lazy("Extension requests"),
+    ["case.delay_requested"],
+    help=gettext_lazy("A unit asks for more time or a suspension."),
+)
+topics.register(
+    "case.due_soon",
+    gettext_lazy("Due soon"),
+    ["case.due_soon"],
+    help=gettext_lazy("A case of your unit is close to its deadline."),
+)
+topics.register(
+    "case.overdue",
+    gettext_lazy("Overdue cases"),
+    ["case.sign_overdue", "case.handle_overdue", DIGEST_KIND],
+    help=gettext_lazy(
+        "Cases of your unit, or dispatched by your office, that passed their deadline."
+    ),
+    digest=True,
+)
+topics.register(
+    "case.my_reports",
+    gettext_lazy("My reports"),
+    ["case.accepted", "case.rejected", "case.closed", "case.merged"],
+    help=gettext_lazy("Progress of the cases you reported."),
+)
 
 
 def case_url(case: Case) -> str:

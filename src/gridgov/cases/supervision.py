@@ -24,10 +24,11 @@ transaction that locks its rows (``SELECT … FOR UPDATE``; SQLite's write lock)
 them, so a case someone acted on since it was selected is judged on its new state:
 
 * a deadline newly passed: the ``sign_overdue`` / ``handle_overdue`` flag, a version bump and an
-  ``OVERDUE`` timeline entry (actor "system"), and a notification to the assigned unit and the
-  supervisors of the case's street and county;
+  ``OVERDUE`` timeline entry (actor "system"), and a notice to the handling unit, the handler
+  and the dispatchers of the jurisdiction that dispatched it (:mod:`gridgov.cases.digest`;
+  by default only in their daily digest);
 * a due-soon mark newly passed: the ``due_soon`` flag (no timeline entry, no version bump) and
-  a reminder to the assigned unit;
+  a reminder to the assigned unit and the handler;
 * then ``watch_at`` moves to the next mark. Running the sweep twice changes nothing more.
 
 The writes are set-based: one ``UPDATE`` per kind of change for the whole batch, the timeline
@@ -43,7 +44,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -52,10 +53,9 @@ from gridgov.accounts.roles import Perm
 from gridgov.cases.indicators import on_events
 from gridgov.cases.models import Case, CaseEvent
 from gridgov.cases.notify import case_url
-from gridgov.cases.states import Action, HandlingLevel, Status
+from gridgov.cases.states import Action, Status
 from gridgov.core.pii import mask_text
 from gridgov.core.statements import insert_rows
-from gridgov.notifications.models import Notification
 
 logger = logging.getLogger("gridgov.cases.supervision")
 
@@ -137,27 +137,11 @@ def due_state(case: Case, now: datetime | None = None) -> str:
 # --- Who hears about it -----------------------------------------------------------------------
 
 
-def supervisors_for(case: Case) -> QuerySet[User]:
-    """Users with CASE_SUPERVISE held at the street or county above the case's area."""
-    from gridgov.accounts.models import RoleGrant
-    from gridgov.cases.units import roles_with
-
-    ids = [int(p) for p in case.area_path.split("/") if p]
-    grants = RoleGrant.objects.filter(
-        area_id__in=ids,
-        area__is_active=True,
-        area__level__in=(HandlingLevel.STREET, HandlingLevel.COUNTY),
-        role__in=roles_with(Perm.CASE_SUPERVISE, departments=False),
-    )
-    return User.objects.filter(pk__in=grants.values("user_id"), is_active=True).order_by("pk")
-
-
 class _Recipients:
     """Who hears about a case, remembered for one sweep run (many due cases share units)."""
 
     def __init__(self) -> None:
         self.units: dict[tuple[int | None, int | None], list[User]] = {}
-        self.supervisors: dict[str, list[User]] = {}
 
     def of_unit(self, case: Case) -> list[User]:
         """:func:`gridgov.cases.units.unit_users` (CASE_HANDLE), in one query for an area
@@ -192,14 +176,9 @@ class _Recipients:
         self.units[key] = people
         return people
 
-    def of_supervision(self, case: Case) -> list[User]:
-        if case.area_path not in self.supervisors:
-            self.supervisors[case.area_path] = list(supervisors_for(case))
-        return self.supervisors[case.area_path]
-
-    def load(self, cases: list[Case], *, supervisors: bool) -> None:
-        """Fill the cache for the area units (and the supervisors) of ``cases`` in one query
-        each, with the same answers as :meth:`of_unit` and :meth:`of_supervision`."""
+    def load(self, cases: list[Case]) -> None:
+        """Fill the cache for the area units of ``cases`` in one query, with the same answers
+        as :meth:`of_unit`."""
         from gridgov.accounts.models import RoleGrant
         from gridgov.cases.units import roles_with
 
@@ -231,48 +210,10 @@ class _Recipients:
                         people = list(by_area[ancestor].values())
                         break
                 self.units[(area_id, None)] = people
-        paths = {c.area_path for c in cases} - set(self.supervisors) if supervisors else set()
-        if paths:
-            from gridgov.cases.units import roles_with
-
-            ids = {int(p) for path in paths for p in path.split("/") if p}
-            grants = list(
-                RoleGrant.objects.filter(
-                    area_id__in=sorted(ids),
-                    area__is_active=True,
-                    area__level__in=(HandlingLevel.STREET, HandlingLevel.COUNTY),
-                    role__in=roles_with(Perm.CASE_SUPERVISE, departments=False),
-                    user__is_active=True,
-                )
-                .select_related("user")
-                .order_by("user_id")
-            )
-            for path in paths:
-                on_path = {int(p) for p in path.split("/") if p}
-                found: dict[int, User] = {}
-                for g in grants:
-                    if g.area_id in on_path:
-                        found.setdefault(g.user_id, g.user)
-                self.supervisors[path] = list(found.values())
 
 
-def _notify(
-    case: Case, kind: str, title: str, *, supervisors: bool, recipients: _Recipients
-) -> int:
-    from gridgov.cases.notify import case_url
-    from gridgov.notifications.services import notify
-
-    people = list(recipients.of_unit(case))
-    if supervisors:
-        people += recipients.of_supervision(case)
-    return notify(
-        recipients=people,
-        kind=f"case.{kind}",
-        title=title,
-        url=case_url(case),
-        target=case,
-        dedupe_key=f"case:{case.pk}:{kind}",
-    )
+def _notify(case: Case, kind: str, title: str, *, overdue: bool, recipients: _Recipients) -> int:
+    return _notify_many([(case, kind, title, overdue)], recipients)
 
 
 def _label(case: Case) -> str:
@@ -324,7 +265,7 @@ def _mark_overdue(
     title = (
         _("Sign-for overdue: %(case)s") if kind == "sign" else _("Handling overdue: %(case)s")
     ) % {"case": _label(case)}
-    _notify(case, flag, title, supervisors=True, recipients=recipients)
+    _notify(case, flag, title, overdue=True, recipients=recipients)
 
 
 def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> SweepResult:
@@ -374,6 +315,7 @@ _SWEEP_FIELDS = (
     "handle_overdue",
     "due_soon",
     "updated_at",
+    "handler",
     "assigned_area__id",
     "assigned_area__path",
     "assigned_area__level",
@@ -505,61 +447,32 @@ def _time_out_checks(cases: list[Case], now: datetime) -> int:
 
 
 def _notify_many(items: list[tuple[Case, str, str, bool]], recipients: _Recipients) -> int:
-    """The inbox rows of many (case, kind, title, with supervisors) at once, with the rules of
-    :func:`gridgov.notifications.services.notify` (active recipients, each once per case;
-    nobody who still has an unread one with the same ``case:<id>:<kind>`` key), in one insert,
-    and one delivery task for them all on commit."""
-    recipients.load([c for c, *_rest in items], supervisors=any(sup for *_r, sup in items))
-    planned: list[tuple[int, Case, str, str, str]] = []
-    for case, kind, title, with_supervisors in items:
-        people = list(recipients.of_unit(case))
-        if with_supervisors:
-            people += recipients.of_supervision(case)
-        seen: set[int] = set()
-        key = f"case:{case.pk}:{kind}"[:200]
-        for user in people:
-            if user is None or user.pk is None or not getattr(user, "is_active", True):
-                continue
-            if user.pk not in seen:
-                seen.add(user.pk)
-                planned.append((user.pk, case, f"case.{kind}"[:50], title[:200], key))
-    if not planned:
-        return 0
-    already: set[tuple[int, str]] = set()
-    keys = sorted({p[4] for p in planned})
-    users = sorted({p[0] for p in planned})
-    for i in range(0, len(keys), 500):
-        already.update(
-            Notification.objects.filter(
-                recipient_id__in=users, dedupe_key__in=keys[i : i + 500], read_at__isnull=True
-            ).values_list("recipient_id", "dedupe_key")
-        )
-    created = timezone.now()
-    rows = Notification.objects.bulk_create(
-        [
-            Notification(
-                recipient_id=user_id,
-                kind=kind,
+    """The notices of many (case, kind, title, overdue) at once through
+    :func:`gridgov.notifications.services.notify_many` (people's settings, deduplication by
+    ``case:<id>:<kind>``, one insert, one delivery task on commit).
+
+    A due-soon notice goes to the handling unit and the handler; an overdue one also to the
+    dispatchers of the jurisdiction that dispatched the case (:mod:`gridgov.cases.digest`) —
+    and, by default, only into their daily digest, not one by one."""
+    from gridgov.cases.digest import overdue_recipients
+    from gridgov.notifications.services import Message, notify_many
+
+    recipients.load([c for c, *_rest in items])
+    who = overdue_recipients([c for c, _k, _t, overdue in items if overdue], recipients)
+    messages = []
+    for case, kind, title, overdue in items:
+        ids = who[case.pk] if overdue else [u.pk for u in recipients.of_unit(case)]
+        if not overdue and case.handler_id is not None:
+            ids = [*ids, case.handler_id]
+        messages.append(
+            Message(
+                recipient_ids=tuple(ids),
+                kind=f"case.{kind}",
                 title=title,
-                body="",
-                url=case_url(case)[:500],
-                target_type=Case._meta.label_lower[:50],
-                target_id=str(case.pk)[:64],
-                dedupe_key=key,
-                created_at=created,
+                url=case_url(case),
+                target_type=Case._meta.label_lower,
+                target_id=str(case.pk),
+                dedupe_key=f"case:{case.pk}:{kind}",
             )
-            for user_id, case, kind, title, key in planned
-            if (user_id, key) not in already
-        ],
-        batch_size=500,
-    )
-    ids = [n.pk for n in rows if n.pk is not None]
-    if ids:
-        transaction.on_commit(lambda: _enqueue_delivery(ids), robust=True)
-    return len(rows)
-
-
-def _enqueue_delivery(ids: list[int]) -> None:
-    from gridgov.notifications.tasks import deliver_notifications
-
-    deliver_notifications.enqueue(notification_ids=ids)
+        )
+    return notify_many(messages)

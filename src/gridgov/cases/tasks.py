@@ -36,3 +36,18 @@ def recompute_deadlines(years: list[int]) -> dict[str, object]:
     from gridgov.cases.services.deadlines import deadlines_recompute
 
     return deadlines_recompute(years=years).as_dict()
+
+
+@periodic(every=timedelta(hours=1), name="cases.overdue_digest")
+@task()
+def send_overdue_digest() -> dict[str, int]:
+    """The daily digest of overdue cases (:func:`gridgov.cases.digest.send_overdue_digests`),
+    sent on the first hourly run at or after ``GRIDGOV_DIGEST_HOUR`` local time; later runs of
+    the day send nothing more."""
+    from django.utils import timezone
+
+    from gridgov.cases.digest import digest_hour, send_overdue_digests
+
+    if timezone.localtime().hour < digest_hour():
+        return {"cases": 0, "people": 0, "sent": 0}
+    return send_overdue_digests().as_dict()

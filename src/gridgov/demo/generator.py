@@ -337,4 +337,8 @@ def build_demo(
             from gridgov.cases.search import index_pending
 
             index_pending()  # the keyword index, at once rather than at the worker's next minute
+            from gridgov.demo.inbox import settle_demo_inboxes
+
+            say("inboxes")
+            settle_demo_inboxes(days=45)
     return result

@@ -66,6 +66,9 @@ class Channel:
     """Base class of a delivery channel. Subclasses set ``name`` and implement ``send``."""
 
     name: str = ""
+    # An external channel (e-mail, SMS …) is used only for topics the user gets "also by
+    # e-mail" (their notification settings); the log channel is not external.
+    external: bool = True
 
     def applies_to(self, user: Any) -> bool:
         """Whether this channel can reach ``user`` at all (e.g. has an e-mail address)."""
@@ -81,6 +84,7 @@ class LogChannel(Channel):
     notification id, its kind and the recipient id — never its text."""
 
     name = "log"
+    external = False
 
     def send(self, notification: Notification) -> None:
         logger.info(

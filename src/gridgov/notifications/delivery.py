@@ -44,11 +44,14 @@ class Outcome:
     error: str = ""
 
 
-def attempt(channel: Channel, notification: Notification) -> Outcome:
-    """Try one channel for one notification; never raises."""
+def attempt(channel: Channel, notification: Notification, *, wanted: bool = True) -> Outcome:
+    """Try one channel for one notification; never raises. ``wanted`` False: the recipient's
+    settings turn external channels off for this kind (recorded as skipped)."""
     user = notification.recipient
     if not getattr(user, "is_active", True):
         return Outcome(DeliveryStatus.SKIPPED, "inactive account")
+    if getattr(channel, "external", True) and not wanted:
+        return Outcome(DeliveryStatus.SKIPPED, "turned off in the user's settings")
     try:
         if not channel.applies_to(user):
             return Outcome(DeliveryStatus.SKIPPED)
@@ -75,12 +78,14 @@ def deliver(notification_ids: Iterable[int]) -> dict[str, int]:
     done = set(
         Delivery.objects.filter(notification_id__in=ids).values_list("notification_id", "channel")
     )
-    for notification in Notification.objects.filter(pk__in=ids).select_related("recipient"):
+    notifications = list(Notification.objects.filter(pk__in=ids).select_related("recipient"))
+    wanted = _email_wanted(notifications)
+    for notification in notifications:
         rows = []
         for channel in channels:
             if (notification.pk, channel.name) in done:
                 continue
-            outcome = attempt(channel, notification)
+            outcome = attempt(channel, notification, wanted=wanted[notification.pk])
             counts[outcome.status] += 1
             rows.append(
                 Delivery(
@@ -95,6 +100,17 @@ def deliver(notification_ids: Iterable[int]) -> dict[str, int]:
         if rows:
             Delivery.objects.bulk_create(rows, ignore_conflicts=True)
     return counts
+
+
+def _email_wanted(notifications: list[Notification]) -> dict[int, bool]:
+    """Per notification: does its recipient want its topic by e-mail (external channels)?"""
+    from gridgov.notifications.preferences import choices_for
+    from gridgov.notifications.topics import topic_of
+
+    choices = choices_for(
+        {n.recipient_id for n in notifications}, {topic_of(n.kind) for n in notifications}
+    )
+    return {n.pk: choices[(n.recipient_id, topic_of(n.kind))].email for n in notifications}
 
 
 def retry_failed(*, max_attempts: int = MAX_ATTEMPTS, batch: int = RETRY_BATCH) -> dict[str, int]:
@@ -121,7 +137,10 @@ def retry_failed(*, max_attempts: int = MAX_ATTEMPTS, batch: int = RETRY_BATCH) 
         ).update(attempts=F("attempts") + 1, at=now)
         if not claimed:
             continue  # another worker took it
-        outcome = attempt(channel, delivery.notification)
+        notification = delivery.notification
+        outcome = attempt(
+            channel, notification, wanted=_email_wanted([notification])[notification.pk]
+        )
         counts[outcome.status] += 1
         Delivery.objects.filter(pk=delivery.pk).update(
             status=outcome.status, error=outcome.error, at=timezone.now()

@@ -33,6 +33,9 @@ class Notification(models.Model):
     target_id = models.CharField(_("target id"), max_length=64, blank=True)
     # While an unread notification with this key exists, the same key is not notified again.
     dedupe_key = models.CharField(_("deduplication key"), max_length=200, blank=True)
+    # Structured content of some kinds, e.g. the cases of an overdue digest
+    # ({"cases": [[id, number, title], …], "total": n}); rendered by the inbox page.
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
@@ -41,8 +44,10 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
         indexes = [
-            # The inbox page, the unread count and "mark all read".
+            # The unread page, the unread count and "mark all read".
             models.Index(fields=["recipient", "read_at", "created_at"], name="notif_inbox"),
+            # The inbox page (all messages, newest first) without sorting a long inbox.
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notif_recent"),
             # notify()'s deduplication look-up: only unread rows with a key.
             models.Index(
                 fields=["recipient", "dedupe_key"],
@@ -102,3 +107,30 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notification_id} {self.channel} {self.status}"
+
+
+class NotificationPreference(models.Model):
+    """One user's choice for one topic (:mod:`gridgov.notifications.topics`). Without a row
+    the defaults apply: in the inbox, by e-mail, and a daily digest for digest topics."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+    )
+    topic = models.CharField(_("topic"), max_length=50)
+    inbox = models.BooleanField(_("in the inbox"), default=True)
+    email = models.BooleanField(_("also by e-mail"), default=True)
+    digest = models.BooleanField(_("daily digest"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "topic"], name="notif_pref_unique_topic")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.topic}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.core.errors import NotFound
+from gridgov.notifications import topics
 from gridgov.notifications.models import Delivery, DeliveryStatus, Notification
 
 logger = logging.getLogger("gridgov.notifications")
@@ -31,6 +33,23 @@ def _clip(text: str, length: int) -> str:
     return (text or "")[:length]
 
 
+@dataclass(frozen=True)
+class Message:
+    """One message to some recipients (by user id), for :func:`notify_many`."""
+
+    recipient_ids: tuple[int, ...]
+    kind: str
+    title: str
+    body: str = ""
+    url: str = ""
+    target_type: str = ""
+    target_id: str = ""
+    dedupe_key: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    # True for the digest itself (its topic's "daily digest" choice does not hold it back).
+    is_digest: bool = False
+
+
 def notify(
     *,
     recipients: Iterable[Any],
@@ -40,52 +59,97 @@ def notify(
     url: str = "",
     target: models.Model | None = None,
     dedupe_key: str = "",
+    params: dict[str, Any] | None = None,
+    is_digest: bool = False,
 ) -> int:
     """Put one notification into the inbox of each active recipient; return how many.
 
     Call it inside the action's transaction: the inbox rows are written with it (one
     ``bulk_create``) and the external channels are delivered by a background task enqueued
-    on commit. Recipients are deduplicated; inactive accounts are skipped. With a non-empty
-    ``dedupe_key``, a recipient who still has an unread notification with that key is skipped.
-    ``url`` should be a same-site relative link (the inbox refuses to follow anything else).
+    on commit. Recipients are deduplicated; inactive accounts are skipped, and so are those
+    whose settings keep this kind's topic out of the inbox or in the daily digest
+    (:mod:`gridgov.notifications.preferences`). With a non-empty ``dedupe_key``, a recipient
+    who still has an unread notification with that key is skipped. ``url`` should be a
+    same-site relative link (the inbox refuses to follow anything else).
     """
-    by_id: dict[int, Any] = {}
+    ids: list[int] = []
     for user in recipients:
         if user is None or user.pk is None or not getattr(user, "is_active", True):
             continue
-        by_id.setdefault(user.pk, user)
-    if not by_id:
+        ids.append(user.pk)
+    return notify_many(
+        [
+            Message(
+                recipient_ids=tuple(ids),
+                kind=kind,
+                title=title,
+                body=body,
+                url=url,
+                target_type=target._meta.label_lower if target is not None else "",
+                target_id=str(target.pk) if target is not None else "",
+                dedupe_key=dedupe_key,
+                params=params or {},
+                is_digest=is_digest,
+            )
+        ]
+    )
+
+
+def notify_many(messages: list[Message]) -> int:
+    """:func:`notify` for many messages at once (the deadline sweep): the settings of all
+    recipients in one query, the deduplication look-up in one query per 500 keys, the rows in
+    one insert and one delivery task on commit. Recipient ids are trusted to be active users
+    (the callers select them so). Returns how many rows were written."""
+    from gridgov.notifications.preferences import choices_for
+
+    if not messages:
         return 0
-    if dedupe_key:
-        already = set(
-            Notification.objects.filter(
-                recipient_id__in=list(by_id),
-                dedupe_key=dedupe_key[:200],
-                read_at__isnull=True,
-            ).values_list("recipient_id", flat=True)
-        )
-        for pk in already:
-            by_id.pop(pk, None)
-        if not by_id:
-            return 0
+    kinds = {m.kind: topics.topic_of(m.kind) for m in messages}
+    users = {pk for m in messages for pk in m.recipient_ids}
+    if not users:
+        return 0
+    choices = choices_for(users, set(kinds.values()))
+    planned: list[tuple[int, Message]] = []
+    for m in messages:
+        topic = kinds[m.kind]
+        seen: set[int] = set()
+        for pk in m.recipient_ids:
+            if pk in seen:
+                continue
+            seen.add(pk)
+            choice = choices[(pk, topic)]
+            if not choice.inbox or (choice.digest and not m.is_digest):
+                continue
+            planned.append((pk, m))
+    keys = sorted({_clip(m.dedupe_key, 200) for _pk, m in planned if m.dedupe_key})
+    already: set[tuple[int, str]] = set()
+    if keys:
+        who = sorted({pk for pk, m in planned if m.dedupe_key})
+        for i in range(0, len(keys), 500):
+            already.update(
+                Notification.objects.filter(
+                    recipient_id__in=who, dedupe_key__in=keys[i : i + 500], read_at__isnull=True
+                ).values_list("recipient_id", "dedupe_key")
+            )
     now = timezone.now()
-    target_type = target._meta.label_lower if target is not None else ""
-    target_id = str(target.pk) if target is not None else ""
     rows = Notification.objects.bulk_create(
         [
             Notification(
                 recipient_id=pk,
-                kind=_clip(kind, 50),
-                title=_clip(title, 200),
-                body=body or "",
-                url=_clip(url, 500),
-                target_type=target_type[:50],
-                target_id=target_id[:64],
-                dedupe_key=_clip(dedupe_key, 200),
+                kind=_clip(m.kind, 50),
+                title=_clip(m.title, 200),
+                body=m.body or "",
+                url=_clip(m.url, 500),
+                target_type=_clip(m.target_type, 50),
+                target_id=_clip(m.target_id, 64),
+                dedupe_key=_clip(m.dedupe_key, 200),
+                params=m.params,
                 created_at=now,
             )
-            for pk in by_id
-        ]
+            for pk, m in planned
+            if not m.dedupe_key or (pk, _clip(m.dedupe_key, 200)) not in already
+        ],
+        batch_size=500,
     )
     ids = [n.pk for n in rows if n.pk is not None]
     if ids:

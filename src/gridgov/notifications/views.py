@@ -1,5 +1,6 @@
 """The inbox pages: the list, opening one notification (marks it read, then follows its
-same-site link) and "mark all read". A user only ever sees their own notifications."""
+same-site link), "mark all read" and the notification settings. A user only ever sees their
+own notifications and settings."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from gridgov.core.views import domain_errors
-from gridgov.notifications import selectors, services
+from gridgov.notifications import preferences, selectors, services
+from gridgov.notifications.forms import PreferencesForm
 
 PAGE_SIZE = 20
 
@@ -59,3 +61,19 @@ def read_all(request: HttpRequest) -> HttpResponse:
             % {"n": n},
         )
     return redirect("notifications:inbox")
+
+
+@login_required
+def settings_page(request: HttpRequest) -> HttpResponse:
+    """The user's notification settings per topic (GET shows, POST saves)."""
+    rows = preferences.settings_for(actor=request.user)
+    form = PreferencesForm(request.POST or None, rows=rows)
+    if request.method == "POST" and form.is_valid():
+        preferences.preferences_update(actor=request.user, values=form.choices())
+        messages.success(request, _("Your notification settings are saved."))
+        return redirect("notifications:settings")
+    return render(
+        request,
+        "notifications/settings.html",
+        {"form": form, "title": _("Notification settings")},
+    )

@@ -17,7 +17,7 @@ from gridgov.cases.states import Action, Status
 from gridgov.cases.supervision import SweepResult, sweep
 from gridgov.cases.tests.ops_builders import SH, T0, World
 from gridgov.cases.tests.ops_builders import world as world  # the fixture
-from gridgov.notifications.models import Notification
+from gridgov.notifications.models import Notification, NotificationPreference
 
 H = timedelta(hours=1)
 MARK = datetime(2025, 3, 3, 12, 0, tzinfo=SH)
@@ -44,6 +44,13 @@ def due(world: World) -> dict[str, Case]:
     return {"first": first, "other": other, "later": later, "stale": stale}
 
 
+@pytest.fixture
+def immediate(world: World) -> None:
+    """The test's people chose immediate overdue notices (the default is the daily digest)."""
+    for user in (world.worker, world.worker3, world.dispatcher):
+        NotificationPreference.objects.create(user=user, topic="case.overdue", digest=False)
+
+
 def _fresh(case: Case) -> Case:
     return Case.objects.get(pk=case.pk)
 
@@ -66,7 +73,9 @@ def test_a_batch_marks_every_newly_overdue_case(
     assert _fresh(due["later"]).handle_overdue is False
 
 
-def test_a_batch_notifies_each_unit_and_the_supervisors(due: dict[str, Case], world: World) -> None:
+def test_a_batch_notifies_each_unit_and_the_supervisors(
+    due: dict[str, Case], world: World, immediate: None
+) -> None:
     sweep(now=SIGN_DUE + H)
     sent = set(
         Notification.objects.filter(kind="case.sign_overdue").values_list(
@@ -86,7 +95,7 @@ def test_a_batch_notifies_each_unit_and_the_supervisors(due: dict[str, Case], wo
 
 
 def test_an_unread_notification_with_the_same_key_is_not_repeated(
-    due: dict[str, Case], world: World
+    due: dict[str, Case], world: World, immediate: None
 ) -> None:
     key = f"case:{due['first'].pk}:sign_overdue"
     Notification.objects.create(recipient=world.worker, kind="case.sign_overdue", dedupe_key=key)

@@ -26,7 +26,7 @@ from gridgov.cases.supervision import (
 )
 from gridgov.cases.tests.ops_builders import SH, T0, World
 from gridgov.cases.tests.ops_builders import world as world  # the fixture
-from gridgov.notifications.models import Notification
+from gridgov.notifications.models import Notification, NotificationPreference
 
 H = timedelta(hours=1)
 MARK = datetime(2025, 3, 3, 12, 0, tzinfo=SH)
@@ -39,6 +39,13 @@ def assigned(world: World) -> Case:
     world.accept(case, T0 - H)
     world.dispatch(case, T0)
     return case
+
+
+@pytest.fixture
+def immediate(world: World) -> None:
+    """The test's people chose immediate overdue notices (the default is the daily digest)."""
+    for user in (world.worker, world.worker3, world.dispatcher):
+        NotificationPreference.objects.create(user=user, topic="case.overdue", digest=False)
 
 
 def _fresh(case: Case) -> Case:
@@ -102,7 +109,9 @@ def test_sweep_marks_sign_overdue_with_a_system_entry(assigned: Case) -> None:
     assert entry.data["kind"] == "sign"
 
 
-def test_overdue_notifies_the_unit_and_the_supervisors(assigned: Case, world: World) -> None:
+def test_overdue_notifies_the_unit_and_the_supervisors(
+    assigned: Case, world: World, immediate: None
+) -> None:
     sweep(now=SIGN_DUE + H)
     to = set(
         Notification.objects.filter(kind="case.sign_overdue").values_list("recipient", flat=True)
@@ -110,7 +119,12 @@ def test_overdue_notifies_the_unit_and_the_supervisors(assigned: Case, world: Wo
     assert to == {world.worker.pk, world.dispatcher.pk}
 
 
-def test_sweep_twice_writes_one_overdue_entry(assigned: Case) -> None:
+def test_overdue_is_not_notified_one_by_one_by_default(assigned: Case, world: World) -> None:
+    sweep(now=SIGN_DUE + H)
+    assert not Notification.objects.filter(kind="case.sign_overdue").exists()
+
+
+def test_sweep_twice_writes_one_overdue_entry(assigned: Case, immediate: None) -> None:
     sweep(now=SIGN_DUE + H)
     second = sweep(now=SIGN_DUE + 2 * H)
     assert second == SweepResult(checked=0)

@@ -118,3 +118,23 @@ def test_serve_runs_web_and_worker_and_stops_cleanly(tmp_path):
         log.close()
     assert code == 0, (tmp_path / "serve.log").read_text()
     assert not Path(f"/proc/{workers[0]}").exists()
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="on Linux")
+def test_the_demo_worker_writes_to_a_log_file_not_the_console(tmp_path, capfd, monkeypatch):
+    """``gridgov demo`` starts its worker with a log file in the data folder, so the worker's
+    INFO lines do not push the account table off the screen."""
+    from gridgov.cli import WorkerProcess
+
+    monkeypatch.setenv("GRIDGOV_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    log = tmp_path / "logs" / "worker.log"
+    child = WorkerProcess(log)
+    child.start()
+    try:
+        _wait_for(lambda: log.exists() and log.stat().st_size > 0, "the worker's log")
+    finally:
+        child.stop()
+    out, err = capfd.readouterr()
+    assert f"its log: {log}" in out
+    assert "gridgov.worker" not in out + err and "scheduler" not in out + err

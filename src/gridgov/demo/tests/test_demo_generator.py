@@ -220,3 +220,27 @@ def test_demo_cases_walk_the_lifecycle_through_the_services() -> None:
     counts = selectors.queue_counts(actor=User.objects.get(username="gridworker"))
     assert counts["to_check"] >= 3
     assert counts["to_verify"] >= 1
+
+
+@pytest.mark.django_db
+def test_demo_inboxes_start_with_a_digest_not_a_flood() -> None:
+    from gridgov.cases.models import Case
+    from gridgov.cases.states import Status
+    from gridgov.notifications.models import Notification
+
+    build_demo(cases=240)
+    overdue = Case.objects.filter(
+        status__in=[Status.ASSIGNED, Status.IN_PROGRESS], sign_overdue=True
+    ) | Case.objects.filter(status=Status.IN_PROGRESS, handle_overdue=True)
+    assert overdue.exists()  # the demo has overdue cases to show …
+    unread = Notification.objects.filter(read_at__isnull=True)
+    dispatcher, leader = (
+        User.objects.get(username="dispatcher"),
+        User.objects.get(username="leader"),
+    )
+    # … as one digest for the dispatcher, next to the cases still to verify.
+    assert unread.filter(recipient=dispatcher, kind="case.overdue_digest").count() == 1
+    to_verify = Case.objects.filter(status=Status.RESOLVED).count()
+    assert unread.filter(recipient=dispatcher).count() <= 1 + to_verify < 40
+    assert not unread.filter(kind__in=["case.sign_overdue", "case.handle_overdue"]).exists()
+    assert not unread.filter(recipient=leader).exists()
