@@ -31,7 +31,7 @@ from gridgov.cases.models import Case, CaseEvent
 from gridgov.cases.states import Action, Rating, Source, Status
 from gridgov.core import excel
 from gridgov.core.errors import ValidationFailed
-from gridgov.open311.selectors import public_text
+from gridgov.core.pii import mask_text
 from gridgov.rosters import privacy
 
 COL_ID = "工单编号"
@@ -150,7 +150,7 @@ def _rows(actor: Any, qs: QuerySet[Case], unmasked: bool) -> Iterator[list[Any]]
     for case in qs.iterator(chunk_size=1000):
         reply = _reply(case)
         if not (unmasked and privacy.can_unmask(actor, case.area_path)):
-            reply = public_text(reply)
+            reply = mask_text(reply)
         yield [
             case.external_id,
             case.number,
