@@ -314,8 +314,12 @@ def _run_action(actor: Any, case: Case, action: str, p: ActionIn) -> Case:
         except NotFound as exc:
             raise ValidationFailed(exc.message, fields={"into": exc.message}) from exc
         return lc.case_merge(**base, into=into, note=p.note)
-    if a in (Action.DISPATCH, Action.REASSIGN):
-        service = lc.case_dispatch if a == Action.DISPATCH else lc.case_reassign
+    if a in (Action.DISPATCH, Action.REASSIGN, Action.ACCEPT_DISPATCH):
+        service = {
+            Action.DISPATCH: lc.case_dispatch,
+            Action.REASSIGN: lc.case_reassign,
+            Action.ACCEPT_DISPATCH: lc.case_accept_dispatch,
+        }[Action(a)]
         return service(
             **base,
             to_area=_area(p.to_area, "to_area"),

@@ -184,6 +184,12 @@ class DispatchForm(UnitForm):
     submit_label = _("Dispatch")
 
 
+class AcceptDispatchForm(UnitForm):
+    """受理并派单: accept the report and send it to a unit in one step."""
+
+    submit_label = _("Accept and dispatch")
+
+
 class ReassignForm(UnitForm):
     submit_label = _("Reassign")
     button_class = "btn-outline-primary"
@@ -301,6 +307,7 @@ class CommentForm(ActionForm):
 
 
 ACTION_FORMS: dict[str, type[ActionForm]] = {
+    Action.ACCEPT_DISPATCH: AcceptDispatchForm,
     Action.ACCEPT: AcceptForm,
     Action.REJECT: RejectForm,
     Action.MERGE: MergeForm,

@@ -169,6 +169,9 @@ class Case(models.Model):
 
     # Clock (all aware datetimes). Deadlines count working time (gridgov.workcal).
     reported_at = models.DateTimeField(_("reported"))
+    # 受理时限: by when a reported case should be accepted (the category's sign-for limit from
+    # the report); the 待受理 list is sorted by priority, then by this.
+    accept_due_at = models.DateTimeField(_("acceptance due"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     dispatched_at = models.DateTimeField(_("dispatched"), null=True, blank=True)
     sign_due_at = models.DateTimeField(_("sign-for due"), null=True, blank=True)
@@ -241,6 +244,12 @@ class Case(models.Model):
             models.Index(
                 fields=["merged_into"], name="case_merged_into_set", condition=_has("merged_into")
             ),
+            # The 待受理 queue in its order (most urgent first), read without sorting.
+            models.Index(
+                fields=["priority", "accept_due_at", "id"],
+                name="case_accept_queue",
+                condition=models.Q(status=Status.REPORTED),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -250,6 +259,29 @@ class Case(models.Model):
         if self.area_id and not self.area_path:
             self.area_path = self.area.path
         super().save(*args, **kwargs)
+
+
+class CaseDepartment(models.Model):
+    """A department (职能部门) that holds or has held a case: written by the one writer of case
+    changes (:func:`gridgov.cases.services.timeline.apply_action`) whenever a case is assigned
+    to a department, never deleted. A department handler sees the cases of these rows only."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", db_index=False)
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    first_at = models.DateTimeField(_("first assigned"))
+
+    class Meta:
+        verbose_name = _("case of a department")
+        verbose_name_plural = _("cases of departments")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "department"], name="case_department_once")
+        ]
+        indexes = [models.Index(fields=["department", "case"], name="case_department_dept")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.department_id}"
 
 
 class EventQuerySet(models.QuerySet["CaseEvent"]):

@@ -54,6 +54,7 @@ FINAL_STATES = frozenset({Status.CLOSED, Status.RATED, Status.REJECTED, Status.M
 class Action(models.TextChoices):
     REPORT = "report", _("Report")  # 上报
     ACCEPT = "accept", _("Accept")  # 受理/立案
+    ACCEPT_DISPATCH = "accept_dispatch", _("Accept and dispatch")  # 受理并派单 (one step)
     REJECT = "reject", _("Reject")  # 不予受理
     MERGE = "merge", _("Merge into another case")  # 并单
     MERGED_IN = "merged_in", _("Another case merged in")  # (timeline of the surviving case)
@@ -112,6 +113,10 @@ _WORKING = frozenset({Status.ASSIGNED.value, Status.IN_PROGRESS.value})
 TRANSITIONS: dict[str, Transition] = {
     Action.ACCEPT: Transition(frozenset({Status.REPORTED}), Status.ACCEPTED, Perm.CASE_TRIAGE),
     Action.REJECT: Transition(frozenset({Status.REPORTED}), Status.REJECTED, Perm.CASE_TRIAGE),
+    # Accept and dispatch in one step; the timeline gets the two entries (accept, dispatch).
+    Action.ACCEPT_DISPATCH: Transition(
+        frozenset({Status.REPORTED}), Status.ASSIGNED, Perm.CASE_TRIAGE
+    ),
     Action.MERGE: Transition(
         frozenset({Status.REPORTED, Status.ACCEPTED}), Status.MERGED, Perm.CASE_TRIAGE
     ),

@@ -62,6 +62,7 @@ from gridgov.cases.states import Action, HandlingLevel, Source, Status
 from gridgov.core import crypto, revisions
 from gridgov.core.errors import Conflict, ValidationFailed
 from gridgov.core.statements import execute, insert_row, new_row, select_rows
+from gridgov.workcal.selectors import add_working_time
 
 MAX_TITLE = 200
 MAX_DESCRIPTION = 5000
@@ -370,6 +371,9 @@ class PreparedReport:
             anonymous=self.anonymous,
             external_id=self.external_id,
             reported_at=self.reported_at,
+            accept_due_at=add_working_time(
+                self.reported_at, self.category.sign_limit, self.category.sign_unit
+            ),
             resolved_on_spot=self.resolved_on_spot,
         )
 
