@@ -26,7 +26,7 @@ from gridgov.areas.models import Area
 from gridgov.areas.selectors import subtree_q
 from gridgov.cases import queues, search, visibility
 from gridgov.cases.models import Case, CaseEvent, Category
-from gridgov.cases.states import OPEN_STATES, Status
+from gridgov.cases.states import OPEN_STATES
 from gridgov.core.errors import NotFound
 
 
