@@ -244,6 +244,22 @@ class Case(models.Model):
             models.Index(
                 fields=["merged_into"], name="case_merged_into_set", condition=_has("merged_into")
             ),
+            # Overdue cases and those due soon, counted without reading the open cases.
+            models.Index(
+                fields=["sign_due_at"],
+                name="case_sign_due",
+                condition=models.Q(status=Status.ASSIGNED),
+            ),
+            models.Index(
+                fields=["handle_due_at"],
+                name="case_handle_due",
+                condition=models.Q(status=Status.IN_PROGRESS),
+            ),
+            models.Index(
+                fields=["status", "area_path"],
+                name="case_due_soon_set",
+                condition=models.Q(due_soon=True),
+            ),
             # The 待受理 queue in its order (most urgent first), read without sorting.
             models.Index(
                 fields=["priority", "accept_due_at", "id"],

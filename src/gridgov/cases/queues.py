@@ -32,12 +32,12 @@ _WORKING = [str(Status.ASSIGNED), str(Status.IN_PROGRESS)]
 
 
 def overdue_q(now: datetime) -> Q:
-    """Past the sign-for or handling deadline (flagged by the sweep, or passed since)."""
-    return (
-        Q(status=Status.ASSIGNED, sign_overdue=True)
-        | Q(status=Status.ASSIGNED, sign_due_at__lt=now)
-        | Q(status=Status.IN_PROGRESS, handle_overdue=True)
-        | Q(status=Status.IN_PROGRESS, handle_due_at__lt=now)
+    """Past the sign-for or handling deadline. The deadline alone decides: the sweep flags a
+    case (``sign_overdue`` / ``handle_overdue``) only once its deadline has passed, and a new
+    deadline (dispatch, reassignment, an approved extension) clears the flag. Each half is
+    one range of a partial index (``case_sign_due`` / ``case_handle_due``)."""
+    return Q(status=Status.ASSIGNED, sign_due_at__lt=now) | Q(
+        status=Status.IN_PROGRESS, handle_due_at__lt=now
     )
 
 
@@ -84,12 +84,12 @@ class Queue:
         return all(scoping.has_perm_anywhere(actor, p) for p in (self.perm, *self.needs))
 
     def filter_q(self, actor: Any, now: datetime) -> Q:
-        """The queue's own condition for ``actor`` (without the jurisdiction)."""
+        """The queue's own condition for ``actor`` (without the jurisdiction; a ``mine``
+        queue needs none: a case assigned to one's own unit lies in one's jurisdiction)."""
         q = self.where(now)
         if self.mine:
             q &= my_unit_q(actor)
         elif self.kind == WATCH:
-            q &= Q(assigned_area__isnull=False) | Q(assigned_department__isnull=False)
             q &= ~my_unit_q(actor)
         return q
 
@@ -125,7 +125,8 @@ QUEUES: tuple[Queue, ...] = (
         lambda now: Q(status=Status.IN_PROGRESS, pending_delay__has_key="kind"),
         needs=(Perm.CASE_TRIAGE,),
     ),
-    # 监控: what the viewer dispatched, now with other units.
+    # 监控: what the viewer dispatched, now with other units (states in which a case always has
+    # a unit).
     Queue(
         "watch_to_sign",
         _("Waiting to be signed for"),
