@@ -113,7 +113,7 @@ def test_dispatcher_to_dos_and_monitoring(
     dispatcher = make_user("diao", ("dispatcher", tree.county), display_name="刁调度")
     report(category, "井盖缺失")
     waiting = dispatch(report(category, "路灯不亮"), dispatcher, to_area=tree.grid1)
-    working = dispatch(report(category, "绿化带垃圾"), dispatcher, to_area=tree.grid2)
+    working = dispatch(report(category, "绿化带垃圾"), dispatcher, to_area=tree.grid1)
     Case.objects.filter(pk=working.pk).update(
         status=Status.IN_PROGRESS, handle_due_at=timezone.now() - timedelta(hours=1)
     )
