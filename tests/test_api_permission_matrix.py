@@ -527,7 +527,7 @@ EXPLICIT = [
     (Role.BUILDING_CHIEF, "resident_list", IN, 200),
     (Role.BUILDING_CHIEF, "resident_detail", IN, 404),  # holds no post for the building
     (Role.DEPT_HANDLER, "case_detail", IN, 404),  # the case never went to its department
-    (Role.BUILDING_CHIEF, "resident_update", IN, 403),
+    (Role.BUILDING_CHIEF, "resident_update", IN, 404),  # looked up first: not of its building
     (Role.GRID_WORKER, "resident_unmask", IN, 403),
     (Role.COMMUNITY_STAFF, "resident_unmask", IN, 200),
     (Role.COMMUNITY_STAFF, "resident_unmask", OUT, 404),

@@ -423,7 +423,7 @@ def expected(caller: str, page: Page, where: str) -> int | str:
         return 404
     if page.sees is not None and (page.sees not in ROLE_PERMS[caller] or where == "outside"):
         return 404
-    if page.sees == Perm.ROSTER_VIEW and caller == Role.BUILDING_CHIEF:
+    if caller == Role.BUILDING_CHIEF and page.name.startswith(("resident ", "household ")):
         return 404  # a chief reads the households of their buildings; this one holds no post
     if page.perm not in ROLE_PERMS[caller]:
         return 403 if page.perm != Perm.VIEW_AREA and not page.hidden else 404

@@ -262,6 +262,16 @@ def queue_counts(*, actor: Any) -> dict[str, int]:
     return {q.key: _queue_count(actor, q, now) if q.applies_to(actor) else 0 for q in queues.QUEUES}
 
 
+def todo_tabs(*, actor: Any) -> list[dict[str, Any]]:
+    """The user's to-do queues with their counts (the home page's 我的待办)."""
+    now = timezone.now()
+    return [
+        {"key": q.key, "label": q.label, "count": _queue_count(actor, q, now)}
+        for q in queues.queues_for(actor)
+        if q.kind == queues.TODO
+    ]
+
+
 def overview_counts(*, actor: Any) -> dict[str, int]:
     """Open cases of ``actor``'s jurisdiction by state and deadline (the leaders' overview)."""
     now = timezone.now()

@@ -87,10 +87,13 @@ def home(request: HttpRequest) -> HttpResponse:
         }
         for area in roots[:20]
     ]
+    from gridgov.cases.selectors import todo_tabs
+
     return render(
         request,
         "core/home.html",
         {
+            "todo_tabs": todo_tabs(actor=user),
             "grants": grants,
             "areas": areas,
             "more_areas": max(0, len(roots) - len(areas)),

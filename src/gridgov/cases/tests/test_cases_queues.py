@@ -178,3 +178,18 @@ def test_accept_and_dispatch_from_the_detail_page(client, tree, people):
     case = fresh(case)
     assert case.status == Status.ASSIGNED and case.assigned_area == tree.grid1
     assert events(case) == ["accept", "dispatch"]
+
+
+def test_home_page_shows_the_users_to_dos(client, tree, people):
+    make_case(
+        tree.grid1,
+        status=Status.ASSIGNED,
+        department=people.dept,
+        sign_due_at=timezone.now() + timedelta(days=3650),
+    )
+    client.force_login(people.handler)
+    html = client.get(reverse("core:home")).content.decode()
+    assert 'data-testid="home-todo"' in html
+    assert 'data-queue="to_sign"' in html and 'data-count="1"' in html
+    client.force_login(people.leader)  # no to-do queue: no card
+    assert 'data-testid="home-todo"' not in client.get(reverse("core:home")).content.decode()
