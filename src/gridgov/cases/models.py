@@ -14,6 +14,28 @@ from gridgov.accounts.models import DepartmentKind
 from gridgov.cases.states import Action, HandlingLevel, Rating, Source, Status, TimeUnit
 
 
+class HasKeyLiteral(models.Lookup[bool]):
+    """``<json field>__gridgov_has_key="kind"``: ``has_key`` with the key written into the SQL
+    instead of passed as a parameter. SQLite uses a partial index only when the query's terms
+    match its condition as written, and a parameter never does; the index and the queries
+    (``case_delay_set``, the 延期申请 queue) both use this form."""
+
+    lookup_name = "gridgov_has_key"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        lhs, params = self.process_lhs(compiler, connection)
+        key = str(self.rhs)
+        if not key.isidentifier():
+            raise ValueError(f"not a plain key: {key!r}")
+        if connection.vendor == "sqlite":
+            return f"JSON_TYPE({lhs}, '$.\"{key}\"') IS NOT NULL", tuple(params)
+        return f"({lhs} ? '{key}')", tuple(params)
+
+
+models.JSONField.register_lookup(HasKeyLiteral)
+
+
 class Category(models.Model):
     """A node of the category tree (GB/T 30428.2 event classes + governance classes).
 
@@ -259,6 +281,12 @@ class Case(models.Model):
                 fields=["status", "area_path"],
                 name="case_due_soon_set",
                 condition=models.Q(due_soon=True),
+            ),
+            # Open extension/suspension requests (延期申请), counted without reading the cases.
+            models.Index(
+                fields=["status", "area_path"],
+                name="case_delay_set",
+                condition=models.Q(pending_delay__gridgov_has_key="kind"),
             ),
             # The 待受理 queue in its order (most urgent first), read without sorting.
             models.Index(

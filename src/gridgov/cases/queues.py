@@ -69,7 +69,8 @@ class Queue:
     ``kind``: :data:`TODO` (to act on) or :data:`WATCH` (assigned to another unit: monitored,
     the viewer can urge or reassign but it is not their work). ``needs``: further permissions
     the viewer must hold somewhere for the queue to be theirs. ``order``: the list's order when
-    not newest first."""
+    not newest first. ``path_index``: counted through a (status, area_path) index; ``False``
+    for a queue by deadline, counted through the deadline indexes."""
 
     key: str
     label: Any
@@ -79,6 +80,7 @@ class Queue:
     kind: str = TODO
     needs: tuple[str, ...] = ()
     order: tuple[str, ...] = ()
+    path_index: bool = True
 
     def applies_to(self, actor: Any) -> bool:
         return all(scoping.has_perm_anywhere(actor, p) for p in (self.perm, *self.needs))
@@ -122,7 +124,7 @@ QUEUES: tuple[Queue, ...] = (
         "delay_requests",
         _("Delay requests"),
         Perm.CASE_SUPERVISE,
-        lambda now: Q(status=Status.IN_PROGRESS, pending_delay__has_key="kind"),
+        lambda now: Q(status=Status.IN_PROGRESS, pending_delay__gridgov_has_key="kind"),
         needs=(Perm.CASE_TRIAGE,),
     ),
     # 监控: what the viewer dispatched, now with other units (states in which a case always has
@@ -141,7 +143,14 @@ QUEUES: tuple[Queue, ...] = (
         lambda now: Q(status__in=[Status.IN_PROGRESS, Status.SUSPENDED]),
         kind=WATCH,
     ),
-    Queue("watch_overdue", _("Overdue at other units"), Perm.CASE_TRIAGE, overdue_q, kind=WATCH),
+    Queue(
+        "watch_overdue",
+        _("Overdue at other units"),
+        Perm.CASE_TRIAGE,
+        overdue_q,
+        kind=WATCH,
+        path_index=False,
+    ),
 )
 
 BY_KEY: dict[str, Queue] = {q.key: q for q in QUEUES}
@@ -157,6 +166,7 @@ class Overview:
     label: Any
     where: Callable[[datetime], Q]
     params: str  # the case list's query string
+    path_index: bool = True  # as Queue.path_index
 
 
 OVERVIEW: tuple[Overview, ...] = (
@@ -178,7 +188,7 @@ OVERVIEW: tuple[Overview, ...] = (
     ),
     Overview("resolved", _("To verify"), lambda now: Q(status=Status.RESOLVED), "status=resolved"),
     Overview("due_soon", _("Due soon"), due_soon_q, "due=soon"),
-    Overview("overdue", _("Overdue"), overdue_q, "due=overdue"),
+    Overview("overdue", _("Overdue"), overdue_q, "due=overdue", path_index=False),
 )
 
 

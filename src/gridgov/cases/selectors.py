@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
 from django.db import connection
-from django.db.models import CharField, Count, Lookup, Q, QuerySet
+from django.db.models import CharField, Lookup, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from gridgov.areas.models import Area
 from gridgov.areas.selectors import subtree_q
 from gridgov.cases import queues, search, visibility
 from gridgov.cases.models import Case, CaseEvent, Category
-from gridgov.cases.states import OPEN_STATES, Status
+from gridgov.cases.states import OPEN_STATES
 from gridgov.core.errors import NotFound
 
 
@@ -247,9 +247,13 @@ def _queue_count(actor: Any, queue: queues.Queue, now: datetime) -> int:
     without reading the cases)."""
     if queue.mine:
         return _count(Case.objects.filter(queue.filter_q(actor, now)))
-    scoped = Case.objects.filter(
-        visibility.case_q(actor, queue.perm, counting=True), queue.where(now)
+    # By deadline: the path is only checked, so that SQLite reads the deadline indexes.
+    scope = (
+        visibility.case_q(actor, queue.perm, counting=True)
+        if queue.path_index
+        else visibility.case_q(actor, queue.perm, use_index=False)
     )
+    scoped = Case.objects.filter(scope, queue.where(now))
     if queue.kind == queues.WATCH:
         return _count(scoped) - _count(scoped.filter(queues.my_unit_q(actor)))
     return _count(scoped)
@@ -275,21 +279,14 @@ def todo_tabs(*, actor: Any) -> list[dict[str, Any]]:
 def overview_counts(*, actor: Any) -> dict[str, int]:
     """Open cases of ``actor``'s jurisdiction by state and deadline (the leaders' overview)."""
     now = timezone.now()
-    base = Case.objects.filter(visibility.case_q(actor, Perm.CASE_VIEW, counting=True))
-    states = [o.key for o in queues.OVERVIEW if o.key in Status.values]
-    # The states in one pass over the (status, area_path) index.
-    counts: dict[str, int] = dict.fromkeys(states, 0)
-    counts.update(
-        base.filter(status__in=states)
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
-    )
-    for o in queues.OVERVIEW:
-        if o.key not in counts:
-            counts[o.key] = _count(base.filter(o.where(now)))
-    return counts
+    # One count per state reads its range of the (status, area_path) index (faster on SQLite
+    # than one GROUP BY over them all); the overdue count reads the deadline indexes.
+    ranges = Case.objects.filter(visibility.case_q(actor, Perm.CASE_VIEW, counting=True))
+    scan = Case.objects.filter(visibility.case_q(actor, Perm.CASE_VIEW, use_index=False))
+    return {
+        o.key: _count((ranges if o.path_index else scan).filter(o.where(now)))
+        for o in queues.OVERVIEW
+    }
 
 
 def my_reports(*, actor: Any) -> QuerySet[Case]:
