@@ -374,9 +374,10 @@ def case_list(
     mine: bool = False,
 ) -> QuerySet[Case] | selectors.CaseList:
     """Cases in your jurisdiction, newest first. `status` is a comma-separated list; `queue` one
-    of to_accept, to_dispatch, to_sign, in_progress, to_verify, due_soon, overdue,
-    delay_requests; `q` an exact case or 12345 work-order number, or part of a title or an
-    address. Without case.view anywhere
+    of your work queues (`GET /queues`: the to-dos to_accept, to_dispatch, to_sign,
+    in_progress, to_verify, due_soon, overdue, delay_requests and the monitoring queues
+    watch_to_sign, watch_in_progress, watch_overdue; to_accept most urgent first); `q` an exact
+    case or 12345 work-order number, or part of a title or an address. Without case.view anywhere
     (residents), or with `mine=true`, the cases you reported. `count` stops at 10 001
     (`capped` is then true)."""
     actor = _actor(request)
@@ -408,7 +409,8 @@ def case_list(
 
 @router.get("/queues", response={200: QueueCounts, codes_4xx: ErrorOut}, tags=CASES)
 def case_queues(request: HttpRequest) -> dict[str, Any]:
-    """How many cases wait in each of your work queues."""
+    """How many cases wait in each work queue: your to-dos (what you can act on now) and what
+    you monitor (open cases of your jurisdiction with other units); 0 for queues not yours."""
     return {"counts": selectors.queue_counts(actor=_actor(request))}
 
 
