@@ -87,19 +87,19 @@ def prepare(t: dict[str, Any]) -> dict[str, Any]:
             for d, rest in ((dept, 0), (other, 1)):
                 cur.execute(
                     "UPDATE cases_case SET assigned_area_id = NULL, assigned_department_id = %s, "
-                    f"assigned_level = 3 WHERE {working} AND id % 20 = %s",
+                    f"assigned_level = 3 WHERE {working} AND id %% 20 = %s",
                     [d.pk, rest * 10],
                 )
                 cur.execute(
                     "INSERT INTO cases_casedepartment (case_id, department_id, first_at) "
                     "SELECT id, %s, reported_at FROM cases_case "
                     "WHERE (assigned_department_id = %s) OR (status IN ('closed', 'rated') "
-                    "AND id % 20 = %s)",
+                    "AND id %% 20 = %s)",
                     [d.pk, d.pk, rest * 10],
                 )
             cur.execute(
                 "UPDATE cases_case SET assigned_area_id = %s, assigned_level = 5 "
-                f"WHERE {working} AND assigned_department_id IS NULL AND id % 17 = 0 "
+                f"WHERE {working} AND assigned_department_id IS NULL AND id %% 17 = 0 "
                 "AND area_path >= %s AND area_path < %s",
                 [community.pk, community.path, community.path[:-1] + "0"],
             )
@@ -108,12 +108,12 @@ def prepare(t: dict[str, Any]) -> dict[str, Any]:
             past = timezone.now() - timedelta(days=1)
             cur.execute(
                 "UPDATE cases_case SET handle_overdue = %s, handle_due_at = %s "
-                "WHERE status = 'in_progress' AND id % 13 = 0",
+                "WHERE status = 'in_progress' AND id %% 13 = 0",
                 [True, past],
             )
             cur.execute(
                 "UPDATE cases_case SET sign_overdue = %s, sign_due_at = %s "
-                "WHERE status = 'assigned' AND id % 29 = 0",
+                "WHERE status = 'assigned' AND id %% 29 = 0",
                 [True, past],
             )
             cur.execute(
