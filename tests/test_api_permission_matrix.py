@@ -511,6 +511,14 @@ def expected(role: str | None, ep: Endpoint, side: str) -> int:
     held = ROLE_PERMS[role]
     if ep.sees is not None and (ep.sees not in held or side == OUT):
         return 404
+    if role == Role.DEPT_HANDLER and "{case}" in ep.url and ep.sees == C_VIEW:
+        return 404  # the world's case never went to the handler's department
+    if (
+        role == Role.BUILDING_CHIEF
+        and ep.sees == R_VIEW
+        and ("{resident}" in ep.url or "{household}" in ep.url)
+    ):
+        return 404  # a chief reads the households of their buildings; this one holds no post
     perms = (ep.perm,) if isinstance(ep.perm, str) else ep.perm
     if perms is not None and not any(p in held for p in perms):
         return ep.denied
@@ -569,8 +577,9 @@ EXPLICIT = [
     (None, "resident_list", IN, 401),
     (Role.RESIDENT, "resident_detail", IN, 404),
     (Role.BUILDING_CHIEF, "resident_list", IN, 200),
-    (Role.BUILDING_CHIEF, "resident_detail", IN, 200),
-    (Role.BUILDING_CHIEF, "resident_update", IN, 403),
+    (Role.BUILDING_CHIEF, "resident_detail", IN, 404),  # holds no post for the building
+    (Role.DEPT_HANDLER, "case_detail", IN, 404),  # the case never went to its department
+    (Role.BUILDING_CHIEF, "resident_update", IN, 404),  # looked up first: not of its building
     (Role.GRID_WORKER, "resident_unmask", IN, 403),
     (Role.COMMUNITY_STAFF, "resident_unmask", IN, 200),
     (Role.COMMUNITY_STAFF, "resident_unmask", OUT, 404),

@@ -29,7 +29,7 @@ from gridgov.cases.models import Case
 from gridgov.conftest import square
 from gridgov.notifications.models import NotificationPreference
 from gridgov.party.models import PartyMember
-from gridgov.rosters.models import Building, Resident
+from gridgov.rosters.models import Building, Household, Resident, Room
 
 tree = _fixtures.tree
 make_user = _fixtures.make_user
@@ -64,6 +64,9 @@ class Page:
     hidden: bool = False
     # The target is looked up first among what this permission shows: without it, a 404.
     sees: str | None = None
+    # The target is a case: department roles see only the cases their department holds or
+    # held (the world's cases never went to a department: a 404 for them).
+    case: bool = False
 
 
 def _photo() -> Any:
@@ -201,6 +204,7 @@ PAGES = [
         "GET",
         lambda w, x: reverse("cases:detail", args=[_case(w, x).pk]),
         hidden=True,
+        case=True,
     ),
     Page(
         "case urge",
@@ -208,6 +212,7 @@ PAGES = [
         "POST",
         lambda w, x: reverse("cases:act", args=[_case(w, x).pk, "urge"]),
         lambda w, x: {"version": _case(w, x).version, "message": "请尽快办理"},
+        case=True,
     ),
     Page(
         "case unmask",
@@ -223,6 +228,7 @@ PAGES = [
         "POST",
         lambda w, x: reverse("cases:act", args=[_case(w, x).pk, "accept"]),
         lambda w, x: {"version": _case(w, x).version, "note": ""},
+        case=True,
     ),
     # The grid worker's check of a resident's report (待核实): both reports wait for it.
     Page(
@@ -497,9 +503,13 @@ def expected(caller: str, page: Page, where: str) -> int | str:
         return 404
     if page.sees is not None and (page.sees not in ROLE_PERMS[caller] or where == "outside"):
         return 404
+    if caller == Role.BUILDING_CHIEF and page.name.startswith(("resident ", "household ")):
+        return 404  # a chief reads the households of their buildings; this one holds no post
     if page.perm not in ROLE_PERMS[caller]:
         return 403 if page.perm != Perm.VIEW_AREA and not page.hidden else 404
     if page.scoped and where == "outside":
+        return 404
+    if page.case and caller == Role.DEPT_HANDLER:
         return 404
     return "ok"
 
@@ -552,6 +562,51 @@ def test_web_permission_matrix(world: World, caller: str, page: Page, where: str
         assert response.status_code == want
     if want != "ok":
         assert snapshot() == before, "a refused call changed the database"
+
+
+def test_department_handler_opens_the_cases_its_department_held(world: World) -> None:
+    from gridgov.cases.services import lifecycle
+
+    handler = Client()
+    handler.force_login(world.callers[Role.DEPT_HANDLER])
+    url = reverse("cases:detail", args=[world.inside_case.pk])
+    assert handler.get(url).status_code == 404
+    case = world.inside_case
+    dispatcher = world.callers[Role.DISPATCHER]
+    dept = world.callers[Role.DEPT_HANDLER].grants.get().department
+    lifecycle.case_accept_dispatch(
+        actor=dispatcher, case=case, version=case.version, to_department=dept
+    )
+    assert handler.get(url).status_code == 200
+    page = handler.get(reverse("cases:queues"))
+    counts = {t["key"]: t["count"] for t in page.context["tabs"]}
+    assert counts["to_sign"] == 1 and "to_accept" not in counts and "watch_to_sign" not in counts
+
+
+def test_building_chief_opens_the_households_of_their_building(world: World) -> None:
+    from datetime import date
+
+    from gridgov.rosters.services.staff import staff_assign
+
+    chief_user = world.callers[Role.BUILDING_CHIEF]
+    side = world.rosters["inside"]
+    url = reverse("rosters:resident_detail", args=[side["resident"].pk])
+    chief = Client()
+    chief.force_login(chief_user)
+    assert chief.get(url).status_code == 404
+    staff_assign(
+        actor=None,
+        user=chief_user,
+        post="building_chief",
+        area=world.tree.grid1,
+        building=side["building"],
+        start_on=date(2025, 1, 1),
+    )
+    # Still not: the household lives in no room of the building.
+    assert chief.get(url).status_code == 404
+    room = Room.objects.filter(unit__building=side["building"]).first()
+    Household.objects.filter(pk=side["household"].pk).update(room=room)
+    assert chief.get(url).status_code == 200
 
 
 def test_explicit_cells(world: World) -> None:

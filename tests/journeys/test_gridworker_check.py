@@ -41,14 +41,14 @@ REPORTS = [
 
 
 def todo_count(page: Any, queue: str) -> int:
-    box = page.locator(f"[data-testid=home-todos] a[data-queue={queue}]")
-    return int(box.locator("[data-testid=todo-count]").inner_text().strip())
+    box = page.locator(f"[data-testid=home-todo] a[data-queue={queue}]")
+    return int(box.locator("[data-count]").inner_text().strip())
 
 
 def open_from_home(page: Any, base: str, queue: str, number: str) -> None:
     """From the home page's to-dos: the queue, then the case."""
     page.goto(f"{base}/")
-    page.click(f"[data-testid=home-todos] a[data-queue={queue}]")
+    page.click(f"[data-testid=home-todo] a[data-queue={queue}]")
     page.wait_for_url(f"{base}/cases/?queue={queue}")
     listing = page.locator("[data-testid=case-table], [data-testid=case-cards]").filter(
         visible=True

@@ -63,9 +63,9 @@ def open_case_from_queue(page: Any, base: str, queue: str, number: str) -> None:
     page.goto(f"{base}/cases/")
     page.click(f"[data-testid=queue-tabs] a[data-queue={queue}]")
     page.wait_for_url(f"{base}/cases/?queue={queue}")
-    listing = page.locator("[data-testid=case-table], [data-testid=case-cards]").filter(
-        visible=True
-    )
+    listing = page.locator(
+        "[data-testid=case-table], [data-testid=case-cards], [data-testid=accept-rows]"
+    ).filter(visible=True)
     listing.locator("a", has_text=number).first.click()
     page.wait_for_url(f"{base}/cases/*/")
 
@@ -360,14 +360,15 @@ def test_overdue_case_surfaces(
     notice = Notification.objects.get(recipient=worker_user, kind="case.sign_overdue")
     base = live_server.url
 
-    # The dispatcher: the 已超期 tile counts it, and the queue lists it marked overdue.
+    # The dispatcher: the monitoring tile 其他单位超期 counts it (the grid's work, not the
+    # dispatcher's), and the queue lists it marked overdue.
     dispatcher = open_page("desktop")
     sign_in(dispatcher, base, "diao")
     dispatcher.goto(f"{base}/cases/")
-    tile = dispatcher.locator("[data-testid=queue-tabs] a[data-queue=overdue]")
+    tile = dispatcher.locator("[data-testid=watch-tabs] a[data-queue=watch_overdue]")
     assert tile.locator("[data-count]").get_attribute("data-count") == "1"
     tile.click()
-    dispatcher.wait_for_url(f"{base}/cases/?queue=overdue")
+    dispatcher.wait_for_url(f"{base}/cases/?queue=watch_overdue")
     row = dispatcher.locator("[data-testid=case-table] tr", has_text=case.number)
     assert row.locator("[data-due=overdue]").count() == 1
     screenshot(dispatcher, "cases-queue-overdue")

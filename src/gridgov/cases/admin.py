@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
 from gridgov.areas.admin import ServiceAdminMixin, copy_into
+from gridgov.cases import visibility
 from gridgov.cases.models import Case, CaseEvent, Category
 from gridgov.cases.services import categories as services
 from gridgov.core.errors import ValidationFailed
@@ -153,7 +154,7 @@ class CaseAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
         qs = super().get_queryset(request)
-        return scoping.scope(qs, request.user, Perm.CASE_VIEW, path_field="area_path")
+        return qs.filter(visibility.case_q(request.user, Perm.CASE_VIEW))
 
     @admin.display(description=_("reporter's name"))
     def masked_reporter(self, obj: Case) -> str:
@@ -173,4 +174,6 @@ class CaseEventAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CaseEvent]:
         qs = super().get_queryset(request)
-        return scoping.scope(qs, request.user, Perm.CASE_VIEW, path_field="case__area_path")
+        return qs.filter(
+            case__in=Case.objects.filter(visibility.case_q(request.user, Perm.CASE_VIEW))
+        )

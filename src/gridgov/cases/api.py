@@ -390,8 +390,12 @@ def _run_action(actor: Any, case: Case, action: str, p: ActionIn) -> Case:
         except NotFound as exc:
             raise ValidationFailed(exc.message, fields={"into": exc.message}) from exc
         return lc.case_merge(**base, into=into, note=p.note)
-    if a in (Action.DISPATCH, Action.REASSIGN):
-        service = lc.case_dispatch if a == Action.DISPATCH else lc.case_reassign
+    if a in (Action.DISPATCH, Action.REASSIGN, Action.ACCEPT_DISPATCH):
+        service = {
+            Action.DISPATCH: lc.case_dispatch,
+            Action.REASSIGN: lc.case_reassign,
+            Action.ACCEPT_DISPATCH: lc.case_accept_dispatch,
+        }[Action(a)]
         return service(
             **base,
             to_area=_area(p.to_area, "to_area"),
@@ -446,9 +450,10 @@ def case_list(
     mine: bool = False,
 ) -> QuerySet[Case] | selectors.CaseList:
     """Cases in your jurisdiction, newest first. `status` is a comma-separated list; `queue` one
-    of to_check, to_accept, to_dispatch, to_sign, in_progress, to_verify, due_soon, overdue,
-    delay_requests; `q` an exact case or 12345 work-order number, or part of a title or an
-    address. Without case.view anywhere
+    of your work queues (`GET /queues`: the to-dos to_check, to_accept, to_dispatch, to_sign,
+    in_progress, to_verify, due_soon, overdue, delay_requests and the monitoring queues
+    watch_to_sign, watch_in_progress, watch_overdue; to_accept most urgent first); `q` an exact
+    case or 12345 work-order number, or part of a title or an address. Without case.view anywhere
     (residents), or with `mine=true`, the cases you reported. `count` stops at 10 001
     (`capped` is then true)."""
     actor = _actor(request)
@@ -480,7 +485,8 @@ def case_list(
 
 @router.get("/queues", response={200: QueueCounts, codes_4xx: ErrorOut}, tags=CASES)
 def case_queues(request: HttpRequest) -> dict[str, Any]:
-    """How many cases wait in each of your work queues."""
+    """How many cases wait in each work queue: your to-dos (what you can act on now) and what
+    you monitor (open cases of your jurisdiction with other units); 0 for queues not yours."""
     return {"counts": selectors.queue_counts(actor=_actor(request))}
 
 

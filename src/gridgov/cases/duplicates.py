@@ -26,7 +26,6 @@ from typing import Any
 
 from django.db.models import Q
 
-from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
 from gridgov.areas.codes import Level
 from gridgov.areas.models import Area
@@ -137,7 +136,9 @@ def likely_duplicates(
     else:
         qs = qs.filter(area_id=case.area_id)
     if visible_to is not None:
-        qs = scoping.scope(qs, visible_to, Perm.CASE_VIEW, path_field="area_path")
+        from gridgov.cases.visibility import case_q
+
+        qs = qs.filter(case_q(visible_to, Perm.CASE_VIEW))
     candidates = list(qs.order_by("-reported_at")[:MAX_CANDIDATES])
     scored = [(other, score(case, other)) for other in candidates]
     found = [(c, s) for c, s in scored if s >= threshold]

@@ -231,6 +231,12 @@ class DispatchForm(UnitForm):
     submit_label = _("Dispatch")
 
 
+class AcceptDispatchForm(UnitForm):
+    """受理并派单: accept the report and send it to a unit in one step."""
+
+    submit_label = _("Accept and dispatch")
+
+
 class ReassignForm(UnitForm):
     submit_label = _("Reassign")
     button_class = "btn-outline-primary"
@@ -352,6 +358,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     Action.CHECK_RESOLVE: CheckResolveForm,
     Action.CHECK_REJECT: CheckRejectForm,
     Action.CHECK_PASS_UP: CheckPassUpForm,
+    Action.ACCEPT_DISPATCH: AcceptDispatchForm,
     Action.ACCEPT: AcceptForm,
     Action.REJECT: RejectForm,
     Action.MERGE: MergeForm,

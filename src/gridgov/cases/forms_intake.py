@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.cases.importers.hotline import MODES
 from gridgov.cases.models import Category
 from gridgov.cases.photos import max_count
-from gridgov.cases.services.intake import MAX_KEY
+from gridgov.cases.services.intake_input import MAX_KEY
 from gridgov.cases.states import Source
 
 STAFF_SOURCES = (Source.PHONE, Source.VISIT, Source.HALL, Source.HIGHER, Source.VIDEO)

@@ -23,9 +23,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
-from gridgov.cases import units
+from gridgov.cases import units, visibility
 from gridgov.cases.models import Case
 from gridgov.cases.states import TRANSITIONS, Action
 from gridgov.core.errors import Conflict, DomainError, PermissionDenied
@@ -36,6 +35,7 @@ OFFERED: tuple[str, ...] = (
     Action.CHECK_RESOLVE,
     Action.CHECK_REJECT,
     Action.CHECK_PASS_UP,
+    Action.ACCEPT_DISPATCH,
     Action.ACCEPT,
     Action.REJECT,
     Action.MERGE,
@@ -71,11 +71,10 @@ UNIT_ACTIONS = frozenset(
 
 
 def in_jurisdiction(user: Any, perm: str, case: Case) -> bool:
-    """Does ``user`` hold ``perm`` over the case's area (by its copied path)?"""
-    if scoping.is_global(user):
-        return True
-    path = case.area_path
-    return bool(path) and any(path.startswith(p) for p in scoping.jurisdiction_paths(user, perm))
+    """Does ``user`` hold ``perm`` for the case: over its area (by its copied path) through an
+    area role, or through a department role of a department that holds or held it
+    (:mod:`gridgov.cases.visibility`)?"""
+    return visibility.allows(user, perm, case)
 
 
 def is_reporter(user: Any, case: Case) -> bool:

@@ -14,6 +14,28 @@ from gridgov.accounts.models import DepartmentKind
 from gridgov.cases.states import Action, HandlingLevel, Rating, Source, Status, TimeUnit
 
 
+class HasKeyLiteral(models.Lookup[bool]):
+    """``<json field>__gridgov_has_key="kind"``: ``has_key`` with the key written into the SQL
+    instead of passed as a parameter. SQLite uses a partial index only when the query's terms
+    match its condition as written, and a parameter never does; the index and the queries
+    (``case_delay_set``, the 延期申请 queue) both use this form."""
+
+    lookup_name = "gridgov_has_key"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        lhs, params = self.process_lhs(compiler, connection)
+        key = str(self.rhs)
+        if not key.isidentifier():
+            raise ValueError(f"not a plain key: {key!r}")
+        if connection.vendor == "sqlite":
+            return f"JSON_TYPE({lhs}, '$.\"{key}\"') IS NOT NULL", tuple(params)
+        return f"({lhs} ? '{key}')", tuple(params)
+
+
+models.JSONField.register_lookup(HasKeyLiteral)
+
+
 class Category(models.Model):
     """A node of the category tree (GB/T 30428.2 event classes + governance classes).
 
@@ -190,6 +212,9 @@ class Case(models.Model):
     # Clock (all aware datetimes). Deadlines count working time (gridgov.workcal).
     reported_at = models.DateTimeField(_("reported"))
     check_due_at = models.DateTimeField(_("on-site verification due"), null=True, blank=True)
+    # 受理时限: by when a reported case should be accepted (the category's sign-for limit from
+    # the report); the 待受理 list is sorted by priority, then by this.
+    accept_due_at = models.DateTimeField(_("acceptance due"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     dispatched_at = models.DateTimeField(_("dispatched"), null=True, blank=True)
     sign_due_at = models.DateTimeField(_("sign-for due"), null=True, blank=True)
@@ -276,6 +301,34 @@ class Case(models.Model):
             models.Index(
                 fields=["merged_into"], name="case_merged_into_set", condition=_has("merged_into")
             ),
+            # Overdue cases and those due soon, counted without reading the open cases.
+            models.Index(
+                fields=["sign_due_at"],
+                name="case_sign_due",
+                condition=models.Q(status=Status.ASSIGNED),
+            ),
+            models.Index(
+                fields=["handle_due_at"],
+                name="case_handle_due",
+                condition=models.Q(status=Status.IN_PROGRESS),
+            ),
+            models.Index(
+                fields=["status", "area_path"],
+                name="case_due_soon_set",
+                condition=models.Q(due_soon=True),
+            ),
+            # Open extension/suspension requests (延期申请), counted without reading the cases.
+            models.Index(
+                fields=["status", "area_path"],
+                name="case_delay_set",
+                condition=models.Q(pending_delay__gridgov_has_key="kind"),
+            ),
+            # The 待受理 queue in its order (most urgent first), read without sorting.
+            models.Index(
+                fields=["priority", "accept_due_at", "id"],
+                name="case_accept_queue",
+                condition=models.Q(status=Status.REPORTED),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -292,6 +345,29 @@ class Case(models.Model):
         from gridgov.cases.services.deadlines import shows_provisional
 
         return shows_provisional(self)
+
+
+class CaseDepartment(models.Model):
+    """A department (职能部门) that holds or has held a case: written by the one writer of case
+    changes (:func:`gridgov.cases.services.timeline.apply_action`) whenever a case is assigned
+    to a department, never deleted. A department handler sees the cases of these rows only."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", db_index=False)
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    first_at = models.DateTimeField(_("first assigned"))
+
+    class Meta:
+        verbose_name = _("case of a department")
+        verbose_name_plural = _("cases of departments")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "department"], name="case_department_once")
+        ]
+        indexes = [models.Index(fields=["department", "case"], name="case_department_dept")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.department_id}"
 
 
 class EventQuerySet(models.QuerySet["CaseEvent"]):

@@ -1,4 +1,5 @@
-"""Reads of cases, always scoped through :mod:`gridgov.accounts.scoping` on ``Case.area_path``.
+"""Reads of cases, always scoped through :mod:`gridgov.cases.visibility` (``Case.area_path`` for
+area roles, the cases a department holds or held for department roles).
 
 Built for a million cases and more: every list is ordered by ``-reported_at, -id`` (served by
 the ``case_path_reported`` / ``case_reported`` indexes), queue filters use the status and unit
@@ -23,9 +24,9 @@ from gridgov.accounts.roles import Perm
 from gridgov.areas.codes import Level
 from gridgov.areas.models import Area
 from gridgov.areas.selectors import subtree_q
-from gridgov.cases import search, units
+from gridgov.cases import queues, search, visibility
 from gridgov.cases.models import Case, CaseEvent, Category
-from gridgov.cases.states import OPEN_STATES, Status
+from gridgov.cases.states import OPEN_STATES
 from gridgov.core.errors import NotFound
 
 
@@ -49,17 +50,8 @@ class RareValue(Lookup[bool]):
 
 CharField.register_lookup(RareValue)
 
-QUEUES: tuple[str, ...] = (
-    "to_check",
-    "to_accept",
-    "to_dispatch",
-    "to_sign",
-    "in_progress",
-    "to_verify",
-    "due_soon",
-    "overdue",
-    "delay_requests",
-)
+# The work queues' keys (defined in :mod:`gridgov.cases.queues`).
+QUEUES: tuple[str, ...] = queues.KEYS
 
 ORDER = ("-reported_at", "-id")
 # The same order written so that no index serves it: the matches are read, then sorted.
@@ -78,61 +70,20 @@ def _base() -> QuerySet[Case]:
 def _scoped(actor: Any, perm: str = Perm.CASE_VIEW) -> QuerySet[Case]:
     # The jurisdiction is usually a large part of all cases: let the reported_at index drive
     # the newest-first page instead of reading the whole subtree and sorting it (SQLite).
-    return scoping.scope(_base(), actor, perm, path_field="area_path", use_index=False)
+    return _base().filter(visibility.case_q(actor, perm, use_index=False))
 
 
-def _my_unit_q(actor: Any) -> Q:
-    """Cases assigned to one of ``actor``'s own units (areas where they directly hold an area
-    role with CASE_HANDLE, or their departments)."""
-    if scoping.is_global(actor):
-        return Q()
-    q = Q(pk__in=[])
-    area_ids = units.user_unit_area_ids(actor)
-    if area_ids:
-        q |= Q(assigned_area_id__in=area_ids, assigned_department__isnull=True)
-    dept_ids = units.user_department_ids(actor)
-    if dept_ids:
-        q |= Q(assigned_department_id__in=sorted(dept_ids))
-    return q
-
-
-def _overdue_q(now: datetime) -> Q:
-    return (
-        Q(status=Status.ASSIGNED, sign_overdue=True)
-        | Q(status=Status.ASSIGNED, sign_due_at__lt=now)
-        | Q(status=Status.IN_PROGRESS, handle_overdue=True)
-        | Q(status=Status.IN_PROGRESS, handle_due_at__lt=now)
-    )
-
-
-def _queue(actor: Any, queue: str, now: datetime) -> QuerySet[Case]:
-    if queue == "to_check":  # 待核实: residents' reports for the grid worker's check
-        return _scoped(actor, Perm.CASE_CHECK).filter(status=Status.TO_CHECK)
-    if queue == "to_accept":
-        return _scoped(actor, Perm.CASE_TRIAGE).filter(status=Status.REPORTED)
-    if queue == "to_dispatch":
-        return _scoped(actor, Perm.CASE_TRIAGE).filter(status=Status.ACCEPTED)
-    if queue == "to_sign":
-        return _scoped(actor, Perm.CASE_HANDLE).filter(_my_unit_q(actor), status=Status.ASSIGNED)
-    if queue == "in_progress":
-        return _scoped(actor, Perm.CASE_HANDLE).filter(
-            _my_unit_q(actor), status__in=[Status.IN_PROGRESS, Status.SUSPENDED]
-        )
-    if queue == "to_verify":
-        return _scoped(actor, Perm.CASE_VERIFY).filter(status=Status.RESOLVED)
-    if queue == "due_soon":
-        return (
-            _scoped(actor)
-            .filter(status__in=[Status.ASSIGNED, Status.IN_PROGRESS], due_soon=True)
-            .exclude(_overdue_q(now))
-        )
-    if queue == "overdue":
-        return _scoped(actor).filter(_overdue_q(now))
-    if queue == "delay_requests":
-        return _scoped(actor, Perm.CASE_SUPERVISE).filter(
-            status=Status.IN_PROGRESS, pending_delay__has_key="kind"
-        )
-    raise NotFound(_("There is no such queue."), fields={"queue": _("Unknown queue.")})
+def _queue(actor: Any, key: str, now: datetime) -> QuerySet[Case]:
+    """The cases of the work queue ``key`` that ``actor`` can act on now (none when the queue
+    is not theirs), in the queue's order."""
+    queue = queues.BY_KEY.get(key)
+    if queue is None:
+        raise NotFound(_("There is no such queue."), fields={"queue": _("Unknown queue.")})
+    if not queue.applies_to(actor):
+        return _base().none()
+    qs = _base() if queue.mine else _scoped(actor, queue.perm)
+    qs = qs.filter(queue.filter_q(actor, now))
+    return qs.order_by(*queue.order) if queue.order else qs
 
 
 def _local_start(day: date) -> datetime:
@@ -177,11 +128,9 @@ def case_list_counted_for(
     """
     now = timezone.now()
     qs = _queue(actor, queue, now) if queue else _scoped(actor)
-    if queue:
+    if queue and queues.BY_KEY[queue].perm != Perm.CASE_VIEW:
         # A queue never shows more than the actor may view.
-        qs = qs.filter(
-            scoping.scope_q(actor, Perm.CASE_VIEW, path_field="area_path", use_index=False)
-        )
+        qs = qs.filter(visibility.case_q(actor, Perm.CASE_VIEW, use_index=False))
     if status:
         qs = qs.filter(status__in=[str(s) for s in status])
     if category is not None:
@@ -196,11 +145,9 @@ def case_list_counted_for(
     if source:
         qs = qs.filter(source=source)
     if due == "overdue":
-        qs = qs.filter(_overdue_q(now))
+        qs = qs.filter(queues.overdue_q(now))
     elif due == "soon":
-        qs = qs.filter(status__in=[Status.ASSIGNED, Status.IN_PROGRESS], due_soon=True).exclude(
-            _overdue_q(now)
-        )
+        qs = qs.filter(queues.due_soon_q(now))
     if date_from is not None:
         qs = qs.filter(reported_at__gte=_local_start(date_from))
     if date_to is not None:
@@ -289,18 +236,57 @@ def can_view(actor: Any, case: Case) -> bool:
     return is_reporter(actor, case) or in_jurisdiction(actor, Perm.CASE_VIEW, case)
 
 
-def queue_counts(*, actor: Any, keys: tuple[str, ...] = QUEUES) -> dict[str, int]:
-    """How many cases wait in each queue (``keys``: some of them) for ``actor`` (0 where they
-    lack the permission)."""
+def _count(qs: QuerySet[Case]) -> int:
+    return qs.order_by().count()
+
+
+def _queue_count(actor: Any, queue: queues.Queue, now: datetime) -> int:
+    """The size of a queue, counted on indexes: a to-do of one's units through the unit
+    indexes; the others in the jurisdiction through the status (and deadline) indexes; a
+    monitoring queue as all of its cases in the jurisdiction less one's own (both counted
+    without reading the cases)."""
+    if queue.mine:
+        return _count(Case.objects.filter(queue.filter_q(actor, now)))
+    # By deadline: the path is only checked, so that SQLite reads the deadline indexes.
+    scope = (
+        visibility.case_q(actor, queue.perm, counting=True)
+        if queue.path_index
+        else visibility.case_q(actor, queue.perm, use_index=False)
+    )
+    scoped = Case.objects.filter(scope, queue.where(now))
+    if queue.kind == queues.WATCH:
+        return _count(scoped) - _count(scoped.filter(queues.my_unit_q(actor)))
+    return _count(scoped)
+
+
+def queue_counts(*, actor: Any) -> dict[str, int]:
+    """How many cases wait in each queue for ``actor``: to-dos they can act on now and what
+    they monitor (0 for the queues that are not theirs)."""
     now = timezone.now()
-    counts: dict[str, int] = {}
-    for key in keys:
-        counts[key] = (
-            _queue(actor, key, now)
-            .filter(scoping.scope_q(actor, Perm.CASE_VIEW, path_field="area_path"))
-            .count()
-        )
-    return counts
+    return {q.key: _queue_count(actor, q, now) if q.applies_to(actor) else 0 for q in queues.QUEUES}
+
+
+def todo_tabs(*, actor: Any) -> list[dict[str, Any]]:
+    """The user's to-do queues with their counts (the home page's 我的待办)."""
+    now = timezone.now()
+    return [
+        {"key": q.key, "label": q.label, "count": _queue_count(actor, q, now)}
+        for q in queues.queues_for(actor)
+        if q.kind == queues.TODO
+    ]
+
+
+def overview_counts(*, actor: Any) -> dict[str, int]:
+    """Open cases of ``actor``'s jurisdiction by state and deadline (the leaders' overview)."""
+    now = timezone.now()
+    # One count per state reads its range of the (status, area_path) index (faster on SQLite
+    # than one GROUP BY over them all); the overdue count reads the deadline indexes.
+    ranges = Case.objects.filter(visibility.case_q(actor, Perm.CASE_VIEW, counting=True))
+    scan = Case.objects.filter(visibility.case_q(actor, Perm.CASE_VIEW, use_index=False))
+    return {
+        o.key: _count((ranges if o.path_index else scan).filter(o.where(now)))
+        for o in queues.OVERVIEW
+    }
 
 
 def my_reports(*, actor: Any) -> QuerySet[Case]:

@@ -59,6 +59,7 @@ FINAL_STATES = frozenset({Status.CLOSED, Status.RATED, Status.REJECTED, Status.M
 class Action(models.TextChoices):
     REPORT = "report", _("Report")  # 上报
     ACCEPT = "accept", _("Accept")  # 受理/立案
+    ACCEPT_DISPATCH = "accept_dispatch", _("Accept and dispatch")  # 受理并派单 (one step)
     REJECT = "reject", _("Reject")  # 不予受理
     MERGE = "merge", _("Merge into another case")  # 并单
     MERGED_IN = "merged_in", _("Another case merged in")  # (timeline of the surviving case)
@@ -139,6 +140,8 @@ TRANSITIONS: dict[str, Transition] = {
     Action.ACCEPT: Transition(_TRIAGE, Status.ACCEPTED, Perm.CASE_TRIAGE),
     Action.REJECT: Transition(_TRIAGE, Status.REJECTED, Perm.CASE_TRIAGE),
     Action.MERGE: Transition(_TRIAGE | {Status.ACCEPTED.value}, Status.MERGED, Perm.CASE_TRIAGE),
+    # Accept and dispatch in one step; the timeline gets the two entries (accept, dispatch).
+    Action.ACCEPT_DISPATCH: Transition(_TRIAGE, Status.ASSIGNED, Perm.CASE_TRIAGE),
     Action.DISPATCH: Transition(frozenset({Status.ACCEPTED}), Status.ASSIGNED, Perm.CASE_TRIAGE),
     Action.SIGN: Transition(frozenset({Status.ASSIGNED}), Status.IN_PROGRESS, Perm.CASE_HANDLE),
     Action.RETURN: Transition(_WORKING, Status.ACCEPTED, Perm.CASE_HANDLE),

@@ -32,6 +32,7 @@ from gridgov.areas.codes import Level
 from gridgov.areas.models import Area
 from gridgov.areas.selectors import area_list_for
 from gridgov.cases import duplicates, guards, public, routing, selectors, supervision
+from gridgov.cases import queues as queue_table
 from gridgov.cases import views_privacy as privacy_views
 from gridgov.cases.forms import ACTION_FORMS, ActionForm, CaseFilterForm, UnitForm
 from gridgov.cases.models import Case, CaseAttachment, CaseEvent, Category
@@ -46,25 +47,13 @@ PAGE_SIZE = 30  # the one, hard page size of case lists
 AREA_PICKER_MAX = 400  # options in the area filter; grids are left out first when over it
 
 
-# (key, label, the permission that makes the queue matter to a user)
-QUEUES: list[tuple[str, Any, str]] = [
-    ("to_check", gettext_lazy("To verify on site"), Perm.CASE_CHECK),
-    ("to_accept", gettext_lazy("To accept"), Perm.CASE_TRIAGE),
-    ("to_dispatch", gettext_lazy("To dispatch"), Perm.CASE_TRIAGE),
-    ("to_sign", gettext_lazy("To sign for"), Perm.CASE_HANDLE),
-    ("in_progress", gettext_lazy("In progress"), Perm.CASE_HANDLE),
-    ("to_verify", gettext_lazy("To verify"), Perm.CASE_VERIFY),
-    ("due_soon", gettext_lazy("Due soon"), Perm.CASE_VIEW),
-    ("overdue", gettext_lazy("Overdue"), Perm.CASE_VIEW),
-    ("delay_requests", gettext_lazy("Delay requests"), Perm.CASE_SUPERVISE),
-]
-
 DONE: dict[str, Any] = {
     Action.CHECK_CONFIRM: gettext_lazy("Verified: the report goes on for acceptance."),
     Action.CHECK_RESOLVE: gettext_lazy("Resolved on the spot: the case is closed."),
     Action.CHECK_REJECT: gettext_lazy("The report is not accepted; the reporter is told why."),
     Action.CHECK_PASS_UP: gettext_lazy("The report is passed up to the dispatchers."),
     Action.ACCEPT: gettext_lazy("The case is accepted."),
+    Action.ACCEPT_DISPATCH: gettext_lazy("The case is accepted and dispatched."),
     Action.REJECT: gettext_lazy("The case is rejected."),
     Action.MERGE: gettext_lazy("The case is merged."),
     Action.DISPATCH: gettext_lazy("The case is dispatched."),
@@ -104,30 +93,60 @@ def _rows(page: Page) -> list[dict[str, Any]]:
 # --- Queues and list -------------------------------------------------------------------------
 
 
+def _suggested_unit(case: Case) -> str:
+    """The routing proposal's unit, as a name (nothing when routing fails)."""
+    try:
+        proposal = routing.propose(case=case)
+    except errors.DomainError:
+        return ""
+    unit = proposal.department or proposal.area
+    return unit.name if unit is not None else ""
+
+
 @login_required
 def queues(request: HttpRequest) -> HttpResponse:
-    """The work queues that matter to the user's roles, with counts, and the chosen queue."""
+    """The user's work queues with counts — to-dos (what they can act on now) and monitoring
+    (open cases of their jurisdiction with other units) — and the chosen queue's cases; for
+    users with no to-do queue (leaders, administrators) an overview linking into the list."""
     user = request.user
     _require_case_view(request)
     counts = selectors.queue_counts(actor=user)
     tabs = [
-        {"key": key, "label": label, "count": counts.get(key, 0)}
-        for key, label, perm in QUEUES
-        if scoping.has_perm_anywhere(user, perm)
+        {"key": q.key, "label": q.label, "count": counts.get(q.key, 0), "kind": q.kind}
+        for q in queue_table.queues_for(user)
     ]
     keys = [t["key"] for t in tabs]
     current = request.GET.get("queue", "")
     if current not in keys:
-        current = next((t["key"] for t in tabs if t["count"]), keys[0] if keys else "")
-    page = _page(request, selectors.case_list_for(actor=user, queue=current))
+        todo = [t for t in tabs if t["kind"] == queue_table.TODO]
+        current = next((t["key"] for t in todo if t["count"]), todo[0]["key"] if todo else "")
+    overview = None
+    if queue_table.wants_overview(user):
+        ov_counts = selectors.overview_counts(actor=user)
+        overview = [
+            {"key": o.key, "label": o.label, "count": ov_counts[o.key], "params": o.params}
+            for o in queue_table.OVERVIEW
+        ]
+    rows: list[dict[str, Any]] = []
+    page = None
+    if current:
+        page = _page(request, selectors.case_list_for(actor=user, queue=current))
+        rows = _rows(page)
+        if current == "to_accept":
+            for row in rows:
+                row["suggested"] = _suggested_unit(row["case"])
     return render(
         request,
         "cases/queues.html",
         {
+            "todo_tabs": [t for t in tabs if t["kind"] == queue_table.TODO],
+            "watch_tabs": [t for t in tabs if t["kind"] == queue_table.WATCH],
             "tabs": tabs,
+            "overview": overview,
             "current": current,
             "page_obj": page,
-            "rows": _rows(page),
+            "rows": rows,
+            "now": timezone.now(),
             "title": _("Work queues"),
         },
     )
@@ -366,7 +385,7 @@ def _detail_context(
             form = bound[1]
         else:
             form = _make_form(action, case, user)
-            if action == Action.DISPATCH:
+            if action in (Action.DISPATCH, Action.ACCEPT_DISPATCH):
                 proposal_value, proposal_reason = _proposal_value(case)
                 if proposal_value:
                     form.initial["unit"] = proposal_value
@@ -471,6 +490,9 @@ def _perform(action: str, case: Case, user: Any, form: ActionForm) -> None:
     elif action == Action.DISPATCH:
         assert isinstance(form, UnitForm)
         lifecycle.case_dispatch(**common, **_unit(form), note=d["note"])
+    elif action == Action.ACCEPT_DISPATCH:
+        assert isinstance(form, UnitForm)
+        lifecycle.case_accept_dispatch(**common, **_unit(form), note=d["note"])
     elif action == Action.REASSIGN:
         assert isinstance(form, UnitForm)
         lifecycle.case_reassign(**common, **_unit(form), note=d["note"])

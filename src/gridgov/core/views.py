@@ -19,7 +19,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
@@ -75,25 +74,6 @@ def safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
-# The grid's to-dos on the home page of whoever checks reports on site (the grid worker):
-# (queue, label). Counted like the queue tabs (cases.selectors.queue_counts).
-GRID_TODOS = (
-    ("to_check", gettext_lazy("To verify on site")),  # 待核实
-    ("to_sign", gettext_lazy("To sign for")),  # 待签收
-    ("in_progress", gettext_lazy("In progress")),  # 办理中
-    ("to_verify", gettext_lazy("To verify")),  # 待核查
-)
-
-
-def _grid_todos(user: Any) -> list[dict[str, Any]]:
-    if not scoping.has_perm_anywhere(user, Perm.CASE_CHECK):
-        return []
-    from gridgov.cases.selectors import queue_counts
-
-    counts = queue_counts(actor=user, keys=tuple(key for key, _label in GRID_TODOS))
-    return [{"queue": key, "label": label, "count": counts[key]} for key, label in GRID_TODOS]
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Landing page: the user's roles, the top areas of their jurisdiction and, for those who
@@ -114,11 +94,13 @@ def home(request: HttpRequest) -> HttpResponse:
         }
         for area in roots[:20]
     ]
+    from gridgov.cases.selectors import todo_tabs
+
     return render(
         request,
         "core/home.html",
         {
-            "todos": _grid_todos(user),
+            "todo_tabs": todo_tabs(actor=user),
             "grants": grants,
             "areas": areas,
             "more_areas": max(0, len(roots) - len(areas)),

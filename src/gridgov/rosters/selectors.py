@@ -26,7 +26,7 @@ from gridgov.areas.models import Area
 from gridgov.areas.selectors import subtree_q
 from gridgov.core import crypto
 from gridgov.core.errors import NotFound
-from gridgov.rosters import privacy
+from gridgov.rosters import chiefs, privacy
 from gridgov.rosters.idnumbers import LANDLINE_RE, MOBILE_RE
 from gridgov.rosters.models import (
     Household,
@@ -85,7 +85,11 @@ def _residents(
     the query on SQLite and the path is only checked (see ``PathInSubtreeScan``)."""
     return scoping.scope(
         Resident.objects.all(), actor, perm, path_field="area_path", use_index=use_index
-    )
+    ).filter(chiefs.narrow_q(actor, perm, household="household__"))
+
+
+# The path from each model read through _within to its household (a chief's narrowing).
+_HOUSEHOLD_PATH = {Resident: "household__", Household: "", ResidentTag: "resident__household__"}
 
 
 def _within(
@@ -95,9 +99,10 @@ def _within(
 
     When the whole of ``area`` lies in the jurisdiction only its own (narrower) range is used,
     so the index is bounded by the area, not by the jurisdiction's range around it."""
+    chief = chiefs.narrow_q(actor, perm, household=_HOUSEHOLD_PATH[qs.model])
     if area is not None and scoping.can(actor, perm, area):
-        return qs.filter(subtree_q(area.path, field="area_path", use_index=use_index))
-    qs = scoping.scope(qs, actor, perm, path_field="area_path", use_index=use_index)
+        return qs.filter(subtree_q(area.path, field="area_path", use_index=use_index), chief)
+    qs = scoping.scope(qs, actor, perm, path_field="area_path", use_index=use_index).filter(chief)
     if area is not None:
         qs = qs.filter(subtree_q(area.path, field="area_path", use_index=use_index))
     return qs
@@ -220,7 +225,7 @@ def household_list_for(
         actor,
         Perm.ROSTER_VIEW,
         path_field="area_path",
-    )
+    ).filter(chiefs.narrow_q(actor))
     if area is not None:
         qs = qs.filter(subtree_q(area.path, field="area_path"))
     if household_type:
@@ -245,7 +250,7 @@ def household_get_for(*, actor: Any, pk: Any) -> Household:
             Perm.ROSTER_VIEW,
             path_field="area_path",
         )
-        .filter(pk=key)
+        .filter(chiefs.narrow_q(actor), pk=key)
         .first()
     )
     if household is None:

@@ -358,6 +358,9 @@ class PreparedReport:
             anonymous=self.anonymous,
             external_id=self.external_id,
             reported_at=self.reported_at,
+            accept_due_at=add_working_time(
+                self.reported_at, self.category.sign_limit, self.category.sign_unit
+            ),
             resolved_on_spot=self.resolved_on_spot,
             status=self.status,
             check_due_at=self.check_due_at,

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.cases import indicators
-from gridgov.cases.models import Case, CaseEvent
+from gridgov.cases.models import Case, CaseDepartment, CaseEvent
 from gridgov.core.errors import Conflict
 from gridgov.core.statements import insert_row, new_row
 
@@ -68,6 +68,16 @@ def count_events(pairs: list[tuple[Case, CaseEvent]]) -> None:
     indicators.on_events(pairs)
 
 
+def record_department(case: Case, department: Any, at: datetime) -> None:
+    """Remember that ``department`` holds (and so has held) ``case``: its handlers keep seeing
+    the case after it moves on (see :mod:`gridgov.cases.visibility`)."""
+    dept_id = department if isinstance(department, int) else department.pk
+    CaseDepartment.objects.bulk_create(
+        [CaseDepartment(case_id=case.pk, department_id=dept_id, first_at=at)],
+        ignore_conflicts=True,
+    )
+
+
 def apply_action(
     *,
     case: Case,
@@ -109,6 +119,9 @@ def apply_action(
     for name, value in fields.items():
         setattr(case, name, value)
     case.version = (expected_version if expected_version is not None else case.version) + 1
+    department = fields.get("assigned_department")
+    if department is not None:
+        record_department(case, department, now)
     return record_event(
         case=case,
         action=action,

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from gridgov.cases.models import Case, CaseEvent, Category
+from gridgov.cases.services.timeline import record_department
 from gridgov.cases.states import HandlingLevel, Source, Status
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -76,7 +77,11 @@ def make_case(
     if status in (Status.CLOSED, Status.RATED):
         data["closed_at"] = NOW - timedelta(minutes=20)
     data.update(fields)
-    return Case.objects.create(**data)
+    case = Case.objects.create(**data)
+    if case.assigned_department_id is not None:
+        # As the services do: the department holds the case, so its handlers see it.
+        record_department(case, case.assigned_department_id, case.dispatched_at or NOW)
+    return case
 
 
 def row(case: Case) -> dict[str, Any]:

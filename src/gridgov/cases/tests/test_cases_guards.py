@@ -152,6 +152,7 @@ def test_leader_urges_but_worker_cannot(tree, people):
 def test_dispatcher_allowed_actions_on_a_new_report(tree, people):
     case = make_case(tree.grid1)
     assert guards.allowed_actions(case=case, user=people.dispatcher) == [
+        "accept_dispatch",
         "accept",
         "reject",
         "merge",

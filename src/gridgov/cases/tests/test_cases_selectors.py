@@ -88,7 +88,11 @@ def test_triage_queues(tree, people):
 def test_delay_requests_queue(tree, people):
     waiting = make_case(tree.grid1, status=Status.IN_PROGRESS, pending_delay={"kind": "extend"})
     make_case(tree.grid1, status=Status.IN_PROGRESS)
-    assert ids(selectors.case_list_for(actor=people.leader, queue="delay_requests")) == {waiting.pk}
+    assert ids(selectors.case_list_for(actor=people.dispatcher, queue="delay_requests")) == {
+        waiting.pk
+    }
+    # Leaders decide on a case's page; their queues are an overview, not to-dos.
+    assert not selectors.case_list_for(actor=people.leader, queue="delay_requests").exists()
 
 
 def test_overdue_and_due_soon(tree, people):
@@ -101,7 +105,11 @@ def test_overdue_and_due_soon(tree, people):
     soon = make_case(tree.grid1, status=Status.ASSIGNED, due_soon=True, **future)
     make_case(tree.grid1, status=Status.IN_PROGRESS, **future)
     assert ids(selectors.case_list_for(actor=people.dispatcher, due="overdue")) == {late.pk}
-    assert ids(selectors.case_list_for(actor=people.dispatcher, queue="due_soon")) == {soon.pk}
+    assert ids(selectors.case_list_for(actor=people.worker, queue="due_soon")) == {soon.pk}
+    assert ids(selectors.case_list_for(actor=people.worker, queue="overdue")) == {late.pk}
+    # The street's dispatcher watches them: they are the grid's work.
+    assert not selectors.case_list_for(actor=people.dispatcher, queue="overdue").exists()
+    assert ids(selectors.case_list_for(actor=people.dispatcher, queue="watch_overdue")) == {late.pk}
 
 
 def test_unknown_queue_is_not_found(tree, people):

@@ -118,13 +118,56 @@ def test_dispatcher_sees_every_queue(client: Any, dispatcher: Any) -> None:
         "due_soon",
         "overdue",
         "delay_requests",
+        "watch_to_sign",
+        "watch_in_progress",
+        "watch_overdue",
     ]
 
 
-def test_leader_sees_deadlines_and_delay_requests(client: Any, leader: Any) -> None:
+def test_dispatcher_watches_what_other_units_hold(
+    client: Any, tree: Any, cats: Any, dispatcher: Any
+) -> None:
+    # Assigned to grids of the street: not the dispatcher's to-do, but monitored.
+    waiting = make_case(tree.grid1, cats.child, status=Status.ASSIGNED)
+    working = make_case(tree.grid2, cats.child, status=Status.IN_PROGRESS)
+    late = make_case(
+        tree.grid1,
+        cats.child,
+        status=Status.IN_PROGRESS,
+        handle_due_at=timezone.now() - timedelta(hours=1),
+    )
+    mine = make_case(tree.grid1, cats.child, status=Status.ASSIGNED, assigned_area=tree.street)
+    client.force_login(dispatcher)
+    response = client.get(reverse("cases:queues"), {"queue": "watch_in_progress"})
+    tabs = {t["key"]: t["count"] for t in response.context["tabs"]}
+    assert tabs["to_sign"] == 1 and tabs["in_progress"] == 0 and tabs["overdue"] == 0
+    assert tabs["watch_to_sign"] == 1 and tabs["watch_in_progress"] == 2
+    assert tabs["watch_overdue"] == 1
+    html = response.content.decode()
+    assert working.number in html and late.number in html
+    assert waiting.number not in html and mine.number not in html
+    assert 'data-testid="watch-tabs"' in html
+
+
+def test_leader_gets_an_overview_not_a_to_do_list(
+    client: Any, tree: Any, cats: Any, leader: Any
+) -> None:
+    make_case(tree.grid1, cats.child)
+    make_case(
+        tree.grid1,
+        cats.child,
+        status=Status.IN_PROGRESS,
+        handle_due_at=timezone.now() - timedelta(hours=1),
+    )
+    make_case(tree.grid3, cats.child)  # 金沙镇: outside the leader's street
     client.force_login(leader)
-    keys = queue_keys(client.get(reverse("cases:queues")).content.decode())
-    assert keys == ["due_soon", "overdue", "delay_requests"]
+    response = client.get(reverse("cases:queues"))
+    assert queue_keys(response.content.decode()) == []
+    overview = {o["key"]: o["count"] for o in response.context["overview"]}
+    assert overview["reported"] == 1 and overview["in_progress"] == 1
+    assert overview["overdue"] == 1 and overview["assigned"] == 0
+    html = response.content.decode()
+    assert 'data-overview="overdue"' in html and "?due=overdue" in html
 
 
 def test_to_sign_queue_lists_the_workers_unit_only(
@@ -153,7 +196,7 @@ def test_to_accept_queue_of_the_dispatcher(
     assert outside.number not in html
 
 
-def test_overdue_queue_colours_the_rows(client: Any, tree: Any, cats: Any, leader: Any) -> None:
+def test_overdue_queue_colours_the_rows(client: Any, tree: Any, cats: Any, worker: Any) -> None:
     late = make_case(
         tree.grid1,
         cats.child,
@@ -161,7 +204,7 @@ def test_overdue_queue_colours_the_rows(client: Any, tree: Any, cats: Any, leade
         handle_due_at=timezone.now() - timedelta(hours=2),
         handle_overdue=True,
     )
-    client.force_login(leader)
+    client.force_login(worker)
     html = client.get(reverse("cases:queues"), {"queue": "overdue"}).content.decode()
     assert late.number in html
     assert 'data-due="overdue"' in html
