@@ -23,6 +23,7 @@ from gridgov.areas.codes import Level
 from gridgov.areas.models import Area
 from gridgov.areas.selectors import area_list_for, subtree_q
 from gridgov.cases import selectors as case_selectors
+from gridgov.cases import visibility
 from gridgov.cases.models import Case
 from gridgov.cases.states import OPEN_STATES, Status
 
@@ -122,9 +123,7 @@ def _open_in_scope(actor: Any, area: Area | None, *, use_index: bool) -> QuerySe
     (see :func:`gridgov.areas.selectors.subtree_q`), right for the newest of many."""
     if not use_index:
         return case_selectors.case_list_for(actor=actor, status=_OPEN, area=area)
-    qs = scoping.scope(
-        Case.objects.filter(status__in=_OPEN), actor, Perm.CASE_VIEW, path_field="area_path"
-    )
+    qs = Case.objects.filter(visibility.case_q(actor, Perm.CASE_VIEW), status__in=_OPEN)
     if area is not None:
         qs = qs.filter(subtree_q(area.path, field="area_path"))
     return qs.order_by(*case_selectors.ORDER)

@@ -18,6 +18,6 @@ def forwards(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0007_intake_operator")]
+    dependencies = [("cases", "0007_case_loop_for_its_people")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]

@@ -1,4 +1,4 @@
-"""Data step of 0007_queues (kept in its own file): the departments that hold or held each
+"""Data step of 0007_case_loop_for_its_people (kept in its own file): the departments that hold or held each
 case, from the cases' current department and the assignments on their timelines; and the
 acceptance deadline of the cases still waiting to be accepted (the category's sign-for limit
 from the report, in working time)."""
@@ -53,6 +53,6 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0007_queues")]
+    dependencies = [("cases", "0008_intake_operator_backfill")]
 
     operations = [migrations.RunPython(fill, migrations.RunPython.noop, elidable=True)]
