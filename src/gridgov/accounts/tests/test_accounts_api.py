@@ -290,8 +290,10 @@ def test_me_lists_roles_and_permissions_per_area(client, tree, make_user):
         tree.street.code: ["area.view", "case.handle", "case.view"],
         tree.grid1.code: [
             "area.view",
+            "case.check",
             "case.handle",
             "case.report",
+            "case.verify",
             "case.view",
             "party.view",
             "roster.edit",
