@@ -9,7 +9,7 @@
 #                                          throwaway PostgreSQL
 #
 # Needs Debian/Ubuntu with Python >= 3.11. As root, missing Debian packages are installed with
-# apt-get (python3-venv; for the tests also postgresql, chromium, gettext).
+# apt-get (python3-venv; for the tests also postgresql, chromium, gettext, fonts-wqy-microhei).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 ROOT=$(pwd)
@@ -47,6 +47,8 @@ test_packages() {
   have_postgres || missing+=(postgresql)
   have_chromium || missing+=(chromium)
   command -v msgfmt >/dev/null || missing+=(gettext)
+  # A CJK font, so that the journeys' screenshots (docs/screenshots) show Chinese, not boxes.
+  [[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]] || missing+=(fonts-wqy-microhei)
   if [[ ${#missing[@]} -gt 0 ]]; then
     if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
       apt_install "${missing[@]}"
