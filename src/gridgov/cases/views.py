@@ -405,6 +405,7 @@ def _detail_context(
     context: dict[str, Any] = {
         "case": case,
         "due": supervision.due_state(case),
+        "now": timezone.now(),
         "map_data": _map_data(case),
         "action_forms": action_forms,
         "proposal_reason": proposal_reason,
