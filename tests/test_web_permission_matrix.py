@@ -221,6 +221,7 @@ PAGES = [
         lambda w, x: reverse("cases:unmask", args=[_case(w, x).pk]),
         lambda w, x: {"reason": "回访核实"},
         sees=Perm.CASE_VIEW,
+        case=True,
     ),
     Page(
         "case accept",
@@ -501,7 +502,11 @@ def expected(caller: str, page: Page, where: str) -> int | str:
         return "login"
     if page.area_page and where == "outside":
         return 404
-    if page.sees is not None and (page.sees not in ROLE_PERMS[caller] or where == "outside"):
+    if page.sees is not None and (
+        page.sees not in ROLE_PERMS[caller]
+        or where == "outside"
+        or (page.case and caller == Role.DEPT_HANDLER)  # it sees none of the world's cases
+    ):
         return 404
     if caller == Role.BUILDING_CHIEF and page.name.startswith(("resident ", "household ")):
         return 404  # a chief reads the households of their buildings; this one holds no post

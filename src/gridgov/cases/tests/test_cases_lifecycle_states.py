@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 
 from gridgov.cases.models import Case
+from gridgov.cases.services import checking as ck
 from gridgov.cases.services import lifecycle as lc
 from gridgov.cases.states import TRANSITIONS, Action, Status
 from gridgov.cases.tests.core_builders import NOW, events, make_case, row
+from gridgov.cases.tests.intake_builders import image_bytes, upload
 from gridgov.core.errors import Conflict
 from gridgov.notifications.models import Notification
 
@@ -136,7 +138,43 @@ CALLS: dict[str, tuple[Callable[..., Case], str | None]] = {
         lambda a, c, t: lc.case_comment(actor=a, case=c, note="现场已拍照", now=NOW),
         None,
     ),
+    Action.ACCEPT_DISPATCH: (
+        lambda a, c, t: lc.case_accept_dispatch(
+            actor=a, case=c, version=c.version, to_area=t.grid1, now=NOW
+        ),
+        Status.ASSIGNED,
+    ),
+    Action.CHECK_CONFIRM: (
+        lambda a, c, t: ck.case_check_confirm(actor=a, case=c, version=c.version, now=NOW),
+        Status.REPORTED,
+    ),
+    Action.CHECK_PASS_UP: (
+        lambda a, c, t: ck.case_check_pass_up(
+            actor=a, case=c, version=c.version, note="需要部门处理", now=NOW
+        ),
+        Status.REPORTED,
+    ),
+    Action.CHECK_RESOLVE: (
+        lambda a, c, t: ck.case_check_resolve(
+            actor=a,
+            case=c,
+            version=c.version,
+            reply="已现场处理",
+            photos=[upload(image_bytes())],
+            now=NOW,
+        ),
+        Status.CLOSED,
+    ),
+    Action.CHECK_REJECT: (
+        lambda a, c, t: ck.case_check_reject(
+            actor=a, case=c, version=c.version, reason="untrue", now=NOW
+        ),
+        Status.REJECTED,
+    ),
 }
+# Actions that are a chain of steps on the timeline (their own entry first, then the steps):
+# action → the last entry they write.
+CHAINS = {Action.ACCEPT_DISPATCH: Action.DISPATCH, Action.CHECK_RESOLVE: Action.VERIFY_PASS}
 
 
 def test_every_action_has_a_service():
@@ -164,8 +202,8 @@ def test_action_from_state(tree, root, action, status):
         if action == Action.APPROVE_DELAY:
             expected = Status.IN_PROGRESS  # an extension keeps the case in progress
         assert after.status == expected
-        assert events(case)[-1] == action
-        if action != Action.COMMENT:
+        assert events(case)[-1] == CHAINS.get(action, action)
+        if action not in (Action.COMMENT, *CHAINS):
             assert after.version == before["version"] + 1
     else:
         with pytest.raises(Conflict) as exc:

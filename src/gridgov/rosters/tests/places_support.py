@@ -62,3 +62,25 @@ def tag(*, resident: Resident, tag_type: TagType, end_on: date | None = None) ->
         start_on=date(2024, 1, 1),
         end_on=end_on,
     )
+
+
+def chief_of_household(*, user: Any, household: Household, area: Any) -> None:
+    """Make ``user`` (a building chief) the 楼栋长 of a new building in ``area`` and move
+    ``household`` into its first room: a chief reads only the households of their buildings."""
+    from gridgov.rosters.models import Room
+    from gridgov.rosters.services.places import building_create
+    from gridgov.rosters.services.staff import staff_assign
+
+    building = building_create(
+        actor=None, area=area, name="3号楼", floors=1, units=1, rooms_per_floor=1
+    )
+    room = Room.objects.filter(unit__building=building).first()
+    Household.objects.filter(pk=household.pk).update(room=room)
+    staff_assign(
+        actor=None,
+        user=user,
+        post="building_chief",
+        area=area,
+        building=building,
+        start_on=date(2025, 1, 1),
+    )

@@ -13,6 +13,7 @@ from gridgov.accounts.services import token_issue
 from gridgov.audit.models import AuditEntry
 from gridgov.rosters.models import Household, Resident, ResidentTag, TagType
 from gridgov.rosters.tests.builders import make_household, make_resident, make_tag, valid_id
+from gridgov.rosters.tests.places_support import chief_of_household
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +35,13 @@ def call(method: str, url: str, user: Any = None, body: Any = None) -> Any:
 @pytest.fixture
 def number() -> str:
     return valid_id()
+
+
+def _chief(tree: Any, make_user: Any, person: Any) -> Any:
+    """A building chief of ``person``'s building."""
+    chief = make_user("bc", ("building_chief", tree.grid1))
+    chief_of_household(user=chief, household=person.household, area=tree.grid1)
+    return chief
 
 
 @pytest.fixture
@@ -64,6 +72,7 @@ def test_list_is_masked(worker: Any, person: Any, number: str) -> None:
 def test_detail_masks_sensitive_name_and_hides_tags(tree: Any, make_user: Any, person: Any) -> None:
     make_tag(person, TagType.objects.get(code="dibao"))
     chief = make_user("bc", ("building_chief", tree.grid1))
+    chief_of_household(user=chief, household=person.household, area=tree.grid1)
     data = call("get", f"{API}/residents/{person.pk}", chief).json()
     assert data["name"] == "王*" and data["tags"] == []
     assert "王芳" not in json.dumps(data, ensure_ascii=False)
@@ -187,6 +196,7 @@ def test_patch_stale_version_409(worker: Any, person: Any) -> None:
 
 def test_patch_by_building_chief_403(tree: Any, make_user: Any, person: Any) -> None:
     chief = make_user("bc", ("building_chief", tree.grid1))
+    chief_of_household(user=chief, household=person.household, area=tree.grid1)
     r = call("patch", f"{API}/residents/{person.pk}", chief, {"version": 1, "name": "X"})
     assert r.status_code == 403
     person.refresh_from_db()
@@ -242,6 +252,7 @@ def test_tags_crud(worker: Any, person: Any) -> None:
 def test_sensitive_tag_invisible_to_building_chief(tree: Any, make_user: Any, person: Any) -> None:
     make_tag(person, TagType.objects.get(code="dibao"))
     chief = make_user("bc", ("building_chief", tree.grid1))
+    chief_of_household(user=chief, household=person.household, area=tree.grid1)
     assert call("get", f"{API}/residents/{person.pk}/tags", chief).json() == []
     codes = {t["code"] for t in call("get", f"{API}/tag-types", chief).json()}
     assert "dibao" not in codes and "elderly" in codes

@@ -15,6 +15,7 @@ from gridgov.audit.models import AuditEntry
 from gridgov.conftest import TEST_PASSWORD
 from gridgov.rosters.models import Household, Resident, TagType
 from gridgov.rosters.tests.builders import make_household, make_resident, make_tag, valid_id
+from gridgov.rosters.tests.places_support import chief_of_household
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +31,13 @@ def _client(user: Any) -> Client:
 @pytest.fixture
 def number() -> str:
     return valid_id()
+
+
+def _chief(tree: Any, make_user: Any, person: Any) -> Any:
+    """A building chief of ``person``'s building."""
+    chief = make_user("bc", ("building_chief", tree.grid1))
+    chief_of_household(user=chief, household=person.household, area=tree.grid1)
+    return chief
 
 
 @pytest.fixture
@@ -103,7 +111,7 @@ def test_detail_hides_sensitive_tags_from_building_chief(
     make_tag(person, TagType.objects.get(code="dibao"))
     make_tag(person, TagType.objects.get(code="veteran"))
     html = (
-        _client(make_user("bc", ("building_chief", tree.grid1)))
+        _client(_chief(tree, make_user, person))
         .get(reverse("rosters:resident_detail", args=[person.pk]))
         .content.decode()
     )
@@ -203,7 +211,7 @@ def test_create_resident_redirects_to_detail(tree: Any, make_user: Any) -> None:
 
 
 def test_building_chief_cannot_open_edit(tree: Any, make_user: Any, person: Any) -> None:
-    c = _client(make_user("bc", ("building_chief", tree.grid1)))
+    c = _client(_chief(tree, make_user, person))
     assert c.get(reverse("rosters:resident_edit", args=[person.pk])).status_code == 403
     r = c.post(reverse("rosters:resident_move_out", args=[person.pk]), {"on": "2025-01-01"})
     assert r.status_code == 403
