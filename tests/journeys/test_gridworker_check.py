@@ -107,7 +107,7 @@ def test_grid_worker_checks_reports_on_site(
     sign_in(dispatcher, base, "diao")
     dispatcher.goto(f"{base}/cases/?queue=to_accept")
     no_error(dispatcher)
-    rows = dispatcher.locator("[data-testid=case-table]").locator("a", has_text=confirmed.number)
+    rows = dispatcher.locator("[data-testid=accept-rows]").locator("a", has_text=confirmed.number)
     assert rows.count() == 1
     # The community takes it on and replies (through the services).
     case = Case.objects.get(pk=confirmed.pk)

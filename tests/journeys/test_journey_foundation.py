@@ -70,7 +70,9 @@ def test_grid_worker_on_a_phone(live_server: Any, phone: Any, tree: Any, make_us
     assert tree.grid3.name not in table.inner_text()
     page.locator(".leaflet-container").wait_for()
     page.locator(".leaflet-overlay-pane path").first.wait_for()
-    assert page.locator(".leaflet-overlay-pane path").count() == 1
+    # One clickable polygon (the worker's grid); the case map's county outline and grid
+    # shading under it are not clickable.
+    assert page.locator(".leaflet-overlay-pane path.leaflet-interactive").count() == 1
 
     # Clicking the polygon opens the grid.
     page.locator(".leaflet-overlay-pane path.leaflet-interactive").first.click()

@@ -139,11 +139,12 @@ def test_accept_and_dispatch_in_one_step(
     live_server: Any, open_page: Any, tree: Any, make_user: Any, category: Category
 ) -> None:
     make_user("diao", ("dispatcher", tree.county), display_name="刁调度")
-    make_user("wang", ("grid_worker", tree.grid1), display_name="王网格")
+    # Reported before the grid has its grid worker: straight to 待受理 (no check on site).
     low = report(category, "楼道杂物堆放")
     Case.objects.filter(pk=low.pk).update(priority=3)
     urgent = report(category, "井盖缺失有人跌倒风险")
     Case.objects.filter(pk=urgent.pk).update(priority=1)
+    make_user("wang", ("grid_worker", tree.grid1), display_name="王网格")
     base = live_server.url
 
     page = open_page("phone")
