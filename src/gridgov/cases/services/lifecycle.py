@@ -35,7 +35,7 @@ from gridgov.cases.states import (
     HandlingLevel,
     Status,
 )
-from gridgov.cases.units import escalation_target, resolve_target
+from gridgov.cases.units import Target, escalation_target, resolve_target
 from gridgov.core.errors import ValidationFailed
 from gridgov.workcal.selectors import add_working_time
 
@@ -184,24 +184,7 @@ def case_accept_dispatch(
             at=now,
         )
         notes.accepted(case, actor=actor)
-        changes = assign_changes(case, target, now)
-        set_watch(case, changes, Status.ASSIGNED, now)
-        apply_action(
-            case=case,
-            action=Action.DISPATCH,
-            actor=actor,
-            expected_version=case.version,
-            to_status=Status.ASSIGNED,
-            changes=changes,
-            note=note,
-            data={
-                **target.as_data(),
-                "sign_due_at": changes["sign_due_at"].isoformat(),
-                "one_step": True,
-            },
-            at=now,
-        )
-        notes.assigned(case, actor=actor)
+        _write_assignment(case, actor, Action.DISPATCH, case.version, target, note, now, True)
     return case
 
 
@@ -260,22 +243,40 @@ def _assign(
             _("The case is already assigned to this unit."),
             fields={"to_area" if target.area else "to_department": _("Choose another unit.")},
         )
+    with transaction.atomic():
+        _write_assignment(case, actor, action, version, target, note, now)
+    return case
+
+
+def _write_assignment(
+    case: Case,
+    actor: Any,
+    action: str,
+    version: int,
+    target: Target,
+    note: str,
+    now: datetime,
+    one_step: bool = False,
+) -> None:
+    """The assignment to ``target`` (dispatch, reassignment …) with its sign-for clock, timeline
+    entry and notice, inside the caller's transaction; ``one_step``: part of 受理并派单."""
     changes = assign_changes(case, target, now)
     set_watch(case, changes, Status.ASSIGNED, now)
-    with transaction.atomic():
-        apply_action(
-            case=case,
-            action=action,
-            actor=actor,
-            expected_version=version,
-            to_status=Status.ASSIGNED,
-            changes=changes,
-            note=note,
-            data={**target.as_data(), "sign_due_at": changes["sign_due_at"].isoformat()},
-            at=now,
-        )
-        notes.assigned(case, actor=actor)
-    return case
+    data = {**target.as_data(), "sign_due_at": changes["sign_due_at"].isoformat()}
+    if one_step:
+        data["one_step"] = True
+    apply_action(
+        case=case,
+        action=action,
+        actor=actor,
+        expected_version=version,
+        to_status=Status.ASSIGNED,
+        changes=changes,
+        note=note,
+        data=data,
+        at=now,
+    )
+    notes.assigned(case, actor=actor)
 
 
 def case_escalate(
