@@ -1,0 +1,30 @@
+"""Fixtures for the tests in tests/ (the journeys have their own conftest)."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.live import LiveGridgov
+
+
+@pytest.fixture(scope="session")
+def live_gridgov() -> Iterator[LiveGridgov]:
+    """A real ``gridgov serve`` with the demo district, shared by the storm and race tests
+    (see tests/live.py). A test that kills it starts it again; the next test finds it up."""
+    with tempfile.TemporaryDirectory(prefix="gridgov-live-") as root:
+        live = LiveGridgov(Path(root))
+        try:
+            live.build()
+            yield live
+        finally:
+            live.close()
+
+
+@pytest.fixture
+def live(live_gridgov: LiveGridgov) -> LiveGridgov:
+    live_gridgov.start()  # up again if an earlier test left it down
+    return live_gridgov
