@@ -32,7 +32,7 @@ import gridgov
 
 DEMO_PASSWORD = "Demo@2026"
 GRID1 = "640110001001001"  # 凤鸣社区第一网格: the demo grid worker's grid
-GRID2 = "640110001001002"
+COMMUNITY = "640110001001"  # 凤鸣社区, the grid's community
 SQLITE_NAME = "gridgov.sqlite3"
 # How long a child may take to start or finish a setup command before the test gives up (a
 # safety net for a hung child, not a measurement: nothing is asserted about time).
@@ -257,7 +257,7 @@ class LiveGridgov:
             import psycopg
 
             with psycopg.connect(self.database_url) as conn:
-                return [tuple(r) for r in conn.execute(sql).fetchall()]  # type: ignore[arg-type]
+                return [tuple(r) for r in conn.execute(sql).fetchall()]
         conn = sqlite3.connect(self.data_dir / SQLITE_NAME, timeout=30)
         try:
             return list(conn.execute(sql).fetchall())

@@ -28,6 +28,9 @@ from tests.live import GRID1, LiveGridgov, NoAnswer
 pytestmark = pytest.mark.storm
 
 REPORTS = int(os.environ.get("GRIDGOV_STORM_REPORTS") or 300)
+# On PostgreSQL the storm runs only when asked for by size (the release check): the server
+# restarts make it the slowest test of the pass, and CI runs it on SQLite.
+ON_POSTGRESQL = bool(os.environ.get("GRIDGOV_STORM_REPORTS"))
 CLIENTS = 6
 KILLS = 2
 # A client whose request got no answer waits this long before sending it again.
@@ -86,6 +89,8 @@ def _client(
 
 
 def test_intake_survives_kill_9_twice(live: LiveGridgov) -> None:
+    if live.vendor == "postgresql" and not ON_POSTGRESQL:
+        pytest.skip("the kill -9 storm runs on PostgreSQL with GRIDGOV_STORM_REPORTS set")
     token = live.token("gridworker")
     grid = live.area_id(GRID1)
     run = uuid.uuid4().hex[:8]  # the session's server is shared: this run's reports only
@@ -152,8 +157,7 @@ def test_intake_survives_kill_9_twice(live: LiveGridgov) -> None:
         title_of(i): case_id for i, case_id in ids.items()
     }
     records = live.query(
-        "SELECT r.key, r.case_id FROM cases_idempotencyrecord r "
-        f"WHERE r.key LIKE 'storm-{run}-%'"
+        f"SELECT r.key, r.case_id FROM cases_idempotencyrecord r WHERE r.key LIKE 'storm-{run}-%'"
     )
     assert sorted(records) == sorted((key_of(i), case_id) for i, case_id in ids.items())
     reports = live.query(

@@ -1,0 +1,199 @@
+"""Races on one case: several people take the same step at the same moment, each with the
+version they saw, through the API of a real ``gridgov serve`` (tests/live.py; every request has
+its own server thread and database connection — on SQLite and on PostgreSQL).
+
+For dispatch (派单), sign (签收) and accept (受理) — and accept against accept-and-dispatch
+against reject — exactly one attempt wins (200), every other one is a clean 409
+(``stale_version``, or ``action_not_allowed`` when it saw the case after the winner), the case
+moved once (its version went up by one) and its timeline has exactly one entry for the step.
+
+:data:`ROUNDS` races of each kind (the issue's check ran 25; ``GRIDGOV_RACE_ROUNDS`` raises it).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.live import COMMUNITY, GRID1, Answer, LiveGridgov, NoAnswer
+
+pytestmark = pytest.mark.storm
+
+ROUNDS = int(os.environ.get("GRIDGOV_RACE_ROUNDS") or 10)
+LOSER_CODES = {"stale_version", "action_not_allowed"}
+# The timeline entries a step writes, each a version of the case: 受理并派单 is accept, then
+# dispatch; the others write one entry named as themselves.
+ENTRIES = {"accept_dispatch": ["accept", "dispatch"]}
+
+
+def _entries(action: str) -> list[str]:
+    return ENTRIES.get(action, [action])
+
+
+@dataclass(frozen=True)
+class Attempt:
+    user: str
+    action: str
+    body: dict[str, Any]
+
+
+def _act(live: LiveGridgov, case: dict[str, Any], user: str, action: str, **body: Any) -> Any:
+    answer = live.request(
+        "POST",
+        f"/api/v1/cases/{case['id']}/actions/{action}",
+        {"version": case["version"], **body},
+        token=live.token(user),
+    )
+    assert answer.status == 200, (action, answer)
+    return answer.body
+
+
+def _report(live: LiveGridgov, title: str) -> dict[str, Any]:
+    answer = live.request(
+        "POST",
+        "/api/v1/cases/report",
+        {"source": "patrol", "category": "0101", "title": title, "area_id": live.area_id(GRID1)},
+        token=live.token("gridworker"),
+    )
+    assert answer.status == 201, answer
+    assert answer.body["status"] == "reported"
+    return dict(answer.body)
+
+
+def _reported(live: LiveGridgov, title: str) -> dict[str, Any]:
+    return _report(live, title)
+
+
+def _accepted(live: LiveGridgov, title: str) -> dict[str, Any]:
+    return _act(live, _report(live, title), "dispatcher", "accept")
+
+
+def _assigned(live: LiveGridgov, title: str) -> dict[str, Any]:
+    case = _accepted(live, title)
+    return _act(live, case, "dispatcher", "dispatch", to_area=live.area_id(GRID1))
+
+
+@dataclass(frozen=True)
+class Race:
+    prepare: Callable[[LiveGridgov, str], dict[str, Any]]
+    attempts: Callable[[LiveGridgov], list[Attempt]]
+    to_status: dict[str, str]  # the winning action → the case's status afterwards
+
+
+RACES = {
+    # 受理: two county dispatchers and the street's, all at once.
+    "accept": Race(
+        _reported,
+        lambda live: [
+            Attempt("dispatcher", "accept", {"note": "contender 0"}),
+            Attempt("street_dispatcher", "accept", {"note": "contender 1"}),
+            Attempt("dispatcher", "accept", {"note": "contender 2"}),
+        ],
+        {"accept": "accepted"},
+    ),
+    # 派单: to the grid, and to its community.
+    "dispatch": Race(
+        _accepted,
+        lambda live: [
+            Attempt("dispatcher", "dispatch", {"to_area": live.area_id(GRID1), "note": "c0"}),
+            Attempt(
+                "street_dispatcher", "dispatch", {"to_area": live.area_id(COMMUNITY), "note": "c1"}
+            ),
+            Attempt("dispatcher", "dispatch", {"to_area": live.area_id(GRID1), "note": "c2"}),
+        ],
+        {"dispatch": "assigned"},
+    ),
+    # 签收: the grid worker's phone sends it three times (a double tap and a retry).
+    "sign": Race(
+        _assigned,
+        lambda live: [Attempt("gridworker", "sign", {}) for _ in range(3)],
+        {"sign": "in_progress"},
+    ),
+    # Different steps on one report: accept, accept and dispatch, reject.
+    "triage": Race(
+        _reported,
+        lambda live: [
+            Attempt("dispatcher", "accept", {"note": "contender 0"}),
+            Attempt(
+                "street_dispatcher",
+                "accept_dispatch",
+                {"to_area": live.area_id(GRID1), "note": "c1"},
+            ),
+            Attempt("dispatcher", "reject", {"reason": "contender 2"}),
+        ],
+        {"accept": "accepted", "accept_dispatch": "assigned", "reject": "rejected"},
+    ),
+}
+
+
+def _race(live: LiveGridgov, case: dict[str, Any], attempts: list[Attempt]) -> list[Answer]:
+    """Send every attempt at once (a barrier releases the threads together), each with the
+    version the case had when prepared."""
+    answers: list[Answer | None] = [None] * len(attempts)
+    errors: list[BaseException] = []
+    tokens = [live.token(a.user) for a in attempts]
+    start = threading.Barrier(len(attempts))
+
+    def attempt(n: int) -> None:
+        a = attempts[n]
+        start.wait()
+        try:
+            answers[n] = live.request(
+                "POST",
+                f"/api/v1/cases/{case['id']}/actions/{a.action}",
+                {"version": case["version"], **a.body},
+                token=tokens[n],
+            )
+        except NoAnswer as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(len(attempts))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    return [a for a in answers if a is not None]
+
+
+@pytest.mark.parametrize("name", sorted(RACES))
+def test_exactly_one_winner(live: LiveGridgov, name: str) -> None:
+    race = RACES[name]
+    attempts = race.attempts(live)
+    cases = [race.prepare(live, f"race {name} {r}") for r in range(ROUNDS)]
+    actions = {entry for a in attempts for entry in _entries(a.action)}
+    winners: list[str] = []
+    for case in cases:
+        answers = _race(live, case, attempts)
+        won = [(a, got) for a, got in zip(attempts, answers, strict=True) if got.status == 200]
+        lost = [got for got in answers if got.status != 200]
+        assert len(won) == 1, (case["number"], answers)
+        assert [(got.status, got.code in LOSER_CODES) for got in lost] == [(409, True)] * len(
+            lost
+        ), lost
+        winner, body = won[0][0], won[0][1].body
+        winners.append(winner.action)
+        assert body["status"] == race.to_status[winner.action]
+        version = case["version"] + len(_entries(winner.action))
+        assert body["version"] == version
+
+        # The case as stored: moved once, one timeline entry for the step, by the winner.
+        stored = live.query(f"SELECT status, version FROM cases_case WHERE id = {case['id']}")
+        assert stored == [(race.to_status[winner.action], version)]
+        timeline = live.request(
+            "GET", f"/api/v1/cases/{case['id']}/timeline", token=live.token("dispatcher")
+        ).body
+        steps = [e for e in timeline if e["action"] in actions]
+        assert [e["action"] for e in steps] == _entries(winner.action), timeline
+        said = winner.body.get("note") or winner.body.get("reason")
+        assert said in [text for e in steps for text in (e["note"], e["data"].get("reason"))]
+        if "to_area" in winner.body:
+            assert live.query(
+                f"SELECT assigned_area_id FROM cases_case WHERE id = {case['id']}"
+            ) == [(winner.body["to_area"],)]
+    print(f"{name} races on {live.vendor}: {ROUNDS} rounds, winners {sorted(winners)}")
