@@ -12,8 +12,10 @@ moved once (its version went up by one) and its timeline has exactly one entry f
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -131,34 +133,43 @@ RACES = {
 }
 
 
-def _race(live: LiveGridgov, case: dict[str, Any], attempts: list[Attempt]) -> list[Answer]:
-    """Send every attempt at once (a barrier releases the threads together), each with the
-    version the case had when prepared."""
-    answers: list[Answer | None] = [None] * len(attempts)
+def _at_once(calls: list[Callable[[], Answer]]) -> list[Answer]:
+    """Run the calls in threads of their own, released together by a barrier; their answers
+    in the same order."""
+    answers: list[Answer | None] = [None] * len(calls)
     errors: list[BaseException] = []
-    tokens = [live.token(a.user) for a in attempts]
-    start = threading.Barrier(len(attempts))
+    start = threading.Barrier(len(calls))
 
-    def attempt(n: int) -> None:
-        a = attempts[n]
+    def run(n: int) -> None:
         start.wait()
         try:
-            answers[n] = live.request(
-                "POST",
-                f"/api/v1/cases/{case['id']}/actions/{a.action}",
-                {"version": case["version"], **a.body},
-                token=tokens[n],
-            )
+            answers[n] = calls[n]()
         except NoAnswer as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(len(attempts))]
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(calls))]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert errors == []
     return [a for a in answers if a is not None]
+
+
+def _race(live: LiveGridgov, case: dict[str, Any], attempts: list[Attempt]) -> list[Answer]:
+    """Send every attempt at once, each with the version the case had when prepared."""
+    return _at_once(
+        [
+            functools.partial(
+                live.request,
+                "POST",
+                f"/api/v1/cases/{case['id']}/actions/{a.action}",
+                {"version": case["version"], **a.body},
+                token=live.token(a.user),
+            )
+            for a in attempts
+        ]
+    )
 
 
 @pytest.mark.parametrize("name", sorted(RACES))
@@ -197,3 +208,42 @@ def test_exactly_one_winner(live: LiveGridgov, name: str) -> None:
                 f"SELECT assigned_area_id FROM cases_case WHERE id = {case['id']}"
             ) == [(winner.body["to_area"],)]
     print(f"{name} races on {live.vendor}: {ROUNDS} rounds, winners {sorted(winners)}")
+
+
+def test_one_report_sent_several_times_at_once(live: LiveGridgov) -> None:
+    """A double tap on 上报 (the same Idempotency-Key, several requests at the same moment)
+    makes one case: one 201, and every other answer names that case (200), or is a clean 409
+    ``idempotency_busy`` to retry."""
+    token = live.token("gridworker")
+    cases: list[int] = []
+    for r in range(ROUNDS):
+        title = f"race report {uuid.uuid4().hex[:8]} {r}"
+        body = {
+            "source": "patrol",
+            "category": "0101",
+            "title": title,
+            "area_id": live.area_id(GRID1),
+        }
+        answers = _at_once(
+            [
+                functools.partial(
+                    live.request,
+                    "POST",
+                    "/api/v1/cases/report",
+                    body,
+                    token=token,
+                    headers={"Idempotency-Key": title},
+                )
+            ]
+            * 3
+        )
+        created = [a for a in answers if a.status == 201]
+        assert len(created) == 1, answers
+        case_id = created[0].body["id"]
+        for a in answers:
+            assert (a.status in (200, 201) and a.body["id"] == case_id) or (
+                (a.status, a.code) == (409, "idempotency_busy")
+            ), a
+        assert live.query(f"SELECT id FROM cases_case WHERE title = '{title}'") == [(case_id,)]
+        cases.append(case_id)
+    assert len(set(cases)) == ROUNDS
