@@ -16,6 +16,7 @@ import functools
 import os
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -188,7 +189,7 @@ def test_exactly_one_winner(live: LiveGridgov, name: str) -> None:
             lost
         ), lost
         winner, body = won[0][0], won[0][1].body
-        winners.append(winner.action)
+        winners.append(f"{winner.user} {winner.action}")
         assert body["status"] == race.to_status[winner.action]
         version = case["version"] + len(_entries(winner.action))
         assert body["version"] == version
@@ -207,7 +208,7 @@ def test_exactly_one_winner(live: LiveGridgov, name: str) -> None:
             assert live.query(
                 f"SELECT assigned_area_id FROM cases_case WHERE id = {case['id']}"
             ) == [(winner.body["to_area"],)]
-    print(f"{name} races on {live.vendor}: {ROUNDS} rounds, winners {sorted(winners)}")
+    print(f"{name} races on {live.vendor}: {ROUNDS} rounds, winners {dict(Counter(winners))}")
 
 
 def test_one_report_sent_several_times_at_once(live: LiveGridgov) -> None:
