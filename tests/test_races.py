@@ -58,7 +58,8 @@ def _act(live: LiveGridgov, case: dict[str, Any], user: str, action: str, **body
     return answer.body
 
 
-def _report(live: LiveGridgov, title: str) -> dict[str, Any]:
+def _reported(live: LiveGridgov, title: str) -> dict[str, Any]:
+    """The grid worker's report from patrol: 待受理 (reported)."""
     answer = live.request(
         "POST",
         "/api/v1/cases/report",
@@ -68,10 +69,6 @@ def _report(live: LiveGridgov, title: str) -> dict[str, Any]:
     assert answer.status == 201, answer
     assert answer.body["status"] == "reported"
     return dict(answer.body)
-
-
-def _reported(live: LiveGridgov, title: str) -> dict[str, Any]:
-    return _report(live, title)
 
 
 def _to_check(live: LiveGridgov, title: str) -> dict[str, Any]:
@@ -88,7 +85,7 @@ def _to_check(live: LiveGridgov, title: str) -> dict[str, Any]:
 
 
 def _accepted(live: LiveGridgov, title: str) -> dict[str, Any]:
-    return _act(live, _report(live, title), "dispatcher", "accept")
+    return _act(live, _reported(live, title), "dispatcher", "accept")
 
 
 def _assigned(live: LiveGridgov, title: str) -> dict[str, Any]:
