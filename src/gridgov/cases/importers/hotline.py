@@ -246,6 +246,9 @@ class _Checker:
         for c in cats:  # a name used twice is ambiguous: the code must be given
             self.by_name[c.name] = None if c.name in self.by_name else c
         self.seen: dict[str, int] = {}
+        # Looked up once per file, not once per row: areas by code (with the actor's right to
+        # import there) and the work orders already imported.
+        self.areas: dict[str, tuple[Area | None, bool]] = {}
 
     def check(self, row: HotlineRow) -> None:
         """The row's own checks; merged cells, formulas and forbidden characters were already
@@ -315,8 +318,23 @@ class _Checker:
             err(COL_PHONE, exc.fields.get("reporter_phone", exc.message))
 
         self._location(v, row, err)
-        if ext and Case.objects.filter(source=Source.HOTLINE, external_id=ext).exists():
-            err(COL_ID, _("This work order was already imported."))
+
+    def already_imported(self, rows: Sequence[HotlineRow]) -> None:
+        """A row error for every work-order number imported before (one query per 500)."""
+        by_id: dict[str, list[HotlineRow]] = {}
+        for row in rows:
+            if row.data.get("external_id"):
+                by_id.setdefault(row.data["external_id"], []).append(row)
+        ids = list(by_id)
+        for start in range(0, len(ids), 500):
+            found = Case.objects.filter(
+                source=Source.HOTLINE, external_id__in=ids[start : start + 500]
+            ).values_list("external_id", flat=True)
+            for ext in found:
+                for row in by_id[ext]:
+                    row.errors.append(
+                        RowError(row.row, COL_ID, _("This work order was already imported."))
+                    )
 
     def _location(self, v: dict[str, Any], row: HotlineRow, err: Any) -> None:
         raw_lon, raw_lat = v.get(COL_LON), v.get(COL_LAT)
@@ -336,14 +354,23 @@ class _Checker:
                 err(COL_LON, exc.message)
         code = _cell_text(v.get(COL_AREA))
         if code:
-            area = Area.objects.filter(code=code, is_active=True).first()
+            area, allowed = self._area(code)
             if area is None:
                 err(COL_AREA, _("Unknown area code “%(value)s”.") % {"value": code})
-            elif self.actor is not None and not scoping.can(self.actor, Perm.CASE_IMPORT, area):
+            elif not allowed:
                 err(COL_AREA, _("The area is outside your jurisdiction."))
             row.data["area"] = area
         if not code and not (has_lon or has_lat):
             err(COL_LON, _("Give longitude and latitude, or the area code."))
+
+    def _area(self, code: str) -> tuple[Area | None, bool]:
+        if code not in self.areas:
+            area = Area.objects.filter(code=code, is_active=True).first()
+            allowed = area is not None and (
+                self.actor is None or scoping.can(self.actor, Perm.CASE_IMPORT, area)
+            )
+            self.areas[code] = (area, allowed)
+        return self.areas[code]
 
 
 def check_file(*, actor: Any, data: bytes) -> list[HotlineRow]:
@@ -359,6 +386,7 @@ def check_file(*, actor: Any, data: bytes) -> list[HotlineRow]:
             rows.append(row)
     finally:
         sheet.close()
+    checker.already_imported(rows)
     return rows
 
 
