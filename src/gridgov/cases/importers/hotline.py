@@ -90,6 +90,20 @@ def limits() -> excel.Limits:
     return excel.Limits(rows=max_rows(), size=MAX_FILE_BYTES, unpacked=MAX_UNPACKED_BYTES)
 
 
+def limits_text() -> str:
+    """The limits as the form and the API state them."""
+    lim = limits()
+    return _(
+        "An .xlsx file of at most %(mb)s MB and %(n)s rows, unpacking to at most %(unpacked)s MB."
+    ) % {"mb": lim.size // 1024 // 1024, "n": lim.rows, "unpacked": lim.unpacked // 1024 // 1024}
+
+
+def too_large() -> ValidationFailed:
+    """An upload over :data:`MAX_FILE_BYTES`, refused before it is read."""
+    msg = _("The file is larger than %(mb)s MB.") % {"mb": MAX_FILE_BYTES // 1024 // 1024}
+    return excel.file_error(msg, "file_too_large")
+
+
 RowError = excel.RowError  # row (header = 1), column header or "", translated reason
 
 

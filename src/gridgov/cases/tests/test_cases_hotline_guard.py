@@ -169,3 +169,18 @@ def test_a_datetime_cell_still_reads_as_a_time(cats: Any, importer: Any) -> None
 
     result = import_hotline(actor=importer, data=xlsx(row(1, 来电时间=datetime(2025, 2, 1, 8))))
     assert [c.external_id for c in result.created] == ["GD0001"]
+
+
+def test_the_page_states_the_limits_and_refuses_a_large_file(
+    client: Any, cats: Any, importer: Any, monkeypatch: Any
+) -> None:
+    from gridgov.cases.importers import hotline
+
+    client.force_login(importer)
+    page = client.get(reverse("cases:import")).content.decode()
+    assert "10000" in page and "20 MB" in page
+    monkeypatch.setattr(hotline, "MAX_FILE_BYTES", 1024 * 1024)
+    f = io.BytesIO(b"PK" + b"\0" * (1024 * 1024 + 1))
+    f.name = "工单.xlsx"
+    r = client.post(reverse("cases:import"), {"file": f, "mode": "valid"})
+    assert r.status_code == 200 and "1 MB" in r.context["form"].errors["file"][0]
