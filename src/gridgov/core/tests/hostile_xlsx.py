@@ -132,7 +132,8 @@ def zip_bomb(headers: Sequence[str], n: int = 500_000) -> bytes:
     """A sheet of ``n`` identical rows (no row numbers, no dimension): about 70 KB that unpacks
     to about 24 MB — the shape of the file in issue 14."""
     same = '<row><c t="s"><v>0</v></c><c><v>1</v></c></row>'
-    return package(sheet_xml([row_xml(1, headers), same * n]), level=9)
+    sst = f'<sst xmlns="{MAIN}" count="{n}" uniqueCount="1"><si><t>x</t></si></sst>'.encode()
+    return package(sheet_xml([row_xml(1, headers), same * n]), shared=sst, level=9)
 
 
 def damaged(headers: Sequence[str]) -> bytes:
