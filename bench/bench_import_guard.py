@@ -396,7 +396,9 @@ def main() -> None:
                 base,
             )
             line(
-                "… the whole API request", measure("api_refuses", path, data_dir, args.repeat), base
+                "… the whole API request, warm",
+                measure("api_refuses", path, data_dir, args.repeat),
+                base,
             )
             if args.old and path == bomb:
                 # (its tracemalloc pass runs it a second time)
