@@ -127,6 +127,11 @@ def too_many_rows(limit: int | None = None) -> ValidationFailed:
     return file_error(msg, "too_many_rows")
 
 
+def too_many_strings() -> ValidationFailed:
+    msg = _("The file holds far more texts than the rows it may have can use; it is refused.")
+    return file_error(msg, "file_too_large")
+
+
 def damaged() -> ValidationFailed:
     msg = _(
         "The file is damaged: its content cannot be read. Open it in Excel or WPS, save it "
@@ -257,6 +262,7 @@ class _LeanReader:
         strings = self._path(types.get("sharedStrings", "sharedStrings.xml"))
         self.strings_path = strings if strings in names else ""
         self.strings: list[str] | None = None  # read with the first row (after the row count)
+        self.max_strings = 0  # more shared strings than this: refused (0: no limit)
         styles = self._path(types.get("styles", "styles.xml"))
         self.date_styles = self._date_styles(styles) if styles in names else set()
 
@@ -273,6 +279,8 @@ class _LeanReader:
                 if el.tag == _NS_MAIN + "si":
                     found.append(_si_text(el))
                     el.clear()
+                    if self.max_strings and len(found) > self.max_strings:
+                        raise too_many_strings()
         return found
 
     def _date_styles(self, path: str) -> set[int]:
@@ -367,6 +375,9 @@ class Sheet:
         try:
             try:
                 self.lean = _LeanReader(self.archive)
+                # Every cell of every allowed row could hold its own text, and a few sheets
+                # more (notes, lists): beyond that a shared-strings part is only a memory bomb.
+                self.lean.max_strings = (self.limits.rows + 1) * (len(headers) + 20) + 10_000
                 sheet_path = self.lean.sheet_path
             except DefusedXmlException as exc:
                 raise unsafe() from exc

@@ -162,3 +162,12 @@ def test_the_error_sheet_of_rows_with_control_characters_can_be_written():
 def test_tab_and_newline_in_a_cell_are_fine():
     [row] = read(h.workbook(HEADERS, [["1", "张\t三\n", None]]))
     assert row.errors == []
+
+
+def test_a_shared_strings_part_far_larger_than_the_rows_need_is_refused():
+    limits = excel.Limits(rows=10, size=1 << 24, unpacked=1 << 26)
+    cap = (limits.rows + 1) * (len(HEADERS) + 20) + 10_000
+    items = "".join(f"<si><t>{i}</t></si>" for i in range(cap + 1))
+    sst = f'<sst xmlns="{h.MAIN}">{items}</sst>'.encode()
+    body = h.row_xml(1, HEADERS) + '<row r="2"><c r="A2" t="s"><v>0</v></c></row>'
+    assert refused(h.package(h.sheet_xml([body]), shared=sst), limits).code == "file_too_large"
