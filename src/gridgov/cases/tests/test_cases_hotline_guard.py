@@ -184,3 +184,18 @@ def test_the_page_states_the_limits_and_refuses_a_large_file(
     f.name = "工单.xlsx"
     r = client.post(reverse("cases:import"), {"file": f, "mode": "valid"})
     assert r.status_code == 200 and "1 MB" in r.context["form"].errors["file"][0]
+
+
+def test_the_api_answers_in_plain_chinese(client: Any, cats: Any, importer: Any) -> None:
+    _token, raw = token_issue(user=importer)
+    answers = {}
+    for kind in ("damaged", "billion_laughs", "zip_bomb"):
+        f = io.BytesIO(HOSTILE[kind][0]())
+        f.name = "工单.xlsx"
+        r = client.post(
+            "/api/v1/cases/import/hotline", data={"file": f}, HTTP_AUTHORIZATION=f"Bearer {raw}"
+        )
+        answers[kind] = r.json()["message"]
+    assert "文件已损坏" in answers["damaged"]
+    assert "已拒绝" in answers["billion_laughs"]
+    assert "10000 行" in answers["zip_bomb"] and "100 MB" in answers["zip_bomb"]
