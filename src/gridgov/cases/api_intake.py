@@ -233,10 +233,16 @@ def import_hotline(
 ) -> dict[str, Any]:
     """Import 12345 work orders (.xlsx in the template's format). ``mode``: ``valid`` imports
     the rows that pass, ``all`` imports nothing unless every row passes. The answer lists every
-    problem (row, column, reason) and, when there are any, the error sheet as base64."""
+    problem (row, column, reason) and, when there are any, the error sheet as base64.
+
+    Limits: at most 20 MB, 10 000 data rows (``GRIDGOV_HOTLINE_MAX_ROWS``) and 100 MB unpacked;
+    a file over them, a zip bomb, damaged XML or XML with a document type or entities is a 400
+    (``file_too_large``, ``too_many_rows``, ``damaged_file``, ``unsafe_file``, ``not_excel``,
+    ``bad_headers``) and nothing is written. A cell holding a control character is a row
+    error."""
     hotline.require_importer(_actor(request))
     if file.size and file.size > hotline.MAX_FILE_BYTES:
-        raise ValidationFailed(_("The file is too large."), fields={"file": _("Too large.")})
+        raise hotline.too_large()
     result = hotline.import_hotline(actor=_actor(request), data=file.read(), mode=mode)
     return {
         "mode": result.mode,

@@ -10,7 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.cases.importers.hotline import MODES
+from gridgov.cases.importers.hotline import MODES, limits_text
 from gridgov.cases.models import Category
 from gridgov.cases.photos import max_count
 from gridgov.cases.services.intake_input import MAX_KEY
@@ -208,6 +208,7 @@ class HotlineImportForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = limits_text()
         style(self)
 
     def full_clean(self) -> None:

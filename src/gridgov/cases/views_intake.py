@@ -327,9 +327,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             if upload.size > hotline.MAX_FILE_BYTES:
-                raise errors.ValidationFailed(
-                    _("The file is too large."), fields={"file": _("The file is too large.")}
-                )
+                raise hotline.too_large()
             result = hotline.import_hotline(
                 actor=request.user, data=upload.read(), mode=form.cleaned_data["mode"]
             )

@@ -1,15 +1,20 @@
 """Excel (.xlsx) in and out, for any roster-like sheet: open safely, check the header row, find
 merged cells and formulas, turn cells into typed values, write templates and error sheets.
 
-Reading is streaming (openpyxl ``read_only=True``): a 100 000-row sheet is never held as cell
-objects. Before openpyxl sees the file the zip container is checked (a zip "bomb" — a tiny file
-that unpacks to gigabytes — is refused), and the sheet's row count is capped by
-``GRIDGOV_EXCEL_MAX_ROWS`` (default 100 000).
+Reading is streaming (a lean ``iterparse`` reader, or openpyxl ``read_only=True``): a 100 000-row
+sheet is never held as cell objects. Before any XML is parsed the zip container is checked (a zip
+"bomb" — a tiny file that unpacks to gigabytes — is refused), and the sheet's rows are counted
+by streaming through it, stopping as soon as there are more than the limit. Every importer opens
+uploads through :class:`Sheet` with its :class:`Limits` (rosters: ``GRIDGOV_EXCEL_MAX_ROWS``,
+default 100 000; the 12345 import its own). Every XML part is parsed with ``defusedxml`` (no DTD,
+no entities: a "billion laughs" or external-entity sheet is refused), a damaged part is a clear
+``damaged_file`` error, and a text cell holding a control character, NUL or another character
+that :func:`gridgov.core.text.bad_character` forbids is a row error.
 
 Every problem is a :class:`RowError` — Excel row number (the header is row 1), the Chinese
 column header and a translated reason — or, for the whole file, a :class:`ValidationFailed`
 with ``fields={"file": ...}`` and a stable code (``not_excel``, ``file_too_large``,
-``bad_headers``, ``too_many_rows``).
+``damaged_file``, ``unsafe_file``, ``bad_headers``, ``too_many_rows``).
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import defusedxml.ElementTree as safe_xml
+from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
@@ -32,6 +39,7 @@ from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from gridgov.core.errors import ValidationFailed
+from gridgov.core.text import bad_character, printable
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ERROR_HEADERS = ("错误行号", "错误列", "错误原因")
@@ -61,6 +69,20 @@ def max_bytes() -> int:
 
 def _max_unpacked() -> int:
     return int(getattr(settings, "GRIDGOV_EXCEL_MAX_UNPACKED", _DEFAULT_MAX_UNPACKED))
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one importer accepts: data rows, upload bytes and unpacked bytes."""
+
+    rows: int
+    size: int
+    unpacked: int
+
+    @classmethod
+    def rosters(cls) -> Limits:
+        """The settings ``GRIDGOV_EXCEL_MAX_ROWS`` / ``_MAX_BYTES`` / ``_MAX_UNPACKED``."""
+        return cls(rows=max_rows(), size=max_bytes(), unpacked=_max_unpacked())
 
 
 @dataclass(frozen=True)
@@ -99,15 +121,44 @@ def not_excel() -> ValidationFailed:
     return file_error(_("The file is not an Excel workbook (.xlsx)."), "not_excel")
 
 
-def too_many_rows() -> ValidationFailed:
-    msg = _("At most %(n)s rows can be imported at a time; split the file.") % {"n": max_rows()}
+def too_many_rows(limit: int | None = None) -> ValidationFailed:
+    n = max_rows() if limit is None else limit
+    msg = _("At most %(n)s rows can be imported at a time; split the file.") % {"n": n}
     return file_error(msg, "too_many_rows")
 
 
-def check_container(data: bytes) -> None:
-    """Refuse what is not a zip, is too large, or would unpack to too much (a zip bomb)."""
-    if len(data) > max_bytes():
-        msg = _("The file is larger than %(mb)s MB.") % {"mb": max_bytes() // 1024 // 1024}
+def too_many_strings() -> ValidationFailed:
+    msg = _("The file holds far more texts than the rows it may have can use; it is refused.")
+    return file_error(msg, "file_too_large")
+
+
+def damaged() -> ValidationFailed:
+    msg = _(
+        "The file is damaged: its content cannot be read. Open it in Excel or WPS, save it "
+        "again as .xlsx and upload it again."
+    )
+    return file_error(msg, "damaged_file")
+
+
+def unsafe() -> ValidationFailed:
+    msg = _(
+        "The file contains XML declarations (a document type or entities) that a workbook "
+        "never needs; it is refused."
+    )
+    return file_error(msg, "unsafe_file")
+
+
+def _mb(n: float) -> str:
+    return f"{n / 1024 / 1024:.1f}".removesuffix(".0")
+
+
+def check_container(data: bytes, limits: Limits | None = None) -> None:
+    """Refuse what is not a zip, is too large, or would unpack to too much (a zip bomb: more
+    than ``limits.unpacked`` in all, or one large member compressed more than real sheets are).
+    Only the zip directory is read."""
+    limits = limits or Limits.rosters()
+    if len(data) > limits.size:
+        msg = _("The file is larger than %(mb)s MB.") % {"mb": _mb(limits.size)}
         raise file_error(msg, "file_too_large")
     if not data or not zipfile.is_zipfile(io.BytesIO(data)):
         raise not_excel()
@@ -119,15 +170,43 @@ def check_container(data: bytes) -> None:
     if len(members) > _MAX_ZIP_MEMBERS:
         raise not_excel()
     total = sum(m.file_size for m in members)
-    bomb = total > _max_unpacked() or any(
+    bomb = total > limits.unpacked or any(
         m.file_size > 1024 * 1024 and m.file_size > _MAX_RATIO * max(1, m.compress_size)
         for m in members
     )
     if bomb:
-        msg = _("The file unpacks to far more data than a roster holds; it is refused.")
+        msg = _(
+            "The file would unpack to %(size)s MB, %(ratio)s times its own size; a workbook "
+            "may unpack to at most %(mb)s MB and hold at most %(n)s rows. The file is refused."
+        ) % {
+            "size": _mb(total),
+            "ratio": total // max(1, len(data)),
+            "mb": _mb(limits.unpacked),
+            "n": limits.rows,
+        }
         raise file_error(msg, "file_too_large")
     if not any(m.filename == "xl/workbook.xml" for m in members):
         raise not_excel()
+
+
+def _fromstring(xml: bytes) -> Any:
+    """One XML part, parsed without DTDs or entities."""
+    return safe_xml.fromstring(xml, forbid_dtd=True)
+
+
+def _iterparse(src: Any) -> Iterator[tuple[str, Any]]:
+    return safe_xml.iterparse(src, forbid_dtd=True)
+
+
+_ESCAPE_RE = re.compile("_x([0-9A-Fa-f]{4})_")
+
+
+def _unescape(value: str) -> str:
+    """OOXML writes characters XML cannot hold as ``_xHHHH_`` (``_x0001_``); Excel shows them
+    as the character, and so do we — so a control character in a cell is seen and refused."""
+    if "_x" not in value:
+        return value
+    return _ESCAPE_RE.sub(lambda m: chr(int(m.group(1), 16)), value)
 
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -156,7 +235,7 @@ def _si_text(si: Any) -> str:
             parts.append(child.text or "")
         elif child.tag == _R:
             parts.extend(t.text or "" for t in child.iter(_T))
-    return "".join(parts)
+    return _unescape("".join(parts))
 
 
 class _LeanReader:
@@ -167,23 +246,23 @@ class _LeanReader:
     caller then uses openpyxl."""
 
     def __init__(self, archive: zipfile.ZipFile) -> None:
-        from xml.etree.ElementTree import fromstring
-
         self.archive = archive
         names = set(archive.namelist())
-        workbook = fromstring(archive.read("xl/workbook.xml"))
+        workbook = _fromstring(archive.read("xl/workbook.xml"))
         first = next(workbook.iter(_NS_MAIN + "sheet"), None)
         if first is None:
             raise LookupError("no sheet")
         rid = first.get(_NS_REL + "id")
-        rels = fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        rels = _fromstring(archive.read("xl/_rels/workbook.xml.rels"))
         targets = {r.get("Id"): r.get("Target") or "" for r in rels.iter(_NS_PKG + "Relationship")}
         types = {r.get("Type", "").rsplit("/", 1)[-1]: r.get("Target") or "" for r in rels}
         self.sheet_path = self._path(targets.get(rid, ""))
         if self.sheet_path not in names:
             raise LookupError("sheet not found")
         strings = self._path(types.get("sharedStrings", "sharedStrings.xml"))
-        self.strings = self._strings(strings) if strings in names else []
+        self.strings_path = strings if strings in names else ""
+        self.strings: list[str] | None = None  # read with the first row (after the row count)
+        self.max_strings = 0  # more shared strings than this: refused (0: no limit)
         styles = self._path(types.get("styles", "styles.xml"))
         self.date_styles = self._date_styles(styles) if styles in names else set()
 
@@ -192,22 +271,22 @@ class _LeanReader:
         return target.lstrip("/") if target.startswith("/") else "xl/" + target
 
     def _strings(self, path: str) -> list[str]:
-        from xml.etree.ElementTree import iterparse
-
         found: list[str] = []
+        if not path:
+            return found
         with self.archive.open(path) as src:
-            for _event, el in iterparse(src):
+            for _event, el in _iterparse(src):
                 if el.tag == _NS_MAIN + "si":
                     found.append(_si_text(el))
                     el.clear()
+                    if self.max_strings and len(found) > self.max_strings:
+                        raise too_many_strings()
         return found
 
     def _date_styles(self, path: str) -> set[int]:
-        from xml.etree.ElementTree import fromstring
-
         from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 
-        root = fromstring(self.archive.read(path))
+        root = _fromstring(self.archive.read(path))
         custom = {
             int(n.get("numFmtId", "0")): n.get("formatCode", "")
             for n in root.iter(_NS_MAIN + "numFmt")
@@ -222,12 +301,12 @@ class _LeanReader:
         return dates
 
     def rows(self, width: int, min_row: int = 1) -> Iterator[tuple[int, list[Any]]]:
-        from xml.etree.ElementTree import iterparse
-
+        if self.strings is None:
+            self.strings = self._strings(self.strings_path)
         strings, dates = self.strings, self.date_styles
         expected = 0
         with self.archive.open(self.sheet_path) as src:
-            for _event, el in iterparse(src):
+            for _event, el in _iterparse(src):
                 if el.tag != _ROW:
                     continue
                 expected += 1
@@ -262,7 +341,9 @@ class _LeanReader:
             return None
         if kind == "s":
             return strings[int(raw)]
-        if kind in ("str", "e"):
+        if kind == "str":
+            return _unescape(raw)
+        if kind == "e":
             return raw
         if kind == "b":
             return raw == "1"
@@ -277,38 +358,50 @@ class _LeanReader:
 
 class Sheet:
     """The first worksheet of an uploaded workbook, opened for streaming (the lean XML reader,
-    or openpyxl read-only for packages it does not handle)."""
+    or openpyxl read-only for packages it does not handle). Every importer opens uploads here:
+    the container, the row count, the header row and every XML part are checked before a row
+    is handed out."""
 
-    def __init__(self, data: bytes, headers: Sequence[str]) -> None:
-        check_container(data)
+    def __init__(
+        self, data: bytes, headers: Sequence[str], *, limits: Limits | None = None
+    ) -> None:
+        self.limits = limits or Limits.rosters()
+        check_container(data, self.limits)
         self.headers = list(headers)
         self.workbook: Any = None
         self.ws: Any = None
         self.archive = zipfile.ZipFile(io.BytesIO(data))
         self.lean: _LeanReader | None
         try:
-            self.lean = _LeanReader(self.archive)
-            sheet_path = self.lean.sheet_path
-        except (LookupError, KeyError, ValueError, SyntaxError, zipfile.BadZipFile):
-            self.lean = None
-            sheet_path = self._open_openpyxl(data)
-        try:
-            with self.archive.open(sheet_path) as src:
-                xml = src.read()
-        except (KeyError, OSError, zipfile.BadZipFile) as exc:
-            raise not_excel() from exc
-        self._check_header()
-        declared = self._declared_rows(xml)
-        # The dimension tag is only a claim; rows are counted again while reading.
-        if declared - 1 > max_rows():
-            raise too_many_rows()
-        self.estimated_rows = max(0, declared - 1)
-        self.merged = self._merged_rows(xml)
+            try:
+                self.lean = _LeanReader(self.archive)
+                # Every cell of every allowed row could hold its own text, and a few sheets
+                # more (notes, lists): beyond that a shared-strings part is only a memory bomb.
+                self.lean.max_strings = (self.limits.rows + 1) * (len(headers) + 20) + 10_000
+                sheet_path = self.lean.sheet_path
+            except DefusedXmlException as exc:
+                raise unsafe() from exc
+            except SyntaxError as exc:  # xml.etree's ParseError: a damaged part
+                raise damaged() from exc
+            except (LookupError, ValueError, zipfile.BadZipFile):
+                self.lean = None
+                sheet_path = self._open_openpyxl(data)
+            declared, self.merged = self._scan(sheet_path)
+            # The dimension tag is only a claim; rows are counted again while reading.
+            if declared - 1 > self.limits.rows:
+                raise too_many_rows(self.limits.rows)
+            self.estimated_rows = max(0, declared - 1)
+            self._check_header()
+        except BaseException:
+            self.close()
+            raise
 
     def _open_openpyxl(self, data: bytes) -> str:
         try:
             self.workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
             ws = self.workbook.worksheets[0] if self.workbook.worksheets else None
+        except DefusedXmlException as exc:
+            raise unsafe() from exc
         except Exception as exc:  # openpyxl raises many kinds on a broken package
             raise not_excel() from exc
         if ws is None:
@@ -319,6 +412,7 @@ class Sheet:
     def close(self) -> None:
         if self.workbook is not None:
             self.workbook.close()
+            self.workbook = None
         self.archive.close()
 
     def _check_header(self) -> None:
@@ -335,31 +429,68 @@ class Sheet:
             header = header[:n]  # an error sheet uploaded again: its error columns are ignored
         check_header(header, self.headers)
 
+    def _scan(self, path: str) -> tuple[int, dict[int, str]]:
+        """The sheet's declared rows (its ``<dimension>``, or else its ``<row>`` elements
+        counted) and its merged ranges, streaming through the part in 1 MB pieces: memory stays
+        flat whatever the sheet unpacks to, and counting stops at the first row over the
+        limit."""
+        declared: int | None = None
+        counted = 0
+        merges: list[bytes] = []
+        stop = self.limits.rows + 1  # the header row and the data rows
+        tail = b""
+        first = True
+        try:
+            with self.archive.open(path) as src:
+                while True:
+                    chunk = src.read(1 << 20)
+                    buf = tail + chunk
+                    if first:
+                        declared, first = self._dimension(buf[:4096]), False
+                    # Every pattern starts with "<" and is under 64 bytes: keep a "<" that may
+                    # start a pattern cut in two for the next piece.
+                    cut = buf.rfind(b"<", max(0, len(buf) - 64)) if chunk else -1
+                    if cut < 0:
+                        cut = len(buf)
+                    part, tail = buf[:cut], buf[cut:]
+                    if declared is None:
+                        counted += len(_ROW_RE.findall(part))
+                        if counted > stop:
+                            raise too_many_rows(self.limits.rows)
+                    merges.extend(_MERGE_RE.findall(part))
+                    if not chunk:
+                        break
+        except (KeyError, OSError, zipfile.BadZipFile, EOFError) as exc:
+            raise not_excel() from exc
+        return (declared if declared is not None else counted), self._merged_rows(merges)
+
     @staticmethod
-    def _declared_rows(xml: bytes) -> int:
-        match = _DIMENSION_RE.search(xml[:4096])
+    def _dimension(head: bytes) -> int | None:
+        match = _DIMENSION_RE.search(head)
         if match:
             _c0, _r0, _c1, last = range_boundaries(match.group(1).decode())
             if last:
                 return int(last)
         # No <dimension> (streamed writers leave it out, e.g. openpyxl's write-only mode):
-        # count the <row> elements, so a large file is still recognised as large.
-        return len(_ROW_RE.findall(xml))
+        # the <row> elements are counted, so a large file is still recognised as large.
+        return None
 
-    def _merged_rows(self, xml: bytes) -> dict[int, str]:
+    def _merged_rows(self, refs: list[bytes]) -> dict[int, str]:
         """Data row → the header of the first merged range covering it."""
         found: dict[int, str] = {}
-        for match in _MERGE_RE.finditer(xml):
-            min_col, min_row, _max_col, max_row = range_boundaries(match.group(1).decode())
+        for ref in refs:
+            min_col, min_row, _max_col, max_row = range_boundaries(ref.decode())
             assert min_col is not None and min_row is not None and max_row is not None
             column = self.headers[min_col - 1] if min_col - 1 < len(self.headers) else ""
-            for r in range(max(2, min_row), min(max_row, max_rows() + 2) + 1):
+            for r in range(max(2, min_row), min(max_row, self.limits.rows + 2) + 1):
                 found.setdefault(r, column)
         return found
 
     def rows(self) -> Iterator[SheetRow]:
-        """Every non-blank data row (and every row a merge touches), with merge and formula
-        problems already noted; more than :func:`max_rows` rows raise ``too_many_rows``."""
+        """Every non-blank data row (and every row a merge touches), with merge, formula and
+        forbidden-character problems already noted (such a cell's value is blanked or cleaned,
+        so the row can be written to an error sheet); more than ``limits.rows`` rows raise
+        ``too_many_rows``."""
         width = len(self.headers)
         count = 0
         for r, values in self._raw_rows(width, min_row=2):
@@ -369,8 +500,8 @@ class Sheet:
             if blank and r not in self.merged:
                 continue
             count += 1
-            if count > max_rows():
-                raise too_many_rows()
+            if count > self.limits.rows:
+                raise too_many_rows(self.limits.rows)
             row = SheetRow(row=r, values=vals)
             if r in self.merged:
                 row.error(
@@ -381,20 +512,36 @@ class Sheet:
                 if is_formula(v):
                     row.error(self.headers[i], _("Formulas are not allowed; paste the values."))
                     vals[i] = None
+                elif isinstance(v, str):
+                    found = bad_character(v)
+                    if found is not None:
+                        row.error(self.headers[i], bad_character_reason(found))
+                        vals[i] = printable(v)
             yield row
 
     def _raw_rows(self, width: int, min_row: int) -> Iterator[tuple[int, Sequence[Any]]]:
         if self.lean is not None:
             try:
                 yield from self.lean.rows(width, min_row=min_row)
-            except (SyntaxError, ValueError, IndexError, KeyError) as exc:  # broken sheet XML
-                raise not_excel() from exc
+            except DefusedXmlException as exc:
+                raise unsafe() from exc
+            except SyntaxError as exc:  # xml.etree's ParseError: broken sheet XML
+                raise damaged() from exc
+            except (ValueError, IndexError, KeyError, OSError, zipfile.BadZipFile) as exc:
+                raise damaged() from exc
             return
         try:
             rows = self.ws.iter_rows(min_row=min_row, max_col=width, values_only=True)
             yield from enumerate(rows, start=min_row)
+        except DefusedXmlException as exc:
+            raise unsafe() from exc
         except Exception as exc:
-            raise not_excel() from exc
+            raise damaged() from exc
+
+
+def bad_character_reason(found: str) -> str:
+    """The row error for a cell holding a forbidden character (``found`` is ``U+XXXX``)."""
+    return _("The text contains a character that is not allowed (%(char)s).") % {"char": found}
 
 
 def check_header(header: Sequence[str], expected: Sequence[str]) -> None:

@@ -1,6 +1,9 @@
 """12345 hotline work orders from Excel (.xlsx): the template, the row checks and the import.
 
-The sheet's first row must be exactly :data:`HEADERS`. Every data row is checked and every
+The file is opened like every other upload, through :class:`gridgov.core.excel.Sheet` with the
+limits of :func:`limits` (size, unpacked size, rows): a zip bomb, a damaged or unsafe XML part
+and too many rows are refused before any row is read. The sheet's first row must be exactly
+:data:`HEADERS`. Every data row is checked and every
 problem is reported with its row number, column name and reason — a file that is not Excel,
 wrong headers, merged cells, formulas, wrong types, unknown categories or areas, bad
 coordinates, a work-order number (工单编号) repeated in the file or imported before — nothing is
@@ -18,7 +21,6 @@ source ``HOTLINE``, the work-order number as ``external_id`` and as the idempote
 from __future__ import annotations
 
 import io
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -28,9 +30,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
 from gridgov.accounts import scoping
@@ -41,6 +42,7 @@ from gridgov.cases.models import Case, Category
 from gridgov.cases.services import intake
 from gridgov.cases.services.intake_many import case_report_many
 from gridgov.cases.states import Source
+from gridgov.core import excel
 from gridgov.core.errors import DomainError, PermissionDenied, ValidationFailed
 
 COL_ID = "工单编号"
@@ -70,7 +72,8 @@ HEADERS = [
 ERROR_HEADER = "错误"
 IDEMPOTENCY_SCOPE = "hotline"
 MAX_FILE_BYTES = 20 * 1024 * 1024
-_DEFAULT_MAX_ROWS = 5000
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # 10 000 rows of long texts unpack to well under this
+_DEFAULT_MAX_ROWS = 10_000
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")
 
 Mode = Literal["valid", "all"]
@@ -81,17 +84,27 @@ def max_rows() -> int:
     return int(getattr(settings, "GRIDGOV_HOTLINE_MAX_ROWS", _DEFAULT_MAX_ROWS))
 
 
-@dataclass(frozen=True)
-class RowError:
-    row: int  # the Excel row number (the header is row 1)
-    column: str  # a header name, or "" for the whole row
-    reason: str
+def limits() -> excel.Limits:
+    """What one 12345 upload may be: ``GRIDGOV_HOTLINE_MAX_ROWS`` rows (default 10 000),
+    :data:`MAX_FILE_BYTES` and :data:`MAX_UNPACKED_BYTES` unpacked."""
+    return excel.Limits(rows=max_rows(), size=MAX_FILE_BYTES, unpacked=MAX_UNPACKED_BYTES)
 
-    def __str__(self) -> str:
-        where = _("row %(row)s") % {"row": self.row}
-        if self.column:
-            where += f"（{self.column}）"
-        return f"{where}: {self.reason}"
+
+def limits_text() -> str:
+    """The limits as the form and the API state them."""
+    lim = limits()
+    return _(
+        "An .xlsx file of at most %(mb)s MB and %(n)s rows, unpacking to at most %(unpacked)s MB."
+    ) % {"mb": lim.size // 1024 // 1024, "n": lim.rows, "unpacked": lim.unpacked // 1024 // 1024}
+
+
+def too_large() -> ValidationFailed:
+    """An upload over :data:`MAX_FILE_BYTES`, refused before it is read."""
+    msg = _("The file is larger than %(mb)s MB.") % {"mb": MAX_FILE_BYTES // 1024 // 1024}
+    return excel.file_error(msg, "file_too_large")
+
+
+RowError = excel.RowError  # row (header = 1), column header or "", translated reason
 
 
 @dataclass
@@ -187,45 +200,10 @@ def build_template() -> bytes:
 # --- Reading ----------------------------------------------------------------------------------
 
 
-def _not_excel() -> ValidationFailed:
-    msg = _("The file is not an Excel workbook (.xlsx).")
-    return ValidationFailed(msg, code="not_excel", fields={"file": msg})
-
-
-def read_sheet(data: bytes) -> Worksheet:
-    if not data:
-        raise _not_excel()
-    if len(data) > MAX_FILE_BYTES:
-        msg = _("The file is larger than %(mb)s MB.") % {"mb": MAX_FILE_BYTES // 1024 // 1024}
-        raise ValidationFailed(msg, code="file_too_large", fields={"file": msg})
-    try:
-        wb = load_workbook(io.BytesIO(data), data_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise _not_excel() from exc
-    ws = wb.worksheets[0] if wb.worksheets else None
-    if ws is None:
-        raise _not_excel()
-    header = [_cell_text(c.value) for c in ws[1]] if ws.max_row >= 1 else []
-    while header and header[-1] == "":
-        header.pop()
-    if header != HEADERS:
-        missing = [h for h in HEADERS if h not in header]
-        extra = [h for h in header if h not in HEADERS]
-        parts = []
-        if missing:
-            parts.append(_("missing: %(cols)s") % {"cols": "、".join(missing)})
-        if extra:
-            parts.append(_("unexpected: %(cols)s") % {"cols": "、".join(extra)})
-        if not parts:
-            parts.append(_("the columns are in the wrong order"))
-        msg = _("The header row does not match the template (%(detail)s).") % {
-            "detail": "; ".join(parts)
-        }
-        raise ValidationFailed(msg, code="bad_headers", fields={"file": msg})
-    if ws.max_row - 1 > max_rows():
-        msg = _("At most %(n)s rows can be imported at a time.") % {"n": max_rows()}
-        raise ValidationFailed(msg, code="too_many_rows", fields={"file": msg})
-    return ws
+def open_sheet(data: bytes) -> excel.Sheet:
+    """The upload opened safely (see :class:`gridgov.core.excel.Sheet`), its header checked;
+    file-level problems raise :class:`ValidationFailed` with ``fields={"file": ...}``."""
+    return excel.Sheet(data, HEADERS, limits=limits())
 
 
 def _cell_text(value: Any) -> str:
@@ -234,15 +212,6 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
-
-
-def _merged_rows(ws: Worksheet) -> dict[int, str]:
-    found: dict[int, str] = {}
-    for rng in ws.merged_cells.ranges:
-        column = HEADERS[rng.min_col - 1] if rng.min_col - 1 < len(HEADERS) else ""
-        for r in range(max(2, rng.min_row), rng.max_row + 1):
-            found.setdefault(r, column)
-    return found
 
 
 # --- Row checks -------------------------------------------------------------------------------
@@ -291,20 +260,20 @@ class _Checker:
         for c in cats:  # a name used twice is ambiguous: the code must be given
             self.by_name[c.name] = None if c.name in self.by_name else c
         self.seen: dict[str, int] = {}
+        # Looked up once per file, not once per row: areas by code (with the actor's right to
+        # import there) and the work orders already imported.
+        self.areas: dict[str, tuple[Area | None, bool]] = {}
 
-    def check(self, row: HotlineRow, merged: str | None) -> None:
+    def check(self, row: HotlineRow) -> None:
+        """The row's own checks; merged cells, formulas and forbidden characters were already
+        noted (and such cells blanked or cleaned) by :meth:`gridgov.core.excel.Sheet.rows`."""
         v = dict(zip(HEADERS, row.values, strict=False))
 
         def err(column: str, reason: str) -> None:
             row.errors.append(RowError(row.row, column, reason))
 
-        if merged is not None:
-            err(merged, _("Merged cells are not allowed; unmerge them and fill every cell."))
         for name, value in v.items():
-            if isinstance(value, str) and value.startswith("="):
-                err(name, _("Formulas are not allowed; paste the values instead."))
-                v[name] = None
-            elif isinstance(value, bool):
+            if isinstance(value, bool):
                 err(name, _("Unexpected true/false value."))
                 v[name] = None
 
@@ -363,8 +332,23 @@ class _Checker:
             err(COL_PHONE, exc.fields.get("reporter_phone", exc.message))
 
         self._location(v, row, err)
-        if ext and Case.objects.filter(source=Source.HOTLINE, external_id=ext).exists():
-            err(COL_ID, _("This work order was already imported."))
+
+    def already_imported(self, rows: Sequence[HotlineRow]) -> None:
+        """A row error for every work-order number imported before (one query per 500)."""
+        by_id: dict[str, list[HotlineRow]] = {}
+        for row in rows:
+            if row.data.get("external_id"):
+                by_id.setdefault(row.data["external_id"], []).append(row)
+        ids = list(by_id)
+        for start in range(0, len(ids), 500):
+            found = Case.objects.filter(
+                source=Source.HOTLINE, external_id__in=ids[start : start + 500]
+            ).values_list("external_id", flat=True)
+            for ext in found:
+                for row in by_id[ext]:
+                    row.errors.append(
+                        RowError(row.row, COL_ID, _("This work order was already imported."))
+                    )
 
     def _location(self, v: dict[str, Any], row: HotlineRow, err: Any) -> None:
         raw_lon, raw_lat = v.get(COL_LON), v.get(COL_LAT)
@@ -384,35 +368,39 @@ class _Checker:
                 err(COL_LON, exc.message)
         code = _cell_text(v.get(COL_AREA))
         if code:
-            area = Area.objects.filter(code=code, is_active=True).first()
+            area, allowed = self._area(code)
             if area is None:
                 err(COL_AREA, _("Unknown area code “%(value)s”.") % {"value": code})
-            elif self.actor is not None and not scoping.can(self.actor, Perm.CASE_IMPORT, area):
+            elif not allowed:
                 err(COL_AREA, _("The area is outside your jurisdiction."))
             row.data["area"] = area
         if not code and not (has_lon or has_lat):
             err(COL_LON, _("Give longitude and latitude, or the area code."))
 
+    def _area(self, code: str) -> tuple[Area | None, bool]:
+        if code not in self.areas:
+            area = Area.objects.filter(code=code, is_active=True).first()
+            allowed = area is not None and (
+                self.actor is None or scoping.can(self.actor, Perm.CASE_IMPORT, area)
+            )
+            self.areas[code] = (area, allowed)
+        return self.areas[code]
+
 
 def check_file(*, actor: Any, data: bytes) -> list[HotlineRow]:
     """Read and check every row (nothing is written). File-level problems raise
     :class:`ValidationFailed`; row problems are in each row's ``errors``."""
-    ws = read_sheet(data)
-    merged = _merged_rows(ws)
-    checker = _Checker(actor)
-    rows: list[HotlineRow] = []
-    for r, cells in enumerate(ws.iter_rows(min_row=2, max_col=len(HEADERS)), start=2):
-        values = [c.value for c in cells]
-        values += [None] * (len(HEADERS) - len(values))
-        blank = all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
-        if blank and r not in merged:
-            continue
-        for i, c in enumerate(cells):
-            if c.data_type == "f" and not (isinstance(c.value, str)):
-                values[i] = "=" + str(c.value)  # an array/shared formula object
-        row = HotlineRow(row=r, values=values)
-        checker.check(row, merged.get(r))
-        rows.append(row)
+    sheet = open_sheet(data)
+    try:
+        checker = _Checker(actor)
+        rows: list[HotlineRow] = []
+        for read in sheet.rows():
+            row = HotlineRow(row=read.row, values=read.values, errors=read.errors)
+            checker.check(row)
+            rows.append(row)
+    finally:
+        sheet.close()
+    checker.already_imported(rows)
     return rows
 
 
