@@ -9,8 +9,8 @@ Two pieces share the one character rule of :func:`gridgov.core.text.bad_characte
   broken multipart) into 400/413 instead of 500. JSON bodies larger than
   ``DATA_UPLOAD_MAX_MEMORY_SIZE`` are answered 413 before anything reads them. Cookies
   holding forbidden characters are ignored (a forged session cookie must not reach the
-  database). ``/api/`` and ``/open311/`` get JSON ``{code, message, fields}``; pages get the
-  400 page.
+  database). ``/api/`` gets JSON ``{code, message, fields}``, ``/open311/`` the GeoReport error
+  document (JSON or XML, as the path asks), pages the 400 page.
 * :class:`JsonParser` (``NinjaAPI(parser=...)``) reads JSON bodies: 415 for a body sent as
   another media type, 400 ``bad_encoding`` / ``malformed_json`` for bytes that are not UTF-8
   JSON, and 400 ``bad_characters`` naming the field path for NUL, controls or lone
@@ -173,12 +173,23 @@ def error_response(request: HttpRequest, exc: DomainError) -> HttpResponse:
     from gridgov.core.middleware import language_for
 
     with translation.override(language_for(request)):
+        if request.path.startswith("/open311/"):
+            return _open311_error(request, exc)
         if wants_json(request):
             return JsonResponse(
                 exc.as_dict(), status=exc.status, json_dumps_params={"ensure_ascii": False}
             )
         html = loader.get_template("400.html").render({"message": exc.message})
     return HttpResponse(html, status=exc.status)
+
+
+def _open311_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    """GeoReport v2's own error document, in the format the path asks for."""
+    from gridgov.open311 import formats
+
+    fmt = formats.XML if request.path.endswith(".xml") else formats.JSON
+    details = [f"{name}: {message}" for name, message in exc.as_dict().get("fields", {}).items()]
+    return formats.error(fmt, exc.status, exc.message, *details)
 
 
 class EdgeMiddleware:

@@ -32,6 +32,7 @@ from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from gridgov.core.errors import ValidationFailed
+from gridgov.core.text import printable
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ERROR_HEADERS = ("错误行号", "错误列", "错误原因")
@@ -502,6 +503,18 @@ _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _ERROR_FILL = PatternFill("solid", fgColor="FCE4D6")
 
 
+def cell_value(value: Any) -> Any:
+    """A value as it may be written to a sheet: text passes through
+    :func:`~gridgov.core.text.printable`, so a control character stored before the edge
+    refused them (or read from an uploaded sheet) never makes openpyxl fail the whole file."""
+    return printable(value) if isinstance(value, str) else value
+
+
+def cells(values: Iterable[Any]) -> list[Any]:
+    """:func:`cell_value` of each value of a row."""
+    return [cell_value(v) for v in values]
+
+
 def _width(header: str) -> float:
     return max(10, len(header) * 2 + 4)
 
@@ -528,7 +541,7 @@ def template(
         cell.fill = _HEADER_FILL
     ws.freeze_panes = "A2"
     if example:
-        ws.append(list(example))
+        ws.append(cells(example))
     as_text = set(text_columns)
     for i, name in enumerate(headers, start=1):
         letter = get_column_letter(i)
@@ -543,7 +556,7 @@ def template(
         sheet.append(["填写说明"])
         sheet["A1"].font = _HEADER_FONT
         for line in lines:
-            sheet.append([line])
+            sheet.append([cell_value(line)])
         sheet.column_dimensions["A"].width = 100
     out = io.BytesIO()
     wb.save(out)
@@ -562,7 +575,7 @@ def write_rows(
     ws.freeze_panes = "A2"
     ws.append([_header_cell(ws, h) for h in headers])
     for row in rows:
-        ws.append(list(row))
+        ws.append(cells(row))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -594,7 +607,7 @@ def error_sheet(*, title: str, headers: Sequence[str], rows: Iterable[SheetRow])
         values = [None if is_formula(v) else v for v in row.values]
         columns = "\n".join(e.column or "—" for e in row.errors)
         reasons = "\n".join(e.reason for e in row.errors)
-        ws.append([*values, row.row, columns, reasons])
+        ws.append(cells([*values, row.row, columns, reasons]))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
