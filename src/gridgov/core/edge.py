@@ -40,7 +40,7 @@ from ninja.parser import Parser
 from ninja.types import DictStrAny
 
 from gridgov.core.errors import DomainError, ValidationFailed
-from gridgov.core.text import BadCharacters, bad_character, find_bad
+from gridgov.core.text import BadCharacters, bad_character, escaped, find_bad
 
 JSON_PREFIXES = ("/api/", "/open311/")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -82,7 +82,7 @@ class BadEncoding(ValidationFailed):
 
 def _bad_characters(field: str, char: str) -> BadCharacters:
     message = _("The text contains a character that is not allowed (%(char)s).") % {"char": char}
-    return BadCharacters(message, fields={field or "request": message})
+    return BadCharacters(message, fields={escaped(field) or "request": message})
 
 
 def body_limit() -> int | None:

@@ -71,6 +71,12 @@ def test_a_bad_character_in_a_json_key_is_refused(client, bearer) -> None:
     assert response.status_code == 400 and response.json()["code"] == "bad_characters"
 
 
+def test_a_lone_surrogate_in_a_key_is_named_escaped(client, bearer) -> None:
+    response = post_json(client, "/api/v1/cases/report", '{"extra": {"k\\ud800": 1}}', bearer)
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["extra.k\\ud800"]
+
+
 def test_tab_and_newlines_are_allowed_in_json_text(client, bearer) -> None:
     response = post_json(client, "/api/v1/cases/report", '{"title": "a\\tb\\r\\nc"}', bearer)
     assert response.status_code != 400 or response.json()["code"] != "bad_characters"
