@@ -32,7 +32,7 @@ from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from gridgov.core.errors import ValidationFailed
-from gridgov.core.text import printable
+from gridgov.core.text import bad_character, printable
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ERROR_HEADERS = ("错误行号", "错误列", "错误原因")
@@ -382,6 +382,14 @@ class Sheet:
                 if is_formula(v):
                     row.error(self.headers[i], _("Formulas are not allowed; paste the values."))
                     vals[i] = None
+                elif isinstance(v, str) and (found := bad_character(v)):
+                    # xlsx carries controls as _x0001_ escapes: the same rule as every form.
+                    row.error(
+                        self.headers[i],
+                        _("The text contains a character that is not allowed (%(char)s).")
+                        % {"char": found},
+                    )
+                    vals[i] = printable(v)
             yield row
 
     def _raw_rows(self, width: int, min_row: int) -> Iterator[tuple[int, Sequence[Any]]]:
