@@ -168,8 +168,8 @@ def wants_json(request: HttpRequest) -> bool:
 
 
 def error_response(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    """``exc`` as JSON for the API and Open311, or as the 400 page (rendered without the
-    request: the session may be what is wrong)."""
+    """``exc`` as JSON for the API, as the GeoReport error for Open311, or as the 400 page
+    (rendered without the request: the session may be what is wrong)."""
     from gridgov.core.middleware import language_for
 
     with translation.override(language_for(request)):
