@@ -130,6 +130,14 @@ def test_a_report_too_large_for_json_names_the_multipart_photo_route(client, bea
     assert "/api/v1/cases/{id}/photos" in response.json()["message"]
 
 
+def test_a_two_megabyte_base64_photo_in_json_is_413_not_500(client, bearer) -> None:
+    photo = "A" * (2 * 1024 * 1024 * 4 // 3)  # a 2 MB photo, base64
+    body = json.dumps({"source": "patrol", "category": 1, "photos": [photo]})
+    response = post_json(client, "/api/v1/cases/report", body, bearer)
+    assert response.status_code == 413
+    assert response.json()["code"] == "request_too_large"
+
+
 def test_the_report_operation_documents_the_json_limit() -> None:
     schema = ninja_api.get_openapi_schema()
     report = schema["paths"]["/api/v1/cases/report"]["post"]
