@@ -246,6 +246,23 @@ def test_a_web_form_with_a_control_character_is_400_and_stores_nothing(client, t
     assert tree.grid1.name == "网格甲"
 
 
+def test_the_case_report_form_with_a_control_character_is_400_and_stores_nothing(
+    client, tree, make_user
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from gridgov.cases.models import Case
+
+    worker = make_user("w1", ("grid_worker", tree.grid1))
+    client.login(username=worker.username, password=TEST_PASSWORD)
+    photo = SimpleUploadedFile("p.jpg", b"not really", content_type="image/jpeg")
+    data = {"title": "路灯坏了", "description": "坏\x01了", "photos": photo}
+    response = client.post(reverse("cases:report"), data)
+    assert response.status_code == 400
+    assert not Case.objects.exists()
+
+
 def test_a_field_name_with_a_control_character_is_400(client, tree, admin) -> None:
     client.login(username=admin.username, password=TEST_PASSWORD)
     response = client.post(f"/areas/{tree.grid1.pk}/rename/", {"na\x00me": "x"})
