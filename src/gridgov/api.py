@@ -14,7 +14,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Swagger
 from ninja.errors import AuthenticationError, HttpError
@@ -24,6 +26,7 @@ from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
 from gridgov.accounts.services import token_authenticate
+from gridgov.core.edge import JsonParser, too_large, unreadable_body
 from gridgov.core.errors import DomainError, NotFound, PermissionDenied
 
 logger = logging.getLogger("gridgov.api")
@@ -89,6 +92,8 @@ api = NinjaAPI(
     ),
     auth=[BearerToken(), SessionCsrf()],
     renderer=Utf8JSONRenderer(),
+    # JSON only (415 otherwise), UTF-8, and no NUL/controls/lone surrogates (gridgov.core.edge).
+    parser=JsonParser(),
     urls_namespace="api-1",
     # Served from django-ninja's bundled static files; no online validator (no CDN, offline).
     docs=Swagger(settings={"validatorUrl": None}),
@@ -128,11 +133,23 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, DomainError):  # raised by JsonParser, wrapped by ninja
+        return _domain_error(request, exc.__cause__)
     if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
         return _error(request, 400, "malformed_json", _("The request body is not valid JSON."))
     if exc.status_code == 429:
         return _error(request, 429, "throttled", _("Too many requests; try again later."))
     return _error(request, exc.status_code, "http_error", str(exc))
+
+
+@api.exception_handler(MultiPartParserError)
+@api.exception_handler(UnreadablePostError)
+@api.exception_handler(SuspiciousOperation)
+def _body_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A body Django could not read (normally caught earlier by the edge middleware)."""
+    if isinstance(exc, RequestDataTooBig):
+        return _domain_error(request, too_large(request))
+    return _domain_error(request, unreadable_body(exc))
 
 
 @api.exception_handler(Http404)

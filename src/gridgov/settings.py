@@ -52,6 +52,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # NUL/controls/surrogates in path, query and forms, unreadable or too large bodies: 4xx.
+    "gridgov.core.edge.EdgeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gridgov.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",

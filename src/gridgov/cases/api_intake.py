@@ -154,7 +154,13 @@ def _receipt(case: Case, created: bool) -> dict[str, Any]:
 
 @router.post("/report", response={200: ReceiptOut, 201: ReceiptOut, codes_4xx: ErrorOut})
 def case_report(request: HttpRequest, payload: ReportIn) -> tuple[int, dict[str, Any]]:
-    """Report a case. Send ``Idempotency-Key`` to make retries safe (201 first, 200 retry)."""
+    """Report a case. Send ``Idempotency-Key`` to make retries safe (201 first, 200 retry).
+
+    ``photos`` are base64 strings (or ``data:`` URLs), at most 9 of up to 10 MB each once
+    decoded — but the whole JSON body must stay under the server's request body limit
+    (``DATA_UPLOAD_MAX_MEMORY_SIZE``, 2.5 MB by default) or the answer is 413
+    ``request_too_large``. For larger photos, report without them and upload them as multipart
+    files with ``POST /api/v1/cases/{id}/photos``."""
     actor = _actor(request)
     area: Area | None = None
     if payload.area_id is not None:

@@ -649,6 +649,18 @@ _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _ERROR_FILL = PatternFill("solid", fgColor="FCE4D6")
 
 
+def cell_value(value: Any) -> Any:
+    """A value as it may be written to a sheet: text passes through
+    :func:`~gridgov.core.text.printable`, so a control character stored before the edge
+    refused them (or read from an uploaded sheet) never makes openpyxl fail the whole file."""
+    return printable(value) if isinstance(value, str) else value
+
+
+def cells(values: Iterable[Any]) -> list[Any]:
+    """:func:`cell_value` of each value of a row."""
+    return [cell_value(v) for v in values]
+
+
 def _width(header: str) -> float:
     return max(10, len(header) * 2 + 4)
 
@@ -675,7 +687,7 @@ def template(
         cell.fill = _HEADER_FILL
     ws.freeze_panes = "A2"
     if example:
-        ws.append(list(example))
+        ws.append(cells(example))
     as_text = set(text_columns)
     for i, name in enumerate(headers, start=1):
         letter = get_column_letter(i)
@@ -690,7 +702,7 @@ def template(
         sheet.append(["填写说明"])
         sheet["A1"].font = _HEADER_FONT
         for line in lines:
-            sheet.append([line])
+            sheet.append([cell_value(line)])
         sheet.column_dimensions["A"].width = 100
     out = io.BytesIO()
     wb.save(out)
@@ -709,7 +721,7 @@ def write_rows(
     ws.freeze_panes = "A2"
     ws.append([_header_cell(ws, h) for h in headers])
     for row in rows:
-        ws.append(list(row))
+        ws.append(cells(row))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -741,7 +753,7 @@ def error_sheet(*, title: str, headers: Sequence[str], rows: Iterable[SheetRow])
         values = [None if is_formula(v) else v for v in row.values]
         columns = "\n".join(e.column or "—" for e in row.errors)
         reasons = "\n".join(e.reason for e in row.errors)
-        ws.append([*values, row.row, columns, reasons])
+        ws.append(cells([*values, row.row, columns, reasons]))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -16,18 +16,21 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 
+def language_for(request: HttpRequest) -> str:
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen in {code for code, _name in settings.LANGUAGES}:
+        return str(chosen)
+    if request.path.startswith("/api/") and request.META.get("HTTP_ACCEPT_LANGUAGE"):
+        return translation.get_language_from_request(request)
+    return settings.LANGUAGE_CODE
+
+
 class LanguageMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.supported = {code for code, _name in settings.LANGUAGES}
 
     def language_for(self, request: HttpRequest) -> str:
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        if chosen in self.supported:
-            return str(chosen)
-        if request.path.startswith("/api/") and request.META.get("HTTP_ACCEPT_LANGUAGE"):
-            return translation.get_language_from_request(request)
-        return settings.LANGUAGE_CODE
+        return language_for(request)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         language = self.language_for(request)

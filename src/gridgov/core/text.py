@@ -77,3 +77,9 @@ def printable(value: str) -> str:
     """``value`` with every forbidden character removed: for exports of text stored before the
     rule existed, so that one bad name never breaks a file for everyone."""
     return _BAD.sub("", value)
+
+
+def escaped(value: str) -> str:
+    """``value`` with every forbidden character written as ``\\uXXXX``: for naming a field in
+    an error whose very name holds one (the answer must still encode as UTF-8)."""
+    return _BAD.sub(lambda m: f"\\u{ord(m.group()):04x}", value)

@@ -188,7 +188,7 @@ def build_template() -> bytes:
     for cell in notes[notes.max_row]:
         cell.font = Font(bold=True)
     for cat in Category.objects.filter(is_active=True).select_related("parent").order_by("code"):
-        notes.append([cat.code, cat.name, cat.parent.name if cat.parent else ""])
+        notes.append(excel.cells([cat.code, cat.name, cat.parent.name if cat.parent else ""]))
     notes.column_dimensions["A"].width = 14
     notes.column_dimensions["B"].width = 30
     notes.column_dimensions["C"].width = 20
@@ -517,7 +517,7 @@ def error_report(result: ImportResult) -> bytes:
             continue
         reasons = "；".join(f"{e.column}：{e.reason}" if e.column else e.reason for e in row.errors)
         values = ["" if isinstance(v, str) and v.startswith("=") else v for v in row.values]
-        ws.append([*values, reasons, row.row])
+        ws.append(excel.cells([*values, reasons, row.row]))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -176,3 +176,18 @@ def test_the_fast_reader_reads_what_openpyxl_reads():
         if any(x is not None for x in v)
     ]
     assert fast == expected
+
+
+def test_a_control_character_in_a_cell_never_passes_silently():
+    """xlsx carries controls as ``_x0001_`` escapes; a reader that decodes them must report
+    the cell (the same rule as every form), one that does not keeps harmless text."""
+    data = book(["张三QQQ", "王五", "1"], ["李四", "赵六", "2"])
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as patched:
+        for info in src.infolist():
+            patched.writestr(info, src.read(info.filename).replace(b"QQQ", b"_x0001_"))
+    first, second = read(out.getvalue())
+    assert "\x01" not in first.values[0]
+    assert first.errors or first.values[0] == "张三_x0001_"
+    assert not second.errors
