@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -38,6 +38,7 @@ from gridgov.cases.photos import max_bytes, max_count
 from gridgov.cases.services import intake
 from gridgov.cases.states import Source
 from gridgov.core.errors import ValidationFailed
+from gridgov.core.params import Day
 from gridgov.core.pii import mask_text
 
 router = Router(tags=["case intake"])
@@ -264,8 +265,8 @@ def import_hotline_template(request: HttpRequest) -> HttpResponse:
 @router.get("/import/hotline/results", response={200: None, codes_4xx: ErrorOut})
 def import_hotline_results(
     request: HttpRequest,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: Day | None = None,
+    date_to: Day | None = None,
     unmasked: bool = False,
     reason: str = "",
 ) -> HttpResponse:

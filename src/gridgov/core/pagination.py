@@ -26,6 +26,9 @@ from ninja.pagination import PaginationBase, paginate
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+# Beyond the last page a list is empty; past this page number the request is refused (422)
+# rather than turned into an OFFSET no database needs.
+MAX_PAGE = 100_000
 
 COUNT_CAP = 10_000  # lists count at most this many rows (pagers then say "10000+")
 
@@ -63,12 +66,12 @@ class CappedPaginator(Paginator):
 
 class PagePagination(PaginationBase):
     class Input(Schema):
-        page: int = Field(1, ge=1, description="Page number, from 1.")
+        page: int = Field(1, ge=1, le=MAX_PAGE, description=f"Page number, 1 to {MAX_PAGE}.")
         page_size: int = Field(
             DEFAULT_PAGE_SIZE,
             ge=1,
             le=MAX_PAGE_SIZE,
-            description=f"Items per page (at most {MAX_PAGE_SIZE}).",
+            description=f"Items per page, 1 to {MAX_PAGE_SIZE}.",
         )
 
     class Output(Schema):

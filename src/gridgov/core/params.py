@@ -84,6 +84,12 @@ class DayField(forms.DateField):
         "out_of_range": gettext_lazy("The date must lie between the years %(min)d and %(max)d."),
     }
 
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        if "date" in (getattr(widget, "input_type", ""), widget.attrs.get("type")):  # the browser's picker keeps to it too
+            attrs.update({"min": f"{MIN_YEAR}-01-01", "max": f"{MAX_YEAR}-12-31"})
+        return attrs
+
     def validate(self, value: Any) -> None:
         super().validate(value)
         if value is not None and not day_in_range(value):

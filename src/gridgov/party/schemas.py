@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
+from gridgov.core.params import Day
 from gridgov.party import selectors
 from gridgov.party.models import DualReport, Meeting, PartyMember, PartyOrg
 
@@ -63,7 +64,7 @@ class OrgIn(Schema):
     area_id: int
     parent_id: int | None = None
     secretary: str = Field("", max_length=50)
-    established_on: date | None = None
+    established_on: Day | None = None
 
 
 class OrgPatchIn(Schema):
@@ -108,8 +109,8 @@ class MemberIn(Schema):
     id_number: str = Field(max_length=30)
     phone: str = Field("", max_length=20)
     status: Literal["full", "probationary"]
-    joined_on: date
-    confirmed_on: date | None = None
+    joined_on: Day
+    confirmed_on: Day | None = None
 
 
 class MemberPatchIn(Schema):
@@ -117,17 +118,17 @@ class MemberPatchIn(Schema):
     name: str | None = Field(None, max_length=50)
     id_number: str | None = Field(None, max_length=30)
     phone: str | None = Field(None, max_length=20)
-    joined_on: date | None = None
+    joined_on: Day | None = None
 
 
 class ConfirmIn(Schema):
-    on: date
+    on: Day
     version: int
 
 
 class TransferIn(Schema):
     to_org_id: int
-    on: date
+    on: Day
     reason: str = Field("", max_length=200)
 
 
@@ -184,11 +185,11 @@ class DualIn(Schema):
     work_unit: str = Field(max_length=100)
     work_org: str = Field("", max_length=100)
     services: str = Field("", max_length=200)
-    registered_on: date
+    registered_on: Day
 
 
 class EndIn(Schema):
-    on: date
+    on: Day
 
 
 class AttendanceRow(Schema):
@@ -249,7 +250,7 @@ class MeetingDetail(MeetingOut):
 class MeetingIn(Schema):
     org_id: int
     meeting_type: str
-    held_on: date
+    held_on: Day
     topic: str = Field(max_length=200)
     place: str = Field("", max_length=100)
     host: str = Field("", max_length=50)
@@ -260,7 +261,7 @@ class MeetingIn(Schema):
 class MeetingPatchIn(Schema):
     version: int
     meeting_type: str | None = None
-    held_on: date | None = None
+    held_on: Day | None = None
     topic: str | None = Field(None, max_length=200)
     place: str | None = Field(None, max_length=100)
     host: str | None = Field(None, max_length=50)
@@ -295,5 +296,5 @@ class PhoneOut(Schema):
 
 
 class LeaveIn(Schema):
-    on: date
+    on: Day
     reason: str = Field(max_length=200)

@@ -27,6 +27,7 @@ from gridgov.accounts.roles import Perm
 from gridgov.areas.api import AreaRef, ErrorOut
 from gridgov.core.errors import NotFound, ValidationFailed
 from gridgov.core.pagination import CappedPagination
+from gridgov.core.params import Day
 from gridgov.rosters import privacy, selectors
 from gridgov.rosters.idnumbers import age_on
 from gridgov.rosters.models import Household, Resident, ResidentTag, TagType
@@ -153,7 +154,7 @@ class ResidentIn(Schema):
     ethnicity: str = "01"
     phone: str = Field("", max_length=30)
     political_status: str = "13"
-    moved_in_on: date | None = None
+    moved_in_on: Day | None = None
 
 
 class ResidentPatch(Schema):
@@ -165,18 +166,18 @@ class ResidentPatch(Schema):
     residence_type: str | None = None
     ethnicity: str | None = None
     political_status: str | None = None
-    moved_in_on: date | None = None
+    moved_in_on: Day | None = None
 
 
 class DateIn(Schema):
-    on: date
+    on: Day
     note: str = Field("", max_length=200)
 
 
 class HouseholdChangeIn(Schema):
     household_id: int
     relation: str
-    on: date
+    on: Day
 
 
 class UnmaskIn(Schema):
@@ -191,7 +192,7 @@ class UnmaskOut(Schema):
 
 class TagIn(Schema):
     tag_type: str = Field(description="The code of the tag type")
-    start_on: date
+    start_on: Day
     facts: dict[str, Any] = Field(default_factory=dict)
     note: str = Field("", max_length=200)
 
@@ -200,11 +201,11 @@ class TagPatch(Schema):
     version: int
     facts: dict[str, Any] | None = None
     note: str | None = Field(None, max_length=200)
-    start_on: date | None = None
+    start_on: Day | None = None
 
 
 class TagEndIn(Schema):
-    on: date
+    on: Day
     version: int | None = None
     note: str = Field("", max_length=200)
 

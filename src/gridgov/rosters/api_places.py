@@ -24,6 +24,7 @@ from gridgov.areas.api import ErrorOut
 from gridgov.areas.models import Area
 from gridgov.core.errors import ValidationFailed
 from gridgov.core.pagination import paged
+from gridgov.core.params import Day
 from gridgov.rosters import selectors_places as sel
 from gridgov.rosters.codes import StaffPost
 from gridgov.rosters.models import Building, Estate, StaffAssignment, VillageGroup
@@ -224,11 +225,11 @@ class StaffIn(Schema):
     area_id: int
     building_id: int | None = None
     unit_id: int | None = None
-    start_on: date
+    start_on: Day
 
 
 class StaffEndIn(Schema):
-    end_on: date
+    end_on: Day
 
 
 class TypeCountOut(Schema):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.models import User
 from gridgov.areas.models import Area
+from gridgov.core.params import DayField
 from gridgov.core.widgets import IsoDateInput
 from gridgov.rosters.codes import StaffPost
 from gridgov.rosters.models import Building, BuildingUnit, Estate
@@ -176,7 +177,7 @@ class StaffAssignForm(forms.Form):
         required=False,
         help_text=_("For a unit chief."),
     )
-    start_on = forms.DateField(label=_("From"), widget=_DateInput)
+    start_on = DayField(label=_("From"), widget=_DateInput)
 
     def __init__(self, *args: Any, users: Any, buildings: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {}).setdefault("start_on", timezone.localdate())
@@ -191,7 +192,7 @@ class StaffAssignForm(forms.Form):
 
 
 class StaffEndForm(forms.Form):
-    end_on = forms.DateField(label=_("Until"), widget=_DateInput)
+    end_on = DayField(label=_("Until"), widget=_DateInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {}).setdefault("end_on", timezone.localdate())
