@@ -32,7 +32,7 @@ from gridgov.cases.states import Action, HandlingLevel, Source, Status
 from gridgov.core import crypto, pii
 from gridgov.core.errors import NotFound, ValidationFailed
 from gridgov.core.pagination import CappedPagination
-from gridgov.core.params import Day, DbId
+from gridgov.core.params import Day, DbId, SortOrder, Version
 
 router = Router()
 
@@ -178,14 +178,14 @@ class EventOut(Schema):
 
 
 class ActionIn(Schema):
-    version: int | None = Field(None, description="The case version you saw (required)")
+    version: Version | None = Field(None, description="The case version you saw (required)")
     note: str = Field("", max_length=2000)
     reason: str = Field("", max_length=2000)
     message: str = Field("", max_length=2000)
     reply: str = Field("", max_length=2000)
-    to_area: int | None = None
-    to_department: int | None = None
-    into: int | None = Field(None, description="merge: the id of the surviving case")
+    to_area: DbId | None = None
+    to_department: DbId | None = None
+    into: DbId | None = Field(None, description="merge: the id of the surviving case")
     kind: str = Field("", description="request_delay: extend or suspend")
     amount: int = 0
     unit: str = Field("", description="hours or days")
@@ -241,7 +241,7 @@ class CategoryNode(CategoryOut):
 class CategoryIn(Schema):
     code: str = Field(max_length=20)
     name: str = Field(max_length=100)
-    parent_id: int | None = None
+    parent_id: DbId | None = None
     description: str = ""
     default_level: int | None = None
     default_department_kind: str | None = None
@@ -253,7 +253,7 @@ class CategoryIn(Schema):
     handle_unit: str | None = None
     priority: int | None = None
     extra_fields: list[dict[str, Any]] | None = None
-    sort: int | None = None
+    sort: SortOrder | None = None
 
 
 class CategoryPatch(Schema):
@@ -270,7 +270,7 @@ class CategoryPatch(Schema):
     priority: int | None = None
     extra_fields: list[dict[str, Any]] | None = None
     is_active: bool | None = None
-    sort: int | None = None
+    sort: SortOrder | None = None
 
 
 # --- Helpers ----------------------------------------------------------------------------------

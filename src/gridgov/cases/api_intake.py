@@ -38,7 +38,7 @@ from gridgov.cases.photos import max_bytes, max_count
 from gridgov.cases.services import intake
 from gridgov.cases.states import Source
 from gridgov.core.errors import ValidationFailed
-from gridgov.core.params import Day
+from gridgov.core.params import Day, DbId
 from gridgov.core.pii import mask_text
 
 router = Router(tags=["case intake"])
@@ -48,13 +48,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 class ReportIn(Schema):
     source: str = Source.RESIDENT.value
-    category: int | str
+    category: DbId | str
     title: str = ""
     description: str = ""
     lon: float | None = None
     lat: float | None = None
     address: str = ""
-    area_id: int | None = None
+    area_id: DbId | None = None
     extra: dict[str, Any] = {}
     photos: list[str] = []
     reporter_name: str = ""

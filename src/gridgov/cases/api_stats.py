@@ -20,7 +20,7 @@ from gridgov.accounts.roles import Perm
 from gridgov.areas.codes import Level
 from gridgov.areas.models import Area
 from gridgov.cases import indicators
-from gridgov.core.params import Day
+from gridgov.core.params import Day, DbId
 
 router = Router(tags=["stats"])
 
@@ -110,7 +110,7 @@ class BreakdownOut(Schema):
 
 
 class PeriodIn(Schema):
-    area: int | None = Field(None, description="Area id (default: your top area).")
+    area: DbId | None = Field(None, description="Area id (default: your top area).")
     date_from: Day | None = Field(None, alias="from", description="First day (YYYY-MM-DD).")
     to: Day | None = Field(None, description="Last day, inclusive (YYYY-MM-DD).")
 

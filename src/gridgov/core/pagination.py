@@ -14,6 +14,7 @@ Usage::
 from __future__ import annotations
 
 import math
+import typing
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -127,6 +128,23 @@ class CappedPagination(PagePagination):
         return capped_count(queryset)
 
 
+def resolved(func: F) -> F:
+    """``func`` with its annotations evaluated. ninja's paginator wraps the view in its own
+    module, where the names of a ``from __future__ import annotations`` module's string
+    annotations (``DbId | None``) cannot be found."""
+    func.__annotations__ = typing.get_type_hints(func, include_extras=True)
+    return func
+
+
+def paged_by(pagination: type[PaginationBase]) -> Callable[[F], F]:
+    """Paginate with ``pagination`` (e.g. :class:`CappedPagination`)."""
+
+    def wrap(func: F) -> F:
+        return paginate(pagination)(resolved(func))
+
+    return wrap
+
+
 def paged(func: F) -> F:
     """Paginate a list endpoint that returns a queryset (``response=list[ItemSchema]``)."""
-    return paginate(PagePagination)(func)
+    return paged_by(PagePagination)(func)

@@ -71,6 +71,9 @@ Day = Annotated[date, AfterValidator(_bounded)]
 Moment = Annotated[datetime, AfterValidator(_bounded)]
 # A database id: 1 … 2**63 - 1.
 DbId = Annotated[int, Field(ge=1, le=ID_MAX)]
+# The version of a row as read (optimistic locking; a PositiveIntegerField).
+VERSION_MAX = 2**31 - 1
+Version = Annotated[int, Field(ge=0, le=VERSION_MAX)]
 # A list position: 0 … SORT_MAX.
 SortOrder = Annotated[
     int, Field(ge=0, le=SORT_MAX, description=f"List position, 0 to {SORT_MAX}; smaller first.")
@@ -86,7 +89,10 @@ class DayField(forms.DateField):
 
     def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
         attrs = super().widget_attrs(widget)
-        if "date" in (getattr(widget, "input_type", ""), widget.attrs.get("type")):  # the browser's picker keeps to it too
+        if "date" in (
+            getattr(widget, "input_type", ""),
+            widget.attrs.get("type"),
+        ):  # the browser's picker keeps to it too
             attrs.update({"min": f"{MIN_YEAR}-01-01", "max": f"{MAX_YEAR}-12-31"})
         return attrs
 

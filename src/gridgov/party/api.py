@@ -21,6 +21,7 @@ from gridgov.accounts.roles import Perm
 from gridgov.areas.selectors import area_get_for
 from gridgov.core import excel as core_excel
 from gridgov.core.pagination import paged
+from gridgov.core.params import DbId
 from gridgov.party import excel, selectors, services
 from gridgov.party.models import DualReport, Meeting, PartyMember, PartyOrg
 from gridgov.party.schemas import (
@@ -100,7 +101,9 @@ def _attendance(rows: list[AttendanceRow] | None) -> list[services.AttendanceIn]
 
 @router.get("/orgs", response={200: list[OrgOut], codes_4xx: ErrorOut}, summary="Organisations")
 @paged
-def org_list(request: HttpRequest, parent: int | None = None, kind: str = "") -> QuerySet[PartyOrg]:
+def org_list(
+    request: HttpRequest, parent: DbId | None = None, kind: str = ""
+) -> QuerySet[PartyOrg]:
     actor = _actor(request)
     _require_anywhere(actor, Perm.PARTY_VIEW, "party_org_list")
     qs = selectors.org_list_for(actor=actor, active=None)
@@ -174,7 +177,7 @@ def org_update(request: HttpRequest, org_id: int, payload: OrgPatchIn) -> PartyO
 @paged
 def member_list(
     request: HttpRequest,
-    org: int | None = None,
+    org: DbId | None = None,
     q: str = "",
     status: str = "",
     active: bool | None = True,
@@ -241,7 +244,7 @@ def member_export_unmasked(request: HttpRequest, payload: UnmaskedExportIn) -> H
 def member_import(
     request: HttpRequest,
     file: UploadedFile = File(...),  # noqa: B008
-    org: int = Form(...),
+    org: DbId = Form(...),  # noqa: B008
     mode: Literal["valid", "all"] = Form("valid"),
 ) -> dict[str, Any]:
     """Multipart: `file` (.xlsx from the template), `org` (the organisation imported into),

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from gridgov.core.params import Day
+from gridgov.core.params import Day, DbId, Version
 from gridgov.party import selectors
 from gridgov.party.models import DualReport, Meeting, PartyMember, PartyOrg
 
@@ -61,8 +61,8 @@ class TreeOut(Schema):
 class OrgIn(Schema):
     name: str = Field(max_length=100)
     kind: str
-    area_id: int
-    parent_id: int | None = None
+    area_id: DbId
+    parent_id: DbId | None = None
     secretary: str = Field("", max_length=50)
     established_on: Day | None = None
 
@@ -104,7 +104,7 @@ class MemberOut(Schema):
 
 
 class MemberIn(Schema):
-    org_id: int
+    org_id: DbId
     name: str = Field(max_length=50)
     id_number: str = Field(max_length=30)
     phone: str = Field("", max_length=20)
@@ -114,7 +114,7 @@ class MemberIn(Schema):
 
 
 class MemberPatchIn(Schema):
-    version: int
+    version: Version
     name: str | None = Field(None, max_length=50)
     id_number: str | None = Field(None, max_length=30)
     phone: str | None = Field(None, max_length=20)
@@ -123,11 +123,11 @@ class MemberPatchIn(Schema):
 
 class ConfirmIn(Schema):
     on: Day
-    version: int
+    version: Version
 
 
 class TransferIn(Schema):
-    to_org_id: int
+    to_org_id: DbId
     on: Day
     reason: str = Field("", max_length=200)
 
@@ -179,7 +179,7 @@ class DualOut(Schema):
 
 
 class DualIn(Schema):
-    community_id: int
+    community_id: DbId
     name: str = Field(max_length=50)
     phone: str = Field(max_length=20)
     work_unit: str = Field(max_length=100)
@@ -193,7 +193,7 @@ class EndIn(Schema):
 
 
 class AttendanceRow(Schema):
-    member_id: int
+    member_id: DbId
     present: bool = True
     absence_reason: str = Field("", max_length=100)
 
@@ -248,7 +248,7 @@ class MeetingDetail(MeetingOut):
 
 
 class MeetingIn(Schema):
-    org_id: int
+    org_id: DbId
     meeting_type: str
     held_on: Day
     topic: str = Field(max_length=200)
@@ -259,7 +259,7 @@ class MeetingIn(Schema):
 
 
 class MeetingPatchIn(Schema):
-    version: int
+    version: Version
     meeting_type: str | None = None
     held_on: Day | None = None
     topic: str | None = Field(None, max_length=200)
@@ -286,7 +286,7 @@ class ImportOut(Schema):
 
 class UnmaskedExportIn(Schema):
     reason: str = Field(max_length=200)
-    org: int | None = None
+    org: DbId | None = None
     q: str = ""
     status: str = ""
 

@@ -19,15 +19,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
-from ninja.pagination import paginate
 from ninja.responses import codes_4xx
 
 from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
 from gridgov.areas.api import AreaRef, ErrorOut
 from gridgov.core.errors import NotFound, ValidationFailed
-from gridgov.core.pagination import CappedPagination
-from gridgov.core.params import Day
+from gridgov.core.pagination import CappedPagination, paged_by
+from gridgov.core.params import Day, DbId, SortOrder, Version
 from gridgov.rosters import privacy, selectors
 from gridgov.rosters.idnumbers import age_on
 from gridgov.rosters.models import Household, Resident, ResidentTag, TagType
@@ -146,7 +145,7 @@ class ResidentDetail(ResidentOut):
 
 
 class ResidentIn(Schema):
-    household_id: int
+    household_id: DbId
     name: str = Field(max_length=50)
     id_number: str = Field(max_length=30)
     relation: str
@@ -158,7 +157,7 @@ class ResidentIn(Schema):
 
 
 class ResidentPatch(Schema):
-    version: int
+    version: Version
     name: str | None = Field(None, max_length=50)
     id_number: str | None = Field(None, max_length=30)
     phone: str | None = Field(None, max_length=30)
@@ -175,7 +174,7 @@ class DateIn(Schema):
 
 
 class HouseholdChangeIn(Schema):
-    household_id: int
+    household_id: DbId
     relation: str
     on: Day
 
@@ -198,7 +197,7 @@ class TagIn(Schema):
 
 
 class TagPatch(Schema):
-    version: int
+    version: Version
     facts: dict[str, Any] | None = None
     note: str | None = Field(None, max_length=200)
     start_on: Day | None = None
@@ -206,7 +205,7 @@ class TagPatch(Schema):
 
 class TagEndIn(Schema):
     on: Day
-    version: int | None = None
+    version: Version | None = None
     note: str = Field("", max_length=200)
 
 
@@ -215,7 +214,7 @@ class TagTypeIn(Schema):
     name: str = Field(max_length=50)
     sensitive: bool = True
     fields: list[dict[str, Any]] = Field(default_factory=list)
-    sort: int = 0
+    sort: SortOrder = 0
 
 
 class TagTypePatch(Schema):
@@ -223,7 +222,7 @@ class TagTypePatch(Schema):
     sensitive: bool | None = None
     fields: list[dict[str, Any]] | None = None
     is_active: bool | None = None
-    sort: int | None = None
+    sort: SortOrder | None = None
 
 
 class HouseholdOut(Schema):
@@ -249,11 +248,11 @@ class HouseholdDetail(HouseholdOut):
 
 
 class HouseholdIn(Schema):
-    area_id: int
+    area_id: DbId
     household_type: str
     address: str = Field("", max_length=200)
-    room_id: int | None = None
-    village_group_id: int | None = None
+    room_id: DbId | None = None
+    village_group_id: DbId | None = None
     number: str = Field("", max_length=32)
 
 
@@ -310,11 +309,11 @@ def _household_for_write(actor: Any, pk: int, field: str) -> Household:
 
 
 @router.get("/residents", response={200: list[ResidentOut], **_4XX})
-@paginate(CappedPagination)
+@paged_by(CappedPagination)
 def resident_list(
     request: HttpRequest,
     q: str = "",
-    area: int | None = None,
+    area: DbId | None = None,
     tag: str = "",
     household_type: str = "",
     status: str = "living",
@@ -504,7 +503,7 @@ def tag_type_update(request: HttpRequest, type_id: int, payload: TagTypePatch) -
 
 
 @router.get("/households", response={200: list[HouseholdOut], **_4XX})
-@paginate(CappedPagination)
+@paged_by(CappedPagination)
 def household_list(
     request: HttpRequest, area: int | None = None, q: str = "", household_type: str = ""
 ) -> QuerySet[Household]:

@@ -179,3 +179,55 @@ def test_web_area_id_out_of_range_is_json_safe(client: Any, tree: Any, people: A
     response = client.get(reverse("cases:stats"), {"area": HUGE})
     assert response.status_code in (200, 404)
     json.dumps({"status": response.status_code})
+
+
+# --- integers in bodies ----------------------------------------------------------------------
+
+
+def send(method: str, url: str, user: Any, body: Any) -> Any:
+    _token, raw = token_issue(user=user)
+    return getattr(Client(), method)(
+        url, json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {raw}"
+    )
+
+
+@pytest.mark.parametrize("sort", [-1, 2**63, 10**30])
+def test_category_sort_out_of_range_is_a_422_and_stores_nothing(
+    tree: Any, people: Any, sort: int
+) -> None:
+    from gridgov.cases.models import Category
+
+    before = Category.objects.count()
+    r = send(
+        "post", f"{API}/cases/categories", people.admin, {"code": "Z9", "name": "试", "sort": sort}
+    )
+    assert r.status_code == 422
+    assert "sort" in r.json()["fields"]
+    assert Category.objects.count() == before
+
+
+def test_category_sort_in_range_is_stored(tree: Any, people: Any) -> None:
+    r = send(
+        "post", f"{API}/cases/categories", people.admin, {"code": "Z9", "name": "试", "sort": 7}
+    )
+    assert r.status_code == 201, r.content
+    from gridgov.cases.models import Category
+
+    assert Category.objects.get(code="Z9").sort == 7
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"version": 2**63, "to_area": 1},
+        {"version": 1, "to_area": 2**63},
+        {"version": 1, "to_department": -1},
+        {"version": 1, "into": 10**30},
+    ],
+)
+def test_case_action_ids_out_of_range_are_a_422(tree: Any, people: Any, body: Any) -> None:
+    case = make_case(tree.grid1, status=Status.ACCEPTED)
+    before = core_builders.row(case)
+    r = send("post", f"{API}/cases/{case.pk}/actions/dispatch", people.dispatcher, body)
+    assert r.status_code == 422, r.content
+    assert core_builders.row(case) == before
