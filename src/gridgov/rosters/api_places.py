@@ -126,9 +126,23 @@ class BuildingIn(Schema):
     estate_id: DbId | None = None
     name: str = Field(max_length=100)
     address: str = Field("", max_length=200)
-    floors: int = Field(ge=1, le=services.MAX_FLOORS)
-    units: int = Field(ge=1, le=services.MAX_UNITS)
-    rooms_per_floor: int = Field(ge=1, le=services.MAX_ROOMS_PER_FLOOR)
+    floors: int = Field(
+        ge=1,
+        le=services.MAX_FLOORS,
+        description=f"Floors above ground, 1 to {services.MAX_FLOORS}.",
+    )
+    units: int = Field(
+        ge=1, le=services.MAX_UNITS, description=f"Units, 1 to {services.MAX_UNITS}."
+    )
+    rooms_per_floor: int = Field(
+        ge=1,
+        le=services.MAX_ROOMS_PER_FLOOR,
+        description=(
+            f"Rooms per floor in each unit, 1 to {services.MAX_ROOMS_PER_FLOOR}. floors × units × "
+            f"rooms_per_floor may be at most {services.MAX_GENERATED_ROOMS} (else 400 "
+            "too_many_rooms)."
+        ),
+    )
     lon: float | None = None
     lat: float | None = None
 
