@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Swagger
@@ -24,6 +25,7 @@ from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
 from gridgov.accounts.services import token_authenticate
+from gridgov.core.busy import api_busy_response, is_database_locked
 from gridgov.core.errors import DomainError, NotFound, PermissionDenied
 
 logger = logging.getLogger("gridgov.api")
@@ -140,6 +142,15 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(Http404)
 def _http404(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, NotFound.code, _("Not found, or outside your jurisdiction."))
+
+
+@api.exception_handler(OperationalError)
+def _operational_error(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+    """A locked SQLite database is the server being busy: 503 with Retry-After."""
+    if is_database_locked(exc):
+        logger.warning("database busy on %s %s", request.method, request.path)
+        return api_busy_response(request)
+    return _server_error(request, exc)
 
 
 @api.exception_handler(Exception)
