@@ -46,6 +46,7 @@ def api_busy_response(request: HttpRequest) -> HttpResponse:
         {"code": "database_busy", "message": busy_message()},
         status=503,
         json_dumps_params={"ensure_ascii": False},
+        content_type="application/json; charset=utf-8",
     )
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
