@@ -187,7 +187,9 @@ class ActionIn(Schema):
     to_department: DbId | None = None
     into: DbId | None = Field(None, description="merge: the id of the surviving case")
     kind: str = Field("", description="request_delay: extend or suspend")
-    amount: int = 0
+    amount: int = Field(
+        0, ge=0, le=200, description="request_delay: 1–200 working hours or 1–60 working days"
+    )
     unit: str = Field("", description="hours or days")
     approve: bool | None = None
     passed: bool | None = None
@@ -243,15 +245,23 @@ class CategoryIn(Schema):
     name: str = Field(max_length=100)
     parent_id: DbId | None = None
     description: str = ""
-    default_level: int | None = None
+    default_level: int | None = Field(
+        None, ge=min(HandlingLevel.values), le=max(HandlingLevel.values)
+    )
     default_department_kind: str | None = None
-    check_limit: int | None = None
+    check_limit: int | None = Field(
+        None, ge=1, le=720, description="1–720 working hours or 1–365 working days"
+    )
     check_unit: str | None = None
-    sign_limit: int | None = None
+    sign_limit: int | None = Field(
+        None, ge=1, le=720, description="1–720 working hours or 1–365 working days"
+    )
     sign_unit: str | None = None
-    handle_limit: int | None = None
+    handle_limit: int | None = Field(
+        None, ge=1, le=720, description="1–720 working hours or 1–365 working days"
+    )
     handle_unit: str | None = None
-    priority: int | None = None
+    priority: int | None = Field(None, ge=1, le=3, description="1 urgent, 2 normal, 3 low")
     extra_fields: list[dict[str, Any]] | None = None
     sort: SortOrder | None = None
 
@@ -259,15 +269,23 @@ class CategoryIn(Schema):
 class CategoryPatch(Schema):
     name: str | None = Field(None, max_length=100)
     description: str | None = None
-    default_level: int | None = None
+    default_level: int | None = Field(
+        None, ge=min(HandlingLevel.values), le=max(HandlingLevel.values)
+    )
     default_department_kind: str | None = None
-    check_limit: int | None = None
+    check_limit: int | None = Field(
+        None, ge=1, le=720, description="1–720 working hours or 1–365 working days"
+    )
     check_unit: str | None = None
-    sign_limit: int | None = None
+    sign_limit: int | None = Field(
+        None, ge=1, le=720, description="1–720 working hours or 1–365 working days"
+    )
     sign_unit: str | None = None
-    handle_limit: int | None = None
+    handle_limit: int | None = Field(
+        None, ge=1, le=720, description="1–720 working hours or 1–365 working days"
+    )
     handle_unit: str | None = None
-    priority: int | None = None
+    priority: int | None = Field(None, ge=1, le=3, description="1 urgent, 2 normal, 3 low")
     extra_fields: list[dict[str, Any]] | None = None
     is_active: bool | None = None
     sort: SortOrder | None = None

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import codes_4xx
 
@@ -198,7 +198,9 @@ def case_photos(
 
 
 @router.get("/{int:case_id}/duplicates", response={200: list[DuplicateOut], codes_4xx: ErrorOut})
-def case_duplicates(request: HttpRequest, case_id: int, limit: int = 5) -> list[dict[str, Any]]:
+def case_duplicates(
+    request: HttpRequest, case_id: int, limit: int = Query(5, ge=1, le=20)
+) -> list[dict[str, Any]]:
     """Open cases nearby, recent and with similar text (best first)."""
     actor = _actor(request)
     case = selectors.case_get_for(actor=actor, pk=case_id)

@@ -205,7 +205,7 @@ def member_template(request: HttpRequest) -> HttpResponse:
 
 @router.get("/members/export", summary="Export (masked)", response={200: None, codes_4xx: ErrorOut})
 def member_export(
-    request: HttpRequest, org: int | None = None, q: str = "", status: str = ""
+    request: HttpRequest, org: DbId | None = None, q: str = "", status: str = ""
 ) -> HttpResponse:
     """The filtered list as .xlsx in the import layout, masked. Needs roster.export."""
     actor = _actor(request)
@@ -352,7 +352,7 @@ def member_unmask(request: HttpRequest, member_id: int, payload: UnmaskIn) -> di
 @router.get("/dual-reports", response={200: list[DualOut], codes_4xx: ErrorOut})
 @paged
 def dual_list(
-    request: HttpRequest, community: int | None = None, state: str = "", q: str = ""
+    request: HttpRequest, community: DbId | None = None, state: str = "", q: str = ""
 ) -> QuerySet[DualReport]:
     actor = _actor(request)
     _require_anywhere(actor, Perm.PARTY_VIEW, "party_dual_list")
@@ -398,7 +398,7 @@ def dual_end(request: HttpRequest, report_id: int, payload: EndIn) -> DualReport
 @router.get("/meetings", response={200: list[MeetingOut], codes_4xx: ErrorOut})
 @paged
 def meeting_list(
-    request: HttpRequest, org: int | None = None, meeting_type: str = ""
+    request: HttpRequest, org: DbId | None = None, meeting_type: str = ""
 ) -> QuerySet[Meeting]:
     """`org` includes the meetings of its sub-organisations."""
     actor = _actor(request)

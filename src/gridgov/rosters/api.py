@@ -505,7 +505,7 @@ def tag_type_update(request: HttpRequest, type_id: int, payload: TagTypePatch) -
 @router.get("/households", response={200: list[HouseholdOut], **_4XX})
 @paged_by(CappedPagination)
 def household_list(
-    request: HttpRequest, area: int | None = None, q: str = "", household_type: str = ""
+    request: HttpRequest, area: DbId | None = None, q: str = "", household_type: str = ""
 ) -> QuerySet[Household]:
     """Households in your jurisdiction; `q` a household number or part of the address."""
     actor = _actor(request)

@@ -169,7 +169,11 @@ class UnitIn(Schema):
 
 class RoomIn(Schema):
     unit_id: DbId
-    floor: int
+    floor: int = Field(
+        ge=services.MIN_FLOOR,
+        le=services.MAX_FLOORS,
+        description=f"{services.MIN_FLOOR} to {services.MAX_FLOORS}; below 0 for basements.",
+    )
     number: str = Field("", max_length=20, description="Empty: the next number on the floor")
 
 

@@ -62,3 +62,45 @@ def test_day_field(value: str, ok: bool) -> None:
         with pytest.raises(Exception) as caught:
             field.clean(value)
         assert "1900" in str(caught.value)
+
+
+def _unbounded(
+    schema: dict[str, Any], comps: dict[str, Any], path: str, seen: set[str]
+) -> list[str]:
+    if "$ref" in schema:
+        name = schema["$ref"].split("/")[-1]
+        if name in seen:
+            return []
+        seen.add(name)
+        return _unbounded(comps[name], comps, name, seen)
+    found = []
+    for key in ("anyOf", "oneOf", "allOf"):
+        for sub in schema.get(key, []):
+            found += _unbounded(sub, comps, path, seen)
+    if schema.get("type") == "integer" and "maximum" not in schema and "enum" not in schema:
+        found.append(path)
+    for name, prop in schema.get("properties", {}).items():
+        found += _unbounded(prop, comps, f"{path}.{name}", seen)
+    if "items" in schema:
+        found += _unbounded(schema["items"], comps, f"{path}[]", seen)
+    return found
+
+
+def test_every_integer_a_request_sends_is_bounded_in_openapi() -> None:
+    """Query parameters and bodies: every integer states its maximum (paths are looked up
+    and simply not found when too large)."""
+    from gridgov.api import api
+
+    schema = api.get_openapi_schema()
+    comps = schema["components"]["schemas"]
+    found = []
+    for url, operations in schema["paths"].items():
+        for method, op in operations.items():
+            for param in op.get("parameters", []):
+                if param["in"] != "path":
+                    where = f"{method.upper()} {url} ?{param['name']}"
+                    found += _unbounded(param.get("schema", {}), comps, where, set())
+            for content in op.get("requestBody", {}).get("content", {}).values():
+                where = f"{method.upper()} {url} body"
+                found += _unbounded(content.get("schema", {}), comps, where, set())
+    assert found == []
