@@ -111,8 +111,14 @@ class BreakdownOut(Schema):
 
 class PeriodIn(Schema):
     area: DbId | None = Field(None, description="Area id (default: your top area).")
-    date_from: Day | None = Field(None, alias="from", description="First day (YYYY-MM-DD).")
-    to: Day | None = Field(None, description="Last day, inclusive (YYYY-MM-DD).")
+    date_from: Day | None = Field(
+        None, alias="from", description="First day (YYYY-MM-DD, years 1900–2100)."
+    )
+    to: Day | None = Field(
+        None,
+        description="Last day, inclusive (YYYY-MM-DD, years 1900–2100); at most three years "
+        "after `from`.",
+    )
 
 
 def area_ref(area: Area) -> dict[str, Any]:
