@@ -15,6 +15,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
 from gridgov.accounts.services import token_authenticate
+from gridgov.core.busy import api_busy_response, is_database_locked
 from gridgov.core.edge import JsonParser, too_large, unreadable_body
 from gridgov.core.errors import DomainError, NotFound, PermissionDenied
 
@@ -88,7 +90,9 @@ api = NinjaAPI(
         "Grassroots-governance platform API. Authenticate with `Authorization: Bearer <token>` "
         "(from `POST /auth/token`) or the browser session (send `X-CSRFToken` on writes). "
         "Errors are JSON `{code, message, fields}`; lists are paginated with `page` and "
-        "`page_size` and answer `{items, count, page, page_size, pages}`."
+        "`page_size` (at most 200) and answer `{items, count, page, page_size, pages}`. "
+        "Dates and date-times (ISO 8601) lie in the years 1900–2100; ids are whole numbers from "
+        "1 to 2^63−1 (a larger id is not found, or refused with 422)."
     ),
     auth=[BearerToken(), SessionCsrf()],
     renderer=Utf8JSONRenderer(),
@@ -155,6 +159,15 @@ def _body_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(Http404)
 def _http404(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, NotFound.code, _("Not found, or outside your jurisdiction."))
+
+
+@api.exception_handler(OperationalError)
+def _operational_error(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+    """A locked SQLite database is the server being busy: 503 with Retry-After."""
+    if is_database_locked(exc):
+        logger.warning("database busy on %s %s", request.method, request.path)
+        return api_busy_response(request)
+    return _server_error(request, exc)
 
 
 @api.exception_handler(Exception)

@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "gridgov.core.edge.EdgeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gridgov.core.middleware.LanguageMiddleware",
+    "gridgov.core.middleware.DatabaseBusyMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -100,13 +101,13 @@ else:
             "NAME": str(DATA_DIR / "gridgov.sqlite3"),
             "OPTIONS": {
                 "init_command": (
-                    "PRAGMA journal_mode=WAL;"
-                    "PRAGMA synchronous=NORMAL;"
-                    "PRAGMA foreign_keys=ON;"
-                    "PRAGMA busy_timeout=5000;"
+                    "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
                 ),
+                # Writers take the lock when their transaction begins (no deadlock-prone
+                # upgrade from a read lock), and wait up to `timeout` seconds for it; after
+                # that the request answers 503 with Retry-After (gridgov.core.busy).
                 "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
+                "timeout": 5,
             },
         }
     }

@@ -22,6 +22,9 @@ urlpatterns = [
     path("", include("gridgov.core.urls")),
 ]
 
+# A locked database answers 503 with Retry-After even when a middleware hit it.
+handler500 = "gridgov.core.busy.server_error"
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

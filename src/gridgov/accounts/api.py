@@ -22,6 +22,7 @@ from gridgov.areas.api import AreaRef, ErrorOut
 from gridgov.areas.selectors import area_get_for
 from gridgov.core.errors import NotFound
 from gridgov.core.pagination import paged
+from gridgov.core.params import DbId
 from gridgov.core.pii import mask_mobile
 
 router = Router()
@@ -147,14 +148,14 @@ class PasswordIn(Schema):
 
 class GrantIn(Schema):
     role: Role
-    area_id: int
-    department_id: int | None = Field(None, description="Required for department handlers")
+    area_id: DbId
+    department_id: DbId | None = Field(None, description="Required for department handlers")
 
 
 class DepartmentIn(Schema):
     name: str = Field(max_length=100)
     kind: DepartmentKind
-    area_id: int = Field(description="The area whose subtree the department serves")
+    area_id: DbId = Field(description="The area whose subtree the department serves")
 
 
 # --- Helpers ----------------------------------------------------------------------------------

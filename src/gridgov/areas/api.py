@@ -22,6 +22,7 @@ from gridgov.areas.codes import Kind, Level
 from gridgov.areas.models import Area
 from gridgov.core.errors import NotFound, ValidationFailed
 from gridgov.core.pagination import paged
+from gridgov.core.params import DbId, Version
 
 router = Router(tags=["areas"])
 
@@ -128,7 +129,7 @@ class LocateOut(Schema):
 
 
 class AreaCreateIn(Schema):
-    parent_id: int | None = Field(None, description="Null only for a top-level area.")
+    parent_id: DbId | None = Field(None, description="Null only for a top-level area.")
     level: Level
     code: str = Field(max_length=32)
     name: str = Field(max_length=200)
@@ -138,17 +139,17 @@ class AreaCreateIn(Schema):
 class AreaPatchIn(Schema):
     name: str | None = Field(None, max_length=200)
     is_active: bool | None = None
-    version: int = Field(description="The version you read; a newer one answers 409.")
+    version: Version = Field(description="The version you read; a newer one answers 409.")
 
 
 class BoundaryIn(Schema):
     geometry: dict[str, Any] = Field(description="GeoJSON Polygon/MultiPolygon (or a Feature)")
-    version: int
+    version: Version
 
 
 class MoveIn(Schema):
-    parent_id: int
-    version: int
+    parent_id: DbId
+    version: Version
     new_code: str | None = Field(
         None, description="The area's code under the new parent (needed when the prefix changes)"
     )
@@ -240,8 +241,8 @@ def _get(request: HttpRequest, area_id: int) -> Area:
 def area_list(
     request: HttpRequest,
     level: Level | None = None,
-    parent: int | None = None,
-    under: int | None = None,
+    parent: DbId | None = None,
+    under: DbId | None = None,
     q: str = "",
 ) -> QuerySet[Area]:
     """Areas you may see. Filters: `level`, `parent` (direct children of an area id), `under`
@@ -327,7 +328,7 @@ def area_children(request: HttpRequest, area_id: int) -> QuerySet[Area]:
 )
 def area_geojson(
     request: HttpRequest,
-    area_id: int,
+    area_id: DbId,
     level: Level | None = None,
     include_inactive: bool = False,
 ) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.audit.models import Event
+from gridgov.core.params import DayField
 from gridgov.core.widgets import IsoDateInput
 
 
@@ -16,8 +17,8 @@ class AuditFilterForm(forms.Form):
         label=_("Event"), required=False, choices=[("", _("All events")), *Event.choices]
     )
     actor_name = forms.CharField(label=_("User"), required=False, max_length=150)
-    date_from = forms.DateField(label=_("From"), required=False, widget=IsoDateInput())
-    date_to = forms.DateField(label=_("To"), required=False, widget=IsoDateInput())
+    date_from = DayField(label=_("From"), required=False, widget=IsoDateInput())
+    date_to = DayField(label=_("To"), required=False, widget=IsoDateInput())
     ip = forms.GenericIPAddressField(label=_("IP address"), required=False)
 
     def clean(self) -> dict[str, Any]:

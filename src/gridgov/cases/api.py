@@ -9,7 +9,7 @@ into titles, descriptions, addresses, notes, replies and comments (``POST /{id}/
 :mod:`.api_privacy` answers them in clear, with a reason, audited).
 """
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -28,10 +28,11 @@ from gridgov.cases import guards, public, selectors
 from gridgov.cases.models import Case, CaseEvent, Category
 from gridgov.cases.services import categories as cat_services
 from gridgov.cases.services import lifecycle as lc
-from gridgov.cases.states import Action, HandlingLevel, Status
+from gridgov.cases.states import Action, HandlingLevel, Source, Status
 from gridgov.core import crypto, pii
 from gridgov.core.errors import NotFound, ValidationFailed
 from gridgov.core.pagination import CappedPagination
+from gridgov.core.params import Day, DbId, SortOrder, Version
 
 router = Router()
 
@@ -177,16 +178,18 @@ class EventOut(Schema):
 
 
 class ActionIn(Schema):
-    version: int | None = Field(None, description="The case version you saw (required)")
+    version: Version | None = Field(None, description="The case version you saw (required)")
     note: str = Field("", max_length=2000)
     reason: str = Field("", max_length=2000)
     message: str = Field("", max_length=2000)
     reply: str = Field("", max_length=2000)
-    to_area: int | None = None
-    to_department: int | None = None
-    into: int | None = Field(None, description="merge: the id of the surviving case")
+    to_area: DbId | None = None
+    to_department: DbId | None = None
+    into: DbId | None = Field(None, description="merge: the id of the surviving case")
     kind: str = Field("", description="request_delay: extend or suspend")
-    amount: int = 0
+    amount: int = Field(
+        0, ge=0, le=200, description="request_delay: 1–200 working hours or 1–60 working days"
+    )
     unit: str = Field("", description="hours or days")
     approve: bool | None = None
     passed: bool | None = None
@@ -240,36 +243,52 @@ class CategoryNode(CategoryOut):
 class CategoryIn(Schema):
     code: str = Field(max_length=20)
     name: str = Field(max_length=100)
-    parent_id: int | None = None
+    parent_id: DbId | None = None
     description: str = ""
-    default_level: int | None = None
+    default_level: int | None = Field(
+        None, ge=min(HandlingLevel.values), le=max(HandlingLevel.values)
+    )
     default_department_kind: str | None = None
-    check_limit: int | None = None
+    check_limit: int | None = Field(
+        None, ge=1, le=720, description="1–720 working hours or 1–365 working days"
+    )
     check_unit: str | None = None
-    sign_limit: int | None = None
+    sign_limit: int | None = Field(
+        None, ge=1, le=720, description="1–720 working hours or 1–365 working days"
+    )
     sign_unit: str | None = None
-    handle_limit: int | None = None
+    handle_limit: int | None = Field(
+        None, ge=1, le=720, description="1–720 working hours or 1–365 working days"
+    )
     handle_unit: str | None = None
-    priority: int | None = None
+    priority: int | None = Field(None, ge=1, le=3, description="1 urgent, 2 normal, 3 low")
     extra_fields: list[dict[str, Any]] | None = None
-    sort: int | None = None
+    sort: SortOrder | None = None
 
 
 class CategoryPatch(Schema):
     name: str | None = Field(None, max_length=100)
     description: str | None = None
-    default_level: int | None = None
+    default_level: int | None = Field(
+        None, ge=min(HandlingLevel.values), le=max(HandlingLevel.values)
+    )
     default_department_kind: str | None = None
-    check_limit: int | None = None
+    check_limit: int | None = Field(
+        None, ge=1, le=720, description="1–720 working hours or 1–365 working days"
+    )
     check_unit: str | None = None
-    sign_limit: int | None = None
+    sign_limit: int | None = Field(
+        None, ge=1, le=720, description="1–720 working hours or 1–365 working days"
+    )
     sign_unit: str | None = None
-    handle_limit: int | None = None
+    handle_limit: int | None = Field(
+        None, ge=1, le=720, description="1–720 working hours or 1–365 working days"
+    )
     handle_unit: str | None = None
-    priority: int | None = None
+    priority: int | None = Field(None, ge=1, le=3, description="1 urgent, 2 normal, 3 low")
     extra_fields: list[dict[str, Any]] | None = None
     is_active: bool | None = None
-    sort: int | None = None
+    sort: SortOrder | None = None
 
 
 # --- Helpers ----------------------------------------------------------------------------------
@@ -434,18 +453,28 @@ def _run_action(actor: Any, case: Case, action: str, p: ActionIn) -> Case:
 # --- Cases ------------------------------------------------------------------------------------
 
 
+def _list_statuses(status: str) -> list[str] | None:
+    """``status`` as a list of known states; an unknown one is a 400 (like an unknown queue)."""
+    statuses = [s.strip() for s in status.split(",") if s.strip()]
+    unknown = [s for s in statuses if s not in Status.values]
+    if unknown:
+        msg = _("Unknown status: %(status)s.") % {"status": ", ".join(unknown)}
+        raise ValidationFailed(msg, fields={"status": msg})
+    return statuses or None
+
+
 @router.get("/", response={200: list[CaseOut], codes_4xx: ErrorOut}, tags=CASES)
 @paginate(CappedPagination)
 def case_list(
     request: HttpRequest,
     status: str = "",
     queue: str = "",
-    category: int | None = None,
-    area: int | None = None,
+    category: DbId | None = None,
+    area: DbId | None = None,
     source: str = "",
     due: str = "",
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: Day | None = None,
+    date_to: Day | None = None,
     q: str = "",
     mine: bool = False,
 ) -> QuerySet[Case] | selectors.CaseList:
@@ -455,15 +484,26 @@ def case_list(
     watch_to_sign, watch_in_progress, watch_overdue; to_accept most urgent first); `q` an exact
     case or 12345 work-order number, or part of a title or an address. Without case.view anywhere
     (residents), or with `mine=true`, the cases you reported. `count` stops at 10 001
-    (`capped` is then true)."""
+    (`capped` is then true). An unknown `status`, `queue`, `category`, `source` or `due`
+    (soon, overdue) is a 400; dates are YYYY-MM-DD in the years 1900–2100."""
     actor = _actor(request)
-    statuses = [s for s in status.split(",") if s in Status.values] if status else None
+    statuses = _list_statuses(status)
     if mine or not scoping.has_perm_anywhere(actor, Perm.CASE_VIEW):
         qs = selectors.my_reports(actor=actor)
         return qs.filter(status__in=statuses) if statuses else qs
     if queue and queue not in selectors.QUEUES:
         raise ValidationFailed(_("Unknown queue."), fields={"queue": _("Unknown queue.")})
-    cat = Category.objects.filter(pk=category).first() if category else None
+    if source and source not in Source.values:
+        raise ValidationFailed(_("Unknown source."), fields={"source": _("Unknown source.")})
+    if due and due not in ("soon", "overdue"):
+        msg = _("due must be soon or overdue.")
+        raise ValidationFailed(msg, fields={"due": msg})
+    cat = None
+    if category is not None:
+        cat = Category.objects.filter(pk=category).first()
+        if cat is None:
+            msg = _("Unknown category.")
+            raise ValidationFailed(msg, fields={"category": msg})
     area_obj = None
     if area is not None:
         area_obj = scoping.visible_areas(actor, Perm.CASE_VIEW).filter(pk=area).first()
@@ -476,7 +516,7 @@ def case_list(
         category=cat,
         area=area_obj,
         source=source or None,
-        due=due if due in ("soon", "overdue") else None,
+        due=due or None,
         date_from=date_from,
         date_to=date_to,
         q=q,

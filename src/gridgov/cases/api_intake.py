@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import codes_4xx
 
@@ -38,6 +38,7 @@ from gridgov.cases.photos import max_bytes, max_count
 from gridgov.cases.services import intake
 from gridgov.cases.states import Source
 from gridgov.core.errors import ValidationFailed
+from gridgov.core.params import Day, DbId
 from gridgov.core.pii import mask_text
 
 router = Router(tags=["case intake"])
@@ -47,13 +48,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 class ReportIn(Schema):
     source: str = Source.RESIDENT.value
-    category: int | str
+    category: DbId | str
     title: str = ""
     description: str = ""
     lon: float | None = None
     lat: float | None = None
     address: str = ""
-    area_id: int | None = None
+    area_id: DbId | None = None
     extra: dict[str, Any] = {}
     photos: list[str] = []
     reporter_name: str = ""
@@ -203,7 +204,9 @@ def case_photos(
 
 
 @router.get("/{int:case_id}/duplicates", response={200: list[DuplicateOut], codes_4xx: ErrorOut})
-def case_duplicates(request: HttpRequest, case_id: int, limit: int = 5) -> list[dict[str, Any]]:
+def case_duplicates(
+    request: HttpRequest, case_id: int, limit: int = Query(5, ge=1, le=20)
+) -> list[dict[str, Any]]:
     """Open cases nearby, recent and with similar text (best first)."""
     actor = _actor(request)
     case = selectors.case_get_for(actor=actor, pk=case_id)
@@ -276,8 +279,8 @@ def import_hotline_template(request: HttpRequest) -> HttpResponse:
 @router.get("/import/hotline/results", response={200: None, codes_4xx: ErrorOut})
 def import_hotline_results(
     request: HttpRequest,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: Day | None = None,
+    date_to: Day | None = None,
     unmasked: bool = False,
     reason: str = "",
 ) -> HttpResponse:

@@ -10,6 +10,7 @@ from gridgov.areas.api import ErrorOut
 from gridgov.cases import selectors
 from gridgov.cases.services import privacy as case_privacy
 from gridgov.cases.services.intake import reporter_phone
+from gridgov.core.params import DbId
 
 router = Router()
 
@@ -21,7 +22,7 @@ class UnmaskIn(Schema):
 
 
 class NoteClear(Schema):
-    id: int
+    id: DbId
     note: str
     data: dict[str, Any]
 

@@ -20,6 +20,7 @@ from gridgov.accounts.roles import Perm
 from gridgov.areas.codes import Level
 from gridgov.areas.models import Area
 from gridgov.cases import indicators
+from gridgov.core.params import Day, DbId
 
 router = Router(tags=["stats"])
 
@@ -109,9 +110,15 @@ class BreakdownOut(Schema):
 
 
 class PeriodIn(Schema):
-    area: int | None = Field(None, description="Area id (default: your top area).")
-    date_from: date | None = Field(None, alias="from", description="First day (YYYY-MM-DD).")
-    to: date | None = Field(None, description="Last day, inclusive (YYYY-MM-DD).")
+    area: DbId | None = Field(None, description="Area id (default: your top area).")
+    date_from: Day | None = Field(
+        None, alias="from", description="First day (YYYY-MM-DD, years 1900–2100)."
+    )
+    to: Day | None = Field(
+        None,
+        description="Last day, inclusive (YYYY-MM-DD, years 1900–2100); at most three years "
+        "after `from`.",
+    )
 
 
 def area_ref(area: Area) -> dict[str, Any]:

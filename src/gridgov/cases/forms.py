@@ -14,6 +14,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.cases.states import Action, CheckRejectReason, Rating, Source, Status, TimeUnit
+from gridgov.core.params import DayField
 from gridgov.core.widgets import IsoDateInput
 
 # Upper bounds of what a form accepts (the services check the rest).
@@ -83,8 +84,8 @@ class CaseFilterForm(forms.Form):
     area = forms.IntegerField(label=_("Area"), required=False, widget=forms.Select)
     source = forms.ChoiceField(label=_("Source"), required=False)
     due = forms.ChoiceField(label=_("Deadline"), required=False, choices=DUE_CHOICES)
-    date_from = forms.DateField(label=_("Reported from"), required=False, widget=IsoDateInput())
-    date_to = forms.DateField(label=_("Reported until"), required=False, widget=IsoDateInput())
+    date_from = DayField(label=_("Reported from"), required=False, widget=IsoDateInput())
+    date_to = DayField(label=_("Reported until"), required=False, widget=IsoDateInput())
 
     def __init__(
         self,

@@ -15,6 +15,7 @@ from gridgov.cases.models import Category
 from gridgov.cases.photos import max_count
 from gridgov.cases.services.intake_input import MAX_KEY
 from gridgov.cases.states import Source
+from gridgov.core.params import DayField
 
 STAFF_SOURCES = (Source.PHONE, Source.VISIT, Source.HALL, Source.HIGHER, Source.VIDEO)
 
@@ -222,8 +223,8 @@ _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class HotlineResultsForm(forms.Form):
     """办理结果回传: the date range (the day the work orders ended), masked or not."""
 
-    date_from = forms.DateField(label=_("Ended from"), widget=_DATE)
-    date_to = forms.DateField(label=_("Ended until"), widget=_DATE)
+    date_from = DayField(label=_("Ended from"), widget=_DATE)
+    date_to = DayField(label=_("Ended until"), widget=_DATE)
     unmask = forms.BooleanField(label=_("Export replies unmasked"), required=False)
     reason = forms.CharField(
         label=_("Reason (required for an unmasked export)"), required=False, max_length=200

@@ -30,6 +30,7 @@ from gridgov.areas.models import Area
 from gridgov.areas.selectors import area_ancestors
 from gridgov.cases import indicators
 from gridgov.core.errors import DomainError
+from gridgov.core.params import DayField
 from gridgov.core.views import domain_errors
 from gridgov.core.widgets import IsoDateInput
 
@@ -49,8 +50,8 @@ PERIOD_CHOICES = [
 class StatsForm(forms.Form):
     area = forms.TypedChoiceField(label=gettext_lazy("Area"), coerce=int, required=False)
     period = forms.ChoiceField(label=gettext_lazy("Period"), choices=PERIOD_CHOICES, required=False)
-    date_from = forms.DateField(label=gettext_lazy("From"), required=False, widget=IsoDateInput())
-    date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=IsoDateInput())
+    date_from = DayField(label=gettext_lazy("From"), required=False, widget=IsoDateInput())
+    date_to = DayField(label=gettext_lazy("To"), required=False, widget=IsoDateInput())
 
     def __init__(self, *args: Any, areas: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

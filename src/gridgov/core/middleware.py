@@ -43,3 +43,21 @@ class LanguageMiddleware:
         patch_vary_headers(response, ("Cookie", "Accept-Language"))
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
+
+
+class DatabaseBusyMiddleware:
+    """A view that found the database locked answers 503 with ``Retry-After`` (see
+    :mod:`gridgov.core.busy`); every other exception goes on to Django's handling."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from gridgov.core.busy import busy_response, is_database_locked
+
+        if is_database_locked(exception):
+            return busy_response(request)
+        return None

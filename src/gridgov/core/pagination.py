@@ -14,6 +14,7 @@ Usage::
 from __future__ import annotations
 
 import math
+import typing
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -26,6 +27,9 @@ from ninja.pagination import PaginationBase, paginate
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+# Beyond the last page a list is empty; past this page number the request is refused (422)
+# rather than turned into an OFFSET no database needs.
+MAX_PAGE = 100_000
 
 COUNT_CAP = 10_000  # lists count at most this many rows (pagers then say "10000+")
 
@@ -63,12 +67,12 @@ class CappedPaginator(Paginator):
 
 class PagePagination(PaginationBase):
     class Input(Schema):
-        page: int = Field(1, ge=1, description="Page number, from 1.")
+        page: int = Field(1, ge=1, le=MAX_PAGE, description=f"Page number, 1 to {MAX_PAGE}.")
         page_size: int = Field(
             DEFAULT_PAGE_SIZE,
             ge=1,
             le=MAX_PAGE_SIZE,
-            description=f"Items per page (at most {MAX_PAGE_SIZE}).",
+            description=f"Items per page, 1 to {MAX_PAGE_SIZE}.",
         )
 
     class Output(Schema):
@@ -124,6 +128,23 @@ class CappedPagination(PagePagination):
         return capped_count(queryset)
 
 
+def resolved(func: F) -> F:
+    """``func`` with its annotations evaluated. ninja's paginator wraps the view in its own
+    module, where the names of a ``from __future__ import annotations`` module's string
+    annotations (``DbId | None``) cannot be found."""
+    func.__annotations__ = typing.get_type_hints(func, include_extras=True)
+    return func
+
+
+def paged_by(pagination: type[PaginationBase]) -> Callable[[F], F]:
+    """Paginate with ``pagination`` (e.g. :class:`CappedPagination`)."""
+
+    def wrap(func: F) -> F:
+        return paginate(pagination)(resolved(func))
+
+    return wrap
+
+
 def paged(func: F) -> F:
     """Paginate a list endpoint that returns a queryset (``response=list[ItemSchema]``)."""
-    return paginate(PagePagination)(func)
+    return paged_by(PagePagination)(func)

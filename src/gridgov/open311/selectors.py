@@ -23,6 +23,7 @@ from gridgov.cases.models import Case, Category
 from gridgov.cases.public import public_notes
 from gridgov.cases.states import FINAL_STATES, Status, TimeUnit
 from gridgov.core.errors import NotFound, ValidationFailed
+from gridgov.core.params import ID_MAX, check_day
 from gridgov.core.pii import mask_text
 from gridgov.open311.formats import iso
 
@@ -194,12 +195,14 @@ def parse_when(value: str, *, name: str, end_of_day: bool = False) -> datetime:
         except ValueError:
             dt = None
         if dt is not None:
+            check_day(dt, name=name)
             return dt if timezone.is_aware(dt) else timezone.make_aware(dt)
     try:
         day: date | None = parse_date(text)
     except ValueError:
         day = None
     if day is not None:
+        check_day(day, name=name)
         moment = datetime.combine(day, time.max if end_of_day else time.min)
         return timezone.make_aware(moment)
     raise ValidationFailed(
@@ -240,6 +243,12 @@ def parse_filters(params: Any) -> RequestFilters:
                 code="invalid_id",
                 fields={"service_request_id": _("Not a list of numbers.")},
             ) from None
+        if any(not 1 <= i <= ID_MAX for i in ids):
+            raise ValidationFailed(
+                _("service_request_id must hold numbers from 1 to %(max)d.") % {"max": ID_MAX},
+                code="invalid_id",
+                fields={"service_request_id": _("A number out of range.")},
+            )
         return RequestFilters(ids=ids[:MAX_REQUESTS])
     statuses = [s.lower() for s in _split(params.get("status"))]
     for s in statuses:

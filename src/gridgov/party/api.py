@@ -21,6 +21,7 @@ from gridgov.accounts.roles import Perm
 from gridgov.areas.selectors import area_get_for
 from gridgov.core import excel as core_excel
 from gridgov.core.pagination import paged
+from gridgov.core.params import DbId
 from gridgov.party import excel, selectors, services
 from gridgov.party.models import DualReport, Meeting, PartyMember, PartyOrg
 from gridgov.party.schemas import (
@@ -100,7 +101,9 @@ def _attendance(rows: list[AttendanceRow] | None) -> list[services.AttendanceIn]
 
 @router.get("/orgs", response={200: list[OrgOut], codes_4xx: ErrorOut}, summary="Organisations")
 @paged
-def org_list(request: HttpRequest, parent: int | None = None, kind: str = "") -> QuerySet[PartyOrg]:
+def org_list(
+    request: HttpRequest, parent: DbId | None = None, kind: str = ""
+) -> QuerySet[PartyOrg]:
     actor = _actor(request)
     _require_anywhere(actor, Perm.PARTY_VIEW, "party_org_list")
     qs = selectors.org_list_for(actor=actor, active=None)
@@ -174,7 +177,7 @@ def org_update(request: HttpRequest, org_id: int, payload: OrgPatchIn) -> PartyO
 @paged
 def member_list(
     request: HttpRequest,
-    org: int | None = None,
+    org: DbId | None = None,
     q: str = "",
     status: str = "",
     active: bool | None = True,
@@ -202,7 +205,7 @@ def member_template(request: HttpRequest) -> HttpResponse:
 
 @router.get("/members/export", summary="Export (masked)", response={200: None, codes_4xx: ErrorOut})
 def member_export(
-    request: HttpRequest, org: int | None = None, q: str = "", status: str = ""
+    request: HttpRequest, org: DbId | None = None, q: str = "", status: str = ""
 ) -> HttpResponse:
     """The filtered list as .xlsx in the import layout, masked. Needs roster.export."""
     actor = _actor(request)
@@ -241,7 +244,7 @@ def member_export_unmasked(request: HttpRequest, payload: UnmaskedExportIn) -> H
 def member_import(
     request: HttpRequest,
     file: UploadedFile = File(...),  # noqa: B008
-    org: int = Form(...),
+    org: DbId = Form(...),  # noqa: B008
     mode: Literal["valid", "all"] = Form("valid"),
 ) -> dict[str, Any]:
     """Multipart: `file` (.xlsx from the template), `org` (the organisation imported into),
@@ -349,7 +352,7 @@ def member_unmask(request: HttpRequest, member_id: int, payload: UnmaskIn) -> di
 @router.get("/dual-reports", response={200: list[DualOut], codes_4xx: ErrorOut})
 @paged
 def dual_list(
-    request: HttpRequest, community: int | None = None, state: str = "", q: str = ""
+    request: HttpRequest, community: DbId | None = None, state: str = "", q: str = ""
 ) -> QuerySet[DualReport]:
     actor = _actor(request)
     _require_anywhere(actor, Perm.PARTY_VIEW, "party_dual_list")
@@ -395,7 +398,7 @@ def dual_end(request: HttpRequest, report_id: int, payload: EndIn) -> DualReport
 @router.get("/meetings", response={200: list[MeetingOut], codes_4xx: ErrorOut})
 @paged
 def meeting_list(
-    request: HttpRequest, org: int | None = None, meeting_type: str = ""
+    request: HttpRequest, org: DbId | None = None, meeting_type: str = ""
 ) -> QuerySet[Meeting]:
     """`org` includes the meetings of its sub-organisations."""
     actor = _actor(request)

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.areas.models import Area
+from gridgov.core.params import DayField
 from gridgov.party.models import MeetingType, MemberStatus, OrgKind, PartyMember, PartyOrg
 
 
@@ -19,8 +20,8 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-def _date(label: Any, required: bool = True, **kw: Any) -> forms.DateField:
-    return forms.DateField(label=label, required=required, widget=DateInput(), **kw)
+def _date(label: Any, required: bool = True, **kw: Any) -> DayField:
+    return DayField(label=label, required=required, widget=DateInput(), **kw)
 
 
 class OrgChoice(forms.ModelChoiceField):

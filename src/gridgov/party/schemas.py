@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
+from gridgov.core.params import Day, DbId, Version
 from gridgov.party import selectors
 from gridgov.party.models import DualReport, Meeting, PartyMember, PartyOrg
 
@@ -60,10 +61,10 @@ class TreeOut(Schema):
 class OrgIn(Schema):
     name: str = Field(max_length=100)
     kind: str
-    area_id: int
-    parent_id: int | None = None
+    area_id: DbId
+    parent_id: DbId | None = None
     secretary: str = Field("", max_length=50)
-    established_on: date | None = None
+    established_on: Day | None = None
 
 
 class OrgPatchIn(Schema):
@@ -103,31 +104,31 @@ class MemberOut(Schema):
 
 
 class MemberIn(Schema):
-    org_id: int
+    org_id: DbId
     name: str = Field(max_length=50)
     id_number: str = Field(max_length=30)
     phone: str = Field("", max_length=20)
     status: Literal["full", "probationary"]
-    joined_on: date
-    confirmed_on: date | None = None
+    joined_on: Day
+    confirmed_on: Day | None = None
 
 
 class MemberPatchIn(Schema):
-    version: int
+    version: Version
     name: str | None = Field(None, max_length=50)
     id_number: str | None = Field(None, max_length=30)
     phone: str | None = Field(None, max_length=20)
-    joined_on: date | None = None
+    joined_on: Day | None = None
 
 
 class ConfirmIn(Schema):
-    on: date
-    version: int
+    on: Day
+    version: Version
 
 
 class TransferIn(Schema):
-    to_org_id: int
-    on: date
+    to_org_id: DbId
+    on: Day
     reason: str = Field("", max_length=200)
 
 
@@ -178,21 +179,21 @@ class DualOut(Schema):
 
 
 class DualIn(Schema):
-    community_id: int
+    community_id: DbId
     name: str = Field(max_length=50)
     phone: str = Field(max_length=20)
     work_unit: str = Field(max_length=100)
     work_org: str = Field("", max_length=100)
     services: str = Field("", max_length=200)
-    registered_on: date
+    registered_on: Day
 
 
 class EndIn(Schema):
-    on: date
+    on: Day
 
 
 class AttendanceRow(Schema):
-    member_id: int
+    member_id: DbId
     present: bool = True
     absence_reason: str = Field("", max_length=100)
 
@@ -247,9 +248,9 @@ class MeetingDetail(MeetingOut):
 
 
 class MeetingIn(Schema):
-    org_id: int
+    org_id: DbId
     meeting_type: str
-    held_on: date
+    held_on: Day
     topic: str = Field(max_length=200)
     place: str = Field("", max_length=100)
     host: str = Field("", max_length=50)
@@ -258,9 +259,9 @@ class MeetingIn(Schema):
 
 
 class MeetingPatchIn(Schema):
-    version: int
+    version: Version
     meeting_type: str | None = None
-    held_on: date | None = None
+    held_on: Day | None = None
     topic: str | None = Field(None, max_length=200)
     place: str | None = Field(None, max_length=100)
     host: str | None = Field(None, max_length=50)
@@ -285,7 +286,7 @@ class ImportOut(Schema):
 
 class UnmaskedExportIn(Schema):
     reason: str = Field(max_length=200)
-    org: int | None = None
+    org: DbId | None = None
     q: str = ""
     status: str = ""
 
@@ -295,5 +296,5 @@ class PhoneOut(Schema):
 
 
 class LeaveIn(Schema):
-    on: date
+    on: Day
     reason: str = Field(max_length=200)

@@ -19,14 +19,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
-from ninja.pagination import paginate
 from ninja.responses import codes_4xx
 
 from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
 from gridgov.areas.api import AreaRef, ErrorOut
 from gridgov.core.errors import NotFound, ValidationFailed
-from gridgov.core.pagination import CappedPagination
+from gridgov.core.pagination import CappedPagination, paged_by
+from gridgov.core.params import Day, DbId, SortOrder, Version
 from gridgov.rosters import privacy, selectors
 from gridgov.rosters.idnumbers import age_on
 from gridgov.rosters.models import Household, Resident, ResidentTag, TagType
@@ -145,7 +145,7 @@ class ResidentDetail(ResidentOut):
 
 
 class ResidentIn(Schema):
-    household_id: int
+    household_id: DbId
     name: str = Field(max_length=50)
     id_number: str = Field(max_length=30)
     relation: str
@@ -153,11 +153,11 @@ class ResidentIn(Schema):
     ethnicity: str = "01"
     phone: str = Field("", max_length=30)
     political_status: str = "13"
-    moved_in_on: date | None = None
+    moved_in_on: Day | None = None
 
 
 class ResidentPatch(Schema):
-    version: int
+    version: Version
     name: str | None = Field(None, max_length=50)
     id_number: str | None = Field(None, max_length=30)
     phone: str | None = Field(None, max_length=30)
@@ -165,18 +165,18 @@ class ResidentPatch(Schema):
     residence_type: str | None = None
     ethnicity: str | None = None
     political_status: str | None = None
-    moved_in_on: date | None = None
+    moved_in_on: Day | None = None
 
 
 class DateIn(Schema):
-    on: date
+    on: Day
     note: str = Field("", max_length=200)
 
 
 class HouseholdChangeIn(Schema):
-    household_id: int
+    household_id: DbId
     relation: str
-    on: date
+    on: Day
 
 
 class UnmaskIn(Schema):
@@ -191,21 +191,21 @@ class UnmaskOut(Schema):
 
 class TagIn(Schema):
     tag_type: str = Field(description="The code of the tag type")
-    start_on: date
+    start_on: Day
     facts: dict[str, Any] = Field(default_factory=dict)
     note: str = Field("", max_length=200)
 
 
 class TagPatch(Schema):
-    version: int
+    version: Version
     facts: dict[str, Any] | None = None
     note: str | None = Field(None, max_length=200)
-    start_on: date | None = None
+    start_on: Day | None = None
 
 
 class TagEndIn(Schema):
-    on: date
-    version: int | None = None
+    on: Day
+    version: Version | None = None
     note: str = Field("", max_length=200)
 
 
@@ -214,7 +214,7 @@ class TagTypeIn(Schema):
     name: str = Field(max_length=50)
     sensitive: bool = True
     fields: list[dict[str, Any]] = Field(default_factory=list)
-    sort: int = 0
+    sort: SortOrder = 0
 
 
 class TagTypePatch(Schema):
@@ -222,7 +222,7 @@ class TagTypePatch(Schema):
     sensitive: bool | None = None
     fields: list[dict[str, Any]] | None = None
     is_active: bool | None = None
-    sort: int | None = None
+    sort: SortOrder | None = None
 
 
 class HouseholdOut(Schema):
@@ -248,11 +248,11 @@ class HouseholdDetail(HouseholdOut):
 
 
 class HouseholdIn(Schema):
-    area_id: int
+    area_id: DbId
     household_type: str
     address: str = Field("", max_length=200)
-    room_id: int | None = None
-    village_group_id: int | None = None
+    room_id: DbId | None = None
+    village_group_id: DbId | None = None
     number: str = Field("", max_length=32)
 
 
@@ -309,11 +309,11 @@ def _household_for_write(actor: Any, pk: int, field: str) -> Household:
 
 
 @router.get("/residents", response={200: list[ResidentOut], **_4XX})
-@paginate(CappedPagination)
+@paged_by(CappedPagination)
 def resident_list(
     request: HttpRequest,
     q: str = "",
-    area: int | None = None,
+    area: DbId | None = None,
     tag: str = "",
     household_type: str = "",
     status: str = "living",
@@ -503,9 +503,9 @@ def tag_type_update(request: HttpRequest, type_id: int, payload: TagTypePatch) -
 
 
 @router.get("/households", response={200: list[HouseholdOut], **_4XX})
-@paginate(CappedPagination)
+@paged_by(CappedPagination)
 def household_list(
-    request: HttpRequest, area: int | None = None, q: str = "", household_type: str = ""
+    request: HttpRequest, area: DbId | None = None, q: str = "", household_type: str = ""
 ) -> QuerySet[Household]:
     """Households in your jurisdiction; `q` a household number or part of the address."""
     actor = _actor(request)

@@ -28,6 +28,7 @@ from openpyxl import load_workbook
 from gridgov.areas.api import ErrorOut
 from gridgov.core.errors import ValidationFailed
 from gridgov.core.excel import ERROR_HEADERS, XLSX, max_bytes
+from gridgov.core.params import DbId
 from gridgov.rosters.models import ImportJob
 from gridgov.rosters.services import imports
 from gridgov.rosters.views_import import export_filters
@@ -61,7 +62,7 @@ class RowErrorOut(Schema):
 
 class ExportQuery(Schema):
     q: str = ""
-    area: int | None = None
+    area: DbId | None = None
     tag: str = ""
     household_type: str = ""
     status: str = ""

@@ -24,6 +24,7 @@ from gridgov.areas.api import ErrorOut
 from gridgov.areas.models import Area
 from gridgov.core.errors import ValidationFailed
 from gridgov.core.pagination import paged
+from gridgov.core.params import Day, DbId, Version
 from gridgov.rosters import selectors_places as sel
 from gridgov.rosters.codes import StaffPost
 from gridgov.rosters.models import Building, Estate, StaffAssignment, VillageGroup
@@ -54,7 +55,7 @@ class EstateOut(Schema):
 
 
 class EstateIn(Schema):
-    area_id: int
+    area_id: DbId
     name: str = Field(max_length=100)
     address: str = Field("", max_length=200)
 
@@ -73,7 +74,7 @@ class VillageGroupOut(Schema):
 
 
 class VillageGroupIn(Schema):
-    area_id: int
+    area_id: DbId
     name: str = Field(max_length=100)
 
 
@@ -121,21 +122,35 @@ class BuildingDetail(BuildingOut):
 
 
 class BuildingIn(Schema):
-    area_id: int
-    estate_id: int | None = None
+    area_id: DbId
+    estate_id: DbId | None = None
     name: str = Field(max_length=100)
     address: str = Field("", max_length=200)
-    floors: int = Field(ge=1, le=services.MAX_FLOORS)
-    units: int = Field(ge=1, le=services.MAX_UNITS)
-    rooms_per_floor: int = Field(ge=1, le=services.MAX_ROOMS_PER_FLOOR)
+    floors: int = Field(
+        ge=1,
+        le=services.MAX_FLOORS,
+        description=f"Floors above ground, 1 to {services.MAX_FLOORS}.",
+    )
+    units: int = Field(
+        ge=1, le=services.MAX_UNITS, description=f"Units, 1 to {services.MAX_UNITS}."
+    )
+    rooms_per_floor: int = Field(
+        ge=1,
+        le=services.MAX_ROOMS_PER_FLOOR,
+        description=(
+            f"Rooms per floor in each unit, 1 to {services.MAX_ROOMS_PER_FLOOR}. floors × units × "
+            f"rooms_per_floor may be at most {services.MAX_GENERATED_ROOMS} (else 400 "
+            "too_many_rooms)."
+        ),
+    )
     lon: float | None = None
     lat: float | None = None
 
 
 class BuildingPatch(Schema):
-    version: int = Field(description="The version you read; a newer one answers 409.")
+    version: Version = Field(description="The version you read; a newer one answers 409.")
     name: str | None = Field(None, max_length=100)
-    estate_id: int | None = Field(None, description="null: a stand-alone building")
+    estate_id: DbId | None = Field(None, description="null: a stand-alone building")
     address: str | None = Field(None, max_length=200)
     floors: int | None = Field(None, ge=1, le=services.MAX_FLOORS)
     lon: float | None = None
@@ -144,7 +159,7 @@ class BuildingPatch(Schema):
 
 
 class BuildingMoveIn(Schema):
-    to_area_id: int
+    to_area_id: DbId
     reason: str = Field(max_length=200)
 
 
@@ -153,8 +168,12 @@ class UnitIn(Schema):
 
 
 class RoomIn(Schema):
-    unit_id: int
-    floor: int
+    unit_id: DbId
+    floor: int = Field(
+        ge=services.MIN_FLOOR,
+        le=services.MAX_FLOORS,
+        description=f"{services.MIN_FLOOR} to {services.MAX_FLOORS}; below 0 for basements.",
+    )
     number: str = Field("", max_length=20, description="Empty: the next number on the floor")
 
 
@@ -219,16 +238,16 @@ class StaffOut(Schema):
 
 
 class StaffIn(Schema):
-    user_id: int
+    user_id: DbId
     post: StaffPost
-    area_id: int
-    building_id: int | None = None
-    unit_id: int | None = None
-    start_on: date
+    area_id: DbId
+    building_id: DbId | None = None
+    unit_id: DbId | None = None
+    start_on: Day
 
 
 class StaffEndIn(Schema):
-    end_on: date
+    end_on: Day
 
 
 class TypeCountOut(Schema):
@@ -304,7 +323,7 @@ def _building_detail(building: Building) -> dict[str, Any]:
 
 @router.get("/estates", response={200: list[EstateOut], **_4XX}, summary="List estates")
 @paged
-def estate_list(request: HttpRequest, area: int | None = None, q: str = "") -> QuerySet[Estate]:
+def estate_list(request: HttpRequest, area: DbId | None = None, q: str = "") -> QuerySet[Estate]:
     """Estates you may see; `area` narrows to an area's subtree, `q` to a name."""
     actor = _actor(request)
     return sel.estate_list_for(
@@ -340,7 +359,7 @@ def estate_update(request: HttpRequest, estate_id: int, payload: EstatePatch) ->
     "/village-groups", response={200: list[VillageGroupOut], **_4XX}, summary="Villagers' groups"
 )
 @paged
-def village_group_list(request: HttpRequest, area: int | None = None) -> QuerySet[VillageGroup]:
+def village_group_list(request: HttpRequest, area: DbId | None = None) -> QuerySet[VillageGroup]:
     actor = _actor(request)
     return sel.village_group_list_for(
         actor=actor, area=_area(actor, area) if area is not None else None
@@ -376,8 +395,8 @@ def village_group_update(
 @paged
 def building_list(
     request: HttpRequest,
-    area: int | None = None,
-    estate: int | None = None,
+    area: DbId | None = None,
+    estate: DbId | None = None,
     q: str = "",
     include_inactive: bool = False,
 ) -> QuerySet[Building]:
@@ -525,8 +544,8 @@ def room_add(request: HttpRequest, building_id: int, payload: RoomIn) -> tuple[i
 @paged
 def staff_list(
     request: HttpRequest,
-    area: int | None = None,
-    building: int | None = None,
+    area: DbId | None = None,
+    building: DbId | None = None,
     include_ended: bool = False,
 ) -> QuerySet[StaffAssignment]:
     """Posts held now (`include_ended` for history) in an area's subtree or of a building."""

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from gridgov.core.params import DayField
 from gridgov.rosters.codes import (
     ETHNICITIES,
     HouseholdType,
@@ -104,7 +105,7 @@ class ResidentForm(forms.Form):
         choices=PoliticalStatus.choices,
         initial=PoliticalStatus.MASSES,
     )
-    moved_in_on = forms.DateField(label=_("Moved in on"), required=False, widget=DATE_WIDGET)
+    moved_in_on = DayField(label=_("Moved in on"), required=False, widget=DATE_WIDGET)
 
 
 class ResidentEditForm(ResidentForm):
@@ -126,12 +127,12 @@ class ResidentEditForm(ResidentForm):
 
 
 class DateNoteForm(forms.Form):
-    on = forms.DateField(label=_("Date"), widget=DATE_WIDGET, initial=timezone.localdate)
+    on = DayField(label=_("Date"), widget=DATE_WIDGET, initial=timezone.localdate)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
 class DiedForm(forms.Form):
-    on = forms.DateField(label=_("Date of death"), widget=DATE_WIDGET)
+    on = DayField(label=_("Date of death"), widget=DATE_WIDGET)
 
 
 class ChangeHouseholdForm(forms.Form):
@@ -141,7 +142,7 @@ class ChangeHouseholdForm(forms.Form):
         help_text=_("The number of the household the person joins."),
     )
     relation = forms.ChoiceField(label=_("Relationship to head"), choices=Relation.choices)
-    on = forms.DateField(label=_("Date"), widget=DATE_WIDGET, initial=timezone.localdate)
+    on = DayField(label=_("Date"), widget=DATE_WIDGET, initial=timezone.localdate)
 
 
 class UnmaskForm(forms.Form):
@@ -165,14 +166,14 @@ class UnmaskForm(forms.Form):
 
 
 class TagEndForm(forms.Form):
-    end_on = forms.DateField(label=_("Until"), widget=DATE_WIDGET, initial=timezone.localdate)
+    end_on = DayField(label=_("Until"), widget=DATE_WIDGET, initial=timezone.localdate)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 def tag_form(tag_type: TagType, data: Any = None) -> forms.Form:
     """A form for a new tag of ``tag_type``: its start, note and one field per recorded fact."""
     form = forms.Form(data)
-    form.fields["start_on"] = forms.DateField(
+    form.fields["start_on"] = DayField(
         label=_("From"), widget=DATE_WIDGET, initial=timezone.localdate
     )
     for spec in tag_type.fields or []:
@@ -186,7 +187,7 @@ def tag_form(tag_type: TagType, data: Any = None) -> forms.Form:
         elif ftype == "decimal":
             field = forms.DecimalField(label=label, required=required, max_digits=12)
         elif ftype == "date":
-            field = forms.DateField(label=label, required=required, widget=DATE_WIDGET)
+            field = DayField(label=label, required=required, widget=DATE_WIDGET)
         elif ftype == "choice":
             choices = [("", "—")] + [(c, c) for c in spec.get("choices", [])]
             field = forms.ChoiceField(label=label, required=required, choices=choices)

@@ -8,14 +8,22 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.models import User
 from gridgov.areas.models import Area
+from gridgov.core.params import DayField
 from gridgov.core.widgets import IsoDateInput
 from gridgov.rosters.codes import StaffPost
 from gridgov.rosters.models import Building, BuildingUnit, Estate
-from gridgov.rosters.services.places import MAX_FLOORS, MAX_ROOMS_PER_FLOOR, MAX_UNITS
+from gridgov.rosters.services.places import (
+    MAX_FLOORS,
+    MAX_GENERATED_ROOMS,
+    MAX_ROOMS_PER_FLOOR,
+    MAX_UNITS,
+    MIN_FLOOR,
+)
 
 
 class AreaChoiceField(forms.ModelChoiceField):
@@ -80,15 +88,32 @@ class BuildingForm(forms.Form):
     name = forms.CharField(label=_("Building"), max_length=100, help_text=_("e.g. 3号楼"))
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     floors = forms.IntegerField(
-        label=_("Floors above ground"), min_value=1, max_value=MAX_FLOORS, initial=6
+        label=_("Floors above ground"),
+        min_value=1,
+        max_value=MAX_FLOORS,
+        initial=6,
+        help_text=format_lazy(_("1 to {n}."), n=MAX_FLOORS),
     )
-    units = forms.IntegerField(label=_("Units"), min_value=1, max_value=MAX_UNITS, initial=2)
+    units = forms.IntegerField(
+        label=_("Units"),
+        min_value=1,
+        max_value=MAX_UNITS,
+        initial=2,
+        help_text=format_lazy(_("1 to {n}."), n=MAX_UNITS),
+    )
     rooms_per_floor = forms.IntegerField(
         label=_("Rooms per floor in each unit"),
         min_value=1,
         max_value=MAX_ROOMS_PER_FLOOR,
         initial=2,
-        help_text=_("Rooms are numbered floor × 100 + n: 101, 102 … 602."),
+        help_text=format_lazy(
+            _(
+                "1 to {n}. Rooms are numbered floor × 100 + n: 101, 102 … 602. Floors × units × "
+                "rooms per floor: at most {total} rooms."
+            ),
+            n=MAX_ROOMS_PER_FLOOR,
+            total=MAX_GENERATED_ROOMS,
+        ),
     )
     lon = forms.FloatField(label=_("Longitude"), required=False)
     lat = forms.FloatField(label=_("Latitude"), required=False)
@@ -148,7 +173,7 @@ class UnitAddForm(forms.Form):
 
 class RoomAddForm(forms.Form):
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=BuildingUnit.objects.none())
-    floor = forms.IntegerField(label=_("Floor"), min_value=-5, max_value=MAX_FLOORS)
+    floor = forms.IntegerField(label=_("Floor"), min_value=MIN_FLOOR, max_value=MAX_FLOORS)
     number = forms.CharField(
         label=_("Room"),
         max_length=20,
@@ -176,7 +201,7 @@ class StaffAssignForm(forms.Form):
         required=False,
         help_text=_("For a unit chief."),
     )
-    start_on = forms.DateField(label=_("From"), widget=_DateInput)
+    start_on = DayField(label=_("From"), widget=_DateInput)
 
     def __init__(self, *args: Any, users: Any, buildings: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {}).setdefault("start_on", timezone.localdate())
@@ -191,7 +216,7 @@ class StaffAssignForm(forms.Form):
 
 
 class StaffEndForm(forms.Form):
-    end_on = forms.DateField(label=_("Until"), widget=_DateInput)
+    end_on = DayField(label=_("Until"), widget=_DateInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {}).setdefault("end_on", timezone.localdate())

@@ -13,11 +13,12 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 from ninja.responses import codes_4xx
 
 from gridgov.areas.api import ErrorOut
 from gridgov.core.errors import NotFound, ValidationFailed
+from gridgov.core.params import MAX_YEAR, MIN_YEAR, Day, Moment
 from gridgov.workcal import selectors, services
 from gridgov.workcal.models import CalendarYear
 
@@ -48,13 +49,13 @@ class YearListOut(Schema):
 
 
 class HolidayPeriod(Schema):
-    start: date
-    end: date
+    start: Day
+    end: Day
     name: str = Field(max_length=50)
 
 
 class MakeupDay(Schema):
-    date: date
+    date: Day
     name: str = Field("", max_length=50)
 
 
@@ -67,7 +68,7 @@ class YearIn(Schema):
     holidays: list[HolidayPeriod] = Field(max_length=100)
     workdays: list[MakeupDay] = Field(default_factory=list, max_length=100)
     notes: str = Field("", max_length=2000)
-    published: date | None = None
+    published: Day | None = None
 
 
 class DeadlineOut(Schema):
@@ -114,7 +115,10 @@ def year_list(request: HttpRequest) -> dict[str, Any]:
 @router.get(
     "/years/{year}", response={200: YearDetail, codes_4xx: ErrorOut}, summary="A year's schedule"
 )
-def year_detail(request: HttpRequest, year: int) -> dict[str, Any]:
+def year_detail(
+    request: HttpRequest,
+    year: int = Path(..., ge=MIN_YEAR, le=MAX_YEAR, description=f"{MIN_YEAR}–{MAX_YEAR}"),
+) -> dict[str, Any]:
     """Holiday periods and make-up workdays of `year`; 404 if it has no schedule."""
     cy = selectors.calendar_year_get(year)
     if cy is None:
@@ -127,7 +131,11 @@ def year_detail(request: HttpRequest, year: int) -> dict[str, Any]:
     response={200: YearDetail, codes_4xx: ErrorOut},
     summary="Enter a year's schedule",
 )
-def year_put(request: HttpRequest, year: int, payload: YearIn) -> dict[str, Any]:
+def year_put(
+    request: HttpRequest,
+    payload: YearIn,
+    year: int = Path(..., ge=MIN_YEAR, le=MAX_YEAR, description=f"{MIN_YEAR}–{MAX_YEAR}"),
+) -> dict[str, Any]:
     """Store the schedule of `year` as published by the State Council (needs `config.manage`).
     Replaces what was there; the year then counts as entered by an administrator and later
     package updates leave it alone. List every day off of each holiday, weekends included."""
@@ -147,9 +155,10 @@ def deadline(
     request: HttpRequest,
     amount: int = Query(..., ge=0, le=MAX_HOURS),
     unit: Literal["hours", "days"] = Query("days"),
-    start: datetime | None = None,
+    start: Moment | None = None,
 ) -> dict[str, Any]:
-    """The deadline `amount` working `unit` after `start` (ISO 8601, default now). Working hours are 09:00–12:00 and
+    """The deadline `amount` working `unit` after `start` (ISO 8601, years
+    1900–2100, default now). Working hours are 09:00–12:00 and
     13:30–17:30 (Asia/Shanghai) on working days; "N working days" is the same clock time on
     the N-th following working day."""
     if unit == "days" and amount > MAX_DAYS:

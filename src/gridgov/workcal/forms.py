@@ -24,6 +24,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from gridgov.core.params import DayField
 from gridgov.core.widgets import IsoDateInput
 from gridgov.workcal.selectors import Schedule
 
@@ -128,7 +129,7 @@ class YearScheduleForm(forms.Form):
             "“2027-02-14 春节调休上班”."
         ),
     )
-    published = forms.DateField(
+    published = DayField(
         label=gettext_lazy("Notice published on"),
         required=False,
         widget=IsoDateInput(),

@@ -16,12 +16,13 @@ from gridgov.accounts.roles import Perm
 from gridgov.areas.api import ErrorOut
 from gridgov.cases.casemap.selectors import may_view
 from gridgov.cases.casemap.views import map_payload
+from gridgov.core.params import DbId
 
 router = Router(tags=["cases"])
 
 
 class MapIn(Schema):
-    area: int | None = Field(None, description="Area id (default: your whole jurisdiction).")
+    area: DbId | None = Field(None, description="Area id (default: your whole jurisdiction).")
 
 
 class CasePoint(Schema):

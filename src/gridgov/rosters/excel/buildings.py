@@ -46,6 +46,9 @@ SPEC = SheetSpec(
         "第一行表头不要修改；从第二行起每行一栋楼，示例行请删除或替换。",
         "必填：所属网格编码、楼栋、层数、单元数、每层户数；小区、地址可留空。",
         "房号按“楼层×100+序号”自动生成（101、102 … 1804）。",
+        f"层数 1–{places.MAX_FLOORS}，单元数 1–{places.MAX_UNITS}，每层户数 1–"
+        f"{places.MAX_ROOMS_PER_FLOOR}；一栋楼一次最多生成 {places.MAX_GENERATED_ROOMS} 间房"
+        "（层数×单元数×每层户数）。",
         "再次导入同一楼栋（同一网格、小区、楼栋名称）只更新地址和层数、补充缺少的单元和房间，"
         "不会删除任何房间。",
         "不要合并单元格，不要使用公式（请粘贴为数值）。",
@@ -96,6 +99,13 @@ def run(ctx: Context, sheet: Sheet, progress: Progress) -> Outcome:
             "units": _count(row, UNITS, v[5]),
             "per_floor": _count(row, PER_FLOOR, v[6]),
         }
+        if not row.errors:
+            try:
+                places.check_building_size(
+                    floors=data["floors"], units=data["units"], rooms_per_floor=data["per_floor"]
+                )
+            except DomainError as exc:
+                row.error(PER_FLOOR, exc.message)
         if area is not None and data["name"]:
             key = (area.pk, data["estate"], data["name"])
             if key in seen:

@@ -35,9 +35,19 @@ from gridgov.rosters.models import (
 
 # Levels a roster place may belong to (the contract: a grid or a micro-grid).
 PLACE_LEVELS = (Level.GRID, Level.MICRO_GRID)
-MAX_FLOORS = 120
-MAX_UNITS = 40
-MAX_ROOMS_PER_FLOOR = 99  # room numbers are floor * 100 + n
+# The size of a building, as a county's rosters meet them. The high-rises of 凤城区 have at most
+# 50 floors (residential towers above 100 m are rare anywhere in Ningxia); a slab block has at
+# most 8-10 units (单元); a unit has 2-8 flats per floor, a corridor block up to ~16. The bounds
+# leave headroom above that and stop a typo (120 floors × 40 units × 99 rooms = 475 200 rooms)
+# from writing half a million rows while every other request waits for the database.
+MAX_FLOORS = 60
+MAX_UNITS = 12
+MAX_ROOMS_PER_FLOOR = 20  # per unit; room numbers are floor * 100 + n
+MIN_FLOOR = -5  # basements, for rooms added one by one
+# Rooms made in one go (floors × units × rooms per floor): a 50-floor tower of 4 units with 8
+# flats per floor has 1 600. Made in one transaction of a few hundred milliseconds, so creating
+# a building stays a plain synchronous request; more is refused (split it into buildings).
+MAX_GENERATED_ROOMS = 2000
 
 
 def _user(actor: Any) -> Any:
@@ -239,6 +249,30 @@ def room_number(floor: int, n: int) -> str:
     return str(floor * 100 + n)
 
 
+def check_building_size(*, floors: Any, units: Any, rooms_per_floor: Any) -> tuple[int, int, int]:
+    """The counts as whole numbers within :data:`MAX_FLOORS`, :data:`MAX_UNITS`,
+    :data:`MAX_ROOMS_PER_FLOOR` and, multiplied, :data:`MAX_GENERATED_ROOMS`; else
+    :class:`ValidationFailed` naming the fields (the API, the web form and the import all
+    come here)."""
+    floors = _int_in(floors, 1, MAX_FLOORS, "floors")
+    units = _int_in(units, 1, MAX_UNITS, "units")
+    rooms_per_floor = _int_in(rooms_per_floor, 1, MAX_ROOMS_PER_FLOOR, "rooms_per_floor")
+    total = floors * units * rooms_per_floor
+    if total > MAX_GENERATED_ROOMS:
+        message = _(
+            "%(floors)d floors × %(units)d units × %(rooms)d rooms make %(total)d rooms; at most "
+            "%(max)d rooms are made at once. Enter the building in parts, or add rooms later."
+        ) % {
+            "floors": floors,
+            "units": units,
+            "rooms": rooms_per_floor,
+            "total": total,
+            "max": MAX_GENERATED_ROOMS,
+        }
+        raise ValidationFailed(message, code="too_many_rooms", fields={"rooms_per_floor": message})
+    return floors, units, rooms_per_floor
+
+
 def _make_rooms(unit: BuildingUnit, floors: int, rooms_per_floor: int) -> list[Room]:
     return [
         Room(unit=unit, floor=f, number=room_number(f, n))
@@ -265,9 +299,9 @@ def building_create(
     check_place_area(area)
     _allow(actor, area, "building_create")
     name = _name(name)
-    floors = _int_in(floors, 1, MAX_FLOORS, "floors")
-    units = _int_in(units, 1, MAX_UNITS, "units")
-    rooms_per_floor = _int_in(rooms_per_floor, 1, MAX_ROOMS_PER_FLOOR, "rooms_per_floor")
+    floors, units, rooms_per_floor = check_building_size(
+        floors=floors, units=units, rooms_per_floor=rooms_per_floor
+    )
     _check_estate(estate, area)
     x, y = _point(lon, lat)
     with transaction.atomic():
@@ -400,7 +434,7 @@ def room_add(*, actor: Any, unit: BuildingUnit, floor: int, number: str = "") ->
     """A room on ``floor`` of ``unit``; without a number, the next one on that floor."""
     building = unit.building
     _allow(actor, building.area, "room_add")
-    floor = _int_in(floor, -5, MAX_FLOORS, "floor")
+    floor = _int_in(floor, MIN_FLOOR, MAX_FLOORS, "floor")
     number = (number or "").strip()
     with transaction.atomic():
         if not number:

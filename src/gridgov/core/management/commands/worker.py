@@ -12,13 +12,17 @@ import os
 import signal
 import socket
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import OperationalError, close_old_connections
 from django.utils.crypto import get_random_string
 
 from gridgov.core import scheduler
+from gridgov.core.busy import is_database_locked
 
 logger = logging.getLogger("gridgov.worker")
 
@@ -40,6 +44,32 @@ def _die_with_parent() -> None:
         return
     if os.getppid() != int(parent):  # the parent died before prctl took effect
         raise SystemExit(0)
+
+
+# How long the worker waits after finding the database locked before it polls again.
+LOCKED_PAUSE_SECONDS = 2.0
+
+
+def run_surviving_locks(
+    loop: Callable[[], Any], *, pause: Callable[[float], Any] = time.sleep
+) -> None:
+    """Run the worker ``loop`` (django-tasks-db's ``db_worker``) until it returns; a locked
+    database (a long write elsewhere on SQLite) is logged, waited out and the loop started
+    again, instead of ending the worker. Other errors end it as before (``gridgov serve``
+    restarts its worker). A task that was running when its own writes found the database
+    locked has been marked failed by ``db_worker`` where it could be."""
+    while True:
+        try:
+            loop()
+            return
+        except OperationalError as exc:
+            if not is_database_locked(exc):
+                raise
+            logger.warning(
+                "worker: the database is locked; trying again in %.0f s", LOCKED_PAUSE_SECONDS
+            )
+            close_old_connections()
+            pause(LOCKED_PAUSE_SECONDS)
 
 
 class Command(BaseCommand):
@@ -78,14 +108,16 @@ class Command(BaseCommand):
         try:
             if isinstance(task_backends["default"], DatabaseBackend):
                 self.stdout.write(f"gridgov worker {worker_id} started (queues: {queue_name})")
-                call_command(
-                    "db_worker",
-                    queue_name=queue_name,
-                    interval=interval,
-                    reload=False,
-                    startup_delay=False,
-                    worker_id=worker_id,
-                    verbosity=options.get("verbosity", 1),
+                run_surviving_locks(
+                    lambda: call_command(
+                        "db_worker",
+                        queue_name=queue_name,
+                        interval=interval,
+                        reload=False,
+                        startup_delay=False,
+                        worker_id=worker_id,
+                        verbosity=options.get("verbosity", 1),
+                    )
                 )
             else:
                 # Another backend runs its tasks elsewhere (or at once); keep the scheduler going.
