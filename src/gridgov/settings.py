@@ -27,6 +27,8 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
+    # First, so that its ``changepassword`` command replaces django.contrib.auth's.
+    "gridgov.accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -39,7 +41,6 @@ INSTALLED_APPS = [
     "gridgov.core",
     "gridgov.audit",
     "gridgov.areas",
-    "gridgov.accounts",
     "gridgov.workcal",
     "gridgov.notifications",
     "gridgov.cases",

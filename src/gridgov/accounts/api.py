@@ -312,6 +312,8 @@ def user_update(request: HttpRequest, user_id: int, payload: UserPatchIn) -> dic
 
 @router.post("/users/{user_id}/password", response={204: None, codes_4xx: ErrorOut}, tags=USERS)
 def user_password(request: HttpRequest, user_id: int, payload: PasswordIn) -> tuple[int, None]:
+    """Set a new password (your own, or as an administrator). Every API token of the user is
+    revoked, including the one that made this request if it was theirs."""
     user = _user(request, user_id, "user_set_password")
     services.user_set_password(actor=_actor(request), user=user, password=payload.password)
     return 204, None

@@ -260,13 +260,16 @@ def user_update(
         for k, v in changes.items():
             setattr(user, k, v)
         user.save()
+        detail: dict[str, Any] = {"fields": sorted(changes)}  # names only: values may be PII
+        if changes.get("is_active") is False:
+            # A deactivated account's tokens die with it: reactivating it brings none back.
+            detail["tokens_revoked"] = _revoke_all_tokens(user)
         audit_record(
             event=Event.USER_CHANGED,
             actor=actor,
             actor_name="" if actor else "system",
             target=user,
-            # field names only: values may be personal data
-            detail={"fields": sorted(changes)},
+            detail=detail,
         )
     return user
 
@@ -310,11 +313,13 @@ def user_set_password(*, actor: Any, user: User, password: str) -> User:
         user.set_password(password)
         user.password_changed_at = timezone.now()
         user.save(update_fields=["password", "password_changed_at"])
+        revoked = _revoke_all_tokens(user)
         audit_record(
             event=Event.PASSWORD_CHANGED,
             actor=actor,
             actor_name="" if actor else "system",
             target=user,
+            detail={"tokens_revoked": revoked},
         )
     return user
 
@@ -499,6 +504,13 @@ def token_authenticate(raw: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def _revoke_all_tokens(user: User) -> int:
+    """Revoke every live token of ``user`` (inside the caller's transaction); the count."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
 
 
 def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
