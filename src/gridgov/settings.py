@@ -128,8 +128,35 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# Account lockout: after THRESHOLD consecutive failures the account accepts sign-ins for
+# MINUTES only from addresses it signed in from successfully in the last KNOWN_DAYS days (so a
+# stranger cannot lock its owner out); it is never revealed to the one signing in.
 GRIDGOV_LOCKOUT_THRESHOLD = env_int("GRIDGOV_LOCKOUT_THRESHOLD", 5)
 GRIDGOV_LOCKOUT_MINUTES = env_int("GRIDGOV_LOCKOUT_MINUTES", 15)
+GRIDGOV_LOCKOUT_KNOWN_DAYS = env_int("GRIDGOV_LOCKOUT_KNOWN_DAYS", 90)
+# Sign-in throttling per client address (gridgov.accounts.throttle): ATTEMPTS failed sign-ins
+# in a window of MINUTES, then 429 until the window ends. The counts live in the "login"
+# cache: in this process's memory (one `gridgov serve`, all its threads), or with
+# GRIDGOV_LOGIN_THROTTLE_CACHE=database in a table that several web servers share.
+GRIDGOV_LOGIN_THROTTLE_ATTEMPTS = env_int("GRIDGOV_LOGIN_THROTTLE_ATTEMPTS", 10)
+GRIDGOV_LOGIN_THROTTLE_MINUTES = env_int("GRIDGOV_LOGIN_THROTTLE_MINUTES", 15)
+_throttle_cache = os.environ.get("GRIDGOV_LOGIN_THROTTLE_CACHE", "memory").strip().lower()
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "login": (
+        {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "gridgov_login_throttle",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+        if _throttle_cache == "database"
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "gridgov-login",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    ),
+}
 GRIDGOV_IDLE_TIMEOUT_MINUTES = env_int("GRIDGOV_IDLE_TIMEOUT_MINUTES", 30)
 GRIDGOV_AUDIT_RETENTION_DAYS = max(180, env_int("GRIDGOV_AUDIT_RETENTION_DAYS", 180))
 GRIDGOV_API_TOKEN_DAYS = env_int("GRIDGOV_API_TOKEN_DAYS", 30)
