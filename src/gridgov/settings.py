@@ -214,6 +214,10 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGE_COOKIE_NAME = "gridgov_language"
+# Written by set_language (the language switch, a form POST) and read only by the server.
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = _secure
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
