@@ -30,6 +30,10 @@ from django.core.cache.backends.base import BaseCache
 CACHE_ALIAS = "login"
 
 
+def _now() -> float:
+    return time.time()
+
+
 def _cache() -> BaseCache:
     return caches[CACHE_ALIAS]
 
@@ -62,14 +66,14 @@ def _slot(address: str | None, now: float) -> tuple[str, int]:
 
 def retry_after(address: str | None) -> int | None:
     """Seconds until ``address`` may try again, or None if it is not throttled."""
-    key, left = _slot(address, time.time())
+    key, left = _slot(address, _now())
     count = _cache().get(key, 0)
     return left if count >= settings.GRIDGOV_LOGIN_THROTTLE_ATTEMPTS else None
 
 
 def record_failure(address: str | None) -> bool:
     """Count one failed sign-in from ``address``; True if this failure reached the limit."""
-    key, left = _slot(address, time.time())
+    key, left = _slot(address, _now())
     cache = _cache()
     # add() then incr(): both atomic in the memory cache; the database cache may undercount
     # a little under heavy concurrency, which a limit of this kind tolerates.

@@ -29,6 +29,12 @@ def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _still_clock(monkeypatch):
+    """One throttling window for the whole test, wherever the wall clock is."""
+    monkeypatch.setattr(throttle, "_now", lambda: 1_800_000_000.0 + 60)
+
+
 @pytest.fixture
 def worker(tree, make_user):
     return make_user("wang", ("grid_worker", tree.grid1), mobile="13912345678")
@@ -85,6 +91,20 @@ def test_an_address_over_its_limit_is_refused_even_with_the_right_password(worke
         event=Event.LOGIN_FAILED, detail__reason="address_throttled"
     )
     assert throttled.count() == 1 and throttled.get().ip == STRANGER
+
+
+@override_settings(**THROTTLE)
+def test_the_address_may_try_again_when_its_window_ends(worker, monkeypatch):
+    start = 1_800_000_000.0  # a window boundary (a multiple of 15 minutes)
+    monkeypatch.setattr(throttle, "_now", lambda: start + 100)
+    for _ in range(3):
+        with pytest.raises(AuthFailed):
+            auth_login(login="ghost", password="x", address=STRANGER)
+    with pytest.raises(TooManyAttempts) as exc:
+        auth_login(login="wang", password=TEST_PASSWORD, address=STRANGER)
+    assert exc.value.retry_after == 15 * 60 - 100
+    monkeypatch.setattr(throttle, "_now", lambda: start + 15 * 60)
+    assert auth_login(login="wang", password=TEST_PASSWORD, address=STRANGER) == worker
 
 
 @override_settings(**THROTTLE)
@@ -227,3 +247,25 @@ def test_login_page_explains_lockout_in_chinese(client, db):
             "your administrator can unlock it."
         )
     assert hint in html and hint.isascii() is False
+
+
+@override_settings(**THROTTLE)
+def test_the_database_cache_shares_the_count(db, settings):
+    """GRIDGOV_LOGIN_THROTTLE_CACHE=database: several web servers count together."""
+    from django.core.cache import caches
+    from django.core.management import call_command
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "login": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "gridgov_login_throttle",
+        },
+    }
+    call_command("createcachetable", verbosity=0)
+    for _ in range(3):
+        with pytest.raises(AuthFailed):
+            auth_login(login="ghost", password="x", address=STRANGER)
+    with pytest.raises(TooManyAttempts):
+        auth_login(login="ghost", password="x", address=STRANGER)
+    assert caches["login"].get(throttle._slot(STRANGER, throttle._now())[0]) == 3
