@@ -225,14 +225,15 @@ X_FRAME_OPTIONS = "DENY"
 # Style attributes are allowed (style-src-attr): ECharts' tooltips, htmx-swapped progress bars
 # and a few templates set them; <style> elements and outside stylesheets are not.
 # GRIDGOV_CSP_REPORT_ONLY=1 sends the policy as Report-Only (to try a change first).
-_tile_origin = source_origin(GRIDGOV_TILE_URL)
+# GRIDGOV_TILE_URL may name several layers, separated by spaces.
+_tile_origins = sorted({o for url in GRIDGOV_TILE_URL.split() if (o := source_origin(url))})
 _csp = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "style-src-attr": ["'unsafe-inline'"],
-        "img-src": ["'self'", "data:", "blob:", *([_tile_origin] if _tile_origin else [])],
+        "img-src": ["'self'", "data:", "blob:", *_tile_origins],
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],

@@ -63,3 +63,25 @@ def test_no_template_has_an_inline_script_or_event_handler(template):
 )
 def test_the_tile_servers_origin_is_allowed_for_images(url, origin):
     assert source_origin(url) == origin
+
+
+def test_every_tile_layers_host_is_allowed(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    layers = (
+        "https://t0.tianditu.gov.cn/vec_w/wmts?TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=K "
+        "https://t1.tianditu.gov.cn/cva_w/wmts?TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=K"
+    )
+    env = dict(os.environ, GRIDGOV_TILE_URL=layers, GRIDGOV_DATA_DIR=str(tmp_path))
+    code = (
+        "from gridgov import settings as s; "
+        "print(' '.join(s.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src']))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    sources = out.stdout.split()
+    assert "https://t0.tianditu.gov.cn" in sources and "https://t1.tianditu.gov.cn" in sources
+    assert "tk=K" not in out.stdout
