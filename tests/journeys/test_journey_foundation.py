@@ -166,3 +166,19 @@ def test_five_failed_logins_lock_the_account_without_saying_so(
     )
     assert zh(hint) in page.content()
     screenshot(page, "login-locked")
+
+
+def test_the_browser_refuses_an_injected_inline_script(live_server: Any, browser: Any) -> None:
+    """The Content-Security-Policy is in force, and the journeys' console watch sees what it
+    refuses (every other journey fails on such a message)."""
+    context = browser.new_context()
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    with page.expect_console_message(lambda m: "Content Security Policy" in m.text):
+        page.evaluate(
+            "() => { const s = document.createElement('script');"
+            " s.textContent = 'window.ggInjected = 1'; document.head.appendChild(s); }"
+        )
+    assert page.evaluate("() => window.ggInjected === undefined")
+    context.close()
