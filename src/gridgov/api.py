@@ -118,7 +118,11 @@ def _error(
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     data = exc.as_dict()
-    return _error(request, exc.status, data.pop("code"), data.pop("message"), **data)
+    response = _error(request, exc.status, data.pop("code"), data.pop("message"), **data)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @api.exception_handler(AuthenticationError)

@@ -130,6 +130,8 @@ def _migrate() -> None:
     if plan:
         print(f"Applying {len(plan)} database migration(s)…", flush=True)
         call_command("migrate", interactive=False, verbosity=0)
+    # The sign-in throttle's table, when GRIDGOV_LOGIN_THROTTLE_CACHE=database (else a no-op).
+    call_command("createcachetable", verbosity=0)
 
 
 def _check_port(host: str, port: int) -> None:

@@ -36,8 +36,10 @@ def square(x0: float, y0: float, size: float = 0.01) -> dict[str, Any]:
 
 @pytest.fixture(autouse=True)
 def _fresh_grid_locator() -> Any:
-    """Each test starts with an empty in-process grid index and working-day table (test
-    databases roll back, and with them boundaries and calendars)."""
+    """Each test starts with an empty in-process grid index, working-day table and sign-in
+    throttle (test databases roll back, and with them boundaries and calendars)."""
+    from django.core.cache import caches
+
     from gridgov.areas import geo
     from gridgov.core import revisions
     from gridgov.workcal import selectors as workcal
@@ -45,6 +47,7 @@ def _fresh_grid_locator() -> Any:
     geo.locator.reset()
     workcal.cache.reset()
     revisions.reset_caches()
+    caches["login"].clear()  # sign-in throttling counts per address (all tests: 127.0.0.1)
     yield
     geo.locator.reset()
     workcal.cache.reset()

@@ -8,7 +8,14 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.core.config import data_dir, env_bool, env_int, field_key, secret_key
+from gridgov.core.config import (
+    data_dir,
+    env_bool,
+    env_int,
+    field_key,
+    secret_key,
+    source_origin,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = data_dir()
@@ -27,19 +34,21 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
+    # First, so that its ``changepassword`` command replaces django.contrib.auth's.
+    "gridgov.accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "ninja",
     "gridgov.core",
     "gridgov.audit",
     "gridgov.areas",
-    "gridgov.accounts",
     "gridgov.workcal",
     "gridgov.notifications",
     "gridgov.cases",
@@ -51,6 +60,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # NUL/controls/surrogates in path, query and forms, unreadable or too large bodies: 4xx.
     "gridgov.core.edge.EdgeMiddleware",
@@ -130,8 +140,35 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# Account lockout: after THRESHOLD consecutive failures the account accepts sign-ins for
+# MINUTES only from addresses it signed in from successfully in the last KNOWN_DAYS days (so a
+# stranger cannot lock its owner out); it is never revealed to the one signing in.
 GRIDGOV_LOCKOUT_THRESHOLD = env_int("GRIDGOV_LOCKOUT_THRESHOLD", 5)
 GRIDGOV_LOCKOUT_MINUTES = env_int("GRIDGOV_LOCKOUT_MINUTES", 15)
+GRIDGOV_LOCKOUT_KNOWN_DAYS = env_int("GRIDGOV_LOCKOUT_KNOWN_DAYS", 90)
+# Sign-in throttling per client address (gridgov.accounts.throttle): ATTEMPTS failed sign-ins
+# in a window of MINUTES, then 429 until the window ends. The counts live in the "login"
+# cache: in this process's memory (one `gridgov serve`, all its threads), or with
+# GRIDGOV_LOGIN_THROTTLE_CACHE=database in a table that several web servers share.
+GRIDGOV_LOGIN_THROTTLE_ATTEMPTS = env_int("GRIDGOV_LOGIN_THROTTLE_ATTEMPTS", 10)
+GRIDGOV_LOGIN_THROTTLE_MINUTES = env_int("GRIDGOV_LOGIN_THROTTLE_MINUTES", 15)
+_throttle_cache = os.environ.get("GRIDGOV_LOGIN_THROTTLE_CACHE", "memory").strip().lower()
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "login": (
+        {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "gridgov_login_throttle",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+        if _throttle_cache == "database"
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "gridgov-login",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    ),
+}
 GRIDGOV_IDLE_TIMEOUT_MINUTES = env_int("GRIDGOV_IDLE_TIMEOUT_MINUTES", 30)
 GRIDGOV_AUDIT_RETENTION_DAYS = max(180, env_int("GRIDGOV_AUDIT_RETENTION_DAYS", 180))
 GRIDGOV_API_TOKEN_DAYS = env_int("GRIDGOV_API_TOKEN_DAYS", 30)
@@ -171,6 +208,7 @@ SESSION_COOKIE_AGE = 12 * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False
+CSRF_FAILURE_VIEW = "gridgov.core.views.csrf_failure"
 
 _secure = env_bool("GRIDGOV_SECURE", False)
 SESSION_COOKIE_SECURE = _secure
@@ -184,11 +222,43 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Content-Security-Policy (django-csp). Everything is served by the site itself (vendored
+# Bootstrap, htmx, Leaflet, ECharts; no CDN, no inline <script>, no eval); images may also be
+# data:/blob: (photo previews, Leaflet and ECharts) and map tiles from GRIDGOV_TILE_URL's host.
+# Style attributes are allowed (style-src-attr): ECharts' tooltips, htmx-swapped progress bars
+# and a few templates set them; <style> elements and outside stylesheets are not.
+# GRIDGOV_CSP_REPORT_ONLY=1 sends the policy as Report-Only (to try a change first).
+# GRIDGOV_TILE_URL may name several layers, separated by spaces.
+_tile_origins = sorted({o for url in GRIDGOV_TILE_URL.split() if (o := source_origin(url))})
+_csp = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:", *_tile_origins],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+if env_bool("GRIDGOV_CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp
+else:
+    CONTENT_SECURITY_POLICY = _csp
+
 # --- Internationalisation ------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGE_COOKIE_NAME = "gridgov_language"
+# Written by set_language (the language switch, a form POST) and read only by the server.
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = _secure
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -32,6 +32,22 @@ SCREENSHOT_DIR = Path(
 )
 
 
+def watch_csp(page: Any, violations: list[str]) -> Any:
+    """Collect what the browser refused under the Content-Security-Policy (its console says
+    "… violates the following Content Security Policy directive …")."""
+
+    def on_console(message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+    return page
+
+
+def assert_no_csp_violations(violations: list[str]) -> None:
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
@@ -60,18 +76,22 @@ def phone(browser: Any) -> Iterator[Any]:
     """A page in a phone-sized window whose browser prefers Simplified Chinese."""
     context = browser.new_context(viewport=MOBILE, locale="zh-CN", timezone_id="Asia/Shanghai")
     context.set_default_timeout(15_000)
-    page = context.new_page()
+    violations: list[str] = []
+    page = watch_csp(context.new_page(), violations)
     yield page
     context.close()
+    assert_no_csp_violations(violations)
 
 
 @pytest.fixture
 def desktop(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport=DESKTOP, locale="zh-CN", timezone_id="Asia/Shanghai")
     context.set_default_timeout(15_000)
-    page = context.new_page()
+    violations: list[str] = []
+    page = watch_csp(context.new_page(), violations)
     yield page
     context.close()
+    assert_no_csp_violations(violations)
 
 
 def screenshot(page: Any, name: str) -> None:
@@ -92,6 +112,7 @@ def open_page(browser: Any) -> Iterator[Any]:
     own cookies, i.e. its own signed-in user), so one journey can follow several people. Every
     context is closed at the end of the test."""
     contexts: list[Any] = []
+    violations: list[str] = []
 
     def build(kind: str = "desktop") -> Any:
         viewport = MOBILE if kind == "phone" else DESKTOP
@@ -100,8 +121,9 @@ def open_page(browser: Any) -> Iterator[Any]:
         )
         context.set_default_timeout(15_000)
         contexts.append(context)
-        return context.new_page()
+        return watch_csp(context.new_page(), violations)
 
     yield build
     for context in contexts:
         context.close()
+    assert_no_csp_violations(violations)

@@ -137,7 +137,7 @@ def test_administrator_grants_a_role(
     screenshot(page, "user-grant")
 
 
-def test_five_failed_logins_lock_the_account(
+def test_five_failed_logins_lock_the_account_without_saying_so(
     live_server: Any, phone: Any, tree: Any, make_user: Any
 ) -> None:
     make_user("wang", ("grid_worker", tree.grid1))
@@ -147,13 +147,38 @@ def test_five_failed_logins_lock_the_account(
         sign_in(page, base, "wang", "wrong-password")
         page.locator(".alert-danger").wait_for()
     alert = page.locator(".alert-danger").inner_text()
-    assert str(settings.GRIDGOV_LOCKOUT_MINUTES) in alert
-    assert zh("Wrong user name / mobile number or password.") not in alert
+    assert zh("Wrong user name / mobile number or password.") in alert
     assert User.objects.get(username="wang").is_locked
 
-    # The right password is still refused while the lock lasts.
+    # The right password is still refused while the lock lasts (this browser's address never
+    # signed in as wang), with the answer a wrong password gets; the page says what to do.
     sign_in(page, base, "wang")
     page.locator(".alert-danger").wait_for()
+    assert (
+        zh("Wrong user name / mobile number or password.")
+        in page.locator(".alert-danger").inner_text()
+    )
     assert page.url.startswith(f"{base}/accounts/login/")
     assert page.locator("#id_login").is_visible()
+    hint = (
+        "After several wrong passwords an account is locked for a while; "
+        "your administrator can unlock it."
+    )
+    assert zh(hint) in page.content()
     screenshot(page, "login-locked")
+
+
+def test_the_browser_refuses_an_injected_inline_script(live_server: Any, browser: Any) -> None:
+    """The Content-Security-Policy is in force, and the journeys' console watch sees what it
+    refuses (every other journey fails on such a message)."""
+    context = browser.new_context()
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    with page.expect_console_message(lambda m: "Content Security Policy" in m.text):
+        page.evaluate(
+            "() => { const s = document.createElement('script');"
+            " s.textContent = 'window.ggInjected = 1'; document.head.appendChild(s); }"
+        )
+    assert page.evaluate("() => window.ggInjected === undefined")
+    context.close()

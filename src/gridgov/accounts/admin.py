@@ -24,6 +24,7 @@ from gridgov.accounts import scoping, selectors, services
 from gridgov.accounts.models import ApiToken, Department, RoleGrant, User
 from gridgov.accounts.roles import Perm
 from gridgov.areas.admin import ServiceAdminMixin, copy_into
+from gridgov.core.errors import DomainError
 
 
 class UserAddForm(BaseUserCreationForm):
@@ -92,6 +93,20 @@ class UserAdmin(ServiceAdminMixin, DjangoUserAdmin):
         "groups",
         "user_permissions",
     )
+
+    actions = ["unlock"]
+
+    @admin.action(description=gettext_lazy("Unlock the selected accounts"))
+    def unlock(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        done = 0
+        for user in queryset.filter(locked_until__isnull=False):
+            try:
+                services.user_unlock(actor=request.user, user=user)
+            except DomainError as exc:
+                self.message_user(request, f"{user}: {exc.message}", messages.ERROR)
+            else:
+                done += 1
+        self.message_user(request, _("%(n)d accounts unlocked.") % {"n": done}, messages.SUCCESS)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         if scoping.is_global(request.user):

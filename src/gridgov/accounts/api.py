@@ -206,9 +206,16 @@ def _user_detail(actor: Any, user: User) -> dict[str, Any]:
     summary="Sign in and get an API token",
 )
 def token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, Any]]:
-    """Failures count towards the account lockout exactly like web logins: 401
-    `invalid_credentials`, then 403 `account_locked`."""
-    user = services.auth_login(login=payload.username, password=payload.password, channel="api")
+    """Every failure answers 401 `invalid_credentials` with the same message, whether the
+    account is unknown, the password wrong, or the account inactive or locked. Failed
+    sign-ins count per client address, web and API together: over the limit the address
+    gets 429 `too_many_attempts` with `Retry-After` (seconds) until its window ends."""
+    user = services.auth_login(
+        login=payload.username,
+        password=payload.password,
+        channel="api",
+        address=request.META.get("REMOTE_ADDR"),
+    )
     token, raw = services.token_issue(user=user, name=payload.name.strip())
     return 201, {
         "token": raw,
@@ -313,6 +320,8 @@ def user_update(request: HttpRequest, user_id: int, payload: UserPatchIn) -> dic
 
 @router.post("/users/{user_id}/password", response={204: None, codes_4xx: ErrorOut}, tags=USERS)
 def user_password(request: HttpRequest, user_id: int, payload: PasswordIn) -> tuple[int, None]:
+    """Set a new password (your own, or as an administrator). Every API token of the user is
+    revoked, including the one that made this request if it was theirs."""
     user = _user(request, user_id, "user_set_password")
     services.user_set_password(actor=_actor(request), user=user, password=payload.password)
     return 204, None

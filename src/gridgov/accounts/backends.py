@@ -1,4 +1,5 @@
-"""Authentication backend: username or mobile number, through the lockout-aware service."""
+"""Authentication backend: username or mobile number, through the throttled, lockout-aware
+service (the client address is the request's ``REMOTE_ADDR``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
 from gridgov.accounts.models import User
-from gridgov.accounts.services import AccountLocked, AuthFailed, auth_login
+from gridgov.accounts.services import AuthFailed, TooManyAttempts, auth_login
 
 
 class UsernameOrMobileBackend(ModelBackend):
@@ -22,8 +23,13 @@ class UsernameOrMobileBackend(ModelBackend):
         if username is None or password is None:
             return None
         try:
-            return auth_login(login=username, password=password, channel="web")
-        except (AuthFailed, AccountLocked) as exc:
+            return auth_login(
+                login=username,
+                password=password,
+                channel="web",
+                address=request.META.get("REMOTE_ADDR") if request is not None else None,
+            )
+        except (AuthFailed, TooManyAttempts) as exc:
             if request is not None:
                 request.gridgov_auth_error = exc  # type: ignore[attr-defined]
             return None

@@ -1,4 +1,4 @@
-"""Writes for accounts: authentication with lockout, users, role grants, API tokens.
+"""Writes for accounts: authentication with throttling and lockout, users, role grants, API tokens.
 
 Each function checks permission and jurisdiction first, then changes state in one transaction
 and writes an audit entry. ``actor=None`` is the system (CLI, demo generator).
@@ -19,14 +19,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from gridgov.accounts import scoping
+from gridgov.accounts import scoping, throttle
 from gridgov.accounts.models import ApiToken, Department, DepartmentKind, RoleGrant, User
 from gridgov.accounts.roles import DEPARTMENT_ROLES, ROLE_LEVELS, Perm, Role, perms_for
 from gridgov.accounts.validators import validate_mobile
 from gridgov.areas.codes import Level
 from gridgov.areas.models import Area
-from gridgov.audit.models import Event
+from gridgov.audit.models import AuditEntry, Event
 from gridgov.audit.services import audit_record
 from gridgov.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 
@@ -36,9 +37,23 @@ class AuthFailed(DomainError):
     status = 401
 
 
-class AccountLocked(DomainError):
-    code = "account_locked"
-    status = 403
+class TooManyAttempts(DomainError):
+    """Too many failed sign-ins from this address (per address, never per account)."""
+
+    code = "too_many_attempts"
+    status = 429
+
+    def __init__(self, retry_after: int) -> None:
+        minutes = max(1, -(-retry_after // 60))
+        super().__init__(
+            ngettext(
+                "Too many failed sign-ins from your network; try again in %(minutes)d minute.",
+                "Too many failed sign-ins from your network; try again in %(minutes)d minutes.",
+                minutes,
+            )
+            % {"minutes": minutes}
+        )
+        self.retry_after = retry_after
 
 
 def _find_user(login: str) -> User | None:
@@ -48,34 +63,64 @@ def _find_user(login: str) -> User | None:
     return User.objects.filter(Q(username=login) | Q(mobile=login)).first()
 
 
-def auth_login(*, login: str, password: str, channel: str = "web") -> User:
-    """Check a username-or-mobile and password. Failures count towards a lockout of
-    ``GRIDGOV_LOCKOUT_MINUTES`` after ``GRIDGOV_LOCKOUT_THRESHOLD`` consecutive misses; every
-    outcome is written to the audit log. The same message is given for an unknown user and a
-    wrong password."""
+def _known_address(user: User, address: str | None) -> bool:
+    """Has ``user`` signed in successfully from ``address`` lately? (The audit log knows.)"""
+    if not address:
+        return False
+    since = timezone.now() - timedelta(days=settings.GRIDGOV_LOCKOUT_KNOWN_DAYS)
+    return AuditEntry.objects.filter(
+        actor=user, at__gte=since, event=Event.LOGIN_OK, ip=address
+    ).exists()
+
+
+def _failed(address: str | None, channel: str) -> AuthFailed:
+    """Count a failure against the address; the one answer every failure gets."""
+    if throttle.record_failure(address):
+        audit_record(
+            event=Event.LOGIN_FAILED,
+            ip=address,
+            detail={"reason": "address_throttled", "channel": channel},
+        )
+    return AuthFailed(_("Wrong user name / mobile number or password."))
+
+
+def auth_login(
+    *, login: str, password: str, channel: str = "web", address: str | None = None
+) -> User:
+    """Check a username-or-mobile and password from the client ``address``.
+
+    Every failure gives the same :class:`AuthFailed` — unknown account, wrong password,
+    inactive or locked account alike — and counts against the address
+    (:mod:`.throttle`); an address over its limit gets :class:`TooManyAttempts` before any
+    password is checked. ``GRIDGOV_LOCKOUT_THRESHOLD`` consecutive wrong passwords lock the
+    account for ``GRIDGOV_LOCKOUT_MINUTES``, but only towards addresses it has not signed in
+    from successfully (``GRIDGOV_LOCKOUT_KNOWN_DAYS``): a stranger can lock the account
+    against strangers, not against its owner. Every outcome is audited."""
+    wait = throttle.retry_after(address)
+    if wait is not None:
+        raise TooManyAttempts(wait)
     user = _find_user(login)
-    wrong = AuthFailed(_("Wrong user name / mobile number or password."))
     if user is None:
         # Run the hasher anyway so timing does not reveal whether the account exists.
         User().set_password(password)
         audit_record(
             event=Event.LOGIN_FAILED,
             actor_name=(login or "")[:150],
+            ip=address,
             detail={"reason": "unknown_user", "channel": channel},
         )
-        raise wrong
+        raise _failed(address, channel)
     now = timezone.now()
-    if user.is_locked:
+    if user.is_locked and not _known_address(user, address):
+        User().set_password(password)  # same work, same time as a password check
         audit_record(
             event=Event.LOGIN_FAILED,
             actor=user,
             target=user,
+            ip=address,
             detail={"reason": "locked", "channel": channel},
         )
-        raise AccountLocked(
-            _("This account is locked after too many failed logins; try again after %(time)s.")
-            % {"time": timezone.localtime(user.locked_until).strftime("%H:%M")}
-        )
+        raise _failed(address, channel)
     if not user.check_password(password) or not user.is_active:
         threshold = settings.GRIDGOV_LOCKOUT_THRESHOLD
         with transaction.atomic():
@@ -90,6 +135,7 @@ def auth_login(*, login: str, password: str, channel: str = "web") -> User:
                 event=Event.LOGIN_FAILED,
                 actor=user,
                 target=user,
+                ip=address,
                 detail={
                     "reason": "bad_password" if user.is_active else "inactive",
                     "channel": channel,
@@ -100,20 +146,22 @@ def auth_login(*, login: str, password: str, channel: str = "web") -> User:
                     event=Event.LOCKOUT,
                     actor=user,
                     target=user,
+                    ip=address,
                     detail={"minutes": settings.GRIDGOV_LOCKOUT_MINUTES, "channel": channel},
                 )
-        if locked:
-            raise AccountLocked(
-                _("Too many failed logins: this account is locked for %(minutes)d minutes.")
-                % {"minutes": settings.GRIDGOV_LOCKOUT_MINUTES}
-            )
-        raise wrong
+        raise _failed(address, channel)
     with transaction.atomic():
         user.failed_logins = 0
         user.locked_until = None
         user.last_login = now
         user.save(update_fields=["failed_logins", "locked_until", "last_login"])
-        audit_record(event=Event.LOGIN_OK, actor=user, target=user, detail={"channel": channel})
+        audit_record(
+            event=Event.LOGIN_OK,
+            actor=user,
+            target=user,
+            ip=address,
+            detail={"channel": channel},
+        )
     return user
 
 
@@ -260,13 +308,16 @@ def user_update(
         for k, v in changes.items():
             setattr(user, k, v)
         user.save()
+        detail: dict[str, Any] = {"fields": sorted(changes)}  # names only: values may be PII
+        if changes.get("is_active") is False:
+            # A deactivated account's tokens die with it: reactivating it brings none back.
+            detail["tokens_revoked"] = _revoke_all_tokens(user)
         audit_record(
             event=Event.USER_CHANGED,
             actor=actor,
             actor_name="" if actor else "system",
             target=user,
-            # field names only: values may be personal data
-            detail={"fields": sorted(changes)},
+            detail=detail,
         )
     return user
 
@@ -310,11 +361,13 @@ def user_set_password(*, actor: Any, user: User, password: str) -> User:
         user.set_password(password)
         user.password_changed_at = timezone.now()
         user.save(update_fields=["password", "password_changed_at"])
+        revoked = _revoke_all_tokens(user)
         audit_record(
             event=Event.PASSWORD_CHANGED,
             actor=actor,
             actor_name="" if actor else "system",
             target=user,
+            detail={"tokens_revoked": revoked},
         )
     return user
 
@@ -499,6 +552,13 @@ def token_authenticate(raw: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def _revoke_all_tokens(user: User) -> int:
+    """Revoke every live token of ``user`` (inside the caller's transaction); the count."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
 
 
 def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:

@@ -42,8 +42,8 @@ PAGE_SIZE = 50
 @sensitive_post_parameters("password")
 @never_cache
 def login_view(request: HttpRequest) -> HttpResponse:
-    """Sign in by user name or mobile number. Wrong credentials and a locked account get
-    different messages; the service decides which (and audits every attempt)."""
+    """Sign in by user name or mobile number. Every failure gets the same message (the
+    service audits each attempt); an address over its limit gets 429 with Retry-After."""
     default_next = resolve_url(settings.LOGIN_REDIRECT_URL)
     if request.user.is_authenticated:
         return redirect(safe_next(request, default_next))
@@ -64,13 +64,19 @@ def login_view(request: HttpRequest) -> HttpResponse:
             if isinstance(error, DomainError)
             else _("Wrong user name / mobile number or password."),
         )
-    status = 400 if request.method == "POST" else 200
-    return render(
+        retry_after = getattr(error, "retry_after", None)
+    else:
+        retry_after = None
+    status = 429 if retry_after else 400 if request.method == "POST" else 200
+    response = render(
         request,
         "accounts/login.html",
         {"form": form, "next": safe_next(request, ""), "title": _("Sign in")},
         status=status,
     )
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @require_POST

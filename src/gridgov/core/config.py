@@ -60,3 +60,20 @@ def field_key(folder: Path) -> str:
     if env:
         return env
     return _secret_from_file(folder / "field_key", lambda: Fernet.generate_key().decode("ascii"))
+
+
+def source_origin(url_template: str) -> str | None:
+    """The CSP source that lets a browser load ``url_template`` (a map-tile URL such as
+    ``https://{s}.tile.example.org/{z}/{x}/{y}.png``): its scheme and host, with ``{s}`` as a
+    ``*.`` wildcard; None for a relative URL (served by the site itself)."""
+    from urllib.parse import urlsplit
+
+    url = (url_template or "").strip()
+    if not url or (url.startswith("/") and not url.startswith("//")):
+        return None
+    parts = urlsplit(url.replace("{s}.", "wildcard-sub.", 1))
+    host = parts.netloc.rsplit("@", 1)[-1]
+    if not host or "{" in host:
+        return f"{parts.scheme}:" if parts.scheme else None
+    host = host.replace("wildcard-sub.", "*.", 1)
+    return f"{parts.scheme}://{host}" if parts.scheme else f"https://{host}"

@@ -116,3 +116,34 @@ def home(request: HttpRequest) -> HttpResponse:
 def favicon(request: HttpRequest) -> FileResponse:
     """``/favicon.ico`` for browsers and tools that ask there (pages link the SVG icon)."""
     return FileResponse(FAVICON.open("rb"), content_type="image/x-icon")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a form was sent without a valid security token — usually a page left
+    open too long, opened before signing in again, or cookies blocked. Pages get a page in the
+    site's look saying what to do; anything under /api/ gets the API's JSON error."""
+    from django.http import JsonResponse
+    from django.middleware.csrf import REASON_NO_CSRF_COOKIE
+
+    message = _(
+        "The form could not be sent because its security check failed. Reload the page and "
+        "try again."
+    )
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "csrf_failed", "message": message}, status=403)
+    # Back to the page that held the form (the Referer, if it is this site), else this address.
+    referer = request.META.get("HTTP_REFERER", "")
+    same_site = url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return render(
+        request,
+        "core/csrf_failure.html",
+        {
+            "title": _("Please reload the page"),
+            "message": message,
+            "no_cookie": reason == REASON_NO_CSRF_COOKIE,
+            "back": referer if referer and same_site else request.get_full_path(),
+        },
+        status=403,
+    )

@@ -44,3 +44,27 @@ def test_api_json_carries_chinese_as_utf8(client, db):
     )
     assert "用户名".encode() in response.content
     assert b"\\u" not in response.content
+
+
+def test_the_language_cookie_is_lax_and_hidden_from_scripts(client, db, settings):
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    cookie = client.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie["samesite"] == "Lax"
+    assert cookie["httponly"]
+    assert not cookie["secure"]  # plain-HTTP development
+    settings.LANGUAGE_COOKIE_SECURE = True
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME]["secure"]
+
+
+def test_the_language_cookie_is_secure_with_gridgov_secure(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, GRIDGOV_SECURE="1", GRIDGOV_DATA_DIR=str(tmp_path))
+    code = "from gridgov import settings as s; print(s.LANGUAGE_COOKIE_SECURE)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "True"
