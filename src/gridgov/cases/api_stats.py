@@ -20,17 +20,12 @@ from gridgov.accounts.roles import Perm
 from gridgov.areas.codes import Level
 from gridgov.areas.models import Area
 from gridgov.cases import indicators
+from gridgov.core.schemas import ErrorOut
 
 router = Router(tags=["stats"])
 
 
-class ErrorOut(Schema):
-    code: str
-    message: str
-    fields: dict[str, str] | None = None
-
-
-class AreaRef(Schema):
+class StatsAreaRef(Schema):
     id: int
     code: str
     name: str
@@ -74,7 +69,7 @@ class Rates(Schema):
 
 
 class IndicatorsOut(Schema):
-    area: AreaRef
+    area: StatsAreaRef
     date_from: date
     date_to: date
     counts: Counts
@@ -88,7 +83,7 @@ class SeriesItem(Schema):
 
 
 class SeriesOut(Schema):
-    area: AreaRef
+    area: StatsAreaRef
     date_from: date
     date_to: date
     granularity: str
@@ -96,13 +91,13 @@ class SeriesOut(Schema):
 
 
 class BreakdownItem(Schema):
-    area: AreaRef
+    area: StatsAreaRef
     counts: Counts
     rates: Rates
 
 
 class BreakdownOut(Schema):
-    area: AreaRef
+    area: StatsAreaRef
     date_from: date
     date_to: date
     items: list[BreakdownItem]
