@@ -12,9 +12,11 @@ Two ways in, tried in this order:
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Swagger
 from ninja.errors import AuthenticationError, HttpError
@@ -104,8 +106,23 @@ class GridgovAPI(NinjaAPI):
     on every operation, instead of django-ninja's ``codes_4xx`` list of every 4xx status the
     standard knows (which lacks 413, 415 and 422 and has many the API never gives)."""
 
+    _openapi_cache: dict[tuple[Any, ...], OpenAPISchema] = {}
+    _openapi_lock = threading.Lock()
+
     def get_openapi_schema(
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        """The document, built once per path prefix and language: building it takes seconds
+        of CPU (django-ninja makes a JSON schema per operation and status), and it is served
+        to anyone at /api/v1/openapi.json. Shared: callers must not change it."""
+        key = (path_prefix, repr(sorted((path_params or {}).items())), get_language())
+        with self._openapi_lock:
+            if key not in self._openapi_cache:
+                self._openapi_cache[key] = self._build_openapi_schema(path_prefix, path_params)
+            return self._openapi_cache[key]
+
+    def _build_openapi_schema(
+        self, path_prefix: str | None, path_params: dict[str, Any] | None
     ) -> OpenAPISchema:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
