@@ -14,8 +14,8 @@
 # tracebacks are printed after a failed run.
 #
 # Environment: PY (the Python with gridgov and schemathesis; default .venv/bin/python),
-# FUZZ_PROFILE (ci|long), FUZZ_PORT, FUZZ_SEED (repeat a run), FUZZ_REPORT_DIR (keep a JUnit
-# report and the server log there).
+# FUZZ_PROFILE (ci|long), FUZZ_EXAMPLES (examples per operation instead of the profile's),
+# FUZZ_PORT, FUZZ_SEED (repeat a run), FUZZ_REPORT_DIR (keep JUnit reports and the server log).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -26,7 +26,7 @@ for arg in "$@"; do
     --long) PROFILE=long ;;
     --ci) PROFILE=ci ;;
     -h | --help)
-      sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,/^set /p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -43,6 +43,7 @@ case "$PROFILE" in
     exit 2
     ;;
 esac
+EXAMPLES=${FUZZ_EXAMPLES:-$EXAMPLES}
 [[ -x "$PY" ]] || {
   echo "fuzz-api.sh: no Python at $PY (set PY, or run ./dev.sh test once)" >&2
   exit 2
