@@ -167,3 +167,12 @@ def test_every_operation_declares_the_error_answers(document):
                     "$ref": "#/components/schemas/ErrorOut"
                 }
     assert missing == {}
+
+
+def test_the_document_is_built_once_and_served_as_built(client, db):
+    # Building it takes seconds of CPU; it is public, so it must not be built per request.
+    first = api.get_openapi_schema(path_prefix="/api/v1/")
+    assert api.get_openapi_schema(path_prefix="/api/v1/") is first
+    served = client.get("/api/v1/openapi.json")
+    assert served.status_code == 200
+    assert served.json()["components"]["schemas"].keys() == first["components"]["schemas"].keys()
