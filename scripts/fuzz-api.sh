@@ -45,6 +45,12 @@ case "$PROFILE" in
     ;;
 esac
 EXAMPLES=${FUZZ_EXAMPLES:-$EXAMPLES}
+# Absolute paths: schemathesis runs inside the throwaway folder (its crash cache stays there).
+[[ "$PY" == /* ]] || PY="$(pwd)/$PY"
+if [[ -n "${FUZZ_REPORT_DIR:-}" ]]; then
+  mkdir -p "$FUZZ_REPORT_DIR"
+  FUZZ_REPORT_DIR=$(cd "$FUZZ_REPORT_DIR" && pwd)
+fi
 [[ -x "$PY" ]] || {
   echo "fuzz-api.sh: no Python at $PY (set PY, or run ./dev.sh test once)" >&2
   exit 2
@@ -126,7 +132,7 @@ for role in gridworker admin; do
   seed=()
   [[ -z "${FUZZ_SEED:-}" ]] || seed=(--seed "$FUZZ_SEED")
   say "fuzz: schemathesis as $role"
-  "$PY" -m schemathesis.cli run "$BASE/api/v1/openapi.json" \
+  (cd "$DATA" && "$PY" -m schemathesis.cli run "$BASE/api/v1/openapi.json" \
     --url "$BASE" \
     -H "Authorization: Bearer $token" \
     --checks not_a_server_error,status_code_conformance,response_schema_conformance \
@@ -138,7 +144,7 @@ for role in gridworker admin; do
     --exclude-path '/api/v1/auth/tokens/{token_id}' \
     --exclude-path '/api/v1/users/{user_id}/password' \
     --no-color \
-    "${seed[@]}" "${report[@]}" || {
+    "${seed[@]}" "${report[@]}") || {
     rc=1
     failed+=("$role")
   }
@@ -153,7 +159,7 @@ report=()
 if [[ -n "${FUZZ_REPORT_DIR:-}" ]]; then
   report=(--report junit --report-junit-path "$FUZZ_REPORT_DIR/fuzz-open311.xml")
 fi
-"$PY" -m schemathesis.cli run "$DATA/open311.openapi.json" \
+(cd "$DATA" && "$PY" -m schemathesis.cli run "$DATA/open311.openapi.json" \
   --url "$BASE" \
   --checks not_a_server_error,status_code_conformance,response_schema_conformance \
   --phases "$PHASES" \
@@ -162,7 +168,7 @@ fi
   --request-timeout 60 \
   --generation-database none \
   --no-color \
-  "${seed[@]}" "${report[@]}" || {
+  "${seed[@]}" "${report[@]}") || {
   rc=1
   failed+=(open311)
 }
