@@ -6,7 +6,8 @@
 #   ./dev.sh test                          install runtime + dev tools, then run every check:
 #                                          ruff, mypy, Django checks, migrations, translations,
 #                                          pytest on SQLite (with browser journeys) and on a
-#                                          throwaway PostgreSQL
+#                                          throwaway PostgreSQL, then schemathesis over the
+#                                          API against a live server (scripts/fuzz-api.sh)
 #
 # Needs Debian/Ubuntu with Python >= 3.11. As root, missing Debian packages are installed with
 # apt-get (python3-venv; for the tests also postgresql, chromium, gettext, fonts-wqy-microhei).
@@ -199,8 +200,14 @@ cmd_test() {
     step "pytest (PostgreSQL)"
     cat "$pg_log"
   fi
+  # The API against a live server (its own data folder, SQLite), as an administrator and a
+  # grid worker: any 5xx or answer that does not match the OpenAPI document fails.
+  step "API fuzzing (schemathesis, scripts/fuzz-api.sh)"
+  local fuzz_rc=0
+  PY="$PY" scripts/fuzz-api.sh || fuzz_rc=$?
   [[ $sqlite_rc -eq 0 ]] || die "pytest on SQLite failed"
   [[ $pg_rc -eq 0 ]] || die "pytest on PostgreSQL failed"
+  [[ $fuzz_rc -eq 0 ]] || die "API fuzzing failed (scripts/fuzz-api.sh)"
   say "all checks passed in $((SECONDS - started)) s"
 }
 

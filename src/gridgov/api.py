@@ -12,16 +12,19 @@ Two ways in, tried in this order:
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
@@ -30,6 +33,7 @@ from gridgov.accounts.services import token_authenticate
 from gridgov.core.busy import api_busy_response, is_database_locked
 from gridgov.core.edge import JsonParser, too_large, unreadable_body
 from gridgov.core.errors import DomainError, NotFound, PermissionDenied
+from gridgov.core.schemas import ErrorOut
 
 logger = logging.getLogger("gridgov.api")
 
@@ -83,7 +87,81 @@ class Utf8JSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+# The error answers any operation may give, all as ``ErrorOut``: the exception handlers below
+# answer them for every operation (a bad body, a missing or bad token, a permission, an object
+# outside the jurisdiction, a conflicting state, a body over the size limit, a body that is not
+# JSON or multipart, a failed validation, too many attempts, a busy database).
+ERROR_RESPONSES: dict[int, str] = {
+    400: "Bad request: the body is not valid JSON or a value is refused (`validation_failed`).",
+    401: "Not signed in, or the API token is invalid, expired or revoked.",
+    403: "Signed in but not allowed (`permission_denied`, `csrf_failed`).",
+    404: "Not found, or outside your jurisdiction.",
+    409: "The object's state does not allow this (`conflict`).",
+    413: "The request body is larger than the limit.",
+    415: "The body's content type is not accepted.",
+    422: "The request does not match the operation's parameters or body (`validation_failed`).",
+    429: "Too many requests; try again later.",
+    503: "The server is busy; try again after `Retry-After` seconds.",
+}
+_ERROR_REF = {"$ref": f"#/components/schemas/{ErrorOut.__name__}"}
+
+
+class GridgovAPI(NinjaAPI):
+    """The API, whose OpenAPI document declares every error answer (:data:`ERROR_RESPONSES`)
+    on every operation, instead of django-ninja's ``codes_4xx`` list of every 4xx status the
+    standard knows (which lacks 413, 415 and 422 and has many the API never gives)."""
+
+    _openapi_cache: dict[tuple[Any, ...], OpenAPISchema] = {}
+    _openapi_lock = threading.Lock()
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        """The document, built once per path prefix and language: building it takes seconds
+        of CPU (django-ninja makes a JSON schema per operation and status), and it is served
+        to anyone at /api/v1/openapi.json. Shared: callers must not change it."""
+        key = (path_prefix, repr(sorted((path_params or {}).items())), get_language())
+        with self._openapi_lock:
+            if key not in self._openapi_cache:
+                self._openapi_cache[key] = self._build_openapi_schema(path_prefix, path_params)
+            return self._openapi_cache[key]
+
+    def _build_openapi_schema(
+        self, path_prefix: str | None, path_params: dict[str, Any] | None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault(ErrorOut.__name__, ErrorOut.model_json_schema())
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                operation["responses"] = _with_error_responses(operation.get("responses", {}))
+        return schema
+
+
+def _with_error_responses(responses: dict[Any, Any]) -> dict[Any, Any]:
+    """The operation's own answers (2xx, and any error with its own schema), and the error
+    answers of :data:`ERROR_RESPONSES` — not ``codes_4xx``'s other statuses."""
+    out: dict[Any, Any] = {}
+    for status, response in responses.items():
+        code = int(status)
+        if _schema_of(response) != _ERROR_REF:
+            out[status] = response
+        elif code in ERROR_RESPONSES:
+            out[status] = {**response, "description": ERROR_RESPONSES[code]}
+    for code, description in ERROR_RESPONSES.items():
+        if code not in out and str(code) not in out:
+            out[code] = {
+                "description": description,
+                "content": {"application/json": {"schema": dict(_ERROR_REF)}},
+            }
+    return dict(sorted(out.items(), key=lambda item: int(item[0])))
+
+
+def _schema_of(response: dict[str, Any]) -> Any:
+    return response.get("content", {}).get("application/json", {}).get("schema")
+
+
+api = GridgovAPI(
     title="gridgov API",
     version="1",
     description=(

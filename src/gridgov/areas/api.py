@@ -23,6 +23,7 @@ from gridgov.areas.models import Area
 from gridgov.core.errors import NotFound, ValidationFailed
 from gridgov.core.pagination import paged
 from gridgov.core.params import DbId, Version
+from gridgov.core.schemas import ErrorOut
 
 router = Router(tags=["areas"])
 
@@ -33,12 +34,6 @@ GEOJSON_MAX_FEATURES = 5000
 
 
 # --- Schemas ----------------------------------------------------------------------------------
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    fields: dict[str, str] | None = None
 
 
 class AreaRef(Schema):
@@ -97,20 +92,20 @@ class AreaDetail(AreaOut):
     updated_at: datetime
 
 
-class TreeNode(AreaRef):
+class AreaTreeNode(AreaRef):
     kind: str
     is_active: bool
     child_count: int
-    children: list["TreeNode"]
+    children: list["AreaTreeNode"]
 
 
-TreeNode.model_rebuild()
+AreaTreeNode.model_rebuild()
 
 
-class TreeOut(Schema):
+class AreaTreeOut(Schema):
     depth: int = Field(description="Levels below the roots included.")
     truncated: bool = Field(description="True if the node cap stopped the tree early.")
-    roots: list[TreeNode]
+    roots: list[AreaTreeNode]
 
 
 class FeatureCollection(Schema):
@@ -259,7 +254,7 @@ def area_list(
     )
 
 
-@router.get("/tree", response={200: TreeOut, codes_4xx: ErrorOut}, summary="Jurisdiction tree")
+@router.get("/tree", response={200: AreaTreeOut, codes_4xx: ErrorOut}, summary="Jurisdiction tree")
 def area_tree(
     request: HttpRequest,
     depth: int = Query(TREE_DEFAULT_DEPTH, ge=0, le=TREE_MAX_DEPTH),

@@ -20,6 +20,7 @@ from ninja.pagination import paginate
 from ninja.responses import codes_4xx
 
 from gridgov.accounts import scoping
+from gridgov.accounts.api import DepartmentRef
 from gridgov.accounts.models import Department
 from gridgov.accounts.roles import Perm
 from gridgov.areas.api import AreaRef, ErrorOut
@@ -47,12 +48,6 @@ class CategoryRef(Schema):
     id: int
     code: str
     name: str
-
-
-class DepartmentRef(Schema):
-    id: int
-    name: str
-    kind: str
 
 
 class CaseOut(Schema):

@@ -40,6 +40,7 @@ from gridgov.cases.states import Source
 from gridgov.core.errors import ValidationFailed
 from gridgov.core.params import Day, DbId
 from gridgov.core.pii import mask_text
+from gridgov.core.schemas import RowErrorOut
 
 router = Router(tags=["case intake"])
 
@@ -99,13 +100,7 @@ class ProposalOut(Schema):
     reason: str
 
 
-class RowErrorOut(Schema):
-    row: int
-    column: str
-    reason: str
-
-
-class ImportOut(Schema):
+class HotlineImportOut(Schema):
     mode: str
     total: int
     created: int
@@ -236,7 +231,7 @@ def case_proposal(request: HttpRequest, case_id: int) -> dict[str, Any]:
     return {"area": p.area, "department": p.department, "level": p.level, "reason": p.reason}
 
 
-@router.post("/import/hotline", response={200: ImportOut, codes_4xx: ErrorOut})
+@router.post("/import/hotline", response={200: HotlineImportOut, codes_4xx: ErrorOut})
 def import_hotline(
     request: HttpRequest, file: File[UploadedFile], mode: Form[str] = "valid"
 ) -> dict[str, Any]:

@@ -17,7 +17,7 @@ router = Router()
 CASES = ["cases"]
 
 
-class UnmaskIn(Schema):
+class CaseUnmaskIn(Schema):
     reason: str = Field("", max_length=200, description="Why you need the data (audited)")
 
 
@@ -41,7 +41,7 @@ class CaseClear(Schema):
 
 
 @router.post("/{int:case_id}/unmask", response={200: CaseClear, codes_4xx: ErrorOut}, tags=CASES)
-def case_unmask(request: HttpRequest, case_id: int, payload: UnmaskIn) -> dict[str, Any]:
+def case_unmask(request: HttpRequest, case_id: int, payload: CaseUnmaskIn) -> dict[str, Any]:
     """The case's typed-in texts, timeline notes and the reporter's name and phone in clear.
     Needs roster.unmask (Show and export personal data unmasked) at the case's area and a
     `reason` (400 `reason_required`); every call is written to the audit log."""

@@ -21,17 +21,12 @@ from gridgov.areas.codes import Level
 from gridgov.areas.models import Area
 from gridgov.cases import indicators
 from gridgov.core.params import Day, DbId
+from gridgov.core.schemas import ErrorOut
 
 router = Router(tags=["stats"])
 
 
-class ErrorOut(Schema):
-    code: str
-    message: str
-    fields: dict[str, str] | None = None
-
-
-class AreaRef(Schema):
+class StatsAreaRef(Schema):
     id: int
     code: str
     name: str
@@ -75,7 +70,7 @@ class Rates(Schema):
 
 
 class IndicatorsOut(Schema):
-    area: AreaRef
+    area: StatsAreaRef
     date_from: date
     date_to: date
     counts: Counts
@@ -89,7 +84,7 @@ class SeriesItem(Schema):
 
 
 class SeriesOut(Schema):
-    area: AreaRef
+    area: StatsAreaRef
     date_from: date
     date_to: date
     granularity: str
@@ -97,13 +92,13 @@ class SeriesOut(Schema):
 
 
 class BreakdownItem(Schema):
-    area: AreaRef
+    area: StatsAreaRef
     counts: Counts
     rates: Rates
 
 
 class BreakdownOut(Schema):
-    area: AreaRef
+    area: StatsAreaRef
     date_from: date
     date_to: date
     items: list[BreakdownItem]

@@ -22,6 +22,7 @@ from gridgov.areas.selectors import area_get_for
 from gridgov.core import excel as core_excel
 from gridgov.core.pagination import paged
 from gridgov.core.params import DbId
+from gridgov.core.schemas import ErrorOut
 from gridgov.party import excel, selectors, services
 from gridgov.party.models import DualReport, Meeting, PartyMember, PartyOrg
 from gridgov.party.schemas import (
@@ -30,26 +31,25 @@ from gridgov.party.schemas import (
     DualIn,
     DualOut,
     EndIn,
-    ErrorOut,
-    ImportOut,
     LeaveIn,
     MeetingDetail,
     MeetingIn,
     MeetingOut,
     MeetingPatchIn,
+    MemberImportOut,
     MemberIn,
     MemberOut,
     MemberPatchIn,
+    MemberUnmaskIn,
+    MemberUnmaskOut,
     OrgIn,
     OrgOut,
     OrgPatchIn,
+    PartyTreeOut,
     PhoneOut,
     TransferIn,
     TransferOut,
-    TreeOut,
     UnmaskedExportIn,
-    UnmaskIn,
-    UnmaskOut,
 )
 from gridgov.rosters import privacy
 
@@ -114,7 +114,9 @@ def org_list(
     return qs.order_by("area__code", "kind", "name", "pk")
 
 
-@router.get("/orgs/tree", response={200: TreeOut, codes_4xx: ErrorOut}, summary="Organisation tree")
+@router.get(
+    "/orgs/tree", response={200: PartyTreeOut, codes_4xx: ErrorOut}, summary="Organisation tree"
+)
 def org_tree(request: HttpRequest) -> dict[str, Any]:
     actor = _actor(request)
     _require_anywhere(actor, Perm.PARTY_VIEW, "party_org_tree")
@@ -240,7 +242,9 @@ def member_export_unmasked(request: HttpRequest, payload: UnmaskedExportIn) -> H
     return response
 
 
-@router.post("/members/import", response={200: ImportOut, codes_4xx: ErrorOut}, summary="Import")
+@router.post(
+    "/members/import", response={200: MemberImportOut, codes_4xx: ErrorOut}, summary="Import"
+)
 def member_import(
     request: HttpRequest,
     file: UploadedFile = File(...),  # noqa: B008
@@ -334,8 +338,8 @@ def member_transfers(request: HttpRequest, member_id: int) -> Any:
     return list(selectors.member_transfers(_member(request, member_id)))
 
 
-@router.post("/members/{member_id}/unmask", response={200: UnmaskOut, codes_4xx: ErrorOut})
-def member_unmask(request: HttpRequest, member_id: int, payload: UnmaskIn) -> dict[str, str]:
+@router.post("/members/{member_id}/unmask", response={200: MemberUnmaskOut, codes_4xx: ErrorOut})
+def member_unmask(request: HttpRequest, member_id: int, payload: MemberUnmaskIn) -> dict[str, str]:
     """The full ID and phone numbers; needs roster.unmask there and a reason (audited)."""
     values = privacy.unmask(
         actor=_actor(request),
@@ -375,7 +379,7 @@ def dual_create(request: HttpRequest, payload: DualIn) -> tuple[int, DualReport]
 
 
 @router.post("/dual-reports/{report_id}/unmask", response={200: PhoneOut, codes_4xx: ErrorOut})
-def dual_unmask(request: HttpRequest, report_id: int, payload: UnmaskIn) -> dict[str, str]:
+def dual_unmask(request: HttpRequest, report_id: int, payload: MemberUnmaskIn) -> dict[str, str]:
     """The full phone number; needs roster.unmask at the community and a reason (audited)."""
     report = selectors.dual_report_get_for(actor=_actor(request), pk=report_id)
     values = privacy.unmask(

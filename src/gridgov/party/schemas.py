@@ -9,14 +9,9 @@ from typing import Any, Literal
 from ninja import Field, Schema
 
 from gridgov.core.params import Day, DbId, Version
+from gridgov.core.schemas import RowErrorOut
 from gridgov.party import selectors
 from gridgov.party.models import DualReport, Meeting, PartyMember, PartyOrg
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    fields: dict[str, str] | None = None
 
 
 class OrgOut(Schema):
@@ -40,22 +35,22 @@ class OrgOut(Schema):
         return obj.area.name
 
 
-class TreeNodeOut(Schema):
+class PartyTreeNodeOut(Schema):
     id: int
     name: str
     kind: str
     area_id: int
     own_members: int
     members: int = Field(description="Active members including sub-organisations.")
-    children: list[TreeNodeOut]
+    children: list[PartyTreeNodeOut]
 
 
-TreeNodeOut.model_rebuild()
+PartyTreeNodeOut.model_rebuild()
 
 
-class TreeOut(Schema):
+class PartyTreeOut(Schema):
     truncated: bool
-    roots: list[TreeNodeOut]
+    roots: list[PartyTreeNodeOut]
 
 
 class OrgIn(Schema):
@@ -151,11 +146,11 @@ class TransferOut(Schema):
         return str(obj.to_org.name)
 
 
-class UnmaskIn(Schema):
+class MemberUnmaskIn(Schema):
     reason: str = Field(max_length=200)
 
 
-class UnmaskOut(Schema):
+class MemberUnmaskOut(Schema):
     id_number: str
     phone: str
 
@@ -269,13 +264,7 @@ class MeetingPatchIn(Schema):
     attendance: list[AttendanceRow] | None = None
 
 
-class RowErrorOut(Schema):
-    row: int
-    column: str
-    reason: str
-
-
-class ImportOut(Schema):
+class MemberImportOut(Schema):
     mode: str
     total: int
     created: int

@@ -179,12 +179,12 @@ class HouseholdChangeIn(Schema):
     on: Day
 
 
-class UnmaskIn(Schema):
+class ResidentUnmaskIn(Schema):
     reason: str = Field("", max_length=200)
     fields: list[str] = Field(default_factory=lambda: list(privacy.UNMASK_FIELDS))
 
 
-class UnmaskOut(Schema):
+class ResidentUnmaskOut(Schema):
     id: int
     values: dict[str, str]
 
@@ -405,8 +405,10 @@ def resident_change_household(
     return _detail_out(actor, selectors.resident_get_for(actor=actor, pk=resident.pk))
 
 
-@router.post("/residents/{int:resident_id}/unmask", response={200: UnmaskOut, **_4XX})
-def resident_unmask(request: HttpRequest, resident_id: int, payload: UnmaskIn) -> dict[str, Any]:
+@router.post("/residents/{int:resident_id}/unmask", response={200: ResidentUnmaskOut, **_4XX})
+def resident_unmask(
+    request: HttpRequest, resident_id: int, payload: ResidentUnmaskIn
+) -> dict[str, Any]:
     """The clear `name`, `id_number`, `phone` (roster.unmask and a `reason`); written to the
     audit log with who, whose record and why."""
     actor = _actor(request)

@@ -29,6 +29,7 @@ from gridgov.areas.api import ErrorOut
 from gridgov.core.errors import ValidationFailed
 from gridgov.core.excel import ERROR_HEADERS, XLSX, max_bytes
 from gridgov.core.params import DbId
+from gridgov.core.schemas import RowErrorOut
 from gridgov.rosters.models import ImportJob
 from gridgov.rosters.services import imports
 from gridgov.rosters.views_import import export_filters
@@ -52,12 +53,6 @@ class JobOut(Schema):
     has_error_sheet: bool
     created_at: datetime
     finished_at: datetime | None
-
-
-class RowErrorOut(Schema):
-    row: int
-    column: str
-    reason: str
 
 
 class ExportQuery(Schema):
