@@ -67,8 +67,19 @@ def _bounded(value: Any) -> Any:
 
 # A date (YYYY-MM-DD) in 1900–2100, for query parameters and bodies of the API.
 Day = Annotated[date, AfterValidator(_bounded)]
-# A date-time (ISO 8601) in 1900–2100.
-Moment = Annotated[datetime, AfterValidator(_bounded)]
+# Before 1901 the working time zone (Asia/Shanghai) has local mean time, +08:05:43: an offset in
+# seconds that an ISO 8601 / RFC 3339 date-time cannot carry. Date-times start in 1901.
+MOMENT_MIN_YEAR = MIN_YEAR + 1
+
+
+def _bounded_moment(value: Any) -> Any:
+    if not MOMENT_MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValueError(f"the year must lie between {MOMENT_MIN_YEAR} and {MAX_YEAR}")
+    return value
+
+
+# A date-time (ISO 8601) in 1901–2100.
+Moment = Annotated[datetime, AfterValidator(_bounded_moment)]
 # A database id: 1 … 2**63 - 1.
 DbId = Annotated[int, Field(ge=1, le=ID_MAX)]
 # The version of a row as read (optimistic locking; a PositiveIntegerField).

@@ -158,7 +158,7 @@ def deadline(
     start: Moment | None = None,
 ) -> dict[str, Any]:
     """The deadline `amount` working `unit` after `start` (ISO 8601, years
-    1900–2100, default now). Working hours are 09:00–12:00 and
+    1901–2100, default now). Working hours are 09:00–12:00 and
     13:30–17:30 (Asia/Shanghai) on working days; "N working days" is the same clock time on
     the N-th following working day."""
     if unit == "days" and amount > MAX_DAYS:

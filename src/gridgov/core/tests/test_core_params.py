@@ -28,6 +28,8 @@ class _Probe(Schema):
         {"day": "9999-12-31"},
         {"moment": "9999-12-31T23:59:59"},
         {"moment": "1899-12-31T23:59:59+08:00"},
+        # Shanghai's local mean time before 1901 (+08:05:43) is no valid RFC 3339 offset.
+        {"moment": "1900-06-01T09:00:00"},
         {"id": 2**63},
         {"id": 0},
         {"sort": -1},

@@ -17,7 +17,8 @@ def client_in(tree: Any, make_user: Any) -> Client:
 
 
 @pytest.mark.parametrize(
-    "start", ["9999-12-31", "9999-12-31T23:59:59", "0001-01-01T00:00:00", "2101-01-01"]
+    "start",
+    ["9999-12-31", "9999-12-31T23:59:59", "0001-01-01T00:00:00", "2101-01-01", "1900-06-01T09:00"],
 )
 def test_deadline_start_out_of_range_is_a_422(client_in: Client, start: str) -> None:
     r = client_in.get("/api/v1/calendar/deadline", {"amount": 3, "unit": "days", "start": start})
@@ -30,6 +31,15 @@ def test_deadline_at_the_last_day_still_works(client_in: Client) -> None:
         "/api/v1/calendar/deadline", {"amount": 3, "unit": "days", "start": "2100-12-31T10:00"}
     )
     assert r.status_code == 200
+
+
+def test_deadline_from_1901_answers_a_whole_hour_offset(client_in: Client) -> None:
+    # Before 1901 Shanghai kept local mean time (+08:05:43), which no RFC 3339 client reads.
+    r = client_in.get(
+        "/api/v1/calendar/deadline", {"amount": 1, "unit": "days", "start": "1901-01-02T10:00"}
+    )
+    assert r.status_code == 200
+    assert r.json()["start"].endswith("+08:00")
 
 
 @pytest.mark.parametrize("year", ["0", "1899", "2101", "99999999999999999999"])
