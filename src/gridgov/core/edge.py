@@ -4,7 +4,8 @@ Two pieces share the one character rule of :func:`gridgov.core.text.bad_characte
 
 * :class:`EdgeMiddleware` (settings.MIDDLEWARE, before the session) checks the path, the query
   string and urlencoded/multipart form fields (names, values and uploaded file names, never
-  file contents) of every request — web pages, Open311 and the API alike — and turns the
+  file contents) of every request — web pages, Open311 and the API alike; on pages the values
+  are left to the forms, whose every ``CharField`` gives the rule's field error — and turns the
   body problems Django raises while reading a form (too large, too many fields or files,
   broken multipart) into 400/413 instead of 500. JSON bodies larger than
   ``DATA_UPLOAD_MAX_MEMORY_SIZE`` are answered 413 before anything reads them. Cookies
@@ -236,7 +237,12 @@ def check_request(request: HttpRequest) -> None:
     if request.method != "POST":
         return  # Django parses forms of POST only
     try:
-        _check_fields(request.POST, files=request.FILES)
+        # Pages: the forms report a bad character in a value as a field error (every
+        # forms.CharField carries gridgov.core.text.validate_text), so the person keeps what
+        # was typed; names and file names are still refused here.
+        _check_fields(
+            request.POST, files=request.FILES, values=request.path.startswith(JSON_PREFIXES)
+        )
     except BODY_ERRORS as exc:
         if isinstance(exc, RequestDataTooBig):
             raise too_large(request) from exc
@@ -250,12 +256,14 @@ def _content_length(request: HttpRequest) -> int:
         return 0
 
 
-def _check_fields(data: Any, *, files: Any) -> None:
-    for key, values in data.lists():
+def _check_fields(data: Any, *, files: Any, values: bool = True) -> None:
+    for key, items in data.lists():
         found = bad_character(key)
         if found:
             raise _bad_characters(key, found)
-        for value in values:
+        if not values:
+            continue
+        for value in items:
             found = bad_character(value) if isinstance(value, str) else None
             if found:
                 raise _bad_characters(key, found)

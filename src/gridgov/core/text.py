@@ -73,6 +73,19 @@ def check_text(value: str, *, field: str = "", multiline: bool = True) -> str:
     raise BadCharacters(message, fields={field: message} if field else None)
 
 
+def validate_text(value: Any) -> None:
+    """The form validator every ``forms.CharField`` carries (installed by the core app): a
+    field error in the form, so a grid worker keeps what was typed and sees which field to fix."""
+    from django.core.exceptions import ValidationError
+
+    found = bad_character(str(value))
+    if found:
+        raise ValidationError(
+            _("The text contains a character that is not allowed (%(char)s).") % {"char": found},
+            code="bad_characters",
+        )
+
+
 def printable(value: str) -> str:
     """``value`` with every forbidden character removed: for exports of text stored before the
     rule existed, so that one bad name never breaks a file for everyone."""
