@@ -11,6 +11,16 @@ import pytest
 from tests.live import LiveGridgov
 
 
+@pytest.fixture(autouse=True)
+def _fresh_sign_in_throttle() -> None:
+    """Every test starts with no failed sign-ins counted (src/gridgov/conftest.py does the same
+    for the tests beside the code; all tests sign in from 127.0.0.1 and the journeys' live
+    server shares this process's memory cache)."""
+    from django.core.cache import caches
+
+    caches["login"].clear()
+
+
 @pytest.fixture(scope="session")
 def live_gridgov() -> Iterator[LiveGridgov]:
     """A real ``gridgov serve`` with the demo district, shared by the storm and race tests
