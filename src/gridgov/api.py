@@ -169,8 +169,8 @@ api = GridgovAPI(
         "(from `POST /auth/token`) or the browser session (send `X-CSRFToken` on writes). "
         "Errors are JSON `{code, message, fields}`; lists are paginated with `page` and "
         "`page_size` (at most 200) and answer `{items, count, page, page_size, pages}`. "
-        "Dates and date-times (ISO 8601) lie in the years 1900–2100; ids are whole numbers from "
-        "1 to 2^63−1 (a larger id is not found, or refused with 422)."
+        "Dates (ISO 8601) lie in the years 1900–2100, date-times in 1901–2100; ids are whole "
+        "numbers from 1 to 2^63−1 (a larger id is not found, or refused with 422)."
     ),
     auth=[BearerToken(), SessionCsrf()],
     renderer=Utf8JSONRenderer(),

@@ -5,7 +5,7 @@ A date like 0001-01-01 or 9999-12-31 parses, but one day more or less overflows 
 beyond PostgreSQL's ``bigint`` cannot even be sent to the database. So:
 
 * **Dates and date-times** from people and clients lie in the years :data:`MIN_YEAR` to
-  :data:`MAX_YEAR` (1900–2100). In the API use :data:`Day` / :data:`Moment` (pydantic types
+  :data:`MAX_YEAR` (1900–2100; date-times from :data:`MOMENT_MIN_YEAR`, 1901). In the API use :data:`Day` / :data:`Moment` (pydantic types
   that ninja states in the OpenAPI document); in web forms :class:`DayField`; elsewhere
   (Open311, importers) :func:`check_day`.
 * **Ids** (primary and foreign keys) are :data:`DbId`: 1 to :data:`ID_MAX` (a ``bigint``). A
@@ -34,8 +34,6 @@ DB_INT_MAX = 2**63 - 1
 ID_MAX = DB_INT_MAX
 # A position in a short list (categories, place types); a PositiveIntegerField holds 2**31 - 1.
 SORT_MAX = 1_000_000
-
-DATE_RANGE_TEXT = f"Years {MIN_YEAR}–{MAX_YEAR}."
 
 
 def day_in_range(value: date) -> bool:
