@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "gridgov.core",
+    "gridgov.kernel",
     "gridgov.audit",
     "gridgov.areas",
     "gridgov.workcal",
