@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from gridgov.accounts.roles import Perm, perms_for
+from gridgov.accounts.roles import DEPARTMENT_ROLES, Perm, perms_for
 from gridgov.areas.models import Area
 from gridgov.areas.selectors import minimal_paths, subtrees_q
 from gridgov.core.errors import PermissionDenied
@@ -50,9 +50,19 @@ def roles(user: Any) -> set[str]:
     return {role for role, _p in _grants(user)}
 
 
-def jurisdiction_paths(user: Any, perm: str = Perm.VIEW_AREA) -> list[str]:
-    """Root paths of the subtrees where ``user`` holds ``perm``."""
-    return minimal_paths(p for role, p in _grants(user) if perm in perms_for(role))
+def jurisdiction_paths(
+    user: Any, perm: str = Perm.VIEW_AREA, *, area_roles_only: bool = False
+) -> list[str]:
+    """Root paths of the subtrees where ``user`` holds ``perm``.
+
+    ``area_roles_only`` leaves out department roles (:data:`DEPARTMENT_ROLES`), whose grant names
+    an area but which cover, for models with a rule of their own (cases), only what their
+    department holds."""
+    return minimal_paths(
+        p
+        for role, p in _grants(user)
+        if perm in perms_for(role) and not (area_roles_only and role in DEPARTMENT_ROLES)
+    )
 
 
 def has_perm_anywhere(user: Any, perm: str) -> bool:
@@ -65,7 +75,18 @@ def can(user: Any, perm: str, area: Area | None) -> bool:
         return True
     if area is None:
         return False
-    return any(area.path.startswith(p) for p in jurisdiction_paths(user, perm))
+    return can_path(user, perm, area.path)
+
+
+def can_path(user: Any, perm: str, path: str, *, area_roles_only: bool = False) -> bool:
+    """:func:`can` for a row by its copied area path (``area_path`` of an area-scoped model):
+    the single-object form of :func:`scope_q`."""
+    if is_global(user):
+        return True
+    if not path:
+        return False
+    roots = jurisdiction_paths(user, perm, area_roles_only=area_roles_only)
+    return any(path.startswith(p) for p in roots)
 
 
 def scope(

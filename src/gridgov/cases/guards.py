@@ -73,7 +73,8 @@ UNIT_ACTIONS = frozenset(
 def in_jurisdiction(user: Any, perm: str, case: Case) -> bool:
     """Does ``user`` hold ``perm`` for the case: over its area (by its copied path) through an
     area role, or through a department role of a department that holds or held it
-    (:mod:`gridgov.cases.visibility`)?"""
+    (:mod:`gridgov.cases.visibility`)? The area part is :func:`gridgov.accounts.scoping.can_path`,
+    the rule of ``scoping.can``; ``Case.objects.visible_to`` lists by the same rule."""
     return visibility.allows(user, perm, case)
 
 

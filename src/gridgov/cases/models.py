@@ -11,7 +11,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.models import DepartmentKind
+from gridgov.accounts.roles import Perm
 from gridgov.cases.states import Action, HandlingLevel, Rating, Source, Status, TimeUnit
+from gridgov.kernel.scoped import AreaScoped
 
 
 class HasKeyLiteral(models.Lookup[bool]):
@@ -105,11 +107,13 @@ def _new_token() -> str:
     return secrets.token_urlsafe(12)
 
 
-class Case(models.Model):
-    """One case. ``version`` is bumped by every action (optimistic concurrency)."""
+class Case(AreaScoped):
+    """One case. ``version`` is bumped by every action (optimistic concurrency).
 
-    # Copied area paths, re-pathed by gridgov.areas.services.area_move.
-    area_path_fields: ClassVar[tuple[str, ...]] = ("area_path",)
+    Area-scoped (:mod:`gridgov.kernel.scoped`): seen by area roles over its area and by the
+    departments that hold or held it (:mod:`gridgov.cases.visibility`)."""
+
+    view_perm: ClassVar[str] = Perm.CASE_VIEW
 
     number = models.CharField(_("case number"), max_length=20, unique=True)
     # Receipt token: lets an anonymous reporter (or an Open311 client) look the case up.
@@ -139,7 +143,7 @@ class Case(models.Model):
     area = models.ForeignKey(
         "areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="cases"
     )
-    area_path = models.CharField(max_length=255, editable=False)
+    area_path = models.CharField(max_length=255, editable=False)  # indexed by Meta.indexes
     lon = models.FloatField(_("longitude"), null=True, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
@@ -334,10 +338,16 @@ class Case(models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.area_id and not self.area_path:
-            self.area_path = self.area.path
-        super().save(*args, **kwargs)
+    @classmethod
+    def scope_q(cls, user: Any, perm: str, *, use_index: bool = True) -> models.Q:
+        from gridgov.cases import visibility
+
+        return visibility.case_q(user, perm, use_index=use_index)
+
+    def allows(self, user: Any, perm: str) -> bool:
+        from gridgov.cases import visibility
+
+        return visibility.allows(user, perm, self)
 
     @property
     def shows_provisional_deadline(self) -> bool:

@@ -19,7 +19,7 @@ from django.db.models import Q
 
 from gridgov.accounts import scoping
 from gridgov.accounts.roles import DEPARTMENT_ROLES, Perm, perms_for
-from gridgov.areas.selectors import PATH_END, minimal_paths, subtrees_q
+from gridgov.areas.selectors import PATH_END, subtrees_q
 from gridgov.cases.models import Case, CaseDepartment
 
 _DEPT_CACHE = "_gridgov_case_view_depts"
@@ -27,11 +27,7 @@ _DEPT_CACHE = "_gridgov_case_view_depts"
 
 def area_paths(user: Any, perm: str = Perm.CASE_VIEW) -> list[str]:
     """Root paths of the subtrees where ``user`` holds ``perm`` through an area role."""
-    return minimal_paths(
-        p
-        for role, p in scoping._grants(user)
-        if role not in DEPARTMENT_ROLES and perm in perms_for(role)
-    )
+    return scoping.jurisdiction_paths(user, perm, area_roles_only=True)
 
 
 def department_ids(user: Any, perm: str = Perm.CASE_VIEW) -> list[int]:
@@ -96,11 +92,9 @@ def case_q(
 
 
 def allows(user: Any, perm: str, case: Case) -> bool:
-    """Does ``user`` hold ``perm`` for this one case?"""
-    if scoping.is_global(user):
-        return True
-    path = case.area_path
-    if path and any(path.startswith(p) for p in area_paths(user, perm)):
+    """Does ``user`` hold ``perm`` for this one case? By its area: :func:`scoping.can_path`, the
+    rule of :func:`scoping.can`, over area roles; else by its departments."""
+    if scoping.can_path(user, perm, case.area_path, area_roles_only=True):
         return True
     depts = department_ids(user, perm)
     if not depts or case.pk is None:

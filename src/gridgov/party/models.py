@@ -15,6 +15,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.accounts.roles import Perm
+from gridgov.kernel.scoped import AreaScoped, PathScoped
+
 _AREA = "areas.Area"
 _USER = settings.AUTH_USER_MODEL
 
@@ -35,8 +38,8 @@ ALLOWED_PARENT_KINDS: dict[str, tuple[str, ...]] = {
 }
 
 
-class PartyOrg(models.Model):
-    area_path_fields: ClassVar[tuple[str, ...]] = ("area_path",)
+class PartyOrg(AreaScoped):
+    view_perm: ClassVar[str] = Perm.PARTY_VIEW
 
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=20, choices=OrgKind.choices)
@@ -71,8 +74,8 @@ class MemberStatus(models.TextChoices):
     PROBATIONARY = "probationary", _("Probationary member (预备党员)")
 
 
-class PartyMember(models.Model):
-    area_path_fields: ClassVar[tuple[str, ...]] = ("area_path",)
+class PartyMember(PathScoped):
+    view_perm: ClassVar[str] = Perm.PARTY_VIEW
 
     org = models.ForeignKey(
         PartyOrg, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="members"
@@ -134,11 +137,11 @@ class MemberTransfer(models.Model):
         return f"{self.member_id}: {self.from_org_id} → {self.to_org_id}"
 
 
-class DualReport(models.Model):
+class DualReport(PathScoped):
     """双报到: an in-service party member (在职党员) registers with the community where they
     live, and the organisation of their workplace registers with it too."""
 
-    area_path_fields: ClassVar[tuple[str, ...]] = ("area_path",)
+    view_perm: ClassVar[str] = Perm.PARTY_VIEW
 
     community = models.ForeignKey(
         _AREA, verbose_name=_("community"), on_delete=models.PROTECT, related_name="dual_reports"
@@ -185,8 +188,8 @@ class MeetingType(models.TextChoices):
     THEME_DAY = "theme_day", _("Themed Party day (主题党日)")
 
 
-class Meeting(models.Model):
-    area_path_fields: ClassVar[tuple[str, ...]] = ("area_path",)
+class Meeting(PathScoped):
+    view_perm: ClassVar[str] = Perm.PARTY_VIEW
 
     org = models.ForeignKey(
         PartyOrg, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="meetings"

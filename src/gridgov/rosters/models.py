@@ -16,6 +16,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.accounts.roles import Perm
+from gridgov.kernel.scoped import AreaScoped, PathScoped
 from gridgov.rosters.codes import (
     ETHNICITIES,
     Gender,
@@ -31,10 +33,10 @@ _AREA = "areas.Area"
 _USER = settings.AUTH_USER_MODEL
 
 
-class Estate(models.Model):
+class Estate(AreaScoped):
     """A residential estate (小区) within a grid (or micro-grid)."""
 
-    area_path_fields: ClassVar[tuple[str, ...]] = ("area_path",)
+    view_perm: ClassVar[str] = Perm.ROSTER_VIEW
 
     area = models.ForeignKey(
         _AREA, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="estates"
@@ -56,10 +58,10 @@ class Estate(models.Model):
         return self.name
 
 
-class VillageGroup(models.Model):
+class VillageGroup(AreaScoped):
     """A villagers' group (村民小组) of a village, kept within one grid."""
 
-    area_path_fields: ClassVar[tuple[str, ...]] = ("area_path",)
+    view_perm: ClassVar[str] = Perm.ROSTER_VIEW
 
     area = models.ForeignKey(
         _AREA, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="village_groups"
@@ -80,10 +82,10 @@ class VillageGroup(models.Model):
         return self.name
 
 
-class Building(models.Model):
+class Building(AreaScoped):
     """A building (楼栋), in an estate or standing alone, belonging to one grid at a time."""
 
-    area_path_fields: ClassVar[tuple[str, ...]] = ("area_path",)
+    view_perm: ClassVar[str] = Perm.ROSTER_VIEW
 
     area = models.ForeignKey(
         _AREA, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="buildings"
@@ -177,10 +179,10 @@ class Room(models.Model):
         return self.number
 
 
-class Household(models.Model):
+class Household(AreaScoped):
     """A household (户): an address in a grid (a room of a building, or a villagers' group)."""
 
-    area_path_fields: ClassVar[tuple[str, ...]] = ("area_path",)
+    view_perm: ClassVar[str] = Perm.ROSTER_VIEW
 
     number = models.CharField(_("household number"), max_length=32, unique=True)
     area = models.ForeignKey(
@@ -235,11 +237,11 @@ class Household(models.Model):
         return self.address
 
 
-class Resident(models.Model):
+class Resident(AreaScoped):
     """A person on the roster. Belongs to at most one household at a time (membership history
     in :class:`Membership`); leaves by moving out or dying, never by deletion."""
 
-    area_path_fields: ClassVar[tuple[str, ...]] = ("area_path",)
+    view_perm: ClassVar[str] = Perm.ROSTER_VIEW
 
     household = models.ForeignKey(
         Household,
@@ -408,10 +410,10 @@ class TagType(models.Model):
         return self.name
 
 
-class ResidentTag(models.Model):
+class ResidentTag(PathScoped):
     """A resident's membership of a special group, from ``start_on`` to ``end_on``."""
 
-    area_path_fields: ClassVar[tuple[str, ...]] = ("area_path",)
+    view_perm: ClassVar[str] = Perm.ROSTER_VIEW
 
     resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="tags")
     tag_type = models.ForeignKey(TagType, on_delete=models.PROTECT, related_name="tags")
@@ -465,11 +467,11 @@ class ResidentTag(models.Model):
         ]
 
 
-class StaffAssignment(models.Model):
+class StaffAssignment(AreaScoped):
     """A post of grid staff (三长联动): a user as 网格长/网格员 of a grid, 楼栋长 of a building or
     单元长 of a unit, from ``start_on`` until ``end_on`` (history kept)."""
 
-    area_path_fields: ClassVar[tuple[str, ...]] = ("area_path",)
+    view_perm: ClassVar[str] = Perm.ROSTER_VIEW
 
     user = models.ForeignKey(
         _USER, verbose_name=_("user"), on_delete=models.PROTECT, related_name="staff_posts"

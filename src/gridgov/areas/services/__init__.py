@@ -333,8 +333,11 @@ def area_move(
 def _move_denormalised_paths(old_path: str, new_path: str) -> None:
     """Re-path rows of other apps that copy an area path for index-friendly scoping.
 
-    A model takes part by naming its copied fields in ``area_path_fields`` (e.g.
-    ``gridgov.cases.models.Case``); this keeps the area layer free of imports from above it.
+    Every area-scoped model (:class:`gridgov.kernel.scoped.PathScoped` and its subclass
+    ``AreaScoped``: cases, rosters, party …) names its copied fields in ``area_path_fields`` (any
+    other model that copies a path may name its fields too); the installed models are walked,
+    so a new capability takes part by subclassing the base — no list to keep here, and the area
+    layer stays free of imports from above it.
     """
     from django.apps import apps
 
