@@ -28,6 +28,7 @@ from gridgov.cases import queues, search, visibility
 from gridgov.cases.models import Case, CaseEvent, Category
 from gridgov.cases.states import OPEN_STATES
 from gridgov.core.errors import NotFound
+from gridgov.kernel.scoped import visible
 
 
 class RareValue(Lookup[bool]):
@@ -70,7 +71,7 @@ def _base() -> QuerySet[Case]:
 def _scoped(actor: Any, perm: str = Perm.CASE_VIEW) -> QuerySet[Case]:
     # The jurisdiction is usually a large part of all cases: let the reported_at index drive
     # the newest-first page instead of reading the whole subtree and sorting it (SQLite).
-    return _base().filter(visibility.case_q(actor, perm, use_index=False))
+    return visible(_base(), actor, perm, use_index=False)
 
 
 def _queue(actor: Any, key: str, now: datetime) -> QuerySet[Case]:

@@ -61,16 +61,15 @@ class AreaScopedQuerySet(models.QuerySet[S], Generic[S]):
 
         ``use_index=False`` for large time-ordered lists, see
         :func:`gridgov.areas.selectors.subtree_q`."""
-        perm = self.model.perm_for(action)
-        if scoping.is_global(user):
-            return self
-        return self.filter(self.model.scope_q(user, perm, use_index=use_index))
+        return visible(self, user, action, use_index=use_index)
 
     def get_visible(self, user: Any, action: str = VIEW, pk: Any = None, **lookup: Any) -> S:
         """The one row (by ``pk`` or other lookups) that ``user`` may ``action``; NotFound when
         it does not exist or lies outside the user's jurisdiction."""
         if pk is not None:
             lookup["pk"] = pk
+        if not lookup:
+            raise not_found(self.model)
         try:
             obj: S = self.filter(**lookup).get()
         except (self.model.DoesNotExist, ValueError, TypeError):
@@ -78,6 +77,17 @@ class AreaScopedQuerySet(models.QuerySet[S], Generic[S]):
         if not obj.allows(user, self.model.perm_for(action)):
             raise not_found(self.model)
         return obj
+
+
+def visible(
+    qs: models.QuerySet[Any], user: Any, action: str = VIEW, *, use_index: bool = True
+) -> models.QuerySet[Any]:
+    """``qs.visible_to(user, action)`` for a queryset of any area-scoped model, typed as a plain
+    queryset (what selectors that start from ``select_related``/``filter`` call)."""
+    model = qs.model
+    if scoping.is_global(user):
+        return qs
+    return qs.filter(model.scope_q(user, model.perm_for(action), use_index=use_index))
 
 
 class AreaScopedManager(models.Manager[S]):
@@ -104,10 +114,15 @@ def not_found(model: type[models.Model]) -> NotFound:
 
 
 class PathScoped(models.Model):
-    """Base of rows scoped by a copied area path (see the module docstring)."""
+    """Base of rows scoped by a copied area path (see the module docstring).
+
+    ``path_source`` names the foreign key the path is copied from: an area (its ``path``) or
+    another scoped row (its ``area_path``) — a tag copies its resident's, a meeting its
+    organisation's."""
 
     # Copied area paths, re-pathed by gridgov.areas.services.area_move.
     area_path_fields: ClassVar[tuple[str, ...]] = ("area_path",)
+    path_source: ClassVar[str] = "area"
     # The permission needed to see a row, and the permissions of other named actions.
     view_perm: ClassVar[str] = Perm.VIEW_AREA
     action_perms: ClassVar[dict[str, str]] = {}
@@ -118,6 +133,11 @@ class PathScoped(models.Model):
 
     class Meta:
         abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.area_path:
+            self.sync_area_path()
+        super().save(*args, **kwargs)
 
     @classmethod
     def perm_for(cls, action: str) -> str:
@@ -135,6 +155,49 @@ class PathScoped(models.Model):
     def allows(self, user: Any, perm: str) -> bool:
         """Does ``user`` hold ``perm`` over this row? The same rule as :meth:`scope_q`."""
         return scoping.can_path(user, perm, self.area_path)
+
+    def sync_area_path(self) -> None:
+        """Copy the path from ``path_source`` (before an insert, or after a change of it). The
+        fast insert paths, which do not call ``save()``, call this (or
+        :meth:`fill_area_paths`) themselves."""
+        source = getattr(self, self.path_source)
+        if source is not None:
+            self.area_path = source_path(source)
+
+    @staticmethod
+    def path_from(source: Any) -> dict[str, str]:
+        """``{"area_path": …}`` copied from a new source, for an ``update()`` that moves rows to
+        it (a member transferred to another organisation)."""
+        return {"area_path": source_path(source)}
+
+    @classmethod
+    def fill_area_paths(cls, objs: Iterable[PathScoped]) -> None:
+        """Fill ``area_path`` on unsaved rows before a ``bulk_create`` or a fast insert: rows
+        whose source is loaded use it, the others' sources are read in one query."""
+        field = cls._meta.get_field(cls.path_source)
+        descriptor = getattr(cls, cls.path_source)
+        attname = field.attname  # type: ignore[union-attr]
+        rows = list(objs)
+        missing = {
+            getattr(o, attname)
+            for o in rows
+            if getattr(o, attname) is not None and not descriptor.is_cached(o)
+        }
+        loaded: dict[Any, Any] = {}
+        if missing:
+            loaded = field.related_model._default_manager.in_bulk(missing)  # type: ignore[union-attr]
+        for o in rows:
+            key = getattr(o, attname)
+            if key is None:
+                continue
+            source = getattr(o, cls.path_source) if descriptor.is_cached(o) else loaded[key]
+            o.area_path = source_path(source)
+
+
+def source_path(source: Any) -> str:
+    """The path a row copies from its source: an area's ``path``, a scoped row's ``area_path``."""
+    path = getattr(source, "area_path", None)
+    return str(path if path is not None else source.path)
 
 
 def _last_id(path: str) -> str:
@@ -158,35 +221,17 @@ class AreaScoped(PathScoped):
             self.sync_area_path()
         super().save(*args, **kwargs)
 
-    def sync_area_path(self) -> None:
-        """Copy the area's path onto the row (before an insert, or after a change of area)."""
-        if self.area_id is not None:
-            self.area_path = self.area.path
+    @staticmethod
+    def place_at(source: Any) -> dict[str, Any]:
+        """The ``area`` and ``area_path`` values of a row placed where ``source`` is — an area,
+        or another area-scoped row (a resident where their household is) — without reading the
+        area again: ``Resident.objects.create(**Resident.place_at(household), …)``."""
+        if isinstance(source, AreaScoped):
+            return {"area_id": source.area_id, "area_path": source.area_path}
+        return {"area": source, "area_path": source.path}
 
     @classmethod
-    def fill_area_paths(cls, objs: Iterable[AreaScoped], *, areas: Any = None) -> None:
-        """Fill ``area_path`` on unsaved rows before a ``bulk_create`` or a fast insert.
-
-        ``areas`` (id → Area) saves the lookup when the caller has the areas at hand; rows whose
-        ``area`` is already loaded use it; the rest are read in one query."""
-        from gridgov.areas.models import Area
-
-        rows = list(objs)
-        by_id: dict[int, Area] = dict(areas or {})
-        missing = {
-            o.area_id
-            for o in rows
-            if o.area_id is not None and o.area_id not in by_id and not cls.area.is_cached(o)
-        }
-        if missing:
-            by_id.update(Area.objects.in_bulk(missing))
-        for o in rows:
-            if o.area_id is None:
-                continue
-            area = by_id.get(o.area_id) or o.area
-            o.area_path = area.path
-
-    @staticmethod
-    def path_of(area: Area) -> str:
-        """The value of ``area_path`` for a row at ``area`` (for raw inserts)."""
-        return area.path
+    def update_area(cls, qs: models.QuerySet[Any], *, area: Area, **fields: Any) -> int:
+        """Move the rows of ``qs`` to ``area`` with their path (a bulk ``update``, as a building
+        handed to another grid takes its households and residents along)."""
+        return qs.update(area=area, area_path=area.path, **fields)

@@ -25,6 +25,7 @@ from gridgov.audit.models import Event
 from gridgov.audit.services import audit_record
 from gridgov.core import crypto, excel
 from gridgov.core.errors import DomainError, PermissionDenied, ValidationFailed
+from gridgov.kernel.scoped import visible
 from gridgov.party import selectors, services
 from gridgov.party.models import MemberStatus, PartyMember, PartyOrg
 from gridgov.rosters import idnumbers, privacy
@@ -382,9 +383,9 @@ def export_members(
     elif not scoping.has_perm_anywhere(actor, Perm.ROSTER_EXPORT):
         scoping.require(actor, Perm.ROSTER_EXPORT, None, what="party_member_export")
     qs = selectors.member_list_for(actor=actor, org=org, q=q, status=status)
-    qs = scoping.scope(qs, actor, Perm.ROSTER_EXPORT, path_field="area_path")
+    qs = visible(qs, actor, Perm.ROSTER_EXPORT)
     if unmasked:
-        qs = scoping.scope(qs, actor, Perm.ROSTER_UNMASK, path_field="area_path")
+        qs = visible(qs, actor, Perm.ROSTER_UNMASK)
     count = qs.count()
     privacy.record_export(
         actor=actor,

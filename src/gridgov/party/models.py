@@ -76,6 +76,7 @@ class MemberStatus(models.TextChoices):
 
 class PartyMember(PathScoped):
     view_perm: ClassVar[str] = Perm.PARTY_VIEW
+    path_source: ClassVar[str] = "org"
 
     org = models.ForeignKey(
         PartyOrg, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="members"
@@ -142,6 +143,7 @@ class DualReport(PathScoped):
     live, and the organisation of their workplace registers with it too."""
 
     view_perm: ClassVar[str] = Perm.PARTY_VIEW
+    path_source: ClassVar[str] = "community"
 
     community = models.ForeignKey(
         _AREA, verbose_name=_("community"), on_delete=models.PROTECT, related_name="dual_reports"
@@ -190,6 +192,7 @@ class MeetingType(models.TextChoices):
 
 class Meeting(PathScoped):
     view_perm: ClassVar[str] = Perm.PARTY_VIEW
+    path_source: ClassVar[str] = "org"
 
     org = models.ForeignKey(
         PartyOrg, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="meetings"

@@ -17,6 +17,7 @@ from gridgov.areas.codes import Level
 from gridgov.areas.models import Area
 from gridgov.core import crypto
 from gridgov.core.errors import NotFound
+from gridgov.kernel.scoped import visible
 from gridgov.party.models import (
     Attendance,
     DualReport,
@@ -33,7 +34,7 @@ _PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 
 
 def _scoped(qs: QuerySet[Any], actor: Any, perm: str) -> QuerySet[Any]:
-    return scoping.scope(qs, actor, perm, path_field="area_path")
+    return visible(qs, actor, perm)
 
 
 def _not_found() -> NotFound:

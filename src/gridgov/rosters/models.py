@@ -414,6 +414,7 @@ class ResidentTag(PathScoped):
     """A resident's membership of a special group, from ``start_on`` to ``end_on``."""
 
     view_perm: ClassVar[str] = Perm.ROSTER_VIEW
+    path_source: ClassVar[str] = "resident"
 
     resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="tags")
     tag_type = models.ForeignKey(TagType, on_delete=models.PROTECT, related_name="tags")

@@ -26,6 +26,7 @@ from gridgov.areas.models import Area
 from gridgov.areas.selectors import subtree_q
 from gridgov.core import crypto
 from gridgov.core.errors import NotFound
+from gridgov.kernel.scoped import visible
 from gridgov.rosters import chiefs, privacy
 from gridgov.rosters.idnumbers import LANDLINE_RE, MOBILE_RE
 from gridgov.rosters.models import (
@@ -83,9 +84,9 @@ def _residents(
 ) -> QuerySet[Resident]:
     """Scoped residents; ``use_index=False`` when another index (name, hash, tag) should drive
     the query on SQLite and the path is only checked (see ``PathInSubtreeScan``)."""
-    return scoping.scope(
-        Resident.objects.all(), actor, perm, path_field="area_path", use_index=use_index
-    ).filter(chiefs.narrow_q(actor, perm, household="household__"))
+    return visible(Resident.objects.all(), actor, perm, use_index=use_index).filter(
+        chiefs.narrow_q(actor, perm, household="household__")
+    )
 
 
 # The path from each model read through _within to its household (a chief's narrowing).
@@ -102,7 +103,7 @@ def _within(
     chief = chiefs.narrow_q(actor, perm, household=_HOUSEHOLD_PATH[qs.model])
     if area is not None and scoping.can(actor, perm, area):
         return qs.filter(subtree_q(area.path, field="area_path", use_index=use_index), chief)
-    qs = scoping.scope(qs, actor, perm, path_field="area_path", use_index=use_index).filter(chief)
+    qs = visible(qs, actor, perm, use_index=use_index).filter(chief)
     if area is not None:
         qs = qs.filter(subtree_q(area.path, field="area_path", use_index=use_index))
     return qs
@@ -220,12 +221,9 @@ def household_list_for(
 ) -> QuerySet[Household]:
     """Households ``actor`` may see (ROSTER_VIEW), in path order; ``q`` is a household number
     or part of the address."""
-    qs = scoping.scope(
-        Household.objects.select_related("area", "head"),
-        actor,
-        Perm.ROSTER_VIEW,
-        path_field="area_path",
-    ).filter(chiefs.narrow_q(actor))
+    qs = visible(Household.objects.select_related("area", "head"), actor).filter(
+        chiefs.narrow_q(actor)
+    )
     if area is not None:
         qs = qs.filter(subtree_q(area.path, field="area_path"))
     if household_type:
@@ -244,12 +242,7 @@ def household_get_for(*, actor: Any, pk: Any) -> Household:
     except (TypeError, ValueError):
         raise _not_found() from None
     household = (
-        scoping.scope(
-            Household.objects.select_related("area", "head", "room", "village_group"),
-            actor,
-            Perm.ROSTER_VIEW,
-            path_field="area_path",
-        )
+        visible(Household.objects.select_related("area", "head", "room", "village_group"), actor)
         .filter(chiefs.narrow_q(actor), pk=key)
         .first()
     )

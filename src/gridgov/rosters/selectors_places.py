@@ -18,6 +18,7 @@ from gridgov.accounts.roles import Perm
 from gridgov.areas.models import Area
 from gridgov.areas.selectors import subtree_q
 from gridgov.core.errors import NotFound
+from gridgov.kernel.scoped import visible
 from gridgov.rosters.codes import ResidentStatus
 from gridgov.rosters.models import (
     Building,
@@ -41,7 +42,7 @@ def _not_found() -> NotFound:
 
 
 def _scoped(qs: QuerySet[Any], actor: Any, perm: str) -> QuerySet[Any]:
-    return scoping.scope(qs, actor, perm, path_field="area_path")
+    return visible(qs, actor, perm)
 
 
 def _in_area(qs: QuerySet[Any], area: Area | None) -> QuerySet[Any]:

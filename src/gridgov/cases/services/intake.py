@@ -331,12 +331,13 @@ class PreparedReport:
     check_due_at: datetime | None = None
 
     def new_case(self, number: str) -> Case:
-        """The unsaved case row."""
+        """The unsaved case row (its ``area_path`` filled by the model, as ``save()`` would: the
+        fast insert does not call ``save()``)."""
         actor = self.actor
         signed_in = getattr(actor, "is_authenticated", False)
         on_behalf = self.source in ON_BEHALF_SOURCES
         reporter = actor if signed_in and not on_behalf and not self.anonymous else None
-        return new_row(
+        case = new_row(
             Case,
             number=number,
             source=self.source,
@@ -346,7 +347,6 @@ class PreparedReport:
             description=self.description,
             priority=self.category.priority,
             area=self.area,
-            area_path=self.area.path,
             lon=self.lon,
             lat=self.lat,
             address=self.address,
@@ -366,6 +366,8 @@ class PreparedReport:
             check_due_at=self.check_due_at,
             watch_at=self.check_due_at,
         )
+        case.sync_area_path()
+        return case
 
     def report_entry(self) -> tuple[str, dict[str, Any], str]:
         """(note, data, actor name) of the case's ``report`` timeline entry."""

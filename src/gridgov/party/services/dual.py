@@ -74,7 +74,6 @@ def dual_report_create(
         with transaction.atomic():
             report = DualReport.objects.create(
                 community=community,
-                area_path=community.path,
                 member_id=members[0] if len(members) == 1 else None,
                 name=name,
                 work_unit=work_unit,

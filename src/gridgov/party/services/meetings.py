@@ -116,7 +116,6 @@ def meeting_create(
     with transaction.atomic():
         meeting = Meeting.objects.create(
             org=org,
-            area_path=org.area_path,
             meeting_type=meeting_type,
             held_on=held_on,
             topic=topic,

@@ -104,7 +104,6 @@ def member_create(
         with transaction.atomic():
             member = PartyMember.objects.create(
                 org=org,
-                area_path=org.area_path,
                 resident_id=resident_for_hash(protected["id_number_hash"]),
                 name=name,
                 gender=facts.gender,
@@ -275,7 +274,7 @@ def member_transfer(
     reason = optional_text(reason, field="reason", max_length=200)
     from_org = member.org
     with transaction.atomic():
-        _conditional_update(member, member.version, org=to_org, area_path=to_org.area_path)
+        _conditional_update(member, member.version, org=to_org, **PartyMember.path_from(to_org))
         transfer = MemberTransfer.objects.create(
             member=member,
             from_org=from_org,

@@ -99,7 +99,6 @@ def org_create(
             kind=kind,
             parent=parent,
             area=area,
-            area_path=area.path,
             secretary=secretary,
             established_on=established_on,
         )

@@ -95,7 +95,6 @@ class Writer:
                     new_households[p.hh_key] = Household(
                         number=p.number or self.numbers.take(p.area),
                         area=p.area,
-                        area_path=p.area.path,
                         household_type=p.household_type,
                         room_id=p.room_id,
                         address=p.address,
@@ -110,6 +109,7 @@ class Writer:
                 h.version += 1
                 h.updated_at = now
                 changed_households[h.pk] = h
+        Household.fill_area_paths(new_households.values())  # bulk_create skips save()
         made = Household.objects.bulk_create(list(new_households.values()))
         if any(h.pk is None for h in made):
             numbers = {h.number: h for h in made}
@@ -140,8 +140,7 @@ class Writer:
                 r = Resident(
                     household=h,
                     relation=p.relation,
-                    area_id=h.area_id,
-                    area_path=h.area_path,
+                    **Resident.place_at(h),
                     name=p.name,
                     gender=p.gender,
                     birth_date=p.birth_date,
@@ -266,8 +265,7 @@ class Writer:
         new: dict[str, Any] = {
             "household_id": h.pk,
             "relation": p.relation,
-            "area_id": h.area_id,
-            "area_path": h.area_path,
+            **Resident.place_at(h),
             "name": p.name,
             "gender": p.gender,
             "birth_date": p.birth_date,

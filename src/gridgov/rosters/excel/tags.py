@@ -269,7 +269,6 @@ def _write(ctx: Context, items: list[dict[str, Any]], outcome: Outcome) -> None:
                 ResidentTag(
                     resident=r,
                     tag_type=d["type"],
-                    area_path=r.area_path,
                     start_on=d["start"],
                     end_on=d["end"],
                     facts=d["facts"],
@@ -315,6 +314,7 @@ def _write(ctx: Context, items: list[dict[str, Any]], outcome: Outcome) -> None:
                 )
             )
         outcome.updated += 1
+    ResidentTag.fill_area_paths(new)  # bulk_create skips save(); the residents are loaded
     ResidentTag.objects.bulk_create(new)
     outcome.created += len(new)
     if changed:

@@ -241,7 +241,6 @@ def household_create(
                 household = Household.objects.create(
                     number=number or next_household_number(area),
                     area=area,
-                    area_path=area.path,
                     household_type=household_type,
                     room=room,
                     village_group=village_group,
@@ -299,8 +298,7 @@ def resident_create(
             _check_head_free(household, values["relation"])
             resident = Resident.objects.create(
                 household=household,
-                area_id=household.area_id,
-                area_path=household.area_path,
+                **Resident.place_at(household),
                 **values,
             )
             Membership.objects.create(
@@ -501,8 +499,7 @@ def resident_change_household(
             {
                 "household": household,
                 "relation": relation,
-                "area_id": household.area_id,
-                "area_path": household.area_path,
+                **Resident.place_at(household),
                 "status": ResidentStatus.LIVING,
                 "moved_out_on": None,
                 "moved_in_on": day,
@@ -513,7 +510,7 @@ def resident_change_household(
         Membership.objects.create(
             resident=resident, household=household, relation=relation, start_on=day
         )
-        ResidentTag.objects.filter(resident=resident).update(area_path=household.area_path)
+        ResidentTag.objects.filter(resident=resident).update(**ResidentTag.path_from(household))
         if old is not None and old.head_id == resident.pk:
             _set_head(old, None)
         if relation == Relation.HEAD:

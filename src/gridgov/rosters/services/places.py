@@ -121,9 +121,7 @@ def estate_create(*, actor: Any, area: Area, name: str, address: str = "") -> Es
     address = (address or "").strip()[:200]
     try:
         with transaction.atomic():
-            estate = Estate.objects.create(
-                area=area, area_path=area.path, name=name, address=address
-            )
+            estate = Estate.objects.create(area=area, name=name, address=address)
             _event(
                 kind=RosterEvent.Kind.CREATED,
                 actor=actor,
@@ -174,7 +172,7 @@ def village_group_create(*, actor: Any, area: Area, name: str) -> VillageGroup:
     name = _name(name)
     try:
         with transaction.atomic():
-            group = VillageGroup.objects.create(area=area, area_path=area.path, name=name)
+            group = VillageGroup.objects.create(area=area, name=name)
             _event(
                 kind=RosterEvent.Kind.CREATED,
                 actor=actor,
@@ -310,7 +308,6 @@ def building_create(
             with transaction.atomic():
                 building = Building.objects.create(
                     area=area,
-                    area_path=area.path,
                     estate=estate,
                     name=name,
                     address=(address or "").strip()[:200],
@@ -487,11 +484,12 @@ def building_move(*, actor: Any, building: Building, to_area: Area, reason: str)
     if to_area.pk == from_area.pk:
         message = _("The building already belongs to this grid.")
         raise ValidationFailed(message, code="same_area", fields={"to_area": message})
-    new_path = to_area.path
     with transaction.atomic():
         _check_building_name(to_area, building.estate, building.name, exclude=building.pk)
-        updated = Building.objects.filter(pk=building.pk, version=building.version).update(
-            area=to_area, area_path=new_path, version=F("version") + 1
+        updated = Building.update_area(
+            Building.objects.filter(pk=building.pk, version=building.version),
+            area=to_area,
+            version=F("version") + 1,
         )
         if updated != 1:
             raise _stale()
@@ -500,15 +498,15 @@ def building_move(*, actor: Any, building: Building, to_area: Area, reason: str)
         )
         residents = 0
         if household_ids:
-            Household.objects.filter(pk__in=household_ids).update(area=to_area, area_path=new_path)
-            residents = Resident.objects.filter(household_id__in=household_ids).update(
-                area=to_area, area_path=new_path
+            Household.update_area(Household.objects.filter(pk__in=household_ids), area=to_area)
+            residents = Resident.update_area(
+                Resident.objects.filter(household_id__in=household_ids), area=to_area
             )
             ResidentTag.objects.filter(resident__household_id__in=household_ids).update(
-                area_path=new_path
+                **ResidentTag.path_from(to_area)
             )
-        staff = StaffAssignment.objects.filter(building=building, end_on__isnull=True).update(
-            area=to_area, area_path=new_path
+        staff = StaffAssignment.update_area(
+            StaffAssignment.objects.filter(building=building, end_on__isnull=True), area=to_area
         )
         move = BuildingMove.objects.create(
             building=building,
@@ -543,6 +541,6 @@ def building_move(*, actor: Any, building: Building, to_area: Area, reason: str)
             batch_size=1000,
         )
     building.area = to_area
-    building.area_path = new_path
+    building.sync_area_path()
     building.version += 1
     return move

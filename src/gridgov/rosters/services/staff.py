@@ -132,7 +132,6 @@ def staff_assign(
             user=user,
             post=post,
             area=area,
-            area_path=area.path,
             building=building,
             unit=unit,
             start_on=start_on,

@@ -264,7 +264,6 @@ def tag_add(
             tag = ResidentTag.objects.create(
                 resident=resident,
                 tag_type=tag_type,
-                area_path=resident.area_path,
                 start_on=start_on,
                 facts=clean,
                 note=(note or "").strip()[:200],
