@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "ninja",
     "gridgov.core",
     "gridgov.kernel",
+    "gridgov.kernel.attachments",
     "gridgov.audit",
     "gridgov.areas",
     "gridgov.workcal",
@@ -180,6 +181,8 @@ GRIDGOV_API_TOKEN_DAYS = env_int("GRIDGOV_API_TOKEN_DAYS", 30)
 GRIDGOV_CASE_POOL_AREA_CODE = os.environ.get("GRIDGOV_CASE_POOL_AREA_CODE") or None
 GRIDGOV_REOPEN_ON_UNSATISFIED = os.environ.get("GRIDGOV_REOPEN_ON_UNSATISFIED", "first")
 GRIDGOV_PHOTO_MAX_BYTES = env_int("GRIDGOV_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+# Largest document (PDF, DOCX, XLSX) an attachment may be (gridgov.kernel.attachments).
+GRIDGOV_DOCUMENT_MAX_BYTES = env_int("GRIDGOV_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
 # Excel imports (rosters, party members): rows per file, upload size, unpacked size.
 GRIDGOV_EXCEL_MAX_ROWS = env_int("GRIDGOV_EXCEL_MAX_ROWS", 100_000)
 GRIDGOV_EXCEL_MAX_BYTES = env_int("GRIDGOV_EXCEL_MAX_BYTES", 30 * 1024 * 1024)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("gridgov.accounts.urls")),
     path("areas/", include("gridgov.areas.urls")),
+    path("attachments/", include("gridgov.kernel.attachments.urls")),
     path("audit/", include("gridgov.audit.urls")),
     path("cases/", include("gridgov.cases.urls")),
     path("calendar/", include("gridgov.workcal.urls")),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.accounts.models import DepartmentKind
 from gridgov.accounts.roles import Perm
 from gridgov.cases.states import Action, HandlingLevel, Rating, Source, Status, TimeUnit
+from gridgov.kernel.attachments.models import Attachment
 from gridgov.kernel.scoped import AreaScoped
 
 
@@ -441,11 +442,17 @@ class CaseEvent(models.Model):
 
 
 def _photo_path(instance: CaseAttachment, filename: str) -> str:
+    """The upload path of migration 0001 (kept for it; new files are named by
+    :func:`gridgov.kernel.attachments.models.attachment_path`, in the same folder)."""
     return f"cases/{instance.case_id}/{secrets.token_hex(8)}.jpg"
 
 
-class CaseAttachment(models.Model):
-    """A photo of a case (re-encoded, metadata stripped), optionally tied to a timeline entry."""
+class CaseAttachment(Attachment):
+    """A photo (re-encoded, metadata stripped) or a document (PDF, DOCX, XLSX) of a case,
+    optionally tied to a timeline entry; stored under ``cases/<case id>/``
+    (:mod:`gridgov.kernel.attachments`)."""
+
+    owner_field: ClassVar[str] = "case"
 
     case = models.ForeignKey(
         Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="attachments"
@@ -458,28 +465,10 @@ class CaseAttachment(models.Model):
         blank=True,
         related_name="attachments",
     )
-    file = models.FileField(_("file"), upload_to=_photo_path, max_length=200)
-    content_type = models.CharField(max_length=50, default="image/jpeg")
-    size = models.PositiveIntegerField(default=0)
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
-    sha256 = models.CharField(max_length=64, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
-    class Meta:
+    class Meta(Attachment.Meta):
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.file.name or ""
 
 
 class CaseSequence(models.Model):
