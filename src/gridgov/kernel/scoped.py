@@ -110,7 +110,9 @@ class AreaScopedManager(models.Manager[S]):
 
 
 def not_found(model: type[models.Model]) -> NotFound:
-    return NotFound(_("%(what)s not found.") % {"what": str(model._meta.verbose_name).capitalize()})
+    """The refusal of a row that does not exist or lies outside the jurisdiction (the same
+    answer for both, so a user learns nothing of rows they may not see)."""
+    return NotFound(_("Not found, or outside your jurisdiction."))
 
 
 class PathScoped(models.Model):

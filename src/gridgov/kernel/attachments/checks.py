@@ -169,8 +169,10 @@ def check_image(data: bytes, name: str = "", *, code: str, field: str) -> Checke
             img = _to_rgb(img)
             img.thumbnail((MAX_EDGE, MAX_EDGE), Image.Resampling.LANCZOS)
             out = io.BytesIO()
-            # No exif=, icc_profile= or comment: the new file carries no metadata.
-            img.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+            # Pillow writes a JPEG comment and ICC profile it finds in ``info`` unless told
+            # otherwise: empty it, and pass no exif=: the new file carries no metadata at all.
+            img.info = {}
+            img.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True, comment=b"")
     except ValidationFailed:
         raise
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
