@@ -137,9 +137,19 @@ class PathScoped(models.Model):
         abstract = True
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self.area_path:
+        if self._path_in_play(kwargs.get("update_fields")) and not self.area_path:
             self.sync_area_path()
         super().save(*args, **kwargs)
+
+    def _path_in_play(self, update_fields: Iterable[str] | None) -> bool:
+        """Is the path part of this save? Not for a partial save of other columns, nor when
+        the path or its source was deferred (reading them would cost a query per row)."""
+        source = self._meta.get_field(self.path_source)
+        names = {"area_path", source.name, source.attname}  # type: ignore[union-attr]
+        if update_fields is not None and not names & set(update_fields):
+            return False
+        deferred = self.get_deferred_fields()
+        return "area_path" not in deferred and source.attname not in deferred  # type: ignore[union-attr]
 
     @classmethod
     def perm_for(cls, action: str) -> str:
@@ -219,8 +229,14 @@ class AreaScoped(PathScoped):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # On create, and whenever the area was changed without the path following it.
-        if self.area_id is not None and _last_id(self.area_path) != str(self.area_id):
+        if (
+            self._path_in_play(kwargs.get("update_fields"))
+            and self.area_id is not None
+            and _last_id(self.area_path) != str(self.area_id)
+        ):
             self.sync_area_path()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "area_path"}
         super().save(*args, **kwargs)
 
     @staticmethod

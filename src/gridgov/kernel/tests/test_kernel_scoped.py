@@ -200,3 +200,22 @@ def test_case_visibility_list_single_row_and_guard_agree(tree: Any, make_user: A
     assert not Case.objects.visible_to(users[2]).exists()
     with pytest.raises(NotFound):
         Case.objects.get_visible(users[2], "view", inside.pk)
+
+
+def test_a_partial_save_of_a_new_area_writes_the_path_too(tree: Any) -> None:
+    estate = Estate.objects.create(area=tree.grid1, name="阳光小区")
+    estate.area = tree.grid2
+    estate.save(update_fields=["area"])
+    estate.refresh_from_db()
+    assert estate.area_path == tree.grid2.path
+
+
+def test_saving_a_row_read_without_its_path_costs_no_extra_query(
+    tree: Any, django_assert_num_queries: Any
+) -> None:
+    Estate.objects.create(area=tree.grid1, name="阳光小区")
+    estate = Estate.objects.only("id", "name").get()
+    estate.name = "阳光新区"
+    with django_assert_num_queries(1):
+        estate.save(update_fields=["name"])
+    assert Estate.objects.get().area_path == tree.grid1.path
