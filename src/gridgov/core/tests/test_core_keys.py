@@ -118,7 +118,7 @@ def test_check_deploy_reports_the_wrong_key(key_a: Path, tree: Any, settings: An
     settings.GRIDGOV_FIELD_KEY = KEY_B
     from django.core.management.base import SystemCheckError
 
-    with pytest.raises(SystemCheckError, match="gridgov.E101"):
+    with pytest.raises(SystemCheckError, match=r"gridgov\.E101"):
         call_command("check", deploy=True)
 
 
