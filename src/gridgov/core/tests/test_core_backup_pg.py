@@ -5,6 +5,7 @@ throwaway server of the test's own, and point-in-time recovery as docs/operation
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tarfile
 import time
@@ -29,10 +30,8 @@ def cluster() -> Iterator[Cluster]:
         yield server
     finally:
         for name in ("data", "restored"):
-            try:
+            with contextlib.suppress(AssertionError):
                 Cluster(root, name).stop()
-            except AssertionError:
-                pass
         remove(root)
 
 
