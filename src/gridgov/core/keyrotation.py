@@ -128,9 +128,22 @@ def begin(*, new_key: str = "", say: Callable[[str], None] = print) -> None:
         state.rotation_started_at = timezone.now()
         state.rotation_finished_at = None
         state.save()
+        _audit("field_key_rotation_started", retiring=state.retiring, to=state.fingerprint)
     say(
         f"Rotation started: from key {state.retiring[0]} to key {state.fingerprint}. "
         f"Restart gridgov's services now so that they write with the new key."
+    )
+
+
+def _audit(what: str, **detail: object) -> None:
+    """An audit-log entry (fingerprints only) in the caller's transaction."""
+    from gridgov.audit.models import Event
+    from gridgov.audit.services import audit_record
+
+    audit_record(
+        event=Event.CONFIG_CHANGED,
+        actor_name="gridgov rotate-field-key",
+        detail={"what": what, **detail},
     )
 
 
@@ -219,6 +232,7 @@ def finish(*, say: Callable[[str], None] = print) -> None:
         state.progress = {}
         state.rotation_finished_at = timezone.now()
         state.save()
+        _audit("field_key_rotation_finished", retired=retired, to=state.fingerprint)
     settings.GRIDGOV_FIELD_KEYS_OLD = []
     if os.environ.get("GRIDGOV_FIELD_KEY_OLD", "").strip():
         say(

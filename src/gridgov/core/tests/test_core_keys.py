@@ -178,6 +178,10 @@ def test_rotation_interrupted_after_one_batch_and_resumed(
         assert r.id_number_hash == crypto.keyed_hash(number)
         assert r.phone_hash == crypto.keyed_hash(phone)
     assert keys.field_key_problem() is None
+    from gridgov.audit.models import AuditEntry
+
+    whats = [e.detail["what"] for e in AuditEntry.objects.filter(event="config_changed")]
+    assert sorted(whats) == ["field_key_rotation_finished", "field_key_rotation_started"]
 
 
 @pytest.mark.django_db
