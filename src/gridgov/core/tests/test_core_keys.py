@@ -206,3 +206,35 @@ def test_rotation_with_keys_from_the_environment(
     assert _decrypts_with_only(KEY_B, r.id_number_enc) == number
     assert not keyrotation.in_progress()
     assert (key_a / "field_key").read_text().strip() == KEY_A  # files untouched
+
+
+@pytest.mark.django_db
+def test_a_roster_import_during_a_rotation_finds_people_not_yet_rotated(
+    key_a: Path, tree: Any, make_user: Any
+) -> None:
+    from gridgov.rosters.services import imports
+    from gridgov.rosters.tests.excel_support import person, workbook
+
+    keys.ensure_field_key()
+    numbers = [valid_id(), valid_id()]
+    for number in numbers:
+        make_resident(make_household(tree.grid1), id_number=number)
+    (key_a / "new").write_text(KEY_B)
+    call_command("rotate_field_key", new_key_file=key_a / "new", batch_size=1, max_batches=1)
+    assert keyrotation.in_progress()
+    worker = make_user("gw", ("grid_worker", tree.grid1))
+    job = imports.import_start(
+        actor=worker,
+        kind="residents",
+        filename="people.xlsx",
+        data=workbook(
+            "residents",
+            [person(tree.grid1, 身份证号=n, 住址=f"凤鸣路{i}号") for i, n in enumerate(numbers)],
+        ),
+        mode="valid",
+    )
+    assert (job.created_count, job.updated_count, job.error_count) == (0, 2, 0)
+    assert Resident.objects.count() == 2
+    call_command("rotate_field_key")
+    for r in Resident.objects.all():
+        assert r.id_number_hash == crypto.keyed_hash(crypto.decrypt(r.id_number_enc))
