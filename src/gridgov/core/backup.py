@@ -32,6 +32,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection, connections
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gridgov.core import keys
 from gridgov.core.config import FIELD_KEY_FILE, OLD_FIELD_KEYS_FILE, write_secret
@@ -82,7 +83,9 @@ def pg_tool(name: str) -> str:
     )
     if candidates:
         return str(candidates[-1])
-    raise BackupError(f"{name} not found: install the PostgreSQL client (postgresql-client).")
+    raise BackupError(
+        _("%(tool)s not found: install the PostgreSQL client (postgresql-client).") % {"tool": name}
+    )
 
 
 def _pg_env() -> dict[str, str]:
@@ -106,7 +109,9 @@ def _run(argv: list[str]) -> None:
     result = subprocess.run(argv, env=_pg_env(), capture_output=True, text=True, check=False)
     if result.returncode != 0:
         tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
-        raise BackupError(f"{Path(argv[0]).name} failed: {' '.join(tail)}")
+        raise BackupError(
+            _("%(tool)s failed: %(error)s") % {"tool": Path(argv[0]).name, "error": " ".join(tail)}
+        )
 
 
 def counts() -> dict[str, int]:
@@ -161,7 +166,7 @@ def prune(directory: Path, keep: int, say: Say) -> list[Path]:
     old = archives(directory)[:-keep] if keep > 0 else []
     for path in old:
         path.unlink()
-        say(f"Deleted the old archive {path.name}.")
+        say(_("Deleted the old archive %(name)s.") % {"name": path.name})
     return old
 
 
@@ -171,7 +176,10 @@ def create_backup(directory: Path, *, keep: int | None = None, say: Say = print)
 
     problem = keys.field_key_problem()
     if problem:
-        say(f"warning: {problem} The archive's key will not open its database.")
+        say(
+            _("warning: %(problem)s The archive's key will not open its database.")
+            % {"problem": problem}
+        )
     current, olds = keys.configured_keys()
     if not problem:
         current = keys.ensure_field_key()
@@ -180,7 +188,7 @@ def create_backup(directory: Path, *, keep: int | None = None, say: Say = print)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     target = directory / f"{PREFIX}{stamp}{SUFFIX}"
     if target.exists():
-        raise BackupError(f"{target} exists already; try again in a second.")
+        raise BackupError(_("%(path)s exists already; try again in a second.") % {"path": target})
     vendor = connection.vendor
     with tempfile.TemporaryDirectory(dir=directory, prefix=".gridgov-backup-") as work_dir:
         work = Path(work_dir)
@@ -199,7 +207,9 @@ def create_backup(directory: Path, *, keep: int | None = None, say: Say = print)
             copy = work / DUMP_MEMBER
             _run([pg_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(copy)])
         else:
-            raise BackupError(f"Backups of a {vendor} database are not supported.")
+            raise BackupError(
+                _("Backups of a %(vendor)s database are not supported.") % {"vendor": vendor}
+            )
         manifest: dict[str, Any] = {
             "format": FORMAT,
             "app": "gridgov",
@@ -230,7 +240,10 @@ def create_backup(directory: Path, *, keep: int | None = None, say: Say = print)
         with partial.open("rb") as fh:
             os.fsync(fh.fileno())
         os.replace(partial, target)
-    say(f"Wrote {target} ({target.stat().st_size // 1024} KiB).")
+    say(
+        _("Wrote %(path)s (%(size)d KiB).")
+        % {"path": target, "size": target.stat().st_size // 1024}
+    )
     if keep:
         prune(directory, keep, say)
     return target
@@ -268,9 +281,15 @@ def opened(archive: Path, *, into: Path) -> Iterator[Archive]:
                 tar.extractall(work, filter="data")
             manifest = json.loads((work / "manifest.json").read_text(encoding="utf-8"))
         except (OSError, tarfile.TarError, ValueError) as exc:
-            raise BackupError(f"{archive} is not a gridgov backup archive ({exc}).") from exc
+            raise BackupError(
+                _("%(path)s is not a gridgov backup archive (%(error)s).")
+                % {"path": archive, "error": exc}
+            ) from exc
         if manifest.get("app") != "gridgov" or manifest.get("format") != FORMAT:
-            raise BackupError(f"{archive} is not a gridgov backup archive of format {FORMAT}.")
+            raise BackupError(
+                _("%(path)s is not a gridgov backup archive of format %(format)d.")
+                % {"path": archive, "format": FORMAT}
+            )
         yield Archive(work, manifest)
 
 
@@ -280,10 +299,11 @@ def check_archive(arc: Archive, *, with_secrets: bool) -> None:
     vendor = connection.vendor
     if m["database_vendor"] != vendor:
         raise BackupError(
-            f"The archive holds a {m['database_vendor']} database; this gridgov uses {vendor}."
+            _("The archive holds a %(theirs)s database; this gridgov uses %(ours)s.")
+            % {"theirs": m["database_vendor"], "ours": vendor}
         )
     if not arc.database.exists():
-        raise BackupError("The archive has no database file.")
+        raise BackupError(_("The archive has no database file."))
     arc_key = arc.field_key
     arc_fp = keys.fingerprint(arc_key) if arc_key else None
     db_fp = m.get("database_fingerprint")
@@ -291,29 +311,40 @@ def check_archive(arc: Archive, *, with_secrets: bool) -> None:
         db_fp = _sqlite_fingerprint(arc.database)
     if arc_fp is None or (db_fp is not None and db_fp != arc_fp) or not m["key_opens_database"]:
         raise BackupError(
-            f"The archive's field key (fingerprint {arc_fp}) does not open the archive's "
-            f"database (fingerprint {db_fp}); nothing was restored."
+            _(
+                "The archive's field key (fingerprint %(key)s) does not open the archive's "
+                "database (fingerprint %(db)s); nothing was restored."
+            )
+            % {"key": arc_fp, "db": db_fp}
         )
     current, _olds = keys.configured_keys()
     if with_secrets:
         if os.environ.get("GRIDGOV_FIELD_KEY", "").strip() and keys.fingerprint(current) != arc_fp:
             raise BackupError(
-                "GRIDGOV_FIELD_KEY is set in the environment and is not the archive's key: set "
-                "it (and GRIDGOV_SECRET_KEY) to the archive's values (secrets/ in the archive); "
-                "nothing was restored."
+                _(
+                    "GRIDGOV_FIELD_KEY is set in the environment and is not the archive's key: "
+                    "set it (and GRIDGOV_SECRET_KEY) to the archive's values (secrets/ in the "
+                    "archive); nothing was restored."
+                )
             )
         return
     if not current:
         raise BackupError(
-            f"This data folder has no field key; the archive's data needs the key of "
-            f"fingerprint {arc_fp}. Run again with --with-secrets to take the archive's keys; "
-            f"nothing was restored."
+            _(
+                "This data folder has no field key; the archive's data needs the key of "
+                "fingerprint %(fp)s. Run again with --with-secrets to take the archive's keys; "
+                "nothing was restored."
+            )
+            % {"fp": arc_fp}
         )
     if keys.fingerprint(current) != arc_fp:
         raise BackupError(
-            f"The archive's field key (fingerprint {arc_fp}) is not this data folder's "
-            f"(fingerprint {keys.fingerprint(current)}). Run again with --with-secrets to "
-            f"replace this data folder's keys with the archive's; nothing was restored."
+            _(
+                "The archive's field key (fingerprint %(theirs)s) is not this data folder's "
+                "(fingerprint %(ours)s). Run again with --with-secrets to replace this data "
+                "folder's keys with the archive's; nothing was restored."
+            )
+            % {"theirs": arc_fp, "ours": keys.fingerprint(current)}
         )
 
 
@@ -322,7 +353,7 @@ def _restore_sqlite(arc: Archive, say: Say) -> None:
     with contextlib.closing(sqlite3.connect(arc.database)) as db:
         ok = db.execute("PRAGMA integrity_check").fetchone()
     if not ok or ok[0] != "ok":
-        raise BackupError("The archive's SQLite database fails its integrity check.")
+        raise BackupError(_("The archive's SQLite database fails its integrity check."))
     connections.close_all()
     if target.exists():
         # The database being replaced, kept once beside it (owner-only) in case of regret.
@@ -335,7 +366,7 @@ def _restore_sqlite(arc: Archive, say: Say) -> None:
             contextlib.closing(sqlite3.connect(before)) as dst,
         ):
             src.backup(dst)
-        say(f"The database it replaces is kept as {before}.")
+        say(_("The database it replaces is kept as %(path)s.") % {"path": before})
     arc.database.chmod(0o600)
     for suffix in ("-wal", "-shm", "-journal"):
         target.with_name(target.name + suffix).unlink(missing_ok=True)
@@ -379,7 +410,7 @@ def _restore_secrets(arc: Archive, say: Say) -> None:
         (folder / OLD_FIELD_KEYS_FILE).unlink(missing_ok=True)
     settings.GRIDGOV_FIELD_KEY = arc.field_key
     settings.GRIDGOV_FIELD_KEYS_OLD = olds.split()
-    say(f"Took the archive's secrets into {folder}.")
+    say(_("Took the archive's secrets into %(folder)s.") % {"folder": folder})
 
 
 def restore_backup(
@@ -391,7 +422,10 @@ def restore_backup(
     with opened(archive, into=folder) as arc:
         check_archive(arc, with_secrets=with_secrets)
         created = arc.manifest.get("created_at", "?")
-        say(f"Restoring the backup of {created} ({arc.manifest['database_vendor']})…")
+        say(
+            _("Restoring the backup of %(when)s (%(vendor)s)…")
+            % {"when": created, "vendor": arc.manifest["database_vendor"]}
+        )
         if connection.vendor == "sqlite":
             _restore_sqlite(arc, say)
         else:

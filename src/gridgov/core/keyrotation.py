@@ -29,6 +29,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gridgov.core import crypto
 from gridgov.core.config import (
@@ -85,24 +86,28 @@ def begin(*, new_key: str = "", say: Callable[[str], None] = print) -> None:
     if state.retiring:
         if new_key:
             raise FieldKeyError(
-                "A rotation is unfinished: run 'gridgov rotate-field-key' without a new key "
-                "to finish it first."
+                _(
+                    "A rotation is unfinished: run 'gridgov rotate-field-key' without a new "
+                    "key to finish it first."
+                )
             )
         return
     if fingerprint(current) == state.fingerprint:
         if keys_from_environment():
             raise FieldKeyError(
-                "The field key comes from GRIDGOV_FIELD_KEY: set the new key there and the "
-                "current one in GRIDGOV_FIELD_KEY_OLD (gridgov rotate-field-key --generate "
-                "prints a new key), restart the services, then run this command again."
+                _(
+                    "The field key comes from GRIDGOV_FIELD_KEY: set the new key there and the "
+                    "current one in GRIDGOV_FIELD_KEY_OLD (gridgov rotate-field-key --generate "
+                    "prints a new key), restart the services, then run this command again."
+                )
             )
         new = new_key or new_field_key()
         try:
             Fernet(new.encode("ascii"))
         except (ValueError, UnicodeEncodeError) as exc:
-            raise FieldKeyError("The new key is not a Fernet key (44 characters).") from exc
+            raise FieldKeyError(_("The new key is not a Fernet key (44 characters).")) from exc
         if fingerprint(new) == state.fingerprint:
-            raise FieldKeyError("The new key is the current key.")
+            raise FieldKeyError(_("The new key is the current key."))
         folder = settings.DATA_DIR
         keep = [*olds, current]
         # The old key first (it must never be lost), then the new one in place.
@@ -112,13 +117,16 @@ def begin(*, new_key: str = "", say: Callable[[str], None] = print) -> None:
         settings.GRIDGOV_FIELD_KEY = new
         current, olds = new, keep
         say(
-            f"New field key written to {folder / FIELD_KEY_FILE}; the old one kept in "
-            f"{folder / OLD_FIELD_KEYS_FILE}."
+            _("New field key written to %(key)s; the old one kept in %(old)s.")
+            % {"key": folder / FIELD_KEY_FILE, "old": folder / OLD_FIELD_KEYS_FILE}
         )
     elif state.fingerprint not in {fingerprint(k) for k in olds}:
         raise FieldKeyError(
-            f"The database's key (fingerprint {state.fingerprint}) is neither the current "
-            f"key nor among the old keys."
+            _(
+                "The database's key (fingerprint %(fp)s) is neither the current key nor among "
+                "the old keys."
+            )
+            % {"fp": state.fingerprint}
         )
     with transaction.atomic():
         state = _state_for_update()
@@ -130,8 +138,11 @@ def begin(*, new_key: str = "", say: Callable[[str], None] = print) -> None:
         state.save()
         _audit("field_key_rotation_started", retiring=state.retiring, to=state.fingerprint)
     say(
-        f"Rotation started: from key {state.retiring[0]} to key {state.fingerprint}. "
-        f"Restart gridgov's services now so that they write with the new key."
+        _(
+            "Rotation started: from key %(old)s to key %(new)s. Restart gridgov's services now "
+            "so that they write with the new key."
+        )
+        % {"old": state.retiring[0], "new": state.fingerprint}
     )
 
 
@@ -178,8 +189,11 @@ def _rotate_batch(label: str, size: int) -> int:
                 model._default_manager.bulk_update(rows, columns)
             except IntegrityError as exc:
                 raise FieldKeyError(
-                    f"Two {label} rows hold the same value (a duplicate entered during the "
-                    f"rotation, rows {rows[0].pk}–{rows[-1].pk}); merge them and run again."
+                    _(
+                        "Two %(model)s rows hold the same value (a duplicate entered during the "
+                        "rotation, rows %(first)s–%(last)s); merge them and run again."
+                    )
+                    % {"model": label, "first": rows[0].pk, "last": rows[-1].pk}
                 ) from exc
             mark = {"after": rows[-1].pk, "done": len(rows) < size}
         else:
@@ -204,21 +218,27 @@ def run(
         return RotationResult(finished=True, rows=0, batches=0)
     if fingerprint(configured_keys()[0]) != state.fingerprint:
         raise FieldKeyError(
-            f"The rotation is moving the data to the key of fingerprint {state.fingerprint}, "
-            f"which is not the configured field key."
+            _(
+                "The rotation is moving the data to the key of fingerprint %(fp)s, which is not "
+                "the configured field key."
+            )
+            % {"fp": state.fingerprint}
         )
     rows = batches = 0
     for label in protected_models():
         while True:
             if max_batches is not None and batches >= max_batches:
-                say(f"Stopped after {batches} batch(es), {rows} row(s); run again to go on.")
+                say(
+                    _("Stopped after %(batches)d batch(es), %(rows)d row(s); run again to go on.")
+                    % {"batches": batches, "rows": rows}
+                )
                 return RotationResult(finished=False, rows=rows, batches=batches)
             done = _rotate_batch(label, batch_size)
             if not done:
                 break
             batches += 1
             rows += done
-            say(f"  {label}: {done} row(s)")
+            say("  " + _("%(model)s: %(rows)d row(s)") % {"model": label, "rows": done})
     finish(say=say)
     return RotationResult(finished=True, rows=rows, batches=batches)
 
@@ -236,9 +256,12 @@ def finish(*, say: Callable[[str], None] = print) -> None:
     settings.GRIDGOV_FIELD_KEYS_OLD = []
     if os.environ.get("GRIDGOV_FIELD_KEY_OLD", "").strip():
         say(
-            f"Rotation finished; the old key ({', '.join(retired)}) is no longer needed: "
-            f"remove GRIDGOV_FIELD_KEY_OLD from the environment and restart the services."
+            _(
+                "Rotation finished; the old key (%(fps)s) is no longer needed: remove "
+                "GRIDGOV_FIELD_KEY_OLD from the environment and restart the services."
+            )
+            % {"fps": ", ".join(retired)}
         )
         return
     (settings.DATA_DIR / OLD_FIELD_KEYS_FILE).unlink(missing_ok=True)
-    say(f"Rotation finished; the old key ({', '.join(retired)}) is deleted.")
+    say(_("Rotation finished; the old key (%(fps)s) is deleted.") % {"fps": ", ".join(retired)})

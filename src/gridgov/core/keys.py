@@ -27,6 +27,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core import checks
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from gridgov.core.config import create_field_key
 from gridgov.core.errors import DomainError
@@ -134,48 +135,54 @@ def _opens(keys: list[str], token: str) -> bool:
     return True
 
 
+def _where() -> str:
+    return _("the data folder's field_key file or GRIDGOV_FIELD_KEY")
+
+
+def _mismatch(ours: str, theirs: str) -> str:
+    return _(
+        "The field key (fingerprint %(ours)s) is not the database's (fingerprint %(theirs)s). "
+        "Use the database's key (%(where)s) or restore the database that belongs to this key."
+    ) % {"ours": ours, "theirs": theirs, "where": _where()}
+
+
 def field_key_problem() -> str | None:
     """None when the configured key can open the database's personal data (or there is none
     and a key may be made); otherwise a short message for operators (fingerprints only, no
     personal data, no key)."""
     current, olds = configured_keys()
     state = stored_state()
-    where = "the data folder's field_key file or GRIDGOV_FIELD_KEY"
     if state is not None:
         if not current:
-            return (
-                f"No field key is configured, but the database's personal data is encrypted "
-                f"with the key of fingerprint {state.fingerprint}. Put that key back ({where}); "
-                f"a new key would make the data unreadable."
-            )
+            return _(
+                "No field key is configured, but the database's personal data is encrypted "
+                "with the key of fingerprint %(fp)s. Put that key back (%(where)s); a new key "
+                "would make the data unreadable."
+            ) % {"fp": state.fingerprint, "where": _where()}
         if fingerprint(current) != state.fingerprint:
-            return (
-                f"The field key (fingerprint {fingerprint(current)}) is not the database's "
-                f"(fingerprint {state.fingerprint}). Use the database's key ({where}) or restore "
-                f"the database that belongs to this key."
-            )
+            return _mismatch(fingerprint(current), state.fingerprint)
         have = {fingerprint(k) for k in olds}
         missing = [fp for fp in state.retiring if fp not in have]
         if missing:
-            return (
-                f"A field key rotation is unfinished and the old key (fingerprint "
-                f"{', '.join(missing)}) is missing: put it in the data folder's field_key.old "
-                f"or GRIDGOV_FIELD_KEY_OLD, then finish with 'gridgov rotate-field-key'."
-            )
+            return _(
+                "A field key rotation is unfinished and the old key (fingerprint %(fps)s) is "
+                "missing: put it in the data folder's field_key.old or GRIDGOV_FIELD_KEY_OLD, "
+                "then finish with 'gridgov rotate-field-key'."
+            ) % {"fps": ", ".join(missing)}
         return None
     tokens = sample_tokens()
     if not tokens:
         return None
     if not current:
-        return (
-            f"No field key is configured, but the database holds encrypted personal data. Put "
-            f"its key back ({where}); a new key would make the data unreadable."
-        )
+        return _(
+            "No field key is configured, but the database holds encrypted personal data. Put "
+            "its key back (%(where)s); a new key would make the data unreadable."
+        ) % {"where": _where()}
     if not all(_opens([current, *olds], t) for t in tokens):
-        return (
-            f"The field key (fingerprint {fingerprint(current)}) cannot decrypt the personal "
-            f"data stored in the database. Use the database's key ({where})."
-        )
+        return _(
+            "The field key (fingerprint %(fp)s) cannot decrypt the personal data stored in the "
+            "database. Use the database's key (%(where)s)."
+        ) % {"fp": fingerprint(current), "where": _where()}
     return None
 
 
@@ -206,10 +213,7 @@ def record_fingerprint(key: str) -> None:
             pk=1, defaults={"fingerprint": fingerprint(key)}
         )
     if state.fingerprint != fingerprint(key):
-        raise FieldKeyError(
-            f"The field key (fingerprint {fingerprint(key)}) is not the database's "
-            f"(fingerprint {state.fingerprint})."
-        )
+        raise FieldKeyError(_mismatch(fingerprint(key), state.fingerprint))
 
 
 def check_at_start() -> None:
@@ -225,7 +229,8 @@ def check_field_key(app_configs: Any = None, **kwargs: Any) -> list[checks.Check
     except Exception as exc:  # no database to ask: other checks and commands say so
         return [
             checks.Warning(
-                f"The field key could not be checked against the database ({type(exc).__name__}).",
+                _("The field key could not be checked against the database (%(error)s).")
+                % {"error": type(exc).__name__},
                 id="gridgov.W101",
             )
         ]

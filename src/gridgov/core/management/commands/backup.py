@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from gridgov.core.backup import BackupError, create_backup
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, directory: Path, keep: int | None, **options: Any) -> None:
         if keep is not None and keep < 1:
-            raise CommandError("--keep must be at least 1.")
+            raise CommandError(_("--keep must be at least 1."))
         try:
             create_backup(directory.expanduser().resolve(), keep=keep, say=self.stdout.write)
         except BackupError as exc:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from gridgov.core.backup import BackupError, restore_backup
 
@@ -33,16 +34,18 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, archive: Path, with_secrets: bool, yes: bool, **opts: Any) -> None:
         if not archive.is_file():
-            raise CommandError(f"{archive}: no such file.")
+            raise CommandError(_("%(path)s: no such file.") % {"path": archive})
         if not yes and sys.stdin.isatty():
             answer = input(
-                "This replaces the database and media/ with the archive's. Go on? [y/N] "
+                _("This replaces the database and media/ with the archive's. Go on? [y/N] ")
             )
-            if answer.strip().lower() not in {"y", "yes"}:
-                raise CommandError("Nothing was restored.")
+            if answer.strip().lower() not in {"y", "yes", "是"}:
+                raise CommandError(_("Nothing was restored."))
         try:
             manifest = restore_backup(archive, with_secrets=with_secrets, say=self.stdout.write)
         except BackupError as exc:
             raise CommandError(exc.message) from exc
         counts = ", ".join(f"{k} {v}" for k, v in manifest.get("counts", {}).items())
-        self.stdout.write(f"Restored ({counts}). Start the services again.")
+        self.stdout.write(
+            _("Restored (%(counts)s). Start the services again.") % {"counts": counts}
+        )

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from gridgov.core import keyrotation
 from gridgov.core.config import new_field_key
@@ -50,7 +51,7 @@ class Command(BaseCommand):
             self.stdout.write(new_field_key())
             return
         if options["batch_size"] < 1:
-            raise CommandError("--batch-size must be at least 1.")
+            raise CommandError(_("--batch-size must be at least 1."))
         new_key = ""
         if options["new_key_file"] is not None:
             new_key = options["new_key_file"].read_text(encoding="ascii").strip()
@@ -63,4 +64,7 @@ class Command(BaseCommand):
         except FieldKeyError as exc:
             raise CommandError(exc.message) from exc
         if result.finished:
-            say(f"Done: {result.rows} row(s) in {result.batches} batch(es).")
+            say(
+                _("Done: %(rows)d row(s) in %(batches)d batch(es).")
+                % {"rows": result.rows, "batches": result.batches}
+            )
