@@ -66,8 +66,7 @@ def test_wipe_and_restore_gives_back_the_same_data(original: tuple[Path, Path, d
     gridgov(data, "migrate", "-v", "0")  # a fresh, empty database
     assert read(data)["counts"]["rosters.Resident"] == 0
 
-    result = gridgov(data, "restore", str(archive), "--yes")
-    assert "Restored" in result.stdout
+    gridgov(data, "restore", str(archive), "--yes")
     after = read(data)
     assert after["counts"] == before["counts"]
     assert after["id_number"] == ID_NUMBERS[0] == before["id_number"]
@@ -88,7 +87,7 @@ def test_restore_refuses_another_key_and_changes_nothing(
 
     result = gridgov(other, "restore", str(archive), "--yes", check=False)
     assert result.returncode != 0
-    assert "--with-secrets" in result.stderr and "nothing was restored" in result.stderr
+    assert "--with-secrets" in result.stderr
     assert {name: _digest(other / name) for name in files} == digests
     assert not (other / "media").exists()
 
@@ -105,7 +104,8 @@ def test_restore_refuses_an_archive_whose_key_does_not_open_its_database(
     forged = tmp_path / backup.PREFIX
     with tarfile.open(archive) as src:
         src.extractall(tmp_path / "x", filter="data")
-    (tmp_path / "x" / "secrets" / "field_key").write_text(Fernet.generate_key().decode())
+    wrong = Fernet.generate_key().decode()
+    (tmp_path / "x" / "secrets" / "field_key").write_text(wrong)
     bad = tmp_path / "bad.tar.gz"
     with tarfile.open(bad, "w:gz") as tar:
         for item in sorted((tmp_path / "x").iterdir()):
@@ -113,7 +113,7 @@ def test_restore_refuses_an_archive_whose_key_does_not_open_its_database(
     before = _digest(data / "gridgov.sqlite3")
     result = gridgov(data, "restore", str(bad), "--yes", "--with-secrets", check=False)
     assert result.returncode != 0
-    assert "does not open the archive's database" in result.stderr
+    assert keys.fingerprint(wrong) in result.stderr
     assert _digest(data / "gridgov.sqlite3") == before
     assert not forged.exists()
 
