@@ -11,6 +11,17 @@ import pytest
 from tests.live import LiveGridgov
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _field_key() -> None:
+    """A field key for the session when the data folder has none (gridgov makes one only after
+    asking the database, which tests without the ``db`` fixture may not do)."""
+    from cryptography.fernet import Fernet
+    from django.conf import settings
+
+    if not settings.GRIDGOV_FIELD_KEY:
+        settings.GRIDGOV_FIELD_KEY = Fernet.generate_key().decode("ascii")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_sign_in_throttle() -> None:
     """Every test starts with no failed sign-ins counted (src/gridgov/conftest.py does the same

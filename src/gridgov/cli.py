@@ -134,6 +134,23 @@ def _migrate() -> None:
     call_command("createcachetable", verbosity=0)
 
 
+def _refuse_wrong_field_key() -> None:
+    """Before anything is migrated or served: the field key must open the database's personal
+    data (raises :class:`~gridgov.core.keys.FieldKeyError`, reported on stderr, exit 1)."""
+    from gridgov.core.keys import FieldKeyError, field_key_problem
+
+    problem = field_key_problem()
+    if problem:
+        raise FieldKeyError(problem)
+
+
+def _ensure_field_key() -> None:
+    """After migrating: make the key for an empty database, record its fingerprint."""
+    from gridgov.core.keys import ensure_field_key
+
+    ensure_field_key()
+
+
 def _check_port(host: str, port: int) -> None:
     """Fail before the slow steps (migrations, the demo build) if the port is taken."""
     import socket
@@ -314,7 +331,9 @@ def cmd_demo(argv: Sequence[str], data: Path) -> None:
     if args.reset:
         _reset_sqlite(data)
     _setup_django()
+    _refuse_wrong_field_key()
     _migrate()
+    _ensure_field_key()
     from gridgov.demo.generator import DEMO_CASES, build_demo, demo_exists
 
     if demo_exists():
@@ -344,8 +363,10 @@ def cmd_serve(argv: Sequence[str]) -> None:
     args = _serve_parser().parse_args(argv)
     _check_port(args.host, args.port)
     _setup_django()
+    _refuse_wrong_field_key()
     if not args.no_migrate:
         _migrate()
+    _ensure_field_key()
     _serve(
         host=args.host,
         port=args.port,

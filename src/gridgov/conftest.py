@@ -34,6 +34,17 @@ def square(x0: float, y0: float, size: float = 0.01) -> dict[str, Any]:
     }
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _field_key() -> None:
+    """A field key for the session when the data folder has none (gridgov makes one only after
+    asking the database, which tests without the ``db`` fixture may not do)."""
+    from cryptography.fernet import Fernet
+    from django.conf import settings
+
+    if not settings.GRIDGOV_FIELD_KEY:
+        settings.GRIDGOV_FIELD_KEY = Fernet.generate_key().decode("ascii")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_grid_locator() -> Any:
     """Each test starts with an empty in-process grid index, working-day table and sign-in

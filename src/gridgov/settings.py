@@ -13,6 +13,8 @@ from gridgov.core.config import (
     env_bool,
     env_int,
     field_key,
+    old_field_keys,
+    private_file,
     secret_key,
     source_origin,
 )
@@ -21,7 +23,8 @@ BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = data_dir()
 
 SECRET_KEY = secret_key(DATA_DIR)
-GRIDGOV_FIELD_KEY = field_key(DATA_DIR)
+GRIDGOV_FIELD_KEY = field_key(DATA_DIR)  # "" until gridgov.core.keys makes one
+GRIDGOV_FIELD_KEYS_OLD = old_field_keys(DATA_DIR)  # during a rotation only
 
 DEBUG = env_bool("GRIDGOV_DEBUG", False)
 ALLOWED_HOSTS = [
@@ -110,7 +113,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(DATA_DIR / "gridgov.sqlite3"),
+            "NAME": str(private_file(DATA_DIR / "gridgov.sqlite3")),
             "OPTIONS": {
                 "init_command": (
                     "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"

@@ -17,6 +17,11 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
+        # Encrypted personal data (key checks, rotation, backups).
+        from gridgov.core import keys
+
+        keys.register("cases.Case", encrypted="reporter_phone_enc")
+
         from gridgov.cases import checkers
 
         checkers.connect()

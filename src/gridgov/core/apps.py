@@ -16,3 +16,10 @@ class CoreConfig(AppConfig):
         from gridgov.core.text import validate_text
 
         forms.CharField.default_validators = [validate_text]
+
+        # `check --deploy`: the field key opens the personal data in the database.
+        from django.core import checks
+
+        from gridgov.core.keys import check_field_key
+
+        checks.register(check_field_key, "gridgov", deploy=True)

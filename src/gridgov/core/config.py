@@ -14,9 +14,28 @@ from cryptography.fernet import Fernet
 
 
 def data_dir() -> Path:
-    """The folder holding the SQLite database, generated secrets, uploads and logs."""
+    """The folder holding the SQLite database, generated secrets, uploads and logs; created
+    owner-only (0700) when it does not exist yet."""
     path = Path(os.environ.get("GRIDGOV_DATA_DIR", "./var")).expanduser().resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """``path`` made owner-only (0600), created empty if missing (an empty file is a valid
+    SQLite database; its ``-wal``/``-shm`` files take the same mode). A file of another user is
+    left as it is."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+    except FileExistsError:
+        try:
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+        except OSError:
+            pass
+    except OSError:
+        pass
     return path
 
 
@@ -54,12 +73,53 @@ def secret_key(folder: Path) -> str:
     return _secret_from_file(folder / "secret_key", lambda: secrets.token_urlsafe(50))
 
 
+FIELD_KEY_FILE = "field_key"
+OLD_FIELD_KEYS_FILE = "field_key.old"
+
+
 def field_key(folder: Path) -> str:
-    """Key for field encryption (Fernet) and keyed hashes of personal data."""
-    env = os.environ.get("GRIDGOV_FIELD_KEY")
+    """Key for field encryption (Fernet) and keyed hashes of personal data: ``GRIDGOV_FIELD_KEY``,
+    else ``<data>/field_key``, else "" — never generated here: :mod:`gridgov.core.keys` makes
+    one only when the database holds no encrypted data."""
+    env = os.environ.get("GRIDGOV_FIELD_KEY", "").strip()
     if env:
         return env
-    return _secret_from_file(folder / "field_key", lambda: Fernet.generate_key().decode("ascii"))
+    path = folder / FIELD_KEY_FILE
+    return path.read_text(encoding="ascii").strip() if path.exists() else ""
+
+
+def old_field_keys(folder: Path) -> list[str]:
+    """Keys being retired by an unfinished rotation (``gridgov rotate-field-key``): read, never
+    written with. ``GRIDGOV_FIELD_KEY_OLD`` (separated by spaces or commas), else the lines of
+    ``<data>/field_key.old``."""
+    env = os.environ.get("GRIDGOV_FIELD_KEY_OLD", "")
+    if env.strip():
+        text = env.replace(",", " ")
+    else:
+        path = folder / OLD_FIELD_KEYS_FILE
+        text = path.read_text(encoding="ascii") if path.exists() else ""
+    return [k for k in text.split() if k]
+
+
+def new_field_key() -> str:
+    return Fernet.generate_key().decode("ascii")
+
+
+def write_secret(path: Path, value: str) -> None:
+    """Write ``value`` to ``path`` (mode 0600) atomically: a temporary file, then a rename."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(value + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def create_field_key(folder: Path) -> str:
+    """Generate ``<data>/field_key`` (0600) unless another process wrote it first; the key."""
+    return _secret_from_file(folder / FIELD_KEY_FILE, new_field_key)
 
 
 def source_origin(url_template: str) -> str | None:

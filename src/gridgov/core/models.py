@@ -43,3 +43,27 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} r{self.token}"
+
+
+class FieldKeyState(models.Model):
+    """Which field key the database's personal data is encrypted with (one row, pk 1), and the
+    progress of an unfinished rotation (see :mod:`gridgov.core.keys`).
+
+    Only fingerprints are stored (a truncated HMAC of a fixed label under the key), never a key.
+    """
+
+    fingerprint = models.CharField(_("key fingerprint"), max_length=32)
+    # Fingerprints of the keys an unfinished rotation is moving away from ([] when none).
+    retiring = models.JSONField(_("keys being retired"), default=list, blank=True)
+    # {"app_label.Model": last primary key done} during a rotation.
+    progress = models.JSONField(_("rotation progress"), default=dict, blank=True)
+    rotation_started_at = models.DateTimeField(_("rotation started"), null=True, blank=True)
+    rotation_finished_at = models.DateTimeField(_("rotation finished"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("field key state")
+        verbose_name_plural = _("field key state")
+
+    def __str__(self) -> str:
+        return self.fingerprint

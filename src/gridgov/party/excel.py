@@ -219,13 +219,15 @@ def _row_error(sheet_row: excel.SheetRow, exc: DomainError) -> None:
 def _match_existing(actor: Any, rows: list[MemberRow]) -> None:
     """Attach existing members (by ID hash, in batches); refuse those outside the jurisdiction."""
     by_hash = {r.id_hash: r for r in rows if r.id_hash and not r.sheet.errors}
-    hashes = list(by_hash)
+    # A stored hash may be under the old key while a key rotation runs.
+    alias = {h: r.id_hash for r in by_hash.values() for h in crypto.keyed_hashes(r.id_number)}
+    hashes = list(alias)
     for start in range(0, len(hashes), 500):
         chunk = hashes[start : start + 500]
         for member in PartyMember.objects.filter(id_number_hash__in=chunk).select_related(
             "org", "org__area"
         ):
-            row = by_hash[member.id_number_hash]
+            row = by_hash[alias[member.id_number_hash]]
             if not scoping.can(actor, Perm.PARTY_MANAGE, member.org.area):
                 row.sheet.error(
                     COL_ID,

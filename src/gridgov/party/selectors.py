@@ -151,12 +151,13 @@ def communities_for(*, actor: Any, perm: str = Perm.PARTY_MANAGE) -> QuerySet[Ar
 # --- Members ----------------------------------------------------------------------------------
 
 
-def _hash_query(q: str) -> tuple[str, str] | None:
+def _hash_query(q: str) -> tuple[str, list[str]] | None:
+    """(hash column, the hashes ``q`` may be stored under — two during a key rotation)."""
     compact = re.sub(r"\s", "", q)
     if _ID_RE.match(compact):
-        return "id_number_hash", crypto.keyed_hash(compact.upper())
+        return "id_number_hash", crypto.keyed_hashes(compact.upper())
     if _PHONE_RE.match(compact):
-        return "phone_hash", crypto.keyed_hash(compact)
+        return "phone_hash", crypto.keyed_hashes(compact)
     return None
 
 
@@ -181,7 +182,7 @@ def member_list_for(
     q = (q or "").strip()[:50]
     if q:
         exact = _hash_query(q)
-        qs = qs.filter(**{exact[0]: exact[1]}) if exact else qs.filter(name__startswith=q)
+        qs = qs.filter(**{f"{exact[0]}__in": exact[1]}) if exact else qs.filter(name__startswith=q)
     return qs.order_by("area_path", "org_id", "name", "pk")
 
 
@@ -266,7 +267,7 @@ def dual_report_list_for(
     if q:
         exact = _hash_query(q)
         if exact and exact[0] == "phone_hash":
-            qs = qs.filter(phone_hash=exact[1])
+            qs = qs.filter(phone_hash__in=exact[1])
         else:
             qs = qs.filter(Q(name__startswith=q) | Q(work_unit__contains=q))
     return qs.order_by("-registered_on", "-pk")

@@ -69,13 +69,13 @@ def phone_hashes(q: str) -> list[str]:
     """Keyed hashes of ``q`` read as a phone number (a landline with and without its dash)."""
     phone = re.sub(r"[\s()（）]", "", q).removeprefix("+86")
     if MOBILE_RE.match(phone):
-        return [crypto.keyed_hash(phone)]
+        return crypto.keyed_hashes(phone)
     if LANDLINE_RE.match(phone):
         bare = phone.replace("-", "")
         forms = {phone, bare}
         for n in (3, 4):  # 区号 of 3 or 4 digits
             forms.add(f"{bare[:n]}-{bare[n:]}")
-        return sorted(crypto.keyed_hash(f) for f in forms)
+        return sorted({h for f in forms for h in crypto.keyed_hashes(f)})
     return []
 
 
@@ -182,7 +182,7 @@ def resident_search_for(
     if not q:
         return qs.order_by(*(LIST_ORDER if by_path else ("-id",)))
     if ID_RE.match(compact):
-        return qs.filter(id_number_hash=crypto.keyed_hash(compact.upper())).order_by("id")
+        return qs.filter(id_number_hash__in=crypto.keyed_hashes(compact.upper())).order_by("id")
     hashes = phone_hashes(compact)
     if hashes:
         return qs.filter(phone_hash__in=hashes).order_by("id")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from gridgov.accounts.roles import Perm
 from gridgov.areas.codes import Level
 from gridgov.areas.models import Area
+from gridgov.core import crypto
 from gridgov.core.errors import Conflict, ValidationFailed
 from gridgov.party.models import DualReport, PartyMember
 from gridgov.party.services._common import (
@@ -60,15 +61,15 @@ def dual_report_create(
     not_future(registered_on, field="registered_on")
     protected = idnumbers.protected_phone(phone)
     open_regs = DualReport.objects.filter(
-        community=community, phone_hash=protected["phone_hash"], ended_on__isnull=True
+        community=community, phone_hash__in=crypto.keyed_hashes(phone), ended_on__isnull=True
     )
     if open_regs.exists():
         raise _duplicate()
     # The party member with this phone number, when there is exactly one.
     members = list(
-        PartyMember.objects.filter(phone_hash=protected["phone_hash"], is_active=True).values_list(
-            "pk", flat=True
-        )[:2]
+        PartyMember.objects.filter(
+            phone_hash__in=crypto.keyed_hashes(phone), is_active=True
+        ).values_list("pk", flat=True)[:2]
     )
     try:
         with transaction.atomic():

@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from gridgov.accounts.roles import Perm
+from gridgov.core import crypto
 from gridgov.core.errors import Conflict, ValidationFailed
 from gridgov.party.models import MemberStatus, MemberTransfer, PartyMember, PartyOrg
 from gridgov.party.services._common import (
@@ -98,7 +99,8 @@ def member_create(
     )
     assert joined_on is not None  # checked above
     protected = idnumbers.protected_id(facts.number)
-    if PartyMember.objects.filter(id_number_hash=protected["id_number_hash"]).exists():
+    # Under the current key or, during a key rotation, the old one.
+    if PartyMember.objects.filter(id_number_hash__in=crypto.keyed_hashes(facts.number)).exists():
         raise duplicate_id_error()
     try:
         with transaction.atomic():
@@ -160,7 +162,9 @@ def member_update(
         facts = idnumbers.parse_id(id_number)
         protected = idnumbers.protected_id(facts.number)
         if protected["id_number_hash"] != member.id_number_hash:
-            if PartyMember.objects.filter(id_number_hash=protected["id_number_hash"]).exists():
+            if PartyMember.objects.filter(
+                id_number_hash__in=crypto.keyed_hashes(facts.number)
+            ).exists():
                 raise duplicate_id_error()
             values.update(protected, gender=facts.gender, birth_date=facts.birth_date)
             values["resident_id"] = resident_for_hash(protected["id_number_hash"])

@@ -387,9 +387,10 @@ class Known:
 def _db_checks(ctx: Context, people: list[Person], known: Known) -> None:
     """Look up existing residents and households, one query of each per batch."""
     for chunk in _chunks(people):
-        hashes = [p.id_hash for p in chunk]
-        for r in Resident.objects.filter(id_number_hash__in=hashes).only(*_RESIDENT_FIELDS):
-            known.residents[r.id_number_hash] = r
+        # A stored hash may be under the old key while a key rotation runs.
+        alias = {h: p.id_hash for p in chunk for h in crypto.keyed_hashes(p.id_number)}
+        for r in Resident.objects.filter(id_number_hash__in=list(alias)).only(*_RESIDENT_FIELDS):
+            known.residents[alias[r.id_number_hash]] = r
         numbers = [p.number for p in chunk if p.number and p.number not in known.by_number]
         if numbers:
             for h in Household.objects.filter(number__in=numbers):

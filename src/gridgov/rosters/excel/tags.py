@@ -170,7 +170,7 @@ def run(ctx: Context, sheet: Sheet, progress: Progress) -> Outcome:
         outcome.rows.append(row)
         v = row.values
         raw_id = v[0]
-        id_hash = ""
+        id_hash = number = ""
         if is_blank(raw_id):
             row.error(ID, _("Required."))
         elif isinstance(raw_id, int | float):
@@ -208,6 +208,7 @@ def run(ctx: Context, sheet: Sheet, progress: Progress) -> Outcome:
                     row,
                     {
                         "hash": id_hash,
+                        "number": number,
                         "type": tag_type,
                         "start": start,
                         "end": end,
@@ -219,11 +220,16 @@ def run(ctx: Context, sheet: Sheet, progress: Progress) -> Outcome:
     # The people: on the roster, editable, and (for sensitive groups) visible.
     residents: dict[str, Resident] = {}
     for i in range(0, len(parsed), BATCH):
-        hashes = [d["hash"] for _r, d in parsed[i : i + BATCH]]
-        for r in Resident.objects.filter(id_number_hash__in=hashes).only(
+        # A stored hash may be under the old key while a key rotation runs.
+        alias = {
+            h: d["hash"]
+            for _r, d in parsed[i : i + BATCH]
+            for h in crypto.keyed_hashes(d["number"])
+        }
+        for r in Resident.objects.filter(id_number_hash__in=list(alias)).only(
             "id", "id_number_hash", "area_path", "status"
         ):
-            residents[r.id_number_hash] = r
+            residents[alias[r.id_number_hash]] = r
     good = []
     for row, d in parsed:
         found = residents.get(d["hash"])

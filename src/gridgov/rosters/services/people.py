@@ -20,6 +20,7 @@ from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
 from gridgov.areas.codes import Level
 from gridgov.areas.models import Area
+from gridgov.core import crypto
 from gridgov.core.errors import Conflict, ValidationFailed
 from gridgov.rosters.codes import (
     ETHNICITIES,
@@ -105,7 +106,8 @@ def _name(value: str) -> str:
 def _id_columns(number: str, *, exclude_pk: int | None = None) -> dict[str, Any]:
     facts = parse_id(number)
     cols: dict[str, Any] = protected_id(facts.number)
-    dup = Resident.objects.filter(id_number_hash=cols["id_number_hash"])
+    # Under the current key or, during a key rotation, the old one.
+    dup = Resident.objects.filter(id_number_hash__in=crypto.keyed_hashes(facts.number))
     if exclude_pk is not None:
         dup = dup.exclude(pk=exclude_pk)
     if dup.exists():

@@ -17,11 +17,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import OperationalError, close_old_connections
 from django.utils.crypto import get_random_string
 
-from gridgov.core import scheduler
+from gridgov.core import keys, scheduler
 from gridgov.core.busy import is_database_locked
 
 logger = logging.getLogger("gridgov.worker")
@@ -100,6 +100,10 @@ class Command(BaseCommand):
         from django_tasks_db.backend import DatabaseBackend
 
         _die_with_parent()
+        try:  # never encrypt with a key that is not the database's
+            keys.check_at_start()
+        except keys.FieldKeyError as exc:
+            raise CommandError(exc.message) from exc
         worker_id = f"{socket.gethostname()[:30]}-{os.getpid()}-{get_random_string(6)}"
         stop: threading.Event | None = None
         thread: threading.Thread | None = None
