@@ -1,0 +1,96 @@
+"""Reading the counters: a tile is one index range of one table, never a scan of facts.
+
+* :func:`stock_for` — the stock of a kind in an area's subtree now (the rows of one
+  (kind, area): a handful);
+* :func:`flows_for` — the flows of a kind in an area's subtree for a period (at most one row per
+  day and flow name);
+* :func:`tiles_for` — both, for several kinds, checked against the actor's statistics
+  jurisdiction;
+* :func:`children_stock` — the stock of each active child of an area (one query).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from gridgov.accounts import scoping
+from gridgov.accounts.roles import Perm
+from gridgov.areas.models import Area
+from gridgov.core.errors import NotFound
+from gridgov.kernel.counters.models import FlowCount, StockCount
+from gridgov.kernel.counters.registry import get
+
+
+def _area_id(area: Area | int) -> int:
+    return area if isinstance(area, int) else int(area.pk)
+
+
+def stock_for(kind: str, area: Area | int) -> dict[str, int]:
+    """``{key: how many now}`` of ``kind`` in ``area``'s subtree (every declared key, zeros
+    included, plus any other key that has a row)."""
+    result = dict.fromkeys(get(kind).stock_keys, 0)
+    for key, value in StockCount.objects.filter(kind=kind, area_id=_area_id(area)).values_list(
+        "key", "value"
+    ):
+        result[key] = int(value)
+    return result
+
+
+def flows_for(kind: str, area: Area | int, date_from: date, date_to: date) -> dict[str, int]:
+    """``{flow: how many}`` of ``kind`` in ``area``'s subtree on the days ``date_from`` to
+    ``date_to`` (inclusive)."""
+    k = get(kind)
+    area_id = _area_id(area)
+    if k.flow_model is not None:
+        sums = k.flow_model._default_manager.filter(
+            area_id=area_id, day__gte=date_from, day__lte=date_to
+        ).aggregate(**{c: Sum(c) for c in k.flows})
+        return {c: int(sums[c] or 0) for c in k.flows}
+    result = dict.fromkeys(k.flows, 0)
+    rows = (
+        FlowCount.objects.filter(kind=kind, area_id=area_id, day__gte=date_from, day__lte=date_to)
+        .values("name")
+        .annotate(total=Sum("value"))
+        .order_by()
+    )
+    for row in rows:
+        result[row["name"]] = int(row["total"] or 0)
+    return result
+
+
+def tile(kind: str, area: Area | int, date_from: date, date_to: date) -> dict[str, Any]:
+    """One command-centre tile: ``{"stock": {...}, "flows": {...}}`` (two index reads)."""
+    return {
+        "stock": stock_for(kind, area),
+        "flows": flows_for(kind, area, date_from, date_to),
+    }
+
+
+def tiles_for(
+    *, actor: Any, area: Area, kinds: list[str], date_from: date, date_to: date
+) -> dict[str, dict[str, Any]]:
+    """The tiles of ``kinds`` for ``area`` if ``actor`` may view its statistics
+    (:class:`~gridgov.core.errors.NotFound` otherwise)."""
+    if not scoping.can(actor, Perm.VIEW_STATS, area):
+        raise NotFound(_("Not found, or outside your jurisdiction."))
+    return {kind: tile(kind, area, date_from, date_to) for kind in kinds}
+
+
+def children_stock(kind: str, area: Area) -> list[tuple[Area, dict[str, int]]]:
+    """The stock of ``kind`` in each active child of ``area`` (in code order), one query for
+    the children and one for their rows."""
+    keys = get(kind).stock_keys
+    children = list(
+        Area.objects.filter(parent=area, is_active=True).defer("geometry").order_by("code")
+    )
+    by_area: dict[int, dict[str, int]] = {a.pk: dict.fromkeys(keys, 0) for a in children}
+    rows = StockCount.objects.filter(kind=kind, area_id__in=list(by_area)).values_list(
+        "area_id", "key", "value"
+    )
+    for area_id, key, value in rows:
+        by_area[area_id][key] = int(value)
+    return [(a, by_area[a.pk]) for a in children]
