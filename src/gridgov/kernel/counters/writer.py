@@ -102,8 +102,8 @@ def add_flows(kind: Kind, totals: dict[tuple[int, date], dict[str, int]]) -> Non
         if v
     ]
     for i in range(0, len(flat), CHUNK):
-        chunk = flat[i : i + CHUNK]
-        _run(_narrow_sql(len(chunk)), [p for row in chunk for p in row])
+        part = flat[i : i + CHUNK]
+        _run(_narrow_sql(len(part)), [p for row in part for p in row])
 
 
 # --- Stock ------------------------------------------------------------------------------------
