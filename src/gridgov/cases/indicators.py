@@ -78,6 +78,7 @@ from gridgov.areas.models import Area
 from gridgov.cases.models import Case, CaseStat
 from gridgov.cases.states import OPEN_STATES, Action, HandlingLevel, Rating, Status
 from gridgov.core.errors import NotFound, ValidationFailed
+from gridgov.kernel.counters.readers import stock_for
 from gridgov.kernel.counters.registry import Kind, get, register
 from gridgov.kernel.counters.writer import add_flows, count, count_many
 from gridgov.workcal.selectors import work_timezone
@@ -365,6 +366,18 @@ def indicators_for(*, actor: Any, area: Area, date_from: date, date_to: date) ->
     sums = _sums(CaseStat.objects.filter(area=area, day__gte=date_from, day__lte=date_to))
     counts = {c: int(sums[c] or 0) for c in COUNTERS}
     return {"counts": counts, "rates": rates(counts)}
+
+
+def stock_now(*, actor: Any, area: Area) -> dict[str, Any]:
+    """What holds now in ``area``'s subtree (whatever the period): ``{"open": n, "overdue": n,
+    "by_status": {status: n}}``, from the maintained stock rows (one query)."""
+    _require_stats(actor, area)
+    stock = stock_for("cases", area)
+    return {
+        "open": stock["open"],
+        "overdue": stock["overdue"],
+        "by_status": {s: stock[f"status:{s}"] for s in Status.values},
+    }
 
 
 def _month_start(day: date) -> date:
