@@ -78,7 +78,7 @@ from gridgov.areas.models import Area
 from gridgov.cases.models import Case, CaseStat
 from gridgov.cases.states import OPEN_STATES, Action, HandlingLevel, Rating, Status
 from gridgov.core.errors import NotFound, ValidationFailed
-from gridgov.kernel.counters.readers import stock_for
+from gridgov.kernel.counters.readers import flows_for, stock_for
 from gridgov.kernel.counters.registry import Kind, get, register
 from gridgov.kernel.counters.writer import add_flows, count, count_many
 from gridgov.workcal.selectors import work_timezone
@@ -353,18 +353,13 @@ def _require_stats(actor: Any, area: Area) -> None:
         raise NotFound(_("Not found, or outside your jurisdiction."))
 
 
-def _sums(rows: Any) -> dict[str, Any]:
-    return rows.aggregate(**{c: Sum(c) for c in COUNTERS})
-
-
 def indicators_for(*, actor: Any, area: Area, date_from: date, date_to: date) -> dict[str, Any]:
     """The counters and indicators of ``area``'s subtree for the days ``date_from`` to
     ``date_to`` (inclusive): ``{"counts": {...}, "rates": {...}}``. One query over at most one
     row per day."""
     _require_stats(actor, area)
     check_period(date_from, date_to)
-    sums = _sums(CaseStat.objects.filter(area=area, day__gte=date_from, day__lte=date_to))
-    counts = {c: int(sums[c] or 0) for c in COUNTERS}
+    counts = flows_for("cases", area, date_from, date_to)
     return {"counts": counts, "rates": rates(counts)}
 
 
