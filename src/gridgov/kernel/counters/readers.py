@@ -22,6 +22,7 @@ from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
 from gridgov.areas.models import Area
 from gridgov.core.errors import NotFound
+from gridgov.core.statements import execute
 from gridgov.kernel.counters.models import FlowCount, StockCount
 from gridgov.kernel.counters.registry import get
 
@@ -35,9 +36,7 @@ def _q(name: str) -> str:
 
 
 def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
+    return execute(sql, params)
 
 
 # The statements of the tile reads, built once per shape: a tile is on the command centre's hot

@@ -16,8 +16,9 @@ a batch intake, an on-the-spot chain) do two things for a registered kind:
   entry creates the object or the kind says it is neutral); the keys that differ move by ±1 in
   the area and every ancestor, again one upsert, and the member row is upserted.
 
-Statements are built once per shape (cached) and run through ``connection.cursor()``; rows are
-written in a fixed order so concurrent writers lock them in the same order.
+Statements are built once per shape (cached) and run through
+:func:`gridgov.core.statements.execute` (the hot path's statement runner); rows are written in a
+fixed order so concurrent writers lock them in the same order.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import Any
 
 from django.db import connection
 
+from gridgov.core.statements import execute
 from gridgov.kernel.counters.models import CounterMember, FlowCount, StockCount
 from gridgov.kernel.counters.registry import Kind, ancestor_ids, get
 
@@ -43,9 +45,8 @@ def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def _run(sql: str, params: Sequence[Any]) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+def _run(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    return execute(sql, list(params))
 
 
 # --- Flows ------------------------------------------------------------------------------------
@@ -151,10 +152,8 @@ def read_members(kind: str, object_ids: Iterable[int]) -> dict[int, Member]:
     found: dict[int, Member] = {}
     for i in range(0, len(ids), CHUNK):
         chunk = ids[i : i + CHUNK]
-        with connection.cursor() as cursor:
-            cursor.execute(_read_sql(len(chunk)), [kind, *chunk])
-            for oid, path, keys in cursor.fetchall():
-                found[int(oid)] = (path, _keys(keys))
+        for oid, path, keys in _run(_read_sql(len(chunk)), [kind, *chunk]):
+            found[int(oid)] = (path, _keys(keys))
     return found
 
 
