@@ -27,6 +27,9 @@ Then, timed:
    (``children_stock``) of random streets and communities. Goal p95 < 20 ms per tile.
 2. **Contrast**: the same stock figures as a ``GROUP BY status`` over the fact table for the
    city, a county, a street and a community (``area_path LIKE '…%'``).
+0. **Intake** (first, on bench_cases' county of 1 000 grid polygons): ``--intake`` single
+   reports through ``case_report`` with the cases' counters as registered, against the same
+   with the stock part switched off, in alternating rounds — what the stock adds per report.
 3. **Transitions**: ``writer.count`` for ``--transitions`` state changes of each kind (flows +
    stock + member row, area depth 6), one transaction and commit each, against the physical
    baseline: one single-row ``INSERT … ON CONFLICT DO UPDATE`` and commit on the same database;
@@ -121,8 +124,8 @@ def build_areas(scale: float) -> dict[int, list[Any]]:
     comms_per = max(1, round(COMMUNITIES * min(1.0, scale * 10)))
     start = time.perf_counter()
     with transaction.atomic():
-        province = area_create(actor=None, parent=None, level=Level.PROVINCE, code="64", name="省")
-        city = area_create(actor=None, parent=province, level=Level.CITY, code="6401", name="市")
+        province = area_create(actor=None, parent=None, level=Level.PROVINCE, code="65", name="省")
+        city = area_create(actor=None, parent=province, level=Level.CITY, code="6501", name="市")
         levels: dict[int, list[Any]] = {Level.CITY: [city]}
         from gridgov.areas.models import Area
 
@@ -453,11 +456,82 @@ def bench_transitions(grids: list[Any], n: int) -> None:
         )
 
 
+def bench_intake_cost(n: int) -> None:
+    """Single reports through ``case_report`` (one transaction each) with the cases' counters
+    as registered, against the same with the stock part switched off (flows still counted), in
+    alternating rounds on bench_cases' county of 1 000 grid polygons: what the stock adds."""
+    from dataclasses import replace
+
+    import bench_cases
+
+    from gridgov.cases.models import Category
+    from gridgov.cases.services.intake import case_report
+    from gridgov.kernel.counters.registry import get, register
+
+    t = bench_cases.build_tree()
+    grids = t["grids"]
+    from gridgov.cases.services.categories import validate_extra
+    from gridgov.core.errors import ValidationFailed
+
+    def asks_nothing(category: Any) -> bool:  # no extra fields required
+        try:
+            validate_extra(category, {})
+        except ValidationFailed:
+            return False
+        return True
+
+    categories = [
+        c for c in Category.objects.filter(is_active=True, children__isnull=True) if asks_nothing(c)
+    ]
+    rnd = random.Random(9)
+
+    def one(i: int, grid: Any = None) -> None:
+        grid = grid or grids[rnd.randrange(len(grids))]
+        x, y = grid.bench_point
+        case_report(
+            actor=None,
+            source="resident",
+            category=categories[i % len(categories)],
+            title=f"井盖缺失 {i}",
+            description="小区门口井盖缺失，存在安全隐患，请尽快处理。",
+            lon=x,
+            lat=y,
+            anonymous=True,
+        )
+
+    for i, grid in enumerate(grids):  # warm-up, not timed: a report in every grid
+        one(i, grid)
+    full = get("cases")
+    paths = {"with stock": full, "flows only": replace(full, neutral=lambda event: True)}
+    rounds, per_round = 5, max(1, n // 5)
+    samples: dict[str, list[float]] = defaultdict(list)
+    try:
+        for r in range(rounds):
+            for label, kind in paths.items():
+                register(kind)
+                start, cpu = time.perf_counter(), time.process_time()
+                for i in range(per_round):
+                    one(r * per_round + i)
+                samples[label].append(per_round / (time.perf_counter() - start))
+                samples[label + " cpu"].append(per_round / (time.process_time() - cpu))
+    finally:
+        register(full)
+    med = {label: statistics.median(v) for label, v in samples.items()}
+    added = (1 / med["with stock cpu"] - 1 / med["flows only cpu"]) * 1e6
+    print(
+        f"\nintake, case_report one transaction each, {rounds} alternating rounds of {per_round}:"
+        f"\n  with the stock counters {med['with stock']:,.0f}/s "
+        f"(CPU-bound {med['with stock cpu']:,.0f}/s)   flows only {med['flows only']:,.0f}/s "
+        f"(CPU-bound {med['flows only cpu']:,.0f}/s)   stock adds {added:.0f} µs CPU per report"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="1.0: 100 000 areas, 1 M cases")
     parser.add_argument("--reads", type=int, default=2000)
     parser.add_argument("--transitions", type=int, default=2000)
+    parser.add_argument("--intake", type=int, default=1000, help="reports timed (0: skip)")
     args = parser.parse_args()
     data_dir = tempfile.mkdtemp(prefix="gridgov-bench-counters-")
     drop = fresh_database()
@@ -469,6 +543,8 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         register_disputes()
         print(f"database: {connection.vendor}, scale {args.scale}")
+        if args.intake:
+            bench_intake_cost(args.intake)
         levels = build_areas(args.scale)
         grids = levels[6]
         build_cases(grids, int(1_000_000 * args.scale))
