@@ -250,3 +250,33 @@ def count_many(kind: str, pairs: Iterable[tuple[Any, Any]]) -> None:
             changed[oid] = after
     add_stock(kind, stock)
     write_members(kind, changed)
+
+
+# --- Area moves -------------------------------------------------------------------------------
+
+
+def area_moved(*, old_path: str, new_path: str) -> None:
+    """After an area moved from ``old_path`` to ``new_path`` (its subtree with it): its stock —
+    the rows of the moved area itself, which hold its whole subtree — leaves the old ancestors
+    and joins the new ones, for every kind, and the member rows under it are re-pathed. Flows
+    stay where they were counted (history; ``rebuild-counters`` re-attributes them).
+
+    To be called by the area move in its transaction (one read and a few statements)."""
+    from django.db.models import Value
+    from django.db.models.functions import Concat, Length, Substr
+
+    moved = ancestor_ids(new_path)[-1]
+    old_above, new_above = ancestor_ids(old_path)[:-1], ancestor_ids(new_path)[:-1]
+    by_kind: dict[str, dict[tuple[int, str], int]] = defaultdict(lambda: defaultdict(int))
+    for kind, key, value in StockCount.objects.filter(area_id=moved).values_list(
+        "kind", "key", "value"
+    ):
+        for area_id in old_above:
+            by_kind[kind][(area_id, key)] -= int(value)
+        for area_id in new_above:
+            by_kind[kind][(area_id, key)] += int(value)
+    for kind, totals in sorted(by_kind.items()):
+        add_stock(kind, totals)
+    CounterMember.objects.filter(area_path__startswith=old_path).update(
+        area_path=Concat(Value(new_path), Substr("area_path", Length(Value(old_path)) + 1))
+    )

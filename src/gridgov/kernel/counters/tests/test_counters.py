@@ -205,3 +205,31 @@ def test_the_command_refuses_an_unknown_kind(widgets: Kind) -> None:
 def test_cases_are_registered() -> None:
     assert get("cases").flow_model is not None
     assert "overdue" in get("cases").stock_keys
+
+
+def test_an_area_moved_takes_its_stock_to_the_new_ancestors(tree: Any, widgets: Kind) -> None:
+    from gridgov.areas.services import area_move
+    from gridgov.kernel.counters.writer import area_moved
+
+    obj = widget(1, tree.grid1, late=True)
+    count("widgets", obj, ev("found"))
+    count("widgets", widget(2, tree.grid2), ev("found"))
+    old_path = tree.grid1.path
+    area_move(actor=None, area=tree.grid1, new_parent=tree.village, new_code="640110100201009")
+    tree.grid1.refresh_from_db()
+    area_moved(old_path=old_path, new_path=tree.grid1.path)
+    assert readers.stock_for("widgets", tree.community)["open"] == 1  # grid2 only
+    assert readers.stock_for("widgets", tree.street)["late"] == 0
+    assert readers.stock_for("widgets", tree.village)["late"] == 1
+    assert readers.stock_for("widgets", tree.town)["open"] == 1
+    assert readers.stock_for("widgets", tree.county)["open"] == 2  # above both: unchanged
+    assert CounterMember.objects.get(object_id=1).area_path == tree.grid1.path
+    obj.area_path = tree.grid1.path
+    obj.state = "done"
+    count("widgets", obj, ev("close", to="done"))  # goes on from the new path
+    assert readers.stock_for("widgets", tree.village) == {
+        "open": 0,
+        "late": 0,
+        "state:new": 0,
+        "state:done": 1,
+    }
