@@ -6,7 +6,7 @@
   day and flow name);
 * :func:`tiles_for` — both, for several kinds, checked against the actor's statistics
   jurisdiction;
-* :func:`children_stock` — the stock of each active child of an area (one query).
+* :func:`children_stock` — the stock of each active child of an area (one statement).
 """
 
 from __future__ import annotations
@@ -112,17 +112,30 @@ def tiles_for(
     return {kind: tile(kind, area, date_from, date_to) for kind in kinds}
 
 
-def children_stock(kind: str, area: Area) -> list[tuple[Area, dict[str, int]]]:
-    """The stock of ``kind`` in each active child of ``area`` (in code order), one query for
-    the children and one for their rows."""
+@lru_cache(maxsize=8)
+def _children_sql() -> str:
+    a, t = _q(Area._meta.db_table), _q(StockCount._meta.db_table)
+    return (
+        f"SELECT a.{_q('id')}, a.{_q('code')}, a.{_q('name')}, s.{_q('key')}, s.{_q('value')} "
+        f"FROM {a} a LEFT JOIN {t} s ON s.{_q('area_id')} = a.{_q('id')} AND s.{_q('kind')} = %s "
+        f"WHERE a.{_q('parent_id')} = %s AND a.{_q('is_active')} = %s ORDER BY a.{_q('code')}"
+    )
+
+
+def children_stock(kind: str, area: Area | int) -> list[dict[str, Any]]:
+    """The stock of ``kind`` in each active child of ``area``, in code order (one statement):
+    ``{"area_id", "code", "name", "stock": {key: n}}``."""
     keys = get(kind).stock_keys
-    children = list(
-        Area.objects.filter(parent=area, is_active=True).defer("geometry").order_by("code")
-    )
-    by_area: dict[int, dict[str, int]] = {a.pk: dict.fromkeys(keys, 0) for a in children}
-    rows = StockCount.objects.filter(kind=kind, area_id__in=list(by_area)).values_list(
-        "area_id", "key", "value"
-    )
-    for area_id, key, value in rows:
-        by_area[area_id][key] = int(value)
-    return [(a, by_area[a.pk]) for a in children]
+    rows: dict[int, dict[str, Any]] = {}
+    for area_id, code, name, key, value in _fetch(_children_sql(), [kind, _area_id(area), True]):
+        row = rows.get(area_id)
+        if row is None:
+            row = rows[area_id] = {
+                "area_id": area_id,
+                "code": code,
+                "name": name,
+                "stock": dict.fromkeys(keys, 0),
+            }
+        if key is not None:
+            row["stock"][key] = int(value)
+    return list(rows.values())

@@ -164,7 +164,9 @@ def test_children_stock_lists_each_active_child(tree: Any, widgets: Kind) -> Non
     count("widgets", widget(1, tree.grid1), ev("found"))
     count("widgets", widget(2, tree.grid1), ev("found"))
     count("widgets", widget(3, tree.grid2, late=True), ev("found"))
-    rows = {a.pk: s for a, s in readers.children_stock("widgets", tree.community)}
+    children = readers.children_stock("widgets", tree.community)
+    assert [c["code"] for c in children] == [tree.grid1.code, tree.grid2.code]
+    rows = {c["area_id"]: c["stock"] for c in children}
     assert rows[tree.grid1.pk]["open"] == 2
     assert rows[tree.grid2.pk]["late"] == 1
 
