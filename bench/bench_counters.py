@@ -22,15 +22,15 @@ At ``--scale 1`` (the default) the run builds, in a temporary folder removed at 
 
 Then, timed:
 
-1. **Tiles**: ``kernel.counters.readers.tile`` (stock now + flows of the last 30 days) for
-   ``--reads`` random areas of every level, per kind, and the children breakdown
-   (``children_stock``) of random streets and communities. Goal p95 < 20 ms per tile.
-2. **Contrast**: the same stock figures as a ``GROUP BY status`` over the fact table for the
-   city, a county, a street and a community (a range of the path index).
-0. **Intake** (first, on bench_cases' county of 1 000 grid polygons): ``--intake`` single
+1. **Intake** (first, on bench_cases' county of 1 000 grid polygons): ``--intake`` single
    reports through ``case_report`` with the cases' counters as registered, against the same
    with the stock part switched off, in alternating rounds — what the stock adds per report.
-3. **Transitions**: ``writer.count`` for ``--transitions`` state changes of each kind (flows +
+2. **Tiles**: ``kernel.counters.readers.tile`` (stock now + flows of the last 30 days) for
+   ``--reads`` random areas of every level, per kind, and the children breakdown
+   (``children_stock``) of random streets and communities. Goal p95 < 20 ms per tile.
+3. **Contrast**: the same stock figures as a ``GROUP BY status`` over the fact table for the
+   city, a county, a street and a community (a range of the path index).
+4. **Transitions**: ``writer.count`` for ``--transitions`` state changes of each kind (flows +
    stock + member row, area depth 6), one transaction and commit each, against the physical
    baseline: one single-row ``INSERT … ON CONFLICT DO UPDATE`` and commit on the same database;
    and ``writer.count_many`` for the same number in one transaction.
