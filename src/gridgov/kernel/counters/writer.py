@@ -80,14 +80,15 @@ def _narrow_sql(n_rows: int) -> str:
 
 def add_flows(kind: Kind, totals: dict[tuple[int, date], dict[str, int]]) -> None:
     """Add the increments ``totals[(area id, day)]`` to the kind's flow rows."""
-    items = sorted((key, d) for key, d in totals.items() if any(d.values()))
-    if not items:
-        return
+    items = sorted(totals.items())
     if kind.flow_model is not None:
         table = kind.flow_model._meta.db_table
         by_shape: dict[tuple[str, ...], list[list[Any]]] = defaultdict(list)
+        shapes: dict[int, tuple[str, ...]] = {}  # rows often share one dict of increments
         for (area_id, day), deltas in items:
-            changed = tuple(c for c in kind.flows if deltas.get(c))
+            changed = shapes.get(id(deltas))
+            if changed is None:
+                changed = shapes[id(deltas)] = tuple(c for c in kind.flows if deltas.get(c))
             if changed:
                 by_shape[changed].append([area_id, day, *(int(deltas[c]) for c in changed)])
         for changed, rows in by_shape.items():
@@ -105,6 +106,24 @@ def add_flows(kind: Kind, totals: dict[tuple[int, date], dict[str, int]]) -> Non
     for i in range(0, len(flat), CHUNK):
         part = flat[i : i + CHUNK]
         _run(_narrow_sql(len(part)), [p for row in part for p in row])
+
+
+def _add_flows_one(kind: Kind, area_ids: list[int], day: date, deltas: dict[str, int]) -> None:
+    """:func:`add_flows` for one entry: the same increments for the area and its ancestors,
+    the parameters built directly (the per-report path)."""
+    if kind.flow_model is None:
+        add_flows(kind, {(a, day): deltas for a in area_ids})
+        return
+    changed = tuple(c for c in kind.flows if deltas.get(c))
+    if not changed:
+        return
+    values = [int(deltas[c]) for c in changed]
+    params: list[Any] = []
+    for area_id in area_ids:
+        params.append(area_id)
+        params.append(day)
+        params.extend(values)
+    _run(_wide_sql(kind.flow_model._meta.db_table, kind.flows, len(area_ids), changed), params)
 
 
 # --- Stock ------------------------------------------------------------------------------------
@@ -201,8 +220,7 @@ def count(kind: str, obj: Any, event: Any) -> None:
     deltas = k.flow_deltas(obj, event)
     path = k.area_path_of(obj)
     if deltas:
-        day = k.day_of(event)
-        add_flows(k, {(a, day): deltas for a in ancestor_ids(path)})
+        _add_flows_one(k, ancestor_ids(path), k.day_of(event), deltas)
     if k.neutral(event):
         return
     oid = k.object_id_of(obj)
