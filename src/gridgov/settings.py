@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "gridgov.core",
     "gridgov.kernel",
     "gridgov.kernel.attachments",
+    "gridgov.kernel.counters",
     "gridgov.audit",
     "gridgov.areas",
     "gridgov.workcal",

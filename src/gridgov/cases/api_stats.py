@@ -69,12 +69,24 @@ class Rates(Schema):
     share_on_spot: float | None
 
 
+class StockOut(Schema):
+    open: int = Field(description="Cases not yet closed, rejected or merged, now.")
+    overdue: int = Field(
+        description="Open cases whose running deadline (sign-for or handling) has passed, now."
+    )
+    by_status: dict[str, int] = Field(description="Cases per status, now.")
+
+
 class IndicatorsOut(Schema):
     area: StatsAreaRef
     date_from: date
     date_to: date
     counts: Counts
     rates: Rates
+    stock: StockOut = Field(
+        description="What holds now in the area's subtree, whatever the period (maintained "
+        "counters, not a count over the cases)."
+    )
 
 
 class SeriesItem(Schema):
@@ -143,7 +155,8 @@ def stats_indicators(request: HttpRequest, params: Query[PeriodIn]) -> dict[str,
     """Counts and rates of the area's subtree over the period."""
     actor, area, start, end = _resolve(request, params)
     result = indicators.indicators_for(actor=actor, area=area, date_from=start, date_to=end)
-    return {"area": area_ref(area), "date_from": start, "date_to": end, **result}
+    stock = indicators.stock_now(actor=actor, area=area)
+    return {"area": area_ref(area), "date_from": start, "date_to": end, **result, "stock": stock}
 
 
 @router.get("/series", response={200: SeriesOut, **_ERRORS})

@@ -26,6 +26,7 @@ class CasesConfig(AppConfig):
 
         checkers.connect()
 
+        from gridgov.cases import indicators  # noqa: F401  (registers the "cases" counters)
         from gridgov.workcal.signals import schedule_entered
 
         schedule_entered.connect(_on_schedule_entered, dispatch_uid="cases.recompute_deadlines")

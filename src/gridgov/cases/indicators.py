@@ -1,16 +1,24 @@
 """Maintained indicator counters (:class:`~gridgov.cases.models.CaseStat`) and their reads.
 
+The cases registration in the kernel's counters (:mod:`gridgov.kernel.counters`, kind
+``"cases"``): flows per (area, day) in :class:`~gridgov.cases.models.CaseStat` (the kind's own
+wide table) and the current stock per (area, key) in the kernel's stock table.
+
 Writing
 -------
 :func:`on_event` is called by :func:`gridgov.cases.services.timeline.record_event` for every
-timeline entry, inside the action's transaction. It maps the entry to counter increments
+timeline entry, inside the action's transaction (:func:`on_events` for entries written
+together: the sweep, batch intake, check time-outs). It maps the entry to counter increments
 (:func:`event_deltas`) and adds them to the row of *(area, day)* for the case's area **and every
 ancestor** (so a subtree's figures for a period are the rows of one area, never a scan of
-cases), where *day* is the local date (``Asia/Shanghai``) of the entry. The write is one
-statement for all those rows, an upsert that works on SQLite (≥ 3.24) and PostgreSQL::
+cases), where *day* is the local date (``Asia/Shanghai``) of the entry: one upsert statement for
+all those rows on SQLite (≥ 3.24) and PostgreSQL (see :mod:`gridgov.kernel.counters.writer`).
 
-    INSERT INTO cases_casestat (area_id, day, <every counter>) VALUES (…), (…), …
-    ON CONFLICT (area_id, day) DO UPDATE SET c = cases_casestat.c + excluded.c, …
+Stock (what holds now, per area and ancestor): ``open`` (not in a final state), ``overdue``
+(the running clock's flag set by the sweep's OVERDUE entry: sign-for while assigned, handling
+while in progress or suspended — so dispatching again, a return, an approved extension, closing
+and reopening all move it) and ``status:<status>``. The writer compares a case's keys after the
+entry with what it was counted as, so every path that changes the status or a flag moves it.
 
 What moves which counter (the figures are *flows*: events that happened on the day):
 
@@ -57,23 +65,22 @@ denominator is zero, shown as "—"):
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
 from gridgov.areas.models import Area
-from gridgov.cases.models import Case, CaseEvent, CaseStat
-from gridgov.cases.states import Action, HandlingLevel, Rating, Status
+from gridgov.cases.models import Case, CaseStat
+from gridgov.cases.states import OPEN_STATES, Action, HandlingLevel, Rating, Status
 from gridgov.core.errors import NotFound, ValidationFailed
-from gridgov.core.statements import execute
+from gridgov.kernel.counters.readers import flows_for, stock_for
+from gridgov.kernel.counters.registry import Kind, get, register
+from gridgov.kernel.counters.writer import add_flows, count, count_many
 from gridgov.workcal.selectors import work_timezone
 
 # Every counter column of CaseStat, in a fixed order.
@@ -110,9 +117,6 @@ RATING_FIELDS: dict[str, str] = {
     Rating.UNSATISFIED.value: "unsatisfied",
 }
 
-# Rows per upsert statement when many are written at once (well under SQLite's 32 766
-# parameters with every counter changed).
-UPSERT_ROWS = 500
 
 # The longest period the reads accept (a custom range): three years of daily rows.
 MAX_PERIOD_DAYS = 3 * 366
@@ -196,164 +200,110 @@ def event_deltas(*, case: Any, event: Any) -> dict[str, int]:
     return {k: v for k, v in d.items() if v}
 
 
-def _ancestor_ids(case: Any) -> list[int]:
-    path = case.area_path or case.area.path
-    return [int(p) for p in path.split("/") if p]
-
-
-@lru_cache(maxsize=256)
-def _upsert_sql(vendor: str, n_rows: int, changed: tuple[str, ...]) -> str:
-    """The upsert of ``n_rows`` rows adding to the ``changed`` counters; the other counters
-    are literal zeros, so the parameters are only (area id, day, changed values) per row.
-    Cached: built once per shape, so the per-event cost is the statement alone."""
-    q = connection.ops.quote_name
-    table = q(CaseStat._meta.db_table)
-    cols = ", ".join(q(c) for c in ("area_id", "day", *COUNTERS))
-    one = "(%s, %s, " + ", ".join("%s" if c in changed else "0" for c in COUNTERS) + ")"
-    sets = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in changed)
-    return (
-        f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * n_rows)} "
-        f"ON CONFLICT ({q('area_id')}, {q('day')}) DO UPDATE SET {sets}"
-    )
+def _area_path(case: Any) -> str:
+    return str(case.area_path or case.area.path)
 
 
 def add_to_rows(rows: Iterable[tuple[int, date]], deltas: dict[str, int]) -> None:
     """Add ``deltas`` to the CaseStat rows ``rows`` (area id, day), creating missing rows: one
-    upsert statement (see the module docstring)."""
-    rows = list(rows)
-    changed = tuple(c for c in COUNTERS if deltas.get(c))
-    if not rows or not changed:
-        return
-    values = [int(deltas[c]) for c in changed]
-    params: list[Any] = []
-    for area_id, day in rows:
-        params.append(area_id)
-        params.append(day)
-        params.extend(values)
-    conn = connections[DEFAULT_DB_ALIAS]
-    execute(_upsert_sql(conn.vendor, len(rows), changed), params, conn)
+    upsert statement (see :mod:`gridgov.kernel.counters.writer`)."""
+    add_flows(get("cases"), {row: deltas for row in rows})
 
 
 def on_event(*, case: Any, event: Any) -> None:
-    """Move the CaseStat counters of ``case``'s area and all its ancestors for ``event``."""
-    deltas = event_deltas(case=case, event=event)
-    if not deltas:
-        return
-    day = local_day(event.at)
-    add_to_rows(((area_id, day) for area_id in _ancestor_ids(case)), deltas)
+    """Move the counters of ``case``'s area and all its ancestors for ``event``: the CaseStat
+    flows and the stock (open / overdue / by status)."""
+    count("cases", case, event)
 
 
 def on_events(pairs: Iterable[tuple[Any, Any]]) -> None:
     """:func:`on_event` for many (case, timeline entry) pairs at once: the increments summed
-    per (area, day) and written in one upsert per set of changed counters (rows in a fixed
-    order, so concurrent writers lock them in the same order)."""
-    totals: dict[tuple[int, date], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for case, event in pairs:
-        deltas = event_deltas(case=case, event=event)
-        if not deltas:
-            continue
-        day = local_day(event.at)
-        for area_id in _ancestor_ids(case):
-            bucket = totals[(area_id, day)]
-            for k, v in deltas.items():
-                bucket[k] += v
-    by_shape: dict[tuple[str, ...], list[tuple[int, date, list[int]]]] = defaultdict(list)
-    for (area_id, day), deltas in sorted(totals.items()):
-        changed = tuple(c for c in COUNTERS if deltas.get(c))
-        if changed:
-            by_shape[changed].append((area_id, day, [int(deltas[c]) for c in changed]))
-    for changed, rows in by_shape.items():
-        for i in range(0, len(rows), UPSERT_ROWS):
-            chunk = rows[i : i + UPSERT_ROWS]
-            params: list[Any] = []
-            for area_id, day, values in chunk:
-                params.append(area_id)
-                params.append(day)
-                params.extend(values)
-            execute(_upsert_sql(connection.vendor, len(chunk), changed), params)
+    per (area, day), the stock compared once per case, a few statements in all."""
+    count_many("cases", pairs)
 
 
-# --- Repair: recompute from the timelines -----------------------------------------------------
+# --- Stock: what holds now -----------------------------------------------------------------------
+
+STATUS_KEYS: tuple[str, ...] = tuple(f"status:{s}" for s in Status.values)
+STOCK_KEYS: tuple[str, ...] = ("open", "overdue", *STATUS_KEYS)
+
+# Entries that never change a case's status or overdue flags (no stock read or write).
+_NEUTRAL = frozenset(
+    {Action.COMMENT, Action.URGE, Action.REQUEST_DELAY, Action.DENY_DELAY, Action.MERGED_IN}
+)
+
+
+def is_overdue(*, status: str, sign_overdue: bool, handle_overdue: bool) -> bool:
+    """Overdue now: the clock that runs has passed its deadline (the sweep's flags: sign-for
+    while assigned, handling while in progress or suspended)."""
+    if status == Status.ASSIGNED:
+        return bool(sign_overdue)
+    if status in (Status.IN_PROGRESS, Status.SUSPENDED):
+        return bool(handle_overdue)
+    return False
+
+
+def stock_keys_of(*, status: str, sign_overdue: bool, handle_overdue: bool) -> frozenset[str]:
+    """The stock keys a case counts in: its status, ``open`` unless final, ``overdue``."""
+    keys = {f"status:{status}"}
+    if status in OPEN_STATES:
+        keys.add("open")
+    if is_overdue(status=status, sign_overdue=sign_overdue, handle_overdue=handle_overdue):
+        keys.add("overdue")
+    return frozenset(keys)
+
+
+def _stock_of(case: Any) -> frozenset[str]:
+    return stock_keys_of(
+        status=str(case.status),
+        sign_overdue=bool(case.sign_overdue),
+        handle_overdue=bool(case.handle_overdue),
+    )
+
+
+def case_facts() -> Iterable[tuple[int, str, frozenset[str]]]:
+    """(id, area path, stock keys) of every case, for the stock rebuild."""
+    rows = Case.objects.order_by("pk").values_list(
+        "pk", "area_path", "status", "sign_overdue", "handle_overdue"
+    )
+    for pk, path, status, sign, handle in rows.iterator(chunk_size=5000):
+        yield pk, path, stock_keys_of(status=status, sign_overdue=sign, handle_overdue=handle)
+
+
+def _rebuild_flows(date_from: date | None, date_to: date | None) -> int:
+    return rebuild(date_from=date_from, date_to=date_to)
+
+
+KIND = register(
+    Kind(
+        name="cases",
+        flows=COUNTERS,
+        flow_deltas=lambda case, event: event_deltas(case=case, event=event),
+        stock_keys=STOCK_KEYS,
+        stock_of=_stock_of,
+        area_path_of=_area_path,
+        object_id_of=lambda case: int(case.pk),
+        day_of=lambda event: local_day(event.at),
+        flow_model=CaseStat,
+        creates=lambda event: str(event.action) == Action.REPORT,
+        neutral=lambda event: (
+            str(event.action) in _NEUTRAL and event.from_status == event.to_status
+        ),
+        rebuild_flows=_rebuild_flows,
+        facts=case_facts,
+    )
+)
+
+
+# --- Repair: recompute from the fact tables ----------------------------------------------------
 
 
 def rebuild(*, date_from: date | None = None, date_to: date | None = None) -> int:
-    """Recompute the CaseStat rows of the days from ``date_from`` to ``date_to`` (default: all)
-    from the case timelines, in one transaction; return the number of rows written.
+    """Recompute the CaseStat rows of the days ``date_from`` … ``date_to`` (default: all) from
+    the timelines (see :func:`gridgov.cases.indicators_rebuild.rebuild_flows`)."""
+    from gridgov.cases.indicators_rebuild import rebuild_flows
 
-    Rows are attributed to the case's *current* area and its ancestors (after an area move the
-    maintained rows stay with the old ancestors; a rebuild moves them).
-    """
-    tz = work_timezone()
-    events = CaseEvent.objects.filter(
-        action__in=[
-            Action.REPORT,
-            Action.ACCEPT,
-            Action.SIGN,
-            Action.REPLY,
-            Action.VERIFY_FAIL,
-            Action.VERIFY_PASS,
-            Action.RATE,
-        ]
-    )
-    stats = CaseStat.objects.all()
-    if date_from is not None:
-        events = events.filter(at__gte=datetime.combine(date_from, datetime.min.time(), tz))
-        stats = stats.filter(day__gte=date_from)
-    if date_to is not None:
-        end = datetime.combine(date_to + timedelta(days=1), datetime.min.time(), tz)
-        events = events.filter(at__lt=end)
-        stats = stats.filter(day__lte=date_to)
-    case_fields = (
-        "area_path",
-        "sign_due_at",
-        "handle_due_at",
-        "accepted_at",
-        "resolved_level",
-        "assigned_level",
-        "assigned_department_id",
-        "resolved_on_spot",
-        "rating",
-    )
-    # Per (case area path, day): summed deltas; expanded to every ancestor at the end.
-    leaf: dict[tuple[str, date], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    cases: dict[int, Case] = {}
-    qs = events.order_by("case_id", "at", "id").only("case_id", "action", "at", "to_status", "data")
-    pending: list[CaseEvent] = []
-
-    def flush() -> None:
-        ids = {e.case_id for e in pending} - set(cases)
-        if ids:
-            cases.update(
-                Case.objects.select_related("area").only(*case_fields, "area__level").in_bulk(ids)
-            )
-        for e in pending:
-            case = cases[e.case_id]
-            deltas = event_deltas(case=case, event=e)
-            if deltas:
-                bucket = leaf[(case.area_path, e.at.astimezone(tz).date())]
-                for k, v in deltas.items():
-                    bucket[k] += v
-        pending.clear()
-        cases.clear()
-
-    for event in qs.iterator(chunk_size=2000):
-        pending.append(event)
-        if len(pending) >= 2000:
-            flush()
-    flush()
-    rows: dict[tuple[int, date], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for (path, day), deltas in leaf.items():
-        for area_id in (int(p) for p in path.split("/") if p):
-            bucket = rows[(area_id, day)]
-            for k, v in deltas.items():
-                bucket[k] += v
-    with transaction.atomic():
-        stats.delete()
-        CaseStat.objects.bulk_create(
-            [CaseStat(area_id=a, day=d, **dict(c)) for (a, d), c in rows.items()],
-            batch_size=1000,
-        )
-    return len(rows)
+    return rebuild_flows(date_from=date_from, date_to=date_to)
 
 
 # --- Reading ----------------------------------------------------------------------------------
@@ -403,19 +353,26 @@ def _require_stats(actor: Any, area: Area) -> None:
         raise NotFound(_("Not found, or outside your jurisdiction."))
 
 
-def _sums(rows: Any) -> dict[str, Any]:
-    return rows.aggregate(**{c: Sum(c) for c in COUNTERS})
-
-
 def indicators_for(*, actor: Any, area: Area, date_from: date, date_to: date) -> dict[str, Any]:
     """The counters and indicators of ``area``'s subtree for the days ``date_from`` to
     ``date_to`` (inclusive): ``{"counts": {...}, "rates": {...}}``. One query over at most one
     row per day."""
     _require_stats(actor, area)
     check_period(date_from, date_to)
-    sums = _sums(CaseStat.objects.filter(area=area, day__gte=date_from, day__lte=date_to))
-    counts = {c: int(sums[c] or 0) for c in COUNTERS}
+    counts = flows_for("cases", area, date_from, date_to)
     return {"counts": counts, "rates": rates(counts)}
+
+
+def stock_now(*, actor: Any, area: Area) -> dict[str, Any]:
+    """What holds now in ``area``'s subtree (whatever the period): ``{"open": n, "overdue": n,
+    "by_status": {status: n}}``, from the maintained stock rows (one query)."""
+    _require_stats(actor, area)
+    stock = stock_for("cases", area)
+    return {
+        "open": stock["open"],
+        "overdue": stock["overdue"],
+        "by_status": {s: stock[f"status:{s}"] for s in Status.values},
+    }
 
 
 def _month_start(day: date) -> date:

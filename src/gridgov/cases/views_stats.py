@@ -253,6 +253,7 @@ def stats(request: HttpRequest) -> HttpResponse:
             "date_to": end,
             "granularity": granularity,
             "kpis": _kpis(result),
+            "stock": indicators.stock_now(actor=user, area=area),
             "series": [
                 {"label": label(s["period"]), **s["counts"]}
                 for s in series

@@ -346,6 +346,15 @@ def _move_denormalised_paths(old_path: str, new_path: str) -> None:
             model._default_manager.filter(subtree_q(old_path, field=field)).update(
                 **{field: Concat(Value(new_path), Substr(field, Length(Value(old_path)) + 1))}
             )
+    for hook in AREA_MOVE_HOOKS:
+        hook(old_path=old_path, new_path=new_path)
+
+
+# What else follows an area move, in its transaction, beyond the copied paths: e.g. the kernel's
+# counters move the moved subtree's current stock from the old ancestors to the new ones. Apps
+# above the area layer append here in their ``AppConfig.ready`` (called with keyword arguments
+# ``old_path`` and ``new_path``), so this layer imports nothing from them.
+AREA_MOVE_HOOKS: list[Any] = []
 
 
 # The bulk imports live in their own module; they are services like the ones above.

@@ -249,3 +249,27 @@ def test_percentages_are_rounded_not_cut(value: float, shown: str) -> None:
 
     assert _pct(value) == shown
     assert _percent_or_none(value) == float(shown.rstrip("%"))
+
+
+# --- Stock now (maintained counters) ----------------------------------------------------------
+
+
+def test_page_shows_open_and_overdue_now(client: Any, world: World, closed: Any) -> None:
+    world.report()  # one more, still open
+    client.force_login(world.dispatcher)
+    page = client.get(reverse("cases:stats"), {"area": world.tree.street.pk, **MARCH}).content
+    assert kpi(page.decode(), "open_now") == "1"
+    assert kpi(page.decode(), "overdue_now") == "0"
+
+
+def test_api_indicators_carry_the_stock_now(client: Any, world: World, closed: Any) -> None:
+    open_case = world.report()
+    client.force_login(world.dispatcher)
+    r = _api(
+        client, "indicators", area=world.tree.county.pk, **{"from": "2025-03-01"}, to="2025-03-31"
+    )
+    stock = r.json()["stock"]
+    assert stock["open"] == 1
+    assert stock["overdue"] == 0
+    assert stock["by_status"]["closed"] == 1
+    assert stock["by_status"][open_case.status] == 1

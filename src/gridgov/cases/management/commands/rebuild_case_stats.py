@@ -1,5 +1,6 @@
 """``gridgov rebuild-case-stats [--from DATE] [--to DATE]``: recompute the maintained case
-indicators (CaseStat) from the case timelines, for repair. Without dates: every day."""
+indicators (CaseStat) from the case timelines and the current stock from the cases, for repair.
+Without dates: every day. The same as ``gridgov rebuild-counters --kind cases``."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from gridgov.cases.indicators import check_period, rebuild
+from gridgov.cases.indicators import check_period
 from gridgov.core.errors import DomainError
+from gridgov.kernel.counters.rebuild import rebuild
 
 
 def _date(value: str) -> date:
@@ -38,5 +40,5 @@ class Command(BaseCommand):
                 check_period(date_from, date_to)
             except DomainError as exc:
                 raise CommandError(exc.message) from exc
-        rows = rebuild(date_from=date_from, date_to=date_to)
-        self.stdout.write(_("Rebuilt %(n)d indicator rows.") % {"n": rows})
+        done = rebuild("cases", date_from=date_from, date_to=date_to)
+        self.stdout.write(_("Rebuilt %(n)d indicator rows.") % {"n": done["flows"]})
