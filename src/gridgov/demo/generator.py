@@ -347,4 +347,8 @@ def build_demo(
 
             say("inboxes")
             settle_demo_inboxes(days=45)
+            from gridgov.demo.waiting import give_demo_roles_work
+
+            say("work waiting for the demo accounts")
+            result.cases += sum(give_demo_roles_work(grid_code=FIRST_GRID).values())
     return result
