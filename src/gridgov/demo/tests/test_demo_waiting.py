@@ -61,3 +61,22 @@ def test_every_queue_holder_among_the_demo_accounts_has_a_non_empty_to_do(
         counts = selectors.queue_counts(actor=demo[name])
         todo = sum(counts[q.key] for q in queues.QUEUES if q.kind == queues.TODO)
         assert todo > 0, name
+
+
+def test_the_resident_templates_example_room_exists_in_the_demo(demo: dict[str, User]) -> None:
+    """The import template's example row names a room of the demo (buildings come first)."""
+    from gridgov.rosters.excel import residents as sheet
+    from gridgov.rosters.models import Room
+
+    row = dict(zip(sheet.HEADERS, sheet.SPEC.example, strict=True))
+    grid_code, estate, building, unit, room = (
+        row[h] for h in (sheet.GRID, sheet.ESTATE, sheet.BUILDING, sheet.UNIT, sheet.ROOM)
+    )
+    assert (estate, building, unit, room) == ("凤鸣小区", "1号楼", "1", "101")
+    assert Room.objects.filter(
+        unit__building__area__code=grid_code,
+        unit__building__estate__name=estate,
+        unit__building__name=building,
+        unit__number=int(unit),
+        number=room,
+    ).exists()
