@@ -105,6 +105,10 @@ TITLES: dict[str, Any] = {
     "case.reopened": gettext_lazy("Case reopened, please handle it again: %(case)s"),
     "case.merged": gettext_lazy("Your report %(number)s is handled together with case %(other)s"),
     "case.merged.survivor": gettext_lazy("Another report was merged into your case %(number)s"),
+    # Written by the deadline sweep (gridgov.cases.supervision).
+    "case.due_soon": gettext_lazy("Due soon: %(case)s"),
+    "case.sign_overdue": gettext_lazy("Sign-for overdue: %(case)s"),
+    "case.handle_overdue": gettext_lazy("Handling overdue: %(case)s"),
 }
 for _key, _text in TITLES.items():
     titles.register(_key, _text)

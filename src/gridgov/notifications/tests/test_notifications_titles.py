@@ -87,3 +87,17 @@ def test_every_case_message_registers_its_title() -> None:
 
     for key in case_notify.TITLES:
         assert titles._TITLES[key] is case_notify.TITLES[key]
+
+
+def test_the_sweeps_notices_are_rendered_per_language() -> None:
+    """A notice written by the deadline sweep carries its key too."""
+    from gridgov.notifications import titles
+
+    for kind in ("due_soon", "sign_overdue", "handle_overdue"):
+        params = titles.stored(f"case.{kind}", {"case": "2026000002 井盖缺失"})
+        with translation.override("en"):
+            english = titles.render(params)
+        with translation.override("zh-hans"):
+            chinese = titles.render(params)
+        assert english and english.startswith(("Due soon", "Sign-for", "Handling"))
+        assert chinese and chinese != english
