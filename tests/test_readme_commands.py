@@ -260,6 +260,8 @@ def try_help(data: Path) -> None:
     assert "import_grids" in ok(gridgov(data, "help"))
     for spelling in ("import-grids", "import_grids"):
         assert "--community" in ok(gridgov(data, "help", spelling))
+    assert "--no-migrate" in ok(gridgov(data, "help", "serve"))
+    assert "--reset" in ok(gridgov(data, "help", "demo"))
 
 
 INVOCATIONS: dict[str, Callable[[Path], None]] = {

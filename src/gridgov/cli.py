@@ -420,6 +420,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"gridgov {version('gridgov')}")
         return 0
+    if argv[0] == "help" and len(argv) > 1 and argv[1] in ("demo", "serve"):
+        # Our own commands are not Django's: 'gridgov help serve' is 'gridgov serve --help'.
+        (_demo_parser if argv[1] == "demo" else _serve_parser)().print_help()
+        return 0
     data = _prepare_env()
     command, rest = argv[0], argv[1:]
     from gridgov.core.errors import DomainError
