@@ -48,8 +48,8 @@ from gridgov.rosters.models import (
 )
 
 CHUNK = 20_000  # residents per flush
-# The demo's first grid has the estate that the roster import templates' example rows name
-# (凤鸣小区, 1号楼 1单元 101), so an example row imports in the demo as it is.
+# The demo's first grid has the estate and building that the roster import templates' example
+# rows name (凤鸣小区 3号楼, room 2单元 502), so an example row imports in the demo as it is.
 TEMPLATE_GRID = "640110001001001"
 TEMPLATE_ESTATE = ("凤鸣小区", "凤鸣路12号")
 # What resident_create lists as the fields it set (its RosterEvent detail).
@@ -388,7 +388,10 @@ class Builder:
             )
             share = math.ceil(need / estate_count) if e < estate_count - 1 else need - len(rooms)
             got, number = 0, 0
-            while got < share:
+            # The template grid's first estate has at least the three buildings the import
+            # templates' example rows name (3号楼 2单元 502; every layout has that room).
+            least = 3 if e == 0 and grid.code == TEMPLATE_GRID else 0
+            while got < share or number < least:
                 number += 1
                 floors, units, per_floor = rng.choice(HIGH_RISE if share - got > 120 else WALK_UP)
                 bname = f"{number}号楼"

@@ -72,7 +72,7 @@ def test_the_resident_templates_example_room_exists_in_the_demo(demo: dict[str, 
     grid_code, estate, building, unit, room = (
         row[h] for h in (sheet.GRID, sheet.ESTATE, sheet.BUILDING, sheet.UNIT, sheet.ROOM)
     )
-    assert (estate, building, unit, room) == ("凤鸣小区", "1号楼", "1", "101")
+    assert (estate, building, unit, room) == ("凤鸣小区", "3号楼", "2", "502")
     assert Room.objects.filter(
         unit__building__area__code=grid_code,
         unit__building__estate__name=estate,
