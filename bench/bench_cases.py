@@ -37,7 +37,6 @@ import argparse
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -48,7 +47,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from common import fresh_database, setup_django  # noqa: E402
+from common import fresh_database, setup_django, temporary_folder  # noqa: E402
 
 STREETS, COMMUNITIES, GRIDS = 10, 10, 10
 X0, Y0, CELL = 106.0, 38.0, 0.004
@@ -731,7 +730,7 @@ def main() -> None:
     args = parser.parse_args()
     stages = set(args.only.split(","))
 
-    data_dir = args.data_dir or tempfile.mkdtemp(prefix="gridgov-bench-")
+    data_dir = args.data_dir or temporary_folder("gridgov-bench-")
     Path(data_dir).mkdir(parents=True, exist_ok=True)
     reuse = bool(args.data_dir) and (Path(data_dir) / "built").exists()
     # A fresh PostgreSQL database first: the settings read DATABASE_URL once, at set-up.

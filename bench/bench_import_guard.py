@@ -35,7 +35,6 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import tracemalloc
 import zipfile
@@ -47,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import fresh_database, setup_django  # noqa: E402
+from common import fresh_database, setup_django, temporary_folder  # noqa: E402
 
 GRIDS = 20
 
@@ -357,7 +356,7 @@ def main() -> None:
         child(args.child, args.file, args.repeat)
         return
 
-    data_dir = tempfile.mkdtemp(prefix="gridgov-bench-")
+    data_dir = temporary_folder("gridgov-bench-")
     setup_django(data_dir)
     drop = fresh_database()
     try:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -35,7 +34,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_cases import build_tree, make_users, ms  # noqa: E402
-from common import fresh_database, setup_django  # noqa: E402
+from common import fresh_database, setup_django, temporary_folder  # noqa: E402
 
 
 def overdue_cases(t: dict[str, Any], dispatcher: Any, n: int) -> None:
@@ -155,7 +154,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=60)
     args = parser.parse_args()
 
-    data_dir = tempfile.mkdtemp(prefix="gridgov-bench-inbox-")
+    data_dir = temporary_folder("gridgov-bench-inbox-")
     drop = fresh_database()
     setup_django(data_dir)
     try:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +39,7 @@ from bench_cases import (  # noqa: E402
     ms,
     timed,
 )
-from common import fresh_database, setup_django  # noqa: E402
+from common import fresh_database, setup_django, temporary_folder  # noqa: E402
 
 OPEN = ("reported", "accepted", "assigned", "in_progress", "suspended", "resolved")
 
@@ -195,7 +194,7 @@ def main() -> None:
     parser.add_argument("--data-dir", help="keep and reuse the database (see bench_cases.py)")
     args = parser.parse_args()
 
-    data_dir = args.data_dir or tempfile.mkdtemp(prefix="gridgov-bench-")
+    data_dir = args.data_dir or temporary_folder("gridgov-bench-")
     Path(data_dir).mkdir(parents=True, exist_ok=True)
     reuse = bool(args.data_dir) and (Path(data_dir) / "built").exists()
     drop = fresh_database(kept="gridgov_bench_cases" if args.data_dir else "", reuse=reuse)

@@ -34,7 +34,6 @@ import random
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -44,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import fresh_database, setup_django  # noqa: E402
+from common import fresh_database, setup_django, temporary_folder  # noqa: E402
 
 STREETS, TOWNS, COMMUNITIES, GRIDS = 8, 2, 10, 10
 PAGE = 30
@@ -411,7 +410,7 @@ def main() -> None:
                 key, value = part.split("=", 1)
                 os.environ[key] = value.strip("'\"")
         pg_dir = os.environ.get("PG_TEST_DIR", "")
-    setup_django(tempfile.mkdtemp(prefix="gridgov-bench-"))
+    setup_django(temporary_folder("gridgov-bench-"))
     drop = fresh_database()
     try:
         from django.core.management import call_command

@@ -3,8 +3,11 @@ of bench-only areas. Run the scripts as ``.venv/bin/python bench/<script>.py``."
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,6 +15,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "src") not in sys.path:
     sys.path.insert(0, str(ROOT / "src"))
+
+
+def temporary_folder(prefix: str = "gridgov-bench-") -> str:
+    """A new temporary data folder, deleted with its contents when the script ends (also
+    after a failure or Ctrl-C)."""
+    folder = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def setup_django(data_dir: str) -> None:

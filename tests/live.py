@@ -3,7 +3,7 @@
 ``gridgov serve`` (waitress, no background worker) on 127.0.0.1 and a free port, with a data
 folder of its own and its own database: a SQLite file in that folder, or — when the test run
 has ``DATABASE_URL`` (the PostgreSQL pass) — a fresh database on that PostgreSQL server, dropped
-at the end. The data is the demo district with two grids (``gridgov demo-build --grids 2``): its
+at the end. The data is the demo district with two grids (``gridgov demo-build --grids 2 --areas-only``): its
 accounts (password :data:`DEMO_PASSWORD`) sign in through ``POST /api/v1/auth/token``.
 
 The tests talk to it over plain HTTP (one connection per request, so every request has a server
@@ -119,7 +119,7 @@ class LiveGridgov:
             with psycopg.connect(self.pg_admin_url, autocommit=True) as conn:
                 conn.execute(f'CREATE DATABASE "{self.pg_name}"')
         self._gridgov("migrate", "--verbosity", "0")
-        self._gridgov("demo-build", "--grids", "2")
+        self._gridgov("demo-build", "--grids", "2", "--areas-only")
         self.start()
 
     def start(self) -> None:

@@ -34,6 +34,7 @@ from gridgov.core.busy import api_busy_response, is_database_locked
 from gridgov.core.edge import JsonParser, too_large, unreadable_body
 from gridgov.core.errors import DomainError, NotFound, PermissionDenied
 from gridgov.core.schemas import ErrorOut
+from gridgov.core.validation_messages import error_message
 
 logger = logging.getLogger("gridgov.api")
 
@@ -213,7 +214,7 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
     fields: dict[str, str] = {}
     for err in exc.errors:
         loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
-        fields[".".join(loc) or "request"] = str(err.get("msg", ""))
+        fields[".".join(loc) or "request"] = error_message(err)
     return _error(request, 422, "validation_failed", _("The request is not valid."), fields=fields)
 
 

@@ -63,7 +63,20 @@ def django_argv(argv: Sequence[str]) -> list[str]:
     command, *rest = argv
     if not command.startswith("-"):
         command = command.replace("-", "_")
+    if command == "help" and rest and not rest[0].startswith("-"):
+        # ``gridgov help import-grids`` names a command too.
+        rest = [rest[0].replace("-", "_"), *rest[1:]]
     return ["gridgov", command, *rest]
+
+
+# One-shot commands that set data up: they apply pending migrations first, as ``demo`` and
+# ``serve`` do, so they work on a fresh data folder.
+MIGRATE_FIRST = frozenset(
+    {"demo_build", "import_divisions", "import_grids", "index_cases", "prune_audit"}
+)
+# Long-running commands that refuse to start on a database that is not migrated (a separate
+# worker service must not race the web server's own migration).
+NEED_MIGRATED = frozenset({"worker"})
 
 
 # --- argument parsers ------------------------------------------------------------------------
@@ -89,6 +102,12 @@ def _demo_parser() -> argparse.ArgumentParser:
         "--reset",
         action="store_true",
         help="delete the SQLite database in the data folder first (a fresh demo)",
+    )
+    p.add_argument(
+        "--grids",
+        type=int,
+        default=None,
+        help="the demo's size when it is built: number of grids (80); cases scale with it",
     )
     return p
 
@@ -334,14 +353,17 @@ def cmd_demo(argv: Sequence[str], data: Path) -> None:
     _refuse_wrong_field_key()
     _migrate()
     _ensure_field_key()
-    from gridgov.demo.generator import DEMO_CASES, build_demo, demo_exists
+    from gridgov.demo.generator import DEFAULT_GRIDS, build_demo, default_cases, demo_exists
 
+    grids = DEFAULT_GRIDS if args.grids is None else args.grids
+    if grids < 1:
+        raise CliError("--grids must be at least 1.")
     if demo_exists():
         print("The demo district is already built.", flush=True)
     else:
         print("Building the demo district (first run)…", flush=True)
         started = time.monotonic()
-        result = build_demo(cases=DEMO_CASES)
+        result = build_demo(grids=grids, cases=default_cases(grids))
         print(
             f"Built {result.areas} areas, {result.grids} grids, {result.users} accounts and "
             f"{result.cases} cases "
@@ -376,10 +398,39 @@ def cmd_serve(argv: Sequence[str]) -> None:
     )
 
 
+def _pending_migrations() -> int:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+
+def _prepare_database(command: str, rest: Sequence[str]) -> None:
+    """Migrate first for :data:`MIGRATE_FIRST`, refuse cleanly for :data:`NEED_MIGRATED`."""
+    if any(a in ("-h", "--help") for a in rest):
+        return
+    if command in MIGRATE_FIRST:
+        _setup_django()
+        _refuse_wrong_field_key()
+        _migrate()
+        _ensure_field_key()
+    elif command in NEED_MIGRATED:
+        _setup_django()
+        pending = _pending_migrations()
+        if pending:
+            raise CliError(
+                f"the database has {pending} migration(s) not applied yet; run 'gridgov "
+                "migrate' (or start 'gridgov serve', which migrates) first."
+            )
+
+
 def cmd_django(argv: Sequence[str]) -> None:
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(django_argv(argv))
+    args = django_argv(argv)
+    _prepare_database(args[1], args[2:])
+    execute_from_command_line(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -391,6 +442,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from importlib.metadata import version
 
         print(f"gridgov {version('gridgov')}")
+        return 0
+    if argv[0] == "help" and len(argv) > 1 and argv[1] in ("demo", "serve"):
+        # Our own commands are not Django's: 'gridgov help serve' is 'gridgov serve --help'.
+        (_demo_parser if argv[1] == "demo" else _serve_parser)().print_help()
         return 0
     data = _prepare_env()
     command, rest = argv[0], argv[1:]

@@ -9,17 +9,16 @@ reporter's personal data.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.urls import NoReverseMatch, reverse
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridgov.accounts.roles import Perm
 from gridgov.cases import units
 from gridgov.cases.models import Case
 from gridgov.core.pii import mask_text
-from gridgov.notifications import topics
+from gridgov.notifications import titles, topics
 from gridgov.notifications.services import notify
 
 KIND_PREFIX = "case."
@@ -87,6 +86,48 @@ topics.register(
 )
 
 
+# The titles, registered so that each reader sees them in their own language
+# (:mod:`gridgov.notifications.titles`).
+TITLES: dict[str, Any] = {
+    "case.assigned": gettext_lazy("New case to sign for: %(case)s"),
+    "case.accepted": gettext_lazy("Your report %(number)s was accepted"),
+    "case.rejected": gettext_lazy("Your report %(number)s was not accepted"),
+    "case.returned": gettext_lazy("Case returned by the handling unit: %(case)s"),
+    "case.escalated.unit": gettext_lazy("Case escalated to your unit: %(case)s"),
+    "case.escalated": gettext_lazy("Case escalated: %(case)s"),
+    "case.delay_requested": gettext_lazy("Extension requested: %(case)s"),
+    "case.delay_approved": gettext_lazy("Request approved: %(case)s"),
+    "case.delay_denied": gettext_lazy("Request denied: %(case)s"),
+    "case.resolved": gettext_lazy("Case to verify: %(case)s"),
+    "case.closed": gettext_lazy("Your report %(number)s has been resolved; please rate it"),
+    "case.rework": gettext_lazy("Verification failed, rework needed: %(case)s"),
+    "case.urged": gettext_lazy("Case urged: %(case)s"),
+    "case.reopened": gettext_lazy("Case reopened, please handle it again: %(case)s"),
+    "case.merged": gettext_lazy("Your report %(number)s is handled together with case %(other)s"),
+    "case.merged.survivor": gettext_lazy("Another report was merged into your case %(number)s"),
+    # Written by the deadline sweep (gridgov.cases.supervision).
+    "case.due_soon": gettext_lazy("Due soon: %(case)s"),
+    "case.sign_overdue": gettext_lazy("Sign-for overdue: %(case)s"),
+    "case.handle_overdue": gettext_lazy("Handling overdue: %(case)s"),
+}
+for _key, _text in TITLES.items():
+    titles.register(_key, _text)
+
+
+class Title(NamedTuple):
+    """A title by its key in :data:`TITLES` and its parameters."""
+
+    key: str
+    args: dict[str, Any]
+
+    def __str__(self) -> str:
+        return str(TITLES[self.key]) % self.args
+
+
+def _title(key: str, **args: Any) -> Title:
+    return Title(key, args)
+
+
 def case_url(case: Case) -> str:
     try:
         return reverse("cases:detail", args=[case.pk])
@@ -98,7 +139,7 @@ def _send(
     case: Case,
     recipients: Iterable[Any],
     kind: str,
-    title: str,
+    title: Title,
     body: str = "",
     *,
     exclude: Any = None,
@@ -108,7 +149,9 @@ def _send(
     return notify(
         recipients=people,
         kind=KIND_PREFIX + kind,
-        title=title,
+        title=str(title),
+        title_key=title.key,
+        title_args=title.args,
         body=mask_text(body),
         url=case_url(case),
         target=case,
@@ -121,7 +164,7 @@ def _label(case: Case) -> str:
     return f"{case.number} {mask_text(case.title)}"[:120]
 
 
-def to_unit(case: Case, kind: str, title: str, body: str = "", *, actor: Any = None) -> int:
+def to_unit(case: Case, kind: str, title: Title, body: str = "", *, actor: Any = None) -> int:
     """The people of the case's assigned unit."""
     users = units.unit_users(
         area=case.assigned_area, department=case.assigned_department, perm=Perm.CASE_HANDLE
@@ -130,14 +173,16 @@ def to_unit(case: Case, kind: str, title: str, body: str = "", *, actor: Any = N
 
 
 def to_handler_or_unit(
-    case: Case, kind: str, title: str, body: str = "", *, actor: Any = None
+    case: Case, kind: str, title: Title, body: str = "", *, actor: Any = None
 ) -> int:
     if case.handler_id is not None and case.handler is not None:
         return _send(case, [case.handler], kind, title, body, exclude=actor)
     return to_unit(case, kind, title, body, actor=actor)
 
 
-def to_dispatchers(case: Case, kind: str, title: str, body: str = "", *, actor: Any = None) -> int:
+def to_dispatchers(
+    case: Case, kind: str, title: Title, body: str = "", *, actor: Any = None
+) -> int:
     """The dispatchers of the case's street and county."""
     return _send(
         case,
@@ -149,7 +194,7 @@ def to_dispatchers(case: Case, kind: str, title: str, body: str = "", *, actor: 
     )
 
 
-def to_reporter(case: Case, kind: str, title: str, body: str = "", *, actor: Any = None) -> int:
+def to_reporter(case: Case, kind: str, title: Title, body: str = "", *, actor: Any = None) -> int:
     if case.reporter_id is None or case.reporter is None:
         return 0
     return _send(case, [case.reporter], kind, title, body, exclude=actor)
@@ -159,16 +204,14 @@ def to_reporter(case: Case, kind: str, title: str, body: str = "", *, actor: Any
 
 
 def assigned(case: Case, *, actor: Any) -> int:
-    return to_unit(
-        case, "assigned", _("New case to sign for: %(case)s") % {"case": _label(case)}, actor=actor
-    )
+    return to_unit(case, "assigned", _title("case.assigned", case=_label(case)), actor=actor)
 
 
 def accepted(case: Case, *, actor: Any) -> int:
     return to_reporter(
         case,
         "accepted",
-        _("Your report %(number)s was accepted") % {"number": case.number},
+        _title("case.accepted", number=case.number),
         actor=actor,
     )
 
@@ -177,7 +220,7 @@ def rejected(case: Case, *, actor: Any, reason: str) -> int:
     return to_reporter(
         case,
         "rejected",
-        _("Your report %(number)s was not accepted") % {"number": case.number},
+        _title("case.rejected", number=case.number),
         reason,
         actor=actor,
     )
@@ -187,19 +230,19 @@ def returned(case: Case, *, actor: Any, reason: str) -> int:
     return to_dispatchers(
         case,
         "returned",
-        _("Case returned by the handling unit: %(case)s") % {"case": _label(case)},
+        _title("case.returned", case=_label(case)),
         reason,
         actor=actor,
     )
 
 
 def escalated(case: Case, *, actor: Any, note: str) -> int:
-    title = _("Case escalated to your unit: %(case)s") % {"case": _label(case)}
+    title = _title("case.escalated.unit", case=_label(case))
     n = to_unit(case, "escalated", title, note, actor=actor)
     n += to_dispatchers(
         case,
         "escalated",
-        _("Case escalated: %(case)s") % {"case": _label(case)},
+        _title("case.escalated", case=_label(case)),
         note,
         actor=actor,
     )
@@ -218,16 +261,14 @@ def delay_requested(case: Case, *, actor: Any, reason: str) -> int:
         case,
         people,
         "delay_requested",
-        _("Extension requested: %(case)s") % {"case": _label(case)},
+        _title("case.delay_requested", case=_label(case)),
         reason,
         exclude=actor,
     )
 
 
 def delay_decided(case: Case, *, actor: Any, approved: bool, note: str) -> int:
-    title = (_("Request approved: %(case)s") if approved else _("Request denied: %(case)s")) % {
-        "case": _label(case)
-    }
+    title = _title("case.delay_approved" if approved else "case.delay_denied", case=_label(case))
     return to_handler_or_unit(case, "delay_decided", title, note, actor=actor)
 
 
@@ -241,7 +282,7 @@ def resolved(case: Case, *, actor: Any) -> int:
         case,
         people,
         "resolved",
-        _("Case to verify: %(case)s") % {"case": _label(case)},
+        _title("case.resolved", case=_label(case)),
         exclude=actor,
     )
 
@@ -250,7 +291,7 @@ def closed(case: Case, *, actor: Any) -> int:
     return to_reporter(
         case,
         "closed",
-        _("Your report %(number)s has been resolved; please rate it") % {"number": case.number},
+        _title("case.closed", number=case.number),
         case.reply,
         actor=actor,
     )
@@ -260,23 +301,21 @@ def rework(case: Case, *, actor: Any, note: str) -> int:
     return to_handler_or_unit(
         case,
         "rework",
-        _("Verification failed, rework needed: %(case)s") % {"case": _label(case)},
+        _title("case.rework", case=_label(case)),
         note,
         actor=actor,
     )
 
 
 def urged(case: Case, *, actor: Any, message: str) -> int:
-    return to_unit(
-        case, "urged", _("Case urged: %(case)s") % {"case": _label(case)}, message, actor=actor
-    )
+    return to_unit(case, "urged", _title("case.urged", case=_label(case)), message, actor=actor)
 
 
 def reopened(case: Case, *, actor: Any, reason: str) -> int:
     return to_unit(
         case,
         "reopened",
-        _("Case reopened, please handle it again: %(case)s") % {"case": _label(case)},
+        _title("case.reopened", case=_label(case)),
         reason,
         actor=actor,
     )
@@ -287,14 +326,13 @@ def merged(case: Case, survivor: Case, *, actor: Any) -> int:
     n = to_reporter(
         case,
         "merged",
-        _("Your report %(number)s is handled together with case %(other)s")
-        % {"number": case.number, "other": survivor.number},
+        _title("case.merged", number=case.number, other=survivor.number),
         actor=actor,
     )
     n += to_reporter(
         survivor,
         "merged",
-        _("Another report was merged into your case %(number)s") % {"number": survivor.number},
+        _title("case.merged.survivor", number=survivor.number),
         actor=actor,
     )
     return n

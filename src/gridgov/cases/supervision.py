@@ -455,6 +455,7 @@ def _notify_many(items: list[tuple[Case, str, str, bool]], recipients: _Recipien
     dispatchers of the jurisdiction that dispatched the case (:mod:`gridgov.cases.digest`) —
     and, by default, only into their daily digest, not one by one."""
     from gridgov.cases.digest import overdue_recipients
+    from gridgov.notifications import titles
     from gridgov.notifications.services import Message, notify_many
 
     recipients.load([c for c, *_rest in items])
@@ -473,6 +474,8 @@ def _notify_many(items: list[tuple[Case, str, str, bool]], recipients: _Recipien
                 target_type=Case._meta.label_lower,
                 target_id=str(case.pk),
                 dedupe_key=f"case:{case.pk}:{kind}",
+                # The title in each reader's language (cases.notify.TITLES).
+                params=titles.stored(f"case.{kind}", {"case": _label(case)}),
             )
         )
     return notify_many(messages)

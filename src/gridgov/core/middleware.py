@@ -3,7 +3,7 @@
 Django's LocaleMiddleware would follow the browser's Accept-Language, so a cadre's computer set
 up in English would get an English UI nobody asked for. Pages use the language cookie written by
 ``set_language`` (the 「English / 简体中文」 switch) and otherwise ``LANGUAGE_CODE``; API clients
-(``/api/``) may still ask for a language with Accept-Language.
+(``/api/`` and Open311's ``/open311/``) may still ask for a language with Accept-Language.
 """
 
 from __future__ import annotations
@@ -15,12 +15,15 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+# Paths of the machine interfaces, whose clients choose a language with Accept-Language.
+MACHINE_PREFIXES = ("/api/", "/open311/")
+
 
 def language_for(request: HttpRequest) -> str:
     chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
     if chosen in {code for code, _name in settings.LANGUAGES}:
         return str(chosen)
-    if request.path.startswith("/api/") and request.META.get("HTTP_ACCEPT_LANGUAGE"):
+    if request.path.startswith(MACHINE_PREFIXES) and request.META.get("HTTP_ACCEPT_LANGUAGE"):
         return translation.get_language_from_request(request)
     return settings.LANGUAGE_CODE
 

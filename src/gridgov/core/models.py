@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db.models import DBTaskResult
 
 
 class PeriodicJobState(models.Model):
@@ -67,3 +68,13 @@ class FieldKeyState(models.Model):
 
     def __str__(self) -> str:
         return self.fingerprint
+
+
+class TaskResult(DBTaskResult):
+    """django-tasks-db's task results under a Chinese name on the admin pages (its own model
+    has a fixed English one); :mod:`gridgov.core.admin` shows this proxy instead."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("background task result")
+        verbose_name_plural = _("background task results")

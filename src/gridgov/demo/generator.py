@@ -275,6 +275,12 @@ class BuildResult:
     residents: int = 0
 
 
+def default_cases(grids: int) -> int:
+    """The demo's cases in proportion to its grids (:data:`DEMO_CASES` for the default
+    :data:`DEFAULT_GRIDS`), at least 20 so that every demo role finds work waiting."""
+    return max(20, round(DEMO_CASES * grids / DEFAULT_GRIDS))
+
+
 def demo_exists() -> bool:
     """Whether the demo district was already built (its county code exists)."""
     from gridgov.areas.models import Area
@@ -341,4 +347,8 @@ def build_demo(
 
             say("inboxes")
             settle_demo_inboxes(days=45)
+            from gridgov.demo.waiting import give_demo_roles_work
+
+            say("work waiting for the demo accounts")
+            result.cases += sum(give_demo_roles_work(grid_code=FIRST_GRID).values())
     return result

@@ -48,6 +48,10 @@ from gridgov.rosters.models import (
 )
 
 CHUNK = 20_000  # residents per flush
+# The demo's first grid has the estate and building that the roster import templates' example
+# rows name (凤鸣小区 3号楼, room 2单元 502), so an example row imports in the demo as it is.
+TEMPLATE_GRID = "640110001001001"
+TEMPLATE_ESTATE = ("凤鸣小区", "凤鸣路12号")
 # What resident_create lists as the fields it set (its RosterEvent detail).
 RESIDENT_FIELDS = sorted(
     [
@@ -374,13 +378,20 @@ class Builder:
         for e in range(estate_count):
             ename = self._estate_name()
             eaddr = f"{road}{rng.randint(1, 399)}号"
+            if e == 0 and grid.code == TEMPLATE_GRID:
+                # The estate of the import templates' example rows (rosters/excel/*.py).
+                ename, eaddr = TEMPLATE_ESTATE
+                self._estate_names.add(ename)
             estate = self.estates.add(grid.pk, grid.path, ename, eaddr, True, self.now)
             self.event(
                 RosterEvent.Kind.CREATED, detail={"estate": estate, "fields": ["name", "address"]}
             )
             share = math.ceil(need / estate_count) if e < estate_count - 1 else need - len(rooms)
             got, number = 0, 0
-            while got < share:
+            # The template grid's first estate has at least the three buildings the import
+            # templates' example rows name (3号楼 2单元 502; every layout has that room).
+            least = 3 if e == 0 and grid.code == TEMPLATE_GRID else 0
+            while got < share or number < least:
                 number += 1
                 floors, units, per_floor = rng.choice(HIGH_RISE if share - got > 120 else WALK_UP)
                 bname = f"{number}号楼"

@@ -36,6 +36,11 @@ class NotificationOut(Schema):
     read_at: datetime | None
     is_read: bool
 
+    @staticmethod
+    def resolve_title(obj: Any) -> str:
+        # In the request's language when the sender stored the title's key and parameters.
+        return str(obj.display_title)
+
 
 class CountOut(Schema):
     count: int

@@ -116,7 +116,7 @@ class EmailChannel(Channel):
 
     def send(self, notification: Notification) -> None:
         # A header must be one line.
-        subject = " ".join(notification.title.split())
+        subject = " ".join(notification.display_title.split())
         parts = [notification.body.strip()] if notification.body.strip() else []
         link = absolute_url(notification.url)
         if link:

@@ -60,6 +60,14 @@ class Notification(models.Model):
         return self.title
 
     @property
+    def display_title(self) -> str:
+        """The title in the active language when the sender stored its key and parameters
+        (:mod:`gridgov.notifications.titles`), else the stored text."""
+        from gridgov.notifications.titles import render
+
+        return render(self.params) or self.title
+
+    @property
     def is_read(self) -> bool:
         return self.read_at is not None
 

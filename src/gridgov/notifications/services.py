@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.core.errors import NotFound
-from gridgov.notifications import topics
+from gridgov.notifications import titles, topics
 from gridgov.notifications.models import Delivery, DeliveryStatus, Notification
 
 logger = logging.getLogger("gridgov.notifications")
@@ -61,6 +61,8 @@ def notify(
     dedupe_key: str = "",
     params: dict[str, Any] | None = None,
     is_digest: bool = False,
+    title_key: str = "",
+    title_args: dict[str, Any] | None = None,
 ) -> int:
     """Put one notification into the inbox of each active recipient; return how many.
 
@@ -70,8 +72,12 @@ def notify(
     whose settings keep this kind's topic out of the inbox or in the daily digest
     (:mod:`gridgov.notifications.preferences`). With a non-empty ``dedupe_key``, a recipient
     who still has an unread notification with that key is skipped. ``url`` should be a
-    same-site relative link (the inbox refuses to follow anything else).
+    same-site relative link (the inbox refuses to follow anything else). ``title_key`` (a
+    key registered in :mod:`gridgov.notifications.titles`) and ``title_args`` let readers see
+    the title in their own language; ``title`` is kept as the fallback.
     """
+    if title_key:
+        params = {**(params or {}), **titles.stored(title_key, title_args or {})}
     ids: list[int] = []
     for user in recipients:
         if user is None or user.pk is None or not getattr(user, "is_active", True):

@@ -132,6 +132,8 @@ class MemberTransfer(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("member transfer")
+        verbose_name_plural = _("member transfers")
         ordering = ["-on", "-id"]
 
     def __str__(self) -> str:
@@ -245,6 +247,8 @@ class PartyEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("party event")
+        verbose_name_plural = _("party events")
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:

@@ -373,6 +373,8 @@ class RosterEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("roster event")
+        verbose_name_plural = _("roster events")
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:

@@ -215,3 +215,17 @@ def test_a_posted_request_is_readable_by_token(key) -> None:
     case = Case.objects.get(pk=data[0]["service_request_id"])
     token = json.loads(Client().get(f"/open311/v2/tokens/{case.token}.json").content)
     assert token == [{"service_request_id": case.pk, "token": case.token}]
+
+
+@pytest.mark.parametrize(
+    "accept,expected",
+    [("en", "A valid api_key is required"), ("zh-Hans", "api_key"), ("", "api_key")],
+)
+def test_error_descriptions_follow_accept_language(tree, categories, accept, expected) -> None:
+    headers = {"HTTP_ACCEPT_LANGUAGE": accept} if accept else {}
+    status, data = post(report("wrong-key"), **headers)
+    assert status == 403
+    description = data[0]["description"]
+    assert expected in description
+    # English only when asked for; Chinese by default and for zh-Hans.
+    assert description.isascii() == (accept == "en")

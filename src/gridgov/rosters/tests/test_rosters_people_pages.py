@@ -275,3 +275,13 @@ def test_household_create_in_other_grid_refused(tree: Any, make_user: Any) -> No
     )
     assert r.status_code == 200
     assert not Household.objects.exists()
+
+
+def test_household_headings_name_what_they_list(tree: Any, make_user: Any, person: Any) -> None:
+    """A resident's past and present households are 「历次所在户」 (not the count 「户数」), and
+    the household list is 「住户列表」 (Chinese pages, the default)."""
+    c = _client(make_user("gw", ("grid_worker", tree.grid1)))
+    html = c.get(reverse("rosters:resident_detail", args=[person.pk])).content.decode()
+    assert "历次所在户" in html and ">户数<" not in html
+    html = c.get(reverse("rosters:households")).content.decode()
+    assert '<h1 class="h4 mb-0">住户列表</h1>' in html

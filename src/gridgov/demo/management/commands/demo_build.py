@@ -1,5 +1,8 @@
-"""``gridgov demo-build [--grids N] [--seed S]``: build the demo district (or a benchmark-sized
-one) unless it already exists. ``gridgov demo`` runs this on first start."""
+"""``gridgov demo-build [--grids N] [--seed S] [--cases N] [--areas-only]``: build the demo
+district unless it already exists — the same full demo that ``gridgov demo`` builds on first
+start (areas, accounts, rosters, party data, cases walked along their lifecycle and the demo
+roles' waiting work), scaled to ``--grids``; ``--areas-only`` builds just the area tree and
+the accounts (for benchmark-sized trees)."""
 
 from __future__ import annotations
 
@@ -14,16 +17,21 @@ from gridgov.demo.generator import (
     BULK_THRESHOLD,
     DEFAULT_GRIDS,
     DEFAULT_SEED,
+    DEMO_CASES,
     DEMO_COUNTY_CODE,
     DEMO_PASSWORD,
     build_demo,
+    default_cases,
     demo_accounts,
     demo_exists,
 )
 
 
 class Command(BaseCommand):
-    help = "Build the deterministic demo district (凤城区 640110) with its grids and accounts."
+    help = (
+        "Build the deterministic demo district (凤城区 640110): areas, accounts, rosters, party "
+        "data and cases, scaled to --grids (or only areas and accounts with --areas-only)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -38,8 +46,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--cases",
             type=int,
-            default=0,
-            help="demo cases to report and move along through the case services (default 0)",
+            default=None,
+            help=f"demo cases to report and move along through the case services (default "
+            f"{DEMO_CASES} for {DEFAULT_GRIDS} grids, in proportion to --grids; 0 with "
+            "--areas-only)",
+        )
+        parser.add_argument(
+            "--areas-only",
+            action="store_true",
+            help="build only the area tree and the accounts (no rosters, party data or cases)",
         )
         bulk = parser.add_mutually_exclusive_group()
         bulk.add_argument(
@@ -54,10 +69,21 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args: Any, grids: int, seed: int, bulk: bool | None, cases: int, **options: Any
+        self,
+        *args: Any,
+        grids: int,
+        seed: int,
+        bulk: bool | None,
+        cases: int | None,
+        areas_only: bool,
+        **options: Any,
     ) -> None:
         if grids < 1:
             raise CommandError(_("--grids must be at least 1."))
+        if cases is not None and cases < 0:
+            raise CommandError(_("--cases must not be negative."))
+        if cases is None:
+            cases = 0 if areas_only else default_cases(grids)
         if demo_exists():
             self.stdout.write(
                 _("The demo district (%(code)s) already exists; nothing to do.")
@@ -72,16 +98,22 @@ class Command(BaseCommand):
                 seed=seed,
                 bulk=bulk,
                 cases=cases,
+                rosters=not areas_only,
                 progress=(lambda msg: self.stdout.write(f"  {msg}")) if verbose else None,
             )
         except (DomainError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
-            _("Built %(areas)d areas (%(grids)d grids) and %(users)d accounts in %(secs).0f s.")
+            _(
+                "Built %(areas)d areas (%(grids)d grids), %(users)d accounts, %(residents)d "
+                "residents and %(cases)d cases in %(secs).0f s."
+            )
             % {
                 "areas": result.areas,
                 "grids": result.grids,
                 "users": result.users,
+                "residents": result.residents,
+                "cases": result.cases,
                 "secs": time.monotonic() - started,
             }
         )

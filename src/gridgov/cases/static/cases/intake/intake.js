@@ -19,7 +19,11 @@
     var marker = null;
     var place = null;
     if (el && typeof L !== "undefined") {
-      var map = L.map(el, { attributionControl: Boolean(box.dataset.tileUrl) });
+      var map = L.map(el, { zoomControl: false, attributionControl: Boolean(box.dataset.tileUrl) });
+      // The zoom buttons' tooltips in the page's language (Leaflet's own are English).
+      L.control.zoom({
+        zoomInTitle: box.dataset.zoomInText || "+", zoomOutTitle: box.dataset.zoomOutText || "-"
+      }).addTo(map);
       map.setView([35.0, 105.0], 4);
       if (box.dataset.tileUrl) {
         L.tileLayer(box.dataset.tileUrl, { maxZoom: 19, attribution: box.dataset.tileAttribution || "" }).addTo(map);
