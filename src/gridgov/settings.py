@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "ninja",
     "gridgov.core",
     "gridgov.kernel",
+    "gridgov.kernel.imports",
     "gridgov.audit",
     "gridgov.areas",
     "gridgov.workcal",

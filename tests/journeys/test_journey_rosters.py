@@ -33,7 +33,8 @@ from gridgov.conftest import TEST_PASSWORD
 from gridgov.core.excel import ERROR_HEADERS
 from gridgov.rosters import idnumbers
 from gridgov.rosters.excel.residents import HEADERS
-from gridgov.rosters.models import Household, ImportJob, Resident, TagType
+from gridgov.rosters.models import Household, Resident, TagType
+from gridgov.kernel.imports.models import ImportJob
 
 from .conftest import screenshot
 

@@ -30,7 +30,7 @@ from gridgov.core.errors import ValidationFailed
 from gridgov.core.excel import ERROR_HEADERS, XLSX, max_bytes
 from gridgov.core.params import DbId
 from gridgov.core.schemas import RowErrorOut
-from gridgov.rosters.models import ImportJob
+from gridgov.kernel.imports.models import ImportJob
 from gridgov.rosters.services import imports
 from gridgov.rosters.views_import import export_filters
 

@@ -28,7 +28,8 @@ from gridgov.core import errors
 from gridgov.core.excel import XLSX, max_rows
 from gridgov.core.views import add_domain_error, domain_errors
 from gridgov.rosters.excel import LABELS, SHEETS
-from gridgov.rosters.models import ImportJob, TagType
+from gridgov.rosters.models import TagType
+from gridgov.kernel.imports.models import ImportJob
 from gridgov.rosters.services import imports
 
 MODE_CHOICES = [

@@ -36,7 +36,7 @@ from gridgov.core import excel
 from gridgov.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gridgov.rosters.excel import LABELS, RUNNERS, SHEETS
 from gridgov.rosters.excel.common import Context, Outcome
-from gridgov.rosters.models import ImportJob
+from gridgov.kernel.imports.models import ImportJob
 
 logger = logging.getLogger("gridgov.rosters.imports")
 
