@@ -27,9 +27,9 @@ from gridgov.accounts.roles import Perm
 from gridgov.core import errors
 from gridgov.core.excel import XLSX, max_rows
 from gridgov.core.views import add_domain_error, domain_errors
+from gridgov.kernel.imports.models import ImportJob
 from gridgov.rosters.excel import LABELS, SHEETS
 from gridgov.rosters.models import TagType
-from gridgov.kernel.imports.models import ImportJob
 from gridgov.rosters.services import imports
 
 MODE_CHOICES = [

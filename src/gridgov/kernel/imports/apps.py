@@ -10,4 +10,6 @@ class ImportsConfig(AppConfig):
 
     def ready(self) -> None:
         # The sheet kinds of the apps that ship them (each module registers on import).
-        from gridgov.kernel.imports import kinds  # noqa: F401
+        from gridgov.kernel.imports.kinds import discover
+
+        discover()
