@@ -85,5 +85,6 @@ class ImportJob(models.Model):
     @property
     def not_imported(self) -> int:
         """Valid rows left out (all or nothing with problems)."""
-        written = self.created_count + self.updated_count + self.error_count
+        existing = int((self.result or {}).get("existing") or 0)
+        written = self.created_count + self.updated_count + self.error_count + existing
         return max(0, (self.total_rows or 0) - written)

@@ -173,6 +173,7 @@ def job_run(job_id: int) -> None:
 
     outcome: Outcome | None = None
     message = ""
+    failure: dict[str, Any] = {}
     try:
         spec = registry.get(job.kind)
         outcome = spec.run(
@@ -186,20 +187,37 @@ def job_run(job_id: int) -> None:
                 progress=progress,
             )
         )
-    except ValidationFailed as exc:
+    except ValidationFailed as exc:  # a per-file problem found while reading (damaged file)
         message = exc.message
+        failure = {"code": exc.code, "fields": {k: str(v) for k, v in exc.fields.items()}}
     except Exception:
         logger.exception("import job %s failed", job_id)  # no row data in the log
         message = _("The import failed unexpectedly; nothing more was written. Try again.")
-    _finish(job, outcome, message)
+        failure = {"code": "import_failed"}
+    _finish(job, outcome, message, failure)
 
 
-def _finish(job: ImportJob, outcome: Outcome | None, message: str) -> None:
+def failure_error(job: ImportJob) -> ValidationFailed:
+    """A failed job's problem as the error it was (for an API answering in the request)."""
+    failure = (job.result or {}).get("failure") or {}
+    return ValidationFailed(
+        job.message,
+        code=str(failure.get("code") or "import_failed"),
+        fields=dict(failure.get("fields") or {}),
+    )
+
+
+def _finish(
+    job: ImportJob, outcome: Outcome | None, message: str, failure: dict[str, Any] | None = None
+) -> None:
     now = timezone.now()
     counts: dict[str, Any]
     if outcome is None:  # the file stays, so that sending it again (or job_retry) reruns it
         ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.FAILED, message=message, finished_at=now
+            status=ImportJob.Status.FAILED,
+            message=message,
+            result={"failure": failure or {}},
+            finished_at=now,
         )
         counts = {"failed": True}
     else:
