@@ -71,7 +71,13 @@ def check_mode(mode: str) -> str:
     return mode
 
 
-def job_start(
+def job_start(**kwargs: Any) -> ImportJob:
+    """Check the upload and record its job, or return the job of the same submission (see the
+    module text); keywords as :func:`job_submit`."""
+    return job_submit(**kwargs)[0]
+
+
+def job_submit(
     *,
     actor: Any,
     kind: str,
@@ -82,9 +88,9 @@ def job_start(
     client_token: str = "",
     again: bool = False,
     sync_rows: int | None = None,
-) -> ImportJob:
-    """Check the upload and record its job, or return the job of the same submission (see the
-    module text). ``sync_rows`` overrides the kind's (files up to it run in the request)."""
+) -> tuple[ImportJob, bool]:
+    """The job of this submission and whether it is new (``False``: the same submission was
+    made before). ``sync_rows`` overrides the kind's (files up to it run in the request)."""
     spec = registry.get(kind)
     params = dict(params or {})
     area = spec.resolve_area(actor, params)
@@ -93,7 +99,7 @@ def job_start(
     token = (client_token or "").strip()[:MAX_TOKEN]
     earlier = job_for_token(actor, token)
     if earlier is not None:
-        return earlier
+        return earlier, False
     digest = content_hash(data)
     key = dedup_key(actor=actor, kind=kind, area=area, mode=mode, params=params, digest=digest)
     earlier = ImportJob.objects.filter(dedup_key=key).first()
@@ -101,9 +107,9 @@ def job_start(
         if again and not earlier.running:
             ImportJob.objects.filter(pk=earlier.pk).update(dedup_key="")
         elif earlier.status == ImportJob.Status.FAILED:
-            return job_retry(actor=actor, pk=earlier.pk)
+            return job_retry(actor=actor, pk=earlier.pk), False
         else:
-            return earlier
+            return earlier, False
     estimated = spec.check_file(data)  # per-file errors raise here: no job
     try:
         with transaction.atomic():
@@ -124,10 +130,10 @@ def job_start(
         earlier = job_for_token(actor, token) or ImportJob.objects.filter(dedup_key=key).first()
         if earlier is None:
             raise
-        return earlier
+        return earlier, False
     _dispatch(job, spec.sync_rows if sync_rows is None else sync_rows)
     job.refresh_from_db()
-    return job
+    return job, True
 
 
 def _dispatch(job: ImportJob, sync_rows: int) -> None:
