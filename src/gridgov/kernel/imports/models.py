@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ImportJob(models.Model):
@@ -19,10 +20,10 @@ class ImportJob(models.Model):
     import; "import again" clears it on the old job first."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting")
-        RUNNING = "running", _("Importing")
-        DONE = "done", _("Finished")
-        FAILED = "failed", _("Failed")
+        PENDING = "pending", pgettext_lazy("import job", "Waiting")
+        RUNNING = "running", pgettext_lazy("import job", "Importing")
+        DONE = "done", pgettext_lazy("import job", "Finished")
+        FAILED = "failed", pgettext_lazy("import job", "Failed")
 
     kind = models.CharField(_("kind"), max_length=30)  # a key of gridgov.kernel.imports.registry
     mode = models.CharField(_("mode"), max_length=10)  # "valid" or "all"
