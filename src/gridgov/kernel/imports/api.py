@@ -31,6 +31,7 @@ from ninja.responses import codes_4xx
 from gridgov.accounts import scoping
 from gridgov.core.errors import ValidationFailed
 from gridgov.core.excel import max_bytes
+from gridgov.core.params import DbId
 from gridgov.core.schemas import ErrorOut, RowErrorOut
 from gridgov.kernel.imports import registry, selectors, services
 from gridgov.kernel.imports.models import ImportJob
@@ -118,7 +119,7 @@ def job_create(
     file: File[UploadedFile],
     kind: Form[str],
     mode: Form[str] = "valid",
-    org: Form[int | None] = None,
+    org: Form[DbId | None] = None,
     client_token: Form[str] = "",
 ) -> tuple[int, dict[str, Any]]:
     """Upload a workbook of one kind; the background worker imports it (see the module text)."""
