@@ -188,14 +188,9 @@ def _xlsx(*rows: list[Any]) -> io.BytesIO:
     return out
 
 
+@pytest.mark.django_db(transaction=True)  # real commits: the worker closes its connection
 def test_import_page_with_error_sheet(
-    client: Any,
-    tree: Any,
-    cats: Any,
-    make_user: Any,
-    settings: Any,
-    tmp_path: Any,
-    django_capture_on_commit_callbacks: Any,
+    client: Any, tree: Any, cats: Any, make_user: Any, settings: Any, tmp_path: Any
 ) -> None:
     from gridgov.kernel.imports.tests.support import run_worker
 
@@ -204,8 +199,7 @@ def test_import_page_with_error_sheet(
     client.login(username="disp", password=TEST_PASSWORD)
     good = ["GD1", "2025-01-05 09:30", "", "", "I0101", "垃圾", "", "", *IN_GRID1, None]
     bad = ["GD2", "2025-01-05 09:30", "", "", "nope", "垃圾", "", "", *IN_GRID1, None]
-    with django_capture_on_commit_callbacks(execute=True):
-        r = client.post(reverse("cases:import"), {"file": _xlsx(good, bad), "mode": "valid"})
+    r = client.post(reverse("cases:import"), {"file": _xlsx(good, bad), "mode": "valid"})
     # The upload answers at once with the job page; the background worker imports.
     assert r.status_code == 302 and "/imports/" in r["Location"]
     assert not Case.objects.exists()
