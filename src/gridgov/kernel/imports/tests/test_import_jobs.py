@@ -344,3 +344,55 @@ def test_the_old_hotline_api_answers_as_before_with_the_job(
     assert answers[0]["created"] == 1 and answers[0]["job_id"]
     assert answers[1] == answers[0]  # the retried request gets the same answer
     assert Case.objects.count() == 1 and ImportJob.objects.count() == 1
+
+
+# --- Rosters and party members through the same jobs ------------------------------------------
+
+
+def test_a_roster_file_sent_twice_is_one_job_and_no_duplicate_people(
+    tree: Any, make_user: Any
+) -> None:
+    from gridgov.rosters.models import Household, Resident
+    from gridgov.rosters.services import imports
+    from gridgov.rosters.tests.excel_support import person, workbook
+
+    worker = make_user("worker", ("grid_worker", tree.grid1))
+    data = workbook("residents", [person(tree.grid1, 姓名="王建国")])
+
+    def send(**kw: Any) -> ImportJob:
+        return imports.import_start(
+            actor=worker, kind="residents", filename="p.xlsx", data=data, mode="valid", **kw
+        )
+
+    first = send()
+    assert first.status == "done" and first.created_count == 1
+    assert send().pk == first.pk and ImportJob.objects.count() == 1
+    assert Resident.objects.count() == 1 and Household.objects.count() == 1
+    again = send(again=True)  # on purpose: the same people are updated, never doubled
+    assert again.pk != first.pk and (again.created_count, again.updated_count) == (0, 1)
+    assert Resident.objects.count() == 1
+
+
+def test_the_party_page_and_api_run_through_one_job(
+    client: Any, orgs: Any, new_id: Any, tree: Any, make_user: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    staff = make_user("staff", ("community_staff", tree.community))
+    data = party_book("甲", new_id())
+    client.force_login(staff)
+    r = client.post(
+        reverse("party:member_import"),
+        {"org": orgs.branch1.pk, "mode": "valid", "file": SimpleUploadedFile("m.xlsx", data)},
+    )
+    job = ImportJob.objects.get()
+    assert r.status_code == 302 and r["Location"] == reverse("imports:job", args=[job.pk])
+    assert (job.kind, job.area, job.created_count) == ("party_members", orgs.branch1.area, 1)
+    _t, raw = token_issue(user=staff)
+    answer = client.post(
+        "/api/v1/party/members/import",
+        {"org": orgs.branch1.pk, "mode": "valid", "file": SimpleUploadedFile("m.xlsx", data)},
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    ).json()
+    assert answer["job_id"] == job.pk and answer["created"] == 1  # the same submission
+    assert PartyMember.objects.count() == 1 and ImportJob.objects.count() == 1
