@@ -336,7 +336,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
                 filename=upload.name or "",
                 data=upload.read(),
                 mode=form.cleaned_data["mode"],
-                again=bool(request.POST.get("again")),
+                again=bool(form.cleaned_data.get("again")),
             )
         except errors.PermissionDenied:
             raise

@@ -307,7 +307,7 @@ def member_import(request: HttpRequest) -> HttpResponse:
                 data=upload.read(),
                 mode=form.cleaned_data["mode"],
                 params={"org": form.cleaned_data["org"].pk},
-                again=bool(request.POST.get("again")),
+                again=bool(form.cleaned_data.get("again")),
             )
         except DomainError as exc:
             add_domain_error(form, exc)

@@ -47,6 +47,13 @@ class ImportForm(forms.Form):
         label=gettext_lazy("Mode"), choices=MODE_CHOICES, initial="valid", widget=forms.RadioSelect
     )
     client_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    again = forms.BooleanField(
+        label=gettext_lazy("Import again, even if this file was imported before"),
+        help_text=gettext_lazy(
+            "Sending the same file with the same choices again shows the earlier import instead of importing twice; tick this to import it once more (e.g. after correcting the areas or categories it named)."
+        ),
+        required=False,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -107,6 +114,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
                 data=upload.read(),
                 mode=d["mode"],
                 client_token=d["client_token"],
+                again=bool(d.get("again")),
             )
         except errors.PermissionDenied:
             raise
