@@ -396,3 +396,28 @@ def test_the_party_page_and_api_run_through_one_job(
     ).json()
     assert answer["job_id"] == job.pk and answer["created"] == 1  # the same submission
     assert PartyMember.objects.count() == 1 and ImportJob.objects.count() == 1
+
+
+def test_the_hotline_page_shows_the_earlier_job_unless_asked_to_import_again(
+    client: Any, cats: Any, importer: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(importer)
+    data = book(HEADERS, order(1))
+
+    def post(**extra: Any) -> Any:
+        body = {"file": SimpleUploadedFile("工单.xlsx", data), "mode": "valid", **extra}
+        return client.post(reverse("cases:import"), body)
+
+    first = post()
+    assert first.status_code == 302
+    run_jobs()
+    assert post()["Location"] == first["Location"]
+    again = post(again="on")
+    assert again.status_code == 302 and again["Location"] != first["Location"]
+    assert ImportJob.objects.count() == 2
+    run_jobs()
+    assert Case.objects.count() == 1
+    page = client.get(reverse("cases:import")).content.decode()
+    assert page.count(reverse("imports:job", args=[ImportJob.objects.first().pk])) == 1
