@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -262,3 +263,43 @@ def _finish(
             area=job.area,
             detail={"kind": job.kind, "mode": job.mode, **counts},
         )
+
+
+STALE_RUN = timedelta(hours=1)
+KEEP_FAILED_UPLOAD = timedelta(days=7)
+
+
+def jobs_tidy(*, now: datetime | None = None) -> dict[str, int]:
+    """The daily tidy-up (periodic job ``imports.tidy``):
+
+    * a job still running an hour after it started lost its worker (a restart): it is marked
+      failed, so that sending the file again or 「重试」 runs it again (every kind's rows are
+      matched on the way in, so a rerun never duplicates what the first run wrote);
+    * a job still waiting after an hour lost its task: it is enqueued again (a job runs once);
+    * the file of a job that failed more than a week ago is deleted (it holds personal data);
+      the same file sent later makes a new job.
+    """
+    now = now or timezone.now()
+    interrupted = ImportJob.objects.filter(
+        status=ImportJob.Status.RUNNING, started_at__lt=now - STALE_RUN
+    ).update(
+        status=ImportJob.Status.FAILED,
+        message=_("The import was interrupted (the server restarted). Try again."),
+        result={"failure": {"code": "import_interrupted"}},
+        finished_at=now,
+    )
+    waiting = list(
+        ImportJob.objects.filter(
+            status=ImportJob.Status.PENDING, created_at__lt=now - STALE_RUN
+        ).values_list("pk", flat=True)
+    )
+    for pk in waiting:
+        _enqueue(pk)
+    purged = (
+        ImportJob.objects.filter(
+            status=ImportJob.Status.FAILED, finished_at__lt=now - KEEP_FAILED_UPLOAD
+        )
+        .exclude(content=b"")
+        .update(content=b"", dedup_key="")
+    )
+    return {"interrupted": interrupted, "requeued": len(waiting), "purged": purged}

@@ -421,3 +421,32 @@ def test_the_hotline_page_shows_the_earlier_job_unless_asked_to_import_again(
     assert Case.objects.count() == 1
     page = client.get(reverse("cases:import")).content.decode()
     assert page.count(reverse("imports:job", args=[ImportJob.objects.first().pk])) == 1
+
+
+def test_the_daily_tidy_up_frees_stuck_jobs_and_old_uploads(cats: Any, importer: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    data = book(HEADERS, order(1))
+    job = start(importer, data)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.RUNNING, started_at=now - timedelta(hours=2)
+    )
+    assert services.jobs_tidy(now=now)["interrupted"] == 1
+    job.refresh_from_db()
+    assert job.status == "failed" and job.content  # the file stays for the retry
+    assert start(importer, data).pk == job.pk  # sending it again reruns it
+    run_jobs()
+    job.refresh_from_db()
+    assert job.status == "done" and Case.objects.count() == 1
+
+    old = start(importer, book(HEADERS, order(2)))
+    ImportJob.objects.filter(pk=old.pk).update(
+        status=ImportJob.Status.FAILED, finished_at=now - timedelta(days=8)
+    )
+    assert services.jobs_tidy(now=now)["purged"] == 1
+    old.refresh_from_db()
+    assert old.content == b"" and old.dedup_key == ""
+    assert start(importer, book(HEADERS, order(2))).pk != old.pk
