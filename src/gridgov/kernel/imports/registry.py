@@ -107,5 +107,9 @@ def get(key: str) -> SheetKind:
         raise NotFound(_("Unknown kind of import.")) from None
 
 
+def find(key: str) -> SheetKind | None:
+    return _KINDS.get(key)
+
+
 def all_kinds() -> list[SheetKind]:
     return list(_KINDS.values())

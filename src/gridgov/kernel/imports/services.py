@@ -253,7 +253,7 @@ def _finish(
             "updated": outcome.updated,
             "errors": outcome.errors,
         }
-    spec = registry._KINDS.get(job.kind)
+    spec = registry.find(job.kind)
     if spec is not None and spec.audit_event:
         audit_record(
             event=spec.audit_event,
