@@ -58,6 +58,7 @@ from gridgov.cases.models import Case, CaseAttachment, CaseEvent, Category
 from gridgov.cases.services import intake
 from gridgov.conftest import square
 from gridgov.core import revisions
+from gridgov.kernel.imports.models import ImportJob
 from gridgov.notifications.models import Notification, NotificationPreference
 from gridgov.party import excel as party_excel
 from gridgov.party import services as party_services
@@ -76,7 +77,6 @@ from gridgov.rosters.models import (
     BuildingUnit,
     Estate,
     Household,
-    ImportJob,
     Membership,
     Resident,
     ResidentTag,
@@ -430,6 +430,14 @@ ENDPOINTS = [
     Endpoint("roster_import", "post", R + "/imports", R_EDIT, 201, _roster_upload, targets=(NONE,), multipart=True, **_tw()),
     Endpoint("roster_import_job", "get", R + "/imports/{job}", prepare=_own_job, **_t()),
     Endpoint("roster_import_errors", "get", R + "/imports/{job}/errors", prepare=_own_job, **_t()),
+    # --- Import jobs of every kind (kernel): a job is its owner's, another user's is 404 (OUT).
+    Endpoint("import_kinds", "get", "/api/v1/imports/kinds", targets=(NONE,)),
+    Endpoint("import_kind_template", "get", "/api/v1/imports/kinds/{kind}/template", C_IMPORT, prepare=_const(kind="hotline"), targets=(NONE,)),
+    Endpoint("import_job_create", "post", "/api/v1/imports/jobs", C_IMPORT, 201, lambda c: {**_hotline(c), "kind": "hotline"}, targets=(NONE,), multipart=True, **_w()),
+    Endpoint("import_job_list", "get", "/api/v1/imports/jobs", targets=(NONE,)),
+    Endpoint("import_job", "get", "/api/v1/imports/jobs/{job}", prepare=_own_job),
+    Endpoint("import_job_errors", "get", "/api/v1/imports/jobs/{job}/errors", prepare=_own_job),
+    Endpoint("import_job_retry", "post", "/api/v1/imports/jobs/{job}/retry", prepare=_own_job),
     # Exports are audited (PERSONAL_DATA_EXPORTED): an allowed one writes.
     Endpoint("roster_export", "get", R + "/exports/{kind}?area={area}", R_EXPORT, prepare=_const(kind="residents"), sees=R_VIEW, **_tw()),
     Endpoint("roster_export_unmasked", "get", R + "/exports/{kind}?area={area}&unmasked=true&reason=%E6%A0%B8%E5%AE%9E", R_UNMASK, prepare=_const(kind="residents"), sees=R_VIEW, **_tw()),

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "gridgov.kernel",
     "gridgov.kernel.attachments",
     "gridgov.kernel.counters",
+    "gridgov.kernel.imports",
     "gridgov.audit",
     "gridgov.areas",
     "gridgov.workcal",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("calendar/", include("gridgov.workcal.urls")),
     path("inbox/", include("gridgov.notifications.urls")),
     path("rosters/", include("gridgov.rosters.urls")),
+    path("imports/", include("gridgov.kernel.imports.urls")),
     path("party/", include("gridgov.party.urls")),
     path("open311/v2/", include("gridgov.open311.urls")),
     path("", include("gridgov.core.urls")),

@@ -19,6 +19,7 @@ from gridgov.cases.exports import hotline as results
 from gridgov.cases.importers.hotline import HEADERS
 from gridgov.cases.models import Case, Category
 from gridgov.core import crypto
+from gridgov.kernel.imports.tests.support import run_worker
 
 from .conftest import screenshot
 from .test_journey_cases import GRID1_POINT, no_error, sign_in
@@ -119,7 +120,11 @@ def test_hotline_roundtrip(
     with page.expect_navigation():
         page.locator("form[enctype] button[type=submit]").click()
     no_error(page)
-    assert "2" in page.locator("[data-testid=import-summary]").inner_text()
+    # The upload answers with the job page at once; the background worker imports.
+    run_worker()
+    done = page.locator("[data-testid=job-done]")
+    done.wait_for(timeout=15_000)  # the page polls every 2 s
+    assert "2" in done.inner_text()
     assert Case.objects.filter(intake_by=people["disp"], reporter__isnull=True).count() == 2
 
     # The citizen is the reporter (masked); the dispatcher is the intake operator.

@@ -31,9 +31,10 @@ from stdnum.cn import ric
 from gridgov.audit.models import AuditEntry, Event
 from gridgov.conftest import TEST_PASSWORD
 from gridgov.core.excel import ERROR_HEADERS
+from gridgov.kernel.imports.models import ImportJob
 from gridgov.rosters import idnumbers
 from gridgov.rosters.excel.residents import HEADERS
-from gridgov.rosters.models import Household, ImportJob, Resident, TagType
+from gridgov.rosters.models import Household, Resident, TagType
 
 from .conftest import screenshot
 

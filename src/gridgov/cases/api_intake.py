@@ -32,15 +32,17 @@ from gridgov.cases import routing, selectors
 from gridgov.cases.api import DepartmentRef
 from gridgov.cases.duplicates import likely_duplicates
 from gridgov.cases.exports import hotline as hotline_results
+from gridgov.cases.import_kinds import KIND as HOTLINE_KIND
 from gridgov.cases.importers import hotline
 from gridgov.cases.models import Case
 from gridgov.cases.photos import max_bytes, max_count
 from gridgov.cases.services import intake
 from gridgov.cases.states import Source
-from gridgov.core.errors import ValidationFailed
+from gridgov.core.errors import Conflict, ValidationFailed
 from gridgov.core.params import Day, DbId
 from gridgov.core.pii import mask_text
 from gridgov.core.schemas import RowErrorOut
+from gridgov.kernel.imports import services as import_jobs
 
 router = Router(tags=["case intake"])
 
@@ -109,6 +111,7 @@ class HotlineImportOut(Schema):
     errors: list[RowErrorOut]
     numbers: list[str]
     error_report_base64: str = ""
+    job_id: int | None = None  # the import job (GET /api/v1/imports/jobs/{job_id})
 
 
 def _actor(request: HttpRequest) -> Any:
@@ -244,21 +247,37 @@ def import_hotline(
     (``file_too_large``, ``too_many_rows``, ``damaged_file``, ``unsafe_file``, ``not_excel``,
     ``bad_headers``) and nothing is written. A cell holding a control character is a row
     error."""
-    hotline.require_importer(_actor(request))
+    actor = _actor(request)
+    hotline.require_importer(actor)
     if file.size and file.size > hotline.MAX_FILE_BYTES:
         raise hotline.too_large()
-    result = hotline.import_hotline(actor=_actor(request), data=file.read(), mode=mode)
+    # An import job run during the request (the same file again answers the same job);
+    # POST /api/v1/imports/jobs leaves it to the background worker instead.
+    job = import_jobs.job_start(
+        actor=actor,
+        kind=HOTLINE_KIND,
+        filename=file.name or "",
+        data=file.read(),
+        mode=mode,
+        sync_rows=hotline.max_rows(),
+    )
+    if job.status == job.Status.FAILED:
+        raise import_jobs.failure_error(job)
+    if job.running:  # another request is importing this file now
+        raise Conflict(_("This file is being imported; try again shortly."), code="import_running")
+    r = job.result or {}
     return {
-        "mode": result.mode,
-        "total": result.total,
-        "created": len(result.created),
-        "existing": result.existing,
-        "failed_rows": result.failed_rows,
-        "errors": [{"row": e.row, "column": e.column, "reason": e.reason} for e in result.errors],
-        "numbers": [c.number for c in result.created],
+        "mode": job.mode,
+        "total": job.total_rows,
+        "created": job.created_count,
+        "existing": int(r.get("existing") or 0),
+        "failed_rows": job.error_count,
+        "errors": r.get("errors") or [],
+        "numbers": r.get("numbers") or [],
         "error_report_base64": (
-            base64.b64encode(hotline.error_report(result)).decode("ascii") if result.errors else ""
+            base64.b64encode(bytes(job.error_sheet)).decode("ascii") if job.error_sheet else ""
         ),
+        "job_id": job.pk,
     }
 
 

@@ -206,6 +206,13 @@ class HotlineImportForm(forms.Form):
         initial=MODES[0],
         widget=forms.RadioSelect,
     )
+    again = forms.BooleanField(
+        label=_("Import again, even if this file was imported before"),
+        help_text=_(
+            "Sending the same file with the same choices again shows the earlier import instead of importing twice; tick this to import it once more (e.g. after correcting the areas or categories it named)."
+        ),
+        required=False,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

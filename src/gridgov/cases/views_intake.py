@@ -9,7 +9,6 @@ submit again returns the case already made instead of a second one; a new form h
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ from gridgov.cases.forms_intake import (
     StaffEntryForm,
     style,
 )
+from gridgov.cases.import_kinds import KIND as HOTLINE_KIND
 from gridgov.cases.importers import hotline
 from gridgov.cases.models import Case
 from gridgov.cases.services.intake import (
@@ -50,6 +50,8 @@ from gridgov.cases.services.intake import (
 from gridgov.cases.states import Source
 from gridgov.core import errors
 from gridgov.core.views import add_domain_error, domain_errors
+from gridgov.kernel.imports import selectors as import_selectors
+from gridgov.kernel.imports import services as import_jobs
 
 GRID_FEATURES_MAX = 5000
 AREA_PICKER_MAX = 1000
@@ -318,28 +320,31 @@ def _require_import(request: HttpRequest) -> None:
 @never_cache
 @domain_errors
 def import_page(request: HttpRequest) -> HttpResponse:
-    """12345 工单导入: upload, choose the mode, see every problem, download the error sheet."""
+    """12345 工单导入: upload and choose the mode; the file is checked at once (not Excel,
+    wrong headers, too large: a form error) and imported by the background worker — the answer
+    is the job page, which shows the progress, every problem and the error sheet."""
     _require_import(request)
     form = HotlineImportForm(request.POST or None, request.FILES or None)
-    result = None
-    error_token = ""
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             if upload.size > hotline.MAX_FILE_BYTES:
                 raise hotline.too_large()
-            result = hotline.import_hotline(
-                actor=request.user, data=upload.read(), mode=form.cleaned_data["mode"]
+            job = import_jobs.job_start(
+                actor=request.user,
+                kind=HOTLINE_KIND,
+                filename=upload.name or "",
+                data=upload.read(),
+                mode=form.cleaned_data["mode"],
+                again=bool(form.cleaned_data.get("again")),
             )
         except errors.PermissionDenied:
             raise
         except errors.DomainError as exc:
             add_domain_error(form, exc)
-        if result is not None and result.errors:
-            error_token = secrets.token_urlsafe(16)
-            (_import_dir() / f"{error_token}.xlsx").write_bytes(hotline.error_report(result))
-            request.session["hotline_error_token"] = error_token
-    return _import_page(request, form=form, result=result, error_token=error_token)
+        else:
+            return redirect("imports:job", pk=job.pk)
+    return _import_page(request, form=form)
 
 
 def _import_page(
@@ -351,6 +356,7 @@ def _import_page(
     error_token: str = "",
 ) -> HttpResponse:
     can_unmask = scoping.has_perm_anywhere(request.user, Perm.ROSTER_UNMASK)
+    recent = list(import_selectors.jobs_for(actor=request.user, kind=HOTLINE_KIND)[:10])
     return render(
         request,
         "cases/intake/import.html",
@@ -359,6 +365,7 @@ def _import_page(
             "results_form": results_form or HotlineResultsForm(can_unmask=can_unmask),
             "result": result,
             "error_token": error_token,
+            "recent": recent,
             "title": _("Import 12345 work orders"),
         },
     )

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router
 from ninja.files import UploadedFile
 from ninja.responses import codes_4xx
@@ -20,10 +21,13 @@ from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
 from gridgov.areas.selectors import area_get_for
 from gridgov.core import excel as core_excel
+from gridgov.core.errors import Conflict
 from gridgov.core.pagination import paged
 from gridgov.core.params import DbId
 from gridgov.core.schemas import ErrorOut
+from gridgov.kernel.imports import services as import_jobs
 from gridgov.party import excel, selectors, services
+from gridgov.party.import_kinds import KIND as PARTY_KIND
 from gridgov.party.models import DualReport, Meeting, PartyMember, PartyOrg
 from gridgov.party.schemas import (
     AttendanceRow,
@@ -255,8 +259,30 @@ def member_import(
     `mode` (`valid`: import the good rows; `all`: nothing if any row is bad)."""
     actor = _actor(request)
     excel.require_importer(actor)
-    result = excel.import_members(actor=actor, org=_org(request, org), data=file.read(), mode=mode)
-    return result.as_dict()
+    _org(request, org)
+    # An import job run during the request (the same file again answers the same job).
+    job = import_jobs.job_start(
+        actor=actor,
+        kind=PARTY_KIND,
+        filename=file.name or "",
+        data=file.read(),
+        mode=mode,
+        params={"org": org},
+        sync_rows=core_excel.max_rows(),
+    )
+    if job.status == job.Status.FAILED:
+        raise import_jobs.failure_error(job)
+    if job.running:  # another request is importing this file now
+        raise Conflict(_("This file is being imported; try again shortly."), code="import_running")
+    return {
+        "mode": job.mode,
+        "total": job.total_rows,
+        "created": job.created_count,
+        "updated": job.updated_count,
+        "failed": job.error_count,
+        "errors": (job.result or {}).get("errors") or [],
+        "job_id": job.pk,
+    }
 
 
 @router.get("/members/{member_id}", response={200: MemberOut, codes_4xx: ErrorOut})

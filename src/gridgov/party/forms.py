@@ -281,6 +281,13 @@ class ImportForm(forms.Form):
         initial="valid",
         widget=forms.RadioSelect,
     )
+    again = forms.BooleanField(
+        label=_("Import again, even if this file was imported before"),
+        help_text=_(
+            "Sending the same file with the same choices again shows the earlier import instead of importing twice; tick this to import it once more (e.g. after correcting the areas or categories it named)."
+        ),
+        required=False,
+    )
 
     def __init__(self, *args: Any, orgs: QuerySet[PartyOrg], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

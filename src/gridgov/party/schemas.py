@@ -271,6 +271,7 @@ class MemberImportOut(Schema):
     updated: int
     failed: int
     errors: list[RowErrorOut]
+    job_id: int | None = None  # the import job (GET /api/v1/imports/jobs/{job_id})
 
 
 class UnmaskedExportIn(Schema):

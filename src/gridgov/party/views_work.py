@@ -4,7 +4,6 @@ masked or — with a reason — unmasked export)."""
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from django.contrib import messages
@@ -22,11 +21,13 @@ from gridgov.accounts.roles import Perm
 from gridgov.core import excel as core_excel
 from gridgov.core.errors import DomainError
 from gridgov.core.views import add_domain_error, domain_errors
+from gridgov.kernel.imports import selectors as import_selectors
+from gridgov.kernel.imports import services as import_jobs
 from gridgov.party import excel, forms, selectors, services
+from gridgov.party.import_kinds import KIND as PARTY_KIND
 from gridgov.party.models import Meeting, PartyOrg
 
 PAGE_SIZE = 50
-MAX_INLINE_ERROR_SHEET = 2 * 1024 * 1024
 
 
 def _views() -> Any:
@@ -296,33 +297,29 @@ def member_import(request: HttpRequest) -> HttpResponse:
     excel.require_importer(request.user)
     orgs = _views().managed_orgs(request).filter(is_active=True)
     form = forms.ImportForm(request.POST or None, request.FILES or None, orgs=orgs)
-    result = None
-    error_sheet = ""
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            result = excel.import_members(
+            job = import_jobs.job_start(
                 actor=request.user,
-                org=form.cleaned_data["org"],
+                kind=PARTY_KIND,
+                filename=upload.name or "",
                 data=upload.read(),
                 mode=form.cleaned_data["mode"],
+                params={"org": form.cleaned_data["org"].pk},
+                again=bool(form.cleaned_data.get("again")),
             )
         except DomainError as exc:
             add_domain_error(form, exc)
-        else:
-            if result.failed:
-                sheet = excel.error_report(result)
-                if len(sheet) <= MAX_INLINE_ERROR_SHEET:
-                    error_sheet = base64.b64encode(sheet).decode("ascii")
+        else:  # the shared job page: the counts, every problem and the error sheet
+            return redirect("imports:job", pk=job.pk)
+    recent = list(import_selectors.jobs_for(actor=request.user, kind=PARTY_KIND)[:10])
     return render(
         request,
         "party/import.html",
         {
             "form": form,
-            "result": result,
-            "errors": result.errors[:500] if result else [],
-            "error_sheet": error_sheet,
-            "xlsx_type": core_excel.XLSX,
+            "recent": recent,
             "crumbs": _views().crumbs(
                 (_("Party members"), reverse("party:member_list")), (_("Import"), None)
             ),

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 from typing import Any
 
@@ -23,14 +22,14 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import codes_4xx
-from openpyxl import load_workbook
 
 from gridgov.areas.api import ErrorOut
 from gridgov.core.errors import ValidationFailed
-from gridgov.core.excel import ERROR_HEADERS, XLSX, max_bytes
+from gridgov.core.excel import XLSX, max_bytes
 from gridgov.core.params import DbId
 from gridgov.core.schemas import RowErrorOut
-from gridgov.rosters.models import ImportJob
+from gridgov.kernel.imports import selectors as job_selectors
+from gridgov.kernel.imports.models import ImportJob
 from gridgov.rosters.services import imports
 from gridgov.rosters.views_import import export_filters
 
@@ -147,25 +146,10 @@ def import_get(request: HttpRequest, job_id: int) -> dict[str, Any]:
 def import_errors(request: HttpRequest, job_id: int, format: str = "xlsx") -> Any:
     """The rows with problems as uploaded plus 错误行号/错误列/错误原因 (.xlsx), or with
     ``format=json`` the first 1000 problems as ``{row, column, reason}``."""
-    data = imports.job_error_sheet(actor=_actor(request), pk=job_id)
     if format != "json":
+        data = imports.job_error_sheet(actor=_actor(request), pk=job_id)
         return _xlsx(data, f"import-{job_id}-errors.xlsx")
-    wb = load_workbook(io.BytesIO(data), read_only=True)
-    found: list[dict[str, Any]] = []
-    try:
-        for values in wb.worksheets[0].iter_rows(min_row=2, values_only=True):
-            row, columns, reasons = values[-len(ERROR_HEADERS) :]
-            for column, reason in zip(
-                str(columns or "").split("\n"), str(reasons or "").split("\n"), strict=False
-            ):
-                found.append(
-                    {"row": int(str(row or 0)), "column": column.strip("—"), "reason": reason}
-                )
-            if len(found) >= ERRORS_JSON_MAX:
-                break
-    finally:
-        wb.close()
-    return found[:ERRORS_JSON_MAX]
+    return job_selectors.job_errors(actor=_actor(request), pk=job_id, limit=ERRORS_JSON_MAX)
 
 
 @router.get("/exports/{kind}", response={200: None, codes_4xx: ErrorOut})

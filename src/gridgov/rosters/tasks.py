@@ -1,4 +1,6 @@
-"""Background tasks of the rosters: a large Excel import runs here, not in the request."""
+"""Background tasks of the rosters. Imports now run as kernel import jobs
+(:func:`gridgov.kernel.imports.tasks.run_import_job`); this task stays so that a job enqueued
+before the upgrade is still run."""
 
 from __future__ import annotations
 
@@ -7,8 +9,7 @@ from django_tasks import task
 
 @task()
 def run_import(job_id: int) -> None:
-    """Import one uploaded roster workbook (:func:`gridgov.rosters.services.imports.import_run`,
-    enqueued on commit by ``import_start`` for files above ``SYNC_ROWS`` rows)."""
-    from gridgov.rosters.services.imports import import_run
+    """Run one waiting import job (see :func:`gridgov.kernel.imports.services.job_run`)."""
+    from gridgov.kernel.imports.services import job_run
 
-    import_run(job_id)
+    job_run(job_id)

@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpPermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,8 +27,10 @@ from gridgov.accounts.roles import Perm
 from gridgov.core import errors
 from gridgov.core.excel import XLSX, max_rows
 from gridgov.core.views import add_domain_error, domain_errors
+from gridgov.kernel.imports import selectors as job_selectors
+from gridgov.kernel.imports.views import render_job
 from gridgov.rosters.excel import LABELS, SHEETS
-from gridgov.rosters.models import ImportJob, TagType
+from gridgov.rosters.models import TagType
 from gridgov.rosters.services import imports
 
 MODE_CHOICES = [
@@ -45,6 +47,13 @@ class ImportForm(forms.Form):
         label=gettext_lazy("Mode"), choices=MODE_CHOICES, initial="valid", widget=forms.RadioSelect
     )
     client_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    again = forms.BooleanField(
+        label=gettext_lazy("Import again, even if this file was imported before"),
+        help_text=gettext_lazy(
+            "Sending the same file with the same choices again shows the earlier import instead of importing twice; tick this to import it once more (e.g. after correcting the areas or categories it named)."
+        ),
+        required=False,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -105,6 +114,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
                 data=upload.read(),
                 mode=d["mode"],
                 client_token=d["client_token"],
+                again=bool(d.get("again")),
             )
         except errors.PermissionDenied:
             raise
@@ -112,9 +122,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
             add_domain_error(form, exc)
         else:
             return redirect("rosters:import_job", pk=job.pk)
-    recent = list(
-        ImportJob.objects.filter(actor_id=request.user.pk).defer("content", "error_sheet")[:10]
-    )
+    recent = list(job_selectors.jobs_for(actor=request.user).filter(kind__in=list(SHEETS))[:10])
     return render(
         request,
         "rosters/import/import.html",
@@ -137,32 +145,19 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     return _xlsx(imports.template_bytes(kind), f"template-{kind}.xlsx")
 
 
-def _job_context(job: ImportJob) -> dict[str, Any]:
-    total = job.total_rows or 0
-    percent = min(100, round(job.processed_rows * 100 / total)) if total else 0
-    return {
-        "job": job,
-        "label": imports.kind_label(job.kind),
-        "percent": percent,
-        "running": job.status in (ImportJob.Status.PENDING, ImportJob.Status.RUNNING),
-        "not_imported": max(0, total - job.created_count - job.updated_count - job.error_count),
-    }
-
-
 @login_required
 @never_cache
 @domain_errors
 def import_job(request: HttpRequest, pk: int) -> HttpResponse:
-    """One of the user's imports: progress while it runs, the counts when done. With
-    ``HX-Request`` only the status fragment (polled every 2 s while running)."""
+    """One of the user's imports on the shared job page (:mod:`gridgov.kernel.imports.views`):
+    progress while it runs, the counts when done. With ``HX-Request`` only the status fragment
+    (polled every 2 s while running)."""
     job = imports.job_get_for(actor=request.user, pk=pk)
-    context = _job_context(job)
-    if request.headers.get("HX-Request"):
-        return render(request, "rosters/import/_job_status.html", context)
-    return render(
+    return render_job(
         request,
-        "rosters/import/job.html",
-        {**context, "title": _("Import %(file)s") % {"file": job.filename}},
+        job,
+        status_url=reverse("rosters:import_job", args=[job.pk]),
+        errors_url=reverse("rosters:import_errors", args=[job.pk]),
     )
 
 

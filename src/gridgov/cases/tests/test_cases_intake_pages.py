@@ -188,23 +188,31 @@ def _xlsx(*rows: list[Any]) -> io.BytesIO:
     return out
 
 
+@pytest.mark.django_db(transaction=True)  # real commits: the worker closes its connection
 def test_import_page_with_error_sheet(
     client: Any, tree: Any, cats: Any, make_user: Any, settings: Any, tmp_path: Any
 ) -> None:
+    from gridgov.kernel.imports.tests.support import run_worker
+
     settings.DATA_DIR = tmp_path
     make_user("disp", ("dispatcher", tree.street))
     client.login(username="disp", password=TEST_PASSWORD)
     good = ["GD1", "2025-01-05 09:30", "", "", "I0101", "垃圾", "", "", *IN_GRID1, None]
     bad = ["GD2", "2025-01-05 09:30", "", "", "nope", "垃圾", "", "", *IN_GRID1, None]
     r = client.post(reverse("cases:import"), {"file": _xlsx(good, bad), "mode": "valid"})
-    html = r.content.decode()
-    assert r.status_code == 200 and 'data-testid="import-summary"' in html
+    # The upload answers at once with the job page; the background worker imports.
+    assert r.status_code == 302 and "/imports/" in r["Location"]
+    assert not Case.objects.exists()
+    assert 'data-status="pending"' in client.get(r["Location"]).content.decode()
+    run_worker()
+    html = client.get(r["Location"]).content.decode()
+    assert 'data-testid="job-done"' in html and 'data-testid="job-errors"' in html
     assert Case.objects.filter(external_id="GD1").exists()
     link = re.search(r'href="([^"]+)" data-testid="error-sheet"', html)
     assert link
     sheet = client.get(link.group(1))
     assert sheet.status_code == 200
-    ws = load_workbook(io.BytesIO(b"".join(sheet.streaming_content))).worksheets[0]
+    ws = load_workbook(io.BytesIO(sheet.content)).worksheets[0]
     assert ws.cell(2, 1).value == "GD2"
 
 

@@ -2,9 +2,10 @@
 
 :func:`import_start` checks the upload at once (permission, not an Excel file, too large, wrong
 header row, a declared row count above ``GRIDGOV_EXCEL_MAX_ROWS`` — a per-file error, no job)
-and records an :class:`~gridgov.rosters.models.ImportJob`. Small files are imported straight
-away; larger ones by the background task :func:`gridgov.rosters.tasks.run_import` (enqueued on
-commit), whose progress (``processed_rows`` of ``total_rows``) the job page polls.
+and records a kernel :class:`~gridgov.kernel.imports.models.ImportJob` (the roster sheets are
+registered as kinds in :mod:`gridgov.rosters.import_kinds`). Small files are imported straight
+away; larger ones by the background worker (:func:`gridgov.kernel.imports.tasks.run_import_job`,
+enqueued on commit), whose progress (``processed_rows`` of ``total_rows``) the job page polls.
 
 Modes: ``valid`` writes the rows that pass and reports the others; ``all`` writes nothing
 unless every row passes (one transaction). Every non-blank row ends up created, updated or in
@@ -15,7 +16,8 @@ they can be corrected and uploaded again); it is only given to the user who uplo
 messages, logs, RosterEvents and the audit entry never hold an ID or phone number.
 
 A client token (``client_token``) makes an upload idempotent: the same user sending the same
-token again gets the first job back instead of a second import.
+token again gets the first job back instead of a second import; so does sending the same file
+(same kind and mode) again, unless ``again`` asks for a new import on purpose.
 """
 
 from __future__ import annotations
@@ -23,9 +25,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.cache import cache
-from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.accounts import scoping
@@ -33,22 +32,18 @@ from gridgov.accounts.roles import Perm
 from gridgov.audit.models import Event
 from gridgov.audit.services import audit_record
 from gridgov.core import excel
-from gridgov.core.errors import NotFound, PermissionDenied, ValidationFailed
-from gridgov.rosters.excel import LABELS, RUNNERS, SHEETS
-from gridgov.rosters.excel.common import Context, Outcome
-from gridgov.rosters.models import ImportJob
+from gridgov.core.errors import PermissionDenied, ValidationFailed
+from gridgov.kernel.imports import selectors as job_selectors
+from gridgov.kernel.imports import services as jobs
+from gridgov.kernel.imports.models import ImportJob
+from gridgov.rosters.excel import LABELS, SHEETS
 
 logger = logging.getLogger("gridgov.rosters.imports")
 
 MODES = ("valid", "all")
 # Files declaring at most this many rows are imported during the upload request.
 SYNC_ROWS = 2000
-MAX_TOKEN = 64
-_TOKEN_TTL = 24 * 3600
-
-
-def _has_token_field() -> bool:
-    return any(f.name == "client_token" for f in ImportJob._meta.get_fields())
+MAX_TOKEN = jobs.MAX_TOKEN
 
 
 def require_importer(actor: Any) -> None:
@@ -89,13 +84,7 @@ def template_bytes(kind: str) -> bytes:
 
 def job_for_token(actor: Any, token: str) -> ImportJob | None:
     """The actor's job uploaded with this client token, if any."""
-    token = (token or "").strip()[:MAX_TOKEN]
-    if not token:
-        return None
-    if _has_token_field():
-        return ImportJob.objects.filter(actor=actor, **{"client_token": token}).first()
-    pk = cache.get(f"rosters:import:{actor.pk}:{token}")
-    return ImportJob.objects.filter(pk=pk, actor=actor).first() if pk else None
+    return jobs.job_for_token(actor, token)
 
 
 def import_start(
@@ -106,147 +95,37 @@ def import_start(
     data: bytes,
     mode: str,
     client_token: str = "",
+    again: bool = False,
 ) -> ImportJob:
-    """Check the file and record the job; small files are imported before this returns."""
+    """Check the file and record the job (:func:`gridgov.kernel.imports.services.job_start`);
+    files of at most :data:`SYNC_ROWS` rows are imported before this returns."""
     require_importer(actor)
     check_kind(kind)
-    if mode not in MODES:
-        msg = _("Choose a mode.")
-        raise ValidationFailed(_("Unknown import mode."), fields={"mode": msg})
-    token = (client_token or "").strip()[:MAX_TOKEN]
-    if token:
-        earlier = job_for_token(actor, token)
-        if earlier is not None:
-            return earlier
-    sheet = excel.Sheet(data, SHEETS[kind].headers)  # per-file errors raise here
-    estimated = sheet.estimated_rows
-    sheet.close()
-    fields: dict[str, Any] = {"client_token": token} if token and _has_token_field() else {}
-    try:
-        with transaction.atomic():
-            job = ImportJob.objects.create(
-                kind=kind,
-                mode=mode,
-                actor=actor,
-                filename=(filename or "upload.xlsx")[-200:],
-                content=data,
-                total_rows=estimated,
-                **fields,
-            )
-    except IntegrityError:  # the same token sent twice at once: the other request won
-        earlier = job_for_token(actor, token) if token else None
-        if earlier is None:
-            raise
-        return earlier
-    if token and not fields:
-        cache.set(f"rosters:import:{actor.pk}:{token}", job.pk, _TOKEN_TTL)
-    if estimated <= SYNC_ROWS:
-        import_run(job.pk)
-    else:
-        transaction.on_commit(lambda: _enqueue(job.pk), robust=True)
-    job.refresh_from_db()
-    return job
-
-
-def _enqueue(job_id: int) -> None:
-    from gridgov.rosters.tasks import run_import
-
-    run_import.enqueue(job_id=job_id)
+    return jobs.job_start(
+        actor=actor,
+        kind=kind,
+        filename=filename,
+        data=data,
+        mode=mode,
+        client_token=client_token,
+        again=again,
+        sync_rows=SYNC_ROWS,
+    )
 
 
 def import_run(job_id: int) -> None:
-    """Run one waiting job (the body of the background task). A job already taken is left
-    alone, so a task delivered twice imports once."""
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
-        status=ImportJob.Status.RUNNING
-    )
-    if not claimed:
-        return
-    job = ImportJob.objects.select_related("actor").get(pk=job_id)
-    spec = SHEETS[job.kind]
-
-    def progress(done: int, total: int) -> None:
-        ImportJob.objects.filter(pk=job_id).update(processed_rows=done, total_rows=total)
-
-    ctx = Context(actor=job.actor, mode=job.mode, job_id=job.pk)
-    outcome: Outcome | None = None
-    message = ""
-    try:
-        sheet = excel.Sheet(bytes(job.content), spec.headers)
-        try:
-            outcome = RUNNERS[job.kind](ctx, sheet, progress)
-        finally:
-            sheet.close()
-    except ValidationFailed as exc:
-        message = exc.message
-    except Exception:
-        logger.exception("roster import job %s failed", job_id)  # no row data in the log
-        message = _("The import failed unexpectedly; nothing more was written. Try again.")
-    _finish(job, outcome, message)
-
-
-def _finish(job: ImportJob, outcome: Outcome | None, message: str) -> None:
-    now = timezone.now()
-    if outcome is None:
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.FAILED, message=message, content=b"", finished_at=now
-        )
-        counts: dict[str, Any] = {"failed": True}
-    else:
-        errors = outcome.errors
-        if job.mode == "all" and errors:
-            message = _(
-                "All or nothing: %(n)s rows have problems, so nothing was imported. "
-                "Correct them in the error sheet and upload it again."
-            ) % {"n": errors}
-        sheet = (
-            excel.error_sheet(
-                title=SHEETS[job.kind].title, headers=SHEETS[job.kind].headers, rows=outcome.rows
-            )
-            if errors
-            else None
-        )
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.DONE,
-            total_rows=outcome.total,
-            processed_rows=outcome.total,
-            created_count=outcome.created,
-            updated_count=outcome.updated,
-            error_count=errors,
-            message=message,
-            error_sheet=sheet,
-            content=b"",
-            finished_at=now,
-        )
-        counts = {
-            "rows": outcome.total,
-            "created": outcome.created,
-            "updated": outcome.updated,
-            "errors": errors,
-        }
-    audit_record(
-        event=Event.ROSTER_IMPORTED,
-        actor=job.actor,
-        target=job,
-        target_repr=f"{job.kind} #{job.pk}",
-        detail={"kind": job.kind, "mode": job.mode, **counts},
-    )
+    """Run one waiting job (:func:`gridgov.kernel.imports.services.job_run`)."""
+    jobs.job_run(job_id)
 
 
 def job_get_for(*, actor: Any, pk: Any) -> ImportJob:
     """One of the actor's own import jobs (another user's is not found)."""
-    job = ImportJob.objects.filter(pk=pk, actor=actor).defer("content", "error_sheet").first()
-    if job is None:
-        raise NotFound(_("Import not found."))
-    return job
+    return job_selectors.job_get_for(actor=actor, pk=pk)
 
 
 def job_error_sheet(*, actor: Any, pk: Any) -> bytes:
     """The error sheet of one of the actor's own jobs (the rows as they uploaded them)."""
-    job = ImportJob.objects.filter(pk=pk, actor=actor).only("error_sheet").first()
-    if job is None or not job.error_sheet:
-        raise NotFound(_("There is no error sheet for this import."))
-    return bytes(job.error_sheet)
+    return job_selectors.job_error_sheet(actor=actor, pk=pk)
 
 
 def kind_label(kind: str) -> str:

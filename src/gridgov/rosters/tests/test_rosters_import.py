@@ -9,7 +9,8 @@ import pytest
 
 from gridgov.audit.models import AuditEntry, Event
 from gridgov.core.errors import PermissionDenied, ValidationFailed
-from gridgov.rosters.models import Household, ImportJob, Membership, Resident, RosterEvent
+from gridgov.kernel.imports.models import ImportJob
+from gridgov.rosters.models import Household, Membership, Resident, RosterEvent
 from gridgov.rosters.services import imports
 from gridgov.rosters.services.places import building_create
 from gridgov.rosters.tests.builders import make_household, make_resident, valid_id

@@ -12,7 +12,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from gridgov.conftest import TEST_PASSWORD
-from gridgov.rosters.models import ImportJob, Resident
+from gridgov.kernel.imports.models import ImportJob
+from gridgov.rosters.models import Resident
 from gridgov.rosters.tests.builders import make_household, make_resident, valid_id
 from gridgov.rosters.tests.excel_support import person, sheet_rows, workbook
 

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from gridgov.rosters.models import Building, ImportJob, Resident, ResidentTag, Room
+from gridgov.kernel.imports.models import ImportJob
+from gridgov.rosters.models import Building, Resident, ResidentTag, Room
 from gridgov.rosters.services import imports
 from gridgov.rosters.tests.builders import make_household, make_resident, make_tag_type, valid_id
 from gridgov.rosters.tests.excel_support import sheet_rows, workbook

@@ -132,7 +132,7 @@ def test_web_form_states_and_applies_the_bounds(client: Any, tree: Any, worker: 
 
 
 def test_import_reports_a_building_too_big(tree: Any, worker: Any) -> None:
-    from gridgov.rosters.models import ImportJob
+    from gridgov.kernel.imports.models import ImportJob
     from gridgov.rosters.services import imports
 
     row = {"所属网格编码": tree.grid1.code, "小区": "", "楼栋": "大楼", "地址": "",

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rosters', '0002_seed_tag_types'),
+        ('rosters', '0003_importjob_moves_to_kernel_imports'),
     ]
 
     operations = [
