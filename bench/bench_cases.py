@@ -254,6 +254,7 @@ def bench_intake(t: dict[str, Any], n: int) -> dict[str, float]:
         "reply",
         "created_at",
         "updated_at",
+        "deadline_provisional",
     ]
     placeholders = ", ".join(["%s"] * len(cols))
     sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({placeholders})"
@@ -303,6 +304,7 @@ def bench_intake(t: dict[str, Any], n: int) -> dict[str, float]:
                     "",
                     now,
                     now,
+                    False,
                 ],
             )
 

@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core import pii
+
 _AREA = "areas.Area"
 _USER = settings.AUTH_USER_MODEL
 
@@ -72,6 +74,12 @@ class MemberStatus(models.TextChoices):
 
 
 class PartyMember(models.Model):
+    PERSONAL_DATA: ClassVar[tuple[pii.Personal, ...]] = (
+        pii.Personal("name", pii.Kind.NAME, encrypted=False),
+        pii.Personal("id_number", pii.Kind.ID_NUMBER),
+        pii.Personal("phone", pii.Kind.PHONE),
+    )
+
     area_path_fields: ClassVar[tuple[str, ...]] = ("area_path",)
 
     org = models.ForeignKey(
@@ -137,6 +145,11 @@ class MemberTransfer(models.Model):
 class DualReport(models.Model):
     """双报到: an in-service party member (在职党员) registers with the community where they
     live, and the organisation of their workplace registers with it too."""
+
+    PERSONAL_DATA: ClassVar[tuple[pii.Personal, ...]] = (
+        pii.Personal("name", pii.Kind.NAME, encrypted=False),
+        pii.Personal("phone", pii.Kind.PHONE),
+    )
 
     area_path_fields: ClassVar[tuple[str, ...]] = ("area_path",)
 

@@ -5,7 +5,7 @@ member Excel import/export.
 Reads go through :mod:`gridgov.party.selectors` (scoped: outside the jurisdiction is a 404),
 changes through :mod:`gridgov.party.services` (PARTY_MANAGE at the organisation's area).
 ID and phone numbers are shown masked; :func:`member_unmask` shows them once, with a reason,
-through :func:`gridgov.rosters.privacy.unmask` (audited).
+through :func:`gridgov.core.pii.unmask` (audited).
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ from django.views.decorators.http import require_POST
 
 from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
+from gridgov.core import pii
 from gridgov.core.errors import DomainError
 from gridgov.core.views import add_domain_error, domain_errors
 from gridgov.party import forms, selectors, services, views_work
 from gridgov.party.models import MemberStatus, PartyMember, PartyOrg
-from gridgov.rosters import privacy
 
 PAGE_SIZE = 50
 RECENT_MEETINGS = 10
@@ -292,7 +292,7 @@ def _member_page(
             "transfers": selectors.member_transfers(member),
             "events": events,
             "can_manage": manage and member.is_active,
-            "can_unmask": privacy.can_unmask(request.user, member.area_path),
+            "can_unmask": pii.can_unmask(request.user, member.area_path),
             "unmask_form": unmask_form or forms.UnmaskForm(),
             "clear": clear,
             "is_probationary": member.status == MemberStatus.PROBATIONARY,
@@ -325,7 +325,7 @@ def member_unmask(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.UnmaskForm(request.POST)
     if form.is_valid():
         try:
-            clear = privacy.unmask(
+            clear = pii.unmask(
                 actor=request.user,
                 obj=member,
                 reason=form.cleaned_data["reason"],

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core import pii
 from gridgov.rosters.codes import (
     ETHNICITIES,
     Gender,
@@ -238,6 +239,12 @@ class Household(models.Model):
 class Resident(models.Model):
     """A person on the roster. Belongs to at most one household at a time (membership history
     in :class:`Membership`); leaves by moving out or dying, never by deletion."""
+
+    PERSONAL_DATA: ClassVar[tuple[pii.Personal, ...]] = (
+        pii.Personal("name", pii.Kind.NAME, encrypted=False),
+        pii.Personal("id_number", pii.Kind.ID_NUMBER),
+        pii.Personal("phone", pii.Kind.PHONE),
+    )
 
     area_path_fields: ClassVar[tuple[str, ...]] = ("area_path",)
 

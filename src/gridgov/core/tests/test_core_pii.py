@@ -49,8 +49,27 @@ def test_one_mobile_mask_for_every_caller() -> None:
     assert not hasattr(validators, "mask_mobile")
     assert gridgov_ui.mask_mobile("13812345678") == "138****5678"
     assert pii.mask_mobile("13812345678") == "138****5678"
-    assert pii.mask_mobile("09515012345") == "095****2345"
     assert pii.mask_mobile("123") == "***"
+    assert pii.mask_id_number(VALID_ID) == "1***************2X"
+
+
+@pytest.mark.parametrize(
+    "phone, shown",
+    [
+        ("13812345678", "138****5678"),
+        ("+86 138 1234 5678", "+86 138****5678"),
+        ("8613812345678", "86138****5678"),
+        ("0951-5012345", "0951-***2345"),
+        ("09515012345", "0951***2345"),
+        ("(0951)5012345", "(0951)***2345"),
+        ("12345", "*2345"),
+    ],
+)
+def test_a_phone_number_is_masked_alone_as_inside_text(phone: str, shown: str) -> None:
+    """One rule: a number on its own is masked as the free-text masker masks it in a sentence."""
+    assert pii.mask_mobile(phone) == shown
+    if phone != "12345":
+        assert pii.mask_text(f"电话 {phone} 联系") == f"电话 {shown} 联系"
     assert pii.mask_id_number(VALID_ID) == "1***************2X"
 
 
