@@ -28,6 +28,7 @@ from gridgov.accounts.roles import Perm
 from gridgov.areas.codes import Level
 from gridgov.areas.selectors import area_child_counts
 from gridgov.core import errors
+from gridgov.core.errors import Code
 
 V = TypeVar("V", bound=Callable[..., HttpResponse])
 FAVICON = Path(__file__).resolve().parent / "static" / "icons" / "favicon.ico"
@@ -130,7 +131,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         "try again."
     )
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": "csrf_failed", "message": message}, status=403)
+        return JsonResponse({"code": Code.CSRF_FAILED, "message": message}, status=403)
     # Back to the page that held the form (the Referer, if it is this site), else this address.
     referer = request.META.get("HTTP_REFERER", "")
     same_site = url_has_allowed_host_and_scheme(
