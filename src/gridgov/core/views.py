@@ -2,7 +2,8 @@
 
 Views stay thin: they validate a form, call one service or selector, and turn a typed
 :class:`~gridgov.core.errors.DomainError` into form errors (:func:`add_domain_error`) or an HTTP
-error (:func:`domain_errors`).
+error (:func:`domain_errors`). :func:`form_submit` is the whole "form → service → domain error →
+message → redirect" step of an edit page.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpPermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -73,6 +75,43 @@ def safe_next(request: HttpRequest, default: str) -> str:
     ):
         return target
     return default
+
+
+def form_submit(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    action: Callable[[dict[str, Any]], Any],
+    *,
+    success: str | Callable[[Any], str] = "",
+    redirect_to: str | Callable[[Any], str],
+    follow_next: bool = False,
+    rename: dict[str, str] | Callable[[errors.DomainError], dict[str, str]] | None = None,
+    catch: tuple[type[errors.DomainError], ...] = (errors.DomainError,),
+) -> HttpResponse | None:
+    """The "form → service → domain error → message → redirect" step of an edit page.
+
+    On a POST whose ``form`` is valid, ``action(form.cleaned_data)`` runs (the one service
+    call). A :class:`~gridgov.core.errors.DomainError` of the ``catch`` kinds goes onto the
+    form (:func:`add_domain_error`, per field or as a non-field error, ``rename`` as there; a
+    function of the error's field names for the form's) and ``None`` is returned: the caller
+    renders the form again (with status 400 for a POST where its page says so); other errors
+    propagate (to :func:`domain_errors`: 403/404 pages). On
+    success: ``success`` (a message, or a function of the action's result) is shown and the
+    answer is a redirect to ``redirect_to`` (a URL, or a function of the result; with
+    ``follow_next`` the request's ``next`` if it points into this site, see :func:`safe_next`).
+    A GET or an invalid form: ``None``."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = action(form.cleaned_data)
+    except catch as exc:
+        add_domain_error(form, exc, rename=rename(exc) if callable(rename) else rename)
+        return None
+    text = success(result) if callable(success) else success
+    if text:
+        messages.success(request, text)
+    target = redirect_to(result) if callable(redirect_to) else redirect_to
+    return HttpResponseRedirect(safe_next(request, target) if follow_next else target)
 
 
 @login_required
