@@ -3,7 +3,8 @@
 Views stay thin: they validate a form, call one service or selector, and turn a typed
 :class:`~gridgov.core.errors.DomainError` into form errors (:func:`add_domain_error`) or an HTTP
 error (:func:`domain_errors`). :func:`form_submit` is the whole "form → service → domain error →
-message → redirect" step of an edit page.
+message → redirect" step of an edit page, :func:`action_submit` the same for a small action
+posted from a detail page (errors as messages there).
 """
 
 from __future__ import annotations
@@ -112,6 +113,41 @@ def form_submit(
         messages.success(request, text)
     target = redirect_to(result) if callable(redirect_to) else redirect_to
     return HttpResponseRedirect(safe_next(request, target) if follow_next else target)
+
+
+def first_error(form: forms.BaseForm) -> str:
+    """The first error of an invalid ``form``, for a message."""
+    for errs in form.errors.values():
+        return str(errs[0])
+    return _("The request is not valid.")
+
+
+def action_submit(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    action: Callable[[dict[str, Any]], Any],
+    *,
+    success: str | Callable[[Any], str] = "",
+    redirect_to: str,
+    invalid: str = "",
+    catch: tuple[type[errors.DomainError], ...] = (errors.DomainError,),
+) -> HttpResponseRedirect:
+    """A small action posted from a page (add a unit, end a post): always back to
+    ``redirect_to``, with ``success`` as a message, or the problem as an error message — the
+    form's first error (or ``invalid``) or the service's :class:`DomainError` of the ``catch``
+    kinds (others propagate)."""
+    if not form.is_valid():
+        messages.error(request, invalid or first_error(form))
+    else:
+        try:
+            result = action(form.cleaned_data)
+        except catch as exc:
+            messages.error(request, exc.message)
+        else:
+            text = success(result) if callable(success) else success
+            if text:
+                messages.success(request, text)
+    return HttpResponseRedirect(redirect_to)
 
 
 @login_required

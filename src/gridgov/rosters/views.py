@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpPermissionDenied
 from django.core.paginator import Page
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -28,7 +27,7 @@ from gridgov.accounts.roles import Perm
 from gridgov.areas.codes import Level
 from gridgov.core import errors
 from gridgov.core.pagination import CappedPaginator
-from gridgov.core.views import add_domain_error, domain_errors, form_submit
+from gridgov.core.views import action_submit, add_domain_error, domain_errors, form_submit
 from gridgov.rosters import forms as f
 from gridgov.rosters import privacy, selectors
 from gridgov.rosters.codes import ResidentStatus
@@ -397,22 +396,15 @@ def tag_add(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 def tag_end(request: HttpRequest, pk: int, tag_pk: int) -> HttpResponse:
     resident = selectors.resident_get_for(actor=request.user, pk=pk)
     tag = selectors.tag_get_for(actor=request.user, resident=resident, pk=tag_pk)
-    form = f.TagEndForm(request.POST)
-    if form.is_valid():
-        try:
-            tags.tag_end(
-                actor=request.user,
-                tag=tag,
-                on=form.cleaned_data["end_on"],
-                version=form.cleaned_data["version"],
-            )
-        except (errors.ValidationFailed, errors.Conflict) as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("The special group is ended."))
-    else:
-        messages.error(request, _("Enter a valid date."))
-    return redirect("rosters:resident_detail", pk=resident.pk)
+    return action_submit(
+        request,
+        f.TagEndForm(request.POST),
+        lambda d: tags.tag_end(actor=request.user, tag=tag, on=d["end_on"], version=d["version"]),
+        success=_("The special group is ended."),
+        redirect_to=reverse("rosters:resident_detail", args=[resident.pk]),
+        invalid=_("Enter a valid date."),
+        catch=EDIT_ERRORS,
+    )
 
 
 # --- households --------------------------------------------------------------------------------

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,8 +23,7 @@ from django.views.decorators.http import require_POST
 from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
 from gridgov.areas.models import Area
-from gridgov.core.errors import DomainError
-from gridgov.core.views import domain_errors, form_submit
+from gridgov.core.views import action_submit, domain_errors, form_submit
 from gridgov.rosters import selectors_places as sel
 from gridgov.rosters.codes import StaffPost
 from gridgov.rosters.forms_places import (
@@ -272,30 +270,18 @@ def building_move(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _first_error(form: Any) -> str:
-    for errors in form.errors.values():
-        return str(errors[0])
-    return _("The request is not valid.")
-
-
 @require_POST
 @login_required
 @domain_errors
 def unit_add(request: HttpRequest, pk: int) -> HttpResponse:
     building = _editable_building(request, pk)
-    form = UnitAddForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _first_error(form))
-    else:
-        try:
-            unit = place_services.unit_add(
-                actor=request.user, building=building, name=form.cleaned_data["name"]
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Unit %(name)s added.") % {"name": unit})
-    return redirect("rosters:building_detail", pk=building.pk)
+    return action_submit(
+        request,
+        UnitAddForm(request.POST),
+        lambda d: place_services.unit_add(actor=request.user, building=building, name=d["name"]),
+        success=lambda unit: _("Unit %(name)s added.") % {"name": unit},
+        redirect_to=reverse("rosters:building_detail", args=[building.pk]),
+    )
 
 
 @require_POST
@@ -303,22 +289,15 @@ def unit_add(request: HttpRequest, pk: int) -> HttpResponse:
 @domain_errors
 def room_add(request: HttpRequest, pk: int) -> HttpResponse:
     building = _editable_building(request, pk)
-    form = RoomAddForm(request.POST, building=building)
-    if not form.is_valid():
-        messages.error(request, _first_error(form))
-    else:
-        try:
-            room = place_services.room_add(
-                actor=request.user,
-                unit=form.cleaned_data["unit"],
-                floor=form.cleaned_data["floor"],
-                number=form.cleaned_data["number"],
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Room %(number)s added.") % {"number": room.number})
-    return redirect("rosters:building_detail", pk=building.pk)
+    return action_submit(
+        request,
+        RoomAddForm(request.POST, building=building),
+        lambda d: place_services.room_add(
+            actor=request.user, unit=d["unit"], floor=d["floor"], number=d["number"]
+        ),
+        success=lambda room: _("Room %(number)s added.") % {"number": room.number},
+        redirect_to=reverse("rosters:building_detail", args=[building.pk]),
+    )
 
 
 # --- Estates and villagers' groups ------------------------------------------------------------
@@ -536,19 +515,13 @@ def staff(request: HttpRequest, area_id: int) -> HttpResponse:
 def staff_end(request: HttpRequest, pk: int) -> HttpResponse:
     post = sel.staff_get_for(actor=request.user, pk=pk)
     _require_at(request, Perm.ROSTER_EDIT, post.area)
-    form = StaffEndForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _first_error(form))
-    else:
-        try:
-            staff_services.staff_end(
-                actor=request.user, assignment=post, end_on=form.cleaned_data["end_on"]
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("The post has ended."))
-    return redirect("rosters:staff", area_id=post.area_id)
+    return action_submit(
+        request,
+        StaffEndForm(request.POST),
+        lambda d: staff_services.staff_end(actor=request.user, assignment=post, end_on=d["end_on"]),
+        success=_("The post has ended."),
+        redirect_to=reverse("rosters:staff", args=[post.area_id]),
+    )
 
 
 @login_required

@@ -12,7 +12,7 @@ from django.contrib.sessions.backends.signed_cookies import SessionStore
 from django.test import RequestFactory
 
 from gridgov.core.errors import Code, Conflict, PermissionDenied, ValidationFailed
-from gridgov.core.views import form_submit
+from gridgov.core.views import action_submit, form_submit
 
 
 class NameForm(forms.Form):
@@ -97,3 +97,30 @@ def test_rename_and_catch() -> None:
         form_submit(
             request, NameForm(request.POST), forbidden, redirect_to="/x/", catch=(Conflict,)
         )
+
+
+def test_an_action_always_goes_back_with_a_message() -> None:
+    request = _request(data={"name": "一单元"})
+    response = action_submit(
+        request,
+        NameForm(request.POST),
+        lambda d: d["name"],
+        success=lambda unit: f"{unit}已添加",
+        redirect_to="/buildings/1/",
+    )
+    assert response.status_code == 302 and response["Location"] == "/buildings/1/"
+    assert [str(m) for m in get_messages(request)] == ["一单元已添加"]
+
+    request = _request(data={"name": ""})
+    response = action_submit(
+        request, NameForm(request.POST), lambda d: d, redirect_to="/b/", invalid="请填写名称"
+    )
+    assert response["Location"] == "/b/"
+    assert [str(m) for m in get_messages(request)] == ["请填写名称"]
+
+    def stale(data: dict[str, Any]) -> None:
+        raise Conflict("记录已被他人修改", code=Code.STALE_VERSION)
+
+    request = _request(data={"name": "a"})
+    action_submit(request, NameForm(request.POST), stale, success="不应出现", redirect_to="/b/")
+    assert [(m.level_tag, str(m)) for m in get_messages(request)] == [("error", "记录已被他人修改")]
