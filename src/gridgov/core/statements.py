@@ -12,9 +12,9 @@ single-row statements that is most of the cost. Here, with Django's public inter
   ``save()``; no ``save()`` override runs); the new id from the cursor's ``lastrowid`` for one
   row, from ``RETURNING`` for several (where ``connection.features`` says the database can);
 * :func:`new_row` — an unsaved instance built through the positional constructor;
-* :func:`select_rows` — ``SELECT <columns> WHERE <raw clause>`` built once, rows converted by
-  Django's converters into model instances (``Model.from_db``), deferred fields loaded on first
-  access;
+* :func:`select_rows` — ``SELECT <columns> WHERE <raw clause>`` built once and run as the
+  ORM's raw query (``Manager.raw``: Django's converters, ``Model.from_db``), deferred fields
+  loaded on first access;
 * :func:`execute` — runs one such statement through ``connection.cursor()``: always the same
   path, so tests that watch queries run what production runs.
 """
@@ -315,39 +315,24 @@ def insert_rows(objs: list[M]) -> list[M]:
 @lru_cache(maxsize=64)
 def _select_statement(
     model: type[models.Model], vendor: str, where: str, defer: tuple[str, ...]
-) -> tuple[str, list[str], tuple[tuple[int, Any, tuple[Any, ...]], ...]]:
-    """(SQL, attribute names, (column index, column, converters) of the columns that need a
-    conversion) of ``SELECT <columns> FROM <table> WHERE <where>`` for ``model`` without the
-    ``defer`` fields."""
-    conn = _connection()
+) -> str:
+    """``SELECT <columns> FROM <table> WHERE <where>`` for ``model`` without the ``defer``
+    fields, from its ``_meta``."""
     opts = model._meta
-    q = conn.ops.quote_name
-    fields = [f for f in opts.concrete_fields if f.name not in defer]
+    q = _connection().ops.quote_name
     table = q(opts.db_table)
-    columns = ", ".join(f"{table}.{q(str(f.column))}" for f in fields)
-    sql = f"SELECT {columns} FROM {table} WHERE {where}"
-    converting = []
-    for i, f in enumerate(fields):
-        col = f.get_col(opts.db_table)
-        convs = tuple(conn.ops.get_db_converters(col) + col.get_db_converters(conn))
-        if convs:
-            converting.append((i, col, convs))
-    return sql, [f.attname for f in fields], tuple(converting)
+    columns = ", ".join(
+        f"{table}.{q(str(f.column))}" for f in opts.concrete_fields if f.name not in defer
+    )
+    return f"SELECT {columns} FROM {table} WHERE {where}"
 
 
 def select_rows(
     model: type[M], where: str, params: list[Any], *, defer: tuple[str, ...] = ()
 ) -> list[M]:
     """Instances of ``model`` matching the raw ``where`` clause (``%s`` placeholders, columns
-    quoted by the caller), through a statement built once, with Django's value conversions;
-    ``defer`` fields are left to load on first access, as with ``QuerySet.defer``."""
-    conn = _connection()
-    sql, names, converting = _select_statement(model, conn.vendor, where, defer)
-    out = []
-    for row in execute(sql, params, conn):
-        values = list(row)
-        for i, col, convs in converting:
-            for conv in convs:
-                values[i] = conv(values[i], col, conn)
-        out.append(model.from_db(conn.alias, names, values))
-    return out
+    quoted by the caller), through a statement built once and the ORM's raw query
+    (``Manager.raw``: Django's value conversions, ``Model.from_db``); ``defer`` fields are left
+    to load on first access, as with ``QuerySet.defer``."""
+    sql = _select_statement(model, _connection().vendor, where, defer)
+    return list(model._default_manager.raw(sql, params))
