@@ -134,7 +134,6 @@ def test_declared_fields_show_masked_and_clear() -> None:
 def test_unmask_reveals_declared_fields_with_a_reason_and_audits(tree, make_user) -> None:
     from gridgov.audit.models import AuditEntry, Event
     from gridgov.core.errors import Code, PermissionDenied, ValidationFailed
-
     from gridgov.party.models import DualReport  # declares name and phone, like _Party
 
     def row_at(path: str) -> DualReport:
