@@ -253,6 +253,7 @@ def bench_intake(t: dict[str, Any], n: int) -> dict[str, float]:
         "reply",
         "created_at",
         "updated_at",
+        "deadline_provisional",
     ]
     placeholders = ", ".join(["%s"] * len(cols))
     sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({placeholders})"
@@ -302,6 +303,7 @@ def bench_intake(t: dict[str, Any], n: int) -> dict[str, float]:
                     "",
                     now,
                     now,
+                    False,
                 ],
             )
 

@@ -32,7 +32,7 @@ from ninja.utils import check_csrf
 from gridgov.accounts.services import token_authenticate
 from gridgov.core.busy import api_busy_response, is_database_locked
 from gridgov.core.edge import JsonParser, too_large, unreadable_body
-from gridgov.core.errors import DomainError, NotFound, PermissionDenied
+from gridgov.core.errors import Code, DomainError, NotFound, PermissionDenied
 from gridgov.core.schemas import ErrorOut
 from gridgov.core.validation_messages import error_message
 
@@ -40,7 +40,7 @@ logger = logging.getLogger("gridgov.api")
 
 
 class InvalidToken(DomainError):
-    code = "invalid_token"
+    code = Code.INVALID_TOKEN
     status = 401
 
 
@@ -77,7 +77,7 @@ class SessionCsrf(SessionAuth):
         ):
             raise PermissionDenied(
                 _("CSRF check failed: send the X-CSRFToken header with the csrftoken cookie."),
-                code="csrf_failed",
+                code=Code.CSRF_FAILED,
             )
         return request.COOKIES.get(self.param_name)
 
@@ -206,7 +206,7 @@ def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, 401, "unauthenticated", _("Sign in or send a valid API token."))
+    return _error(request, 401, Code.UNAUTHENTICATED, _("Sign in or send a valid API token."))
 
 
 @api.exception_handler(NinjaValidationError)
@@ -215,7 +215,9 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
     for err in exc.errors:
         loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
         fields[".".join(loc) or "request"] = error_message(err)
-    return _error(request, 422, "validation_failed", _("The request is not valid."), fields=fields)
+    return _error(
+        request, 422, Code.VALIDATION_FAILED, _("The request is not valid."), fields=fields
+    )
 
 
 @api.exception_handler(HttpError)
@@ -223,10 +225,10 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc.__cause__, DomainError):  # raised by JsonParser, wrapped by ninja
         return _domain_error(request, exc.__cause__)
     if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
-        return _error(request, 400, "malformed_json", _("The request body is not valid JSON."))
+        return _error(request, 400, Code.MALFORMED_JSON, _("The request body is not valid JSON."))
     if exc.status_code == 429:
-        return _error(request, 429, "throttled", _("Too many requests; try again later."))
-    return _error(request, exc.status_code, "http_error", str(exc))
+        return _error(request, 429, Code.THROTTLED, _("Too many requests; try again later."))
+    return _error(request, exc.status_code, Code.HTTP_ERROR, str(exc))
 
 
 @api.exception_handler(MultiPartParserError)
@@ -256,7 +258,7 @@ def _operational_error(request: HttpRequest, exc: OperationalError) -> HttpRespo
 @api.exception_handler(Exception)
 def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("API error on %s %s", request.method, request.path)
-    return _error(request, 500, "server_error", _("An unexpected error occurred."))
+    return _error(request, 500, Code.SERVER_ERROR, _("An unexpected error occurred."))
 
 
 # Unknown paths under /api/v1/ answer JSON too. Registered after every domain router.

@@ -29,18 +29,18 @@ from gridgov.areas.codes import Level
 from gridgov.areas.models import Area
 from gridgov.audit.models import AuditEntry, Event
 from gridgov.audit.services import audit_record
-from gridgov.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from gridgov.core.errors import Code, Conflict, DomainError, NotFound, ValidationFailed
 
 
 class AuthFailed(DomainError):
-    code = "invalid_credentials"
+    code = Code.INVALID_CREDENTIALS
     status = 401
 
 
 class TooManyAttempts(DomainError):
     """Too many failed sign-ins from this address (per address, never per account)."""
 
-    code = "too_many_attempts"
+    code = Code.TOO_MANY_ATTEMPTS
     status = 429
 
     def __init__(self, retry_after: int) -> None:
@@ -179,7 +179,7 @@ def _check_password(password: str, user: User | None) -> None:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
         msg = " ".join(exc.messages)
-        raise ValidationFailed(msg, code="weak_password", fields={"password": msg}) from exc
+        raise ValidationFailed(msg, code=Code.WEAK_PASSWORD, fields={"password": msg}) from exc
 
 
 def _clean_mobile(mobile: str | None) -> str | None:
@@ -189,7 +189,7 @@ def _clean_mobile(mobile: str | None) -> str | None:
         return validate_mobile(mobile)
     except ValidationError as exc:
         msg = " ".join(exc.messages)
-        raise ValidationFailed(msg, code="invalid_mobile", fields={"mobile": msg}) from exc
+        raise ValidationFailed(msg, code=Code.INVALID_MOBILE, fields={"mobile": msg}) from exc
 
 
 def _clean_email(email: str | None) -> str:
@@ -199,7 +199,7 @@ def _clean_email(email: str | None) -> str:
             validate_email(email)
         except ValidationError as exc:
             msg = _("“%(value)s” is not a valid e-mail address.") % {"value": email}
-            raise ValidationFailed(msg, code="invalid_email", fields={"email": msg}) from exc
+            raise ValidationFailed(msg, code=Code.INVALID_EMAIL, fields={"email": msg}) from exc
     return email
 
 
@@ -244,13 +244,13 @@ def user_create(
         if User.objects.filter(Q(username=username) | Q(mobile=username)).exists():
             raise Conflict(
                 _("The user name %(name)s is already taken.") % {"name": username},
-                code="duplicate_username",
+                code=Code.DUPLICATE_USERNAME,
                 fields={"username": _("Already in use.")},
             )
         if mobile and User.objects.filter(mobile=mobile).exists():
             raise Conflict(
                 _("This mobile number already belongs to another account."),
-                code="duplicate_mobile",
+                code=Code.DUPLICATE_MOBILE,
                 fields={"mobile": _("Already in use.")},
             )
         candidate.mobile = mobile
@@ -259,7 +259,7 @@ def user_create(
         try:
             candidate.save()
         except IntegrityError as exc:
-            raise Conflict(_("This account already exists."), code="duplicate_user") from exc
+            raise Conflict(_("This account already exists."), code=Code.DUPLICATE_USER) from exc
         audit_record(
             event=Event.USER_CREATED,
             actor=actor,
@@ -294,7 +294,7 @@ def user_update(
         changes["is_active"] = bool(is_active)
         if not is_active and actor is not None and getattr(actor, "pk", None) == user.pk:
             raise ValidationFailed(
-                _("You cannot deactivate your own account."), code="self_deactivation"
+                _("You cannot deactivate your own account."), code=Code.SELF_DEACTIVATION
             )
     with transaction.atomic():
         if changes.get("mobile") and (
@@ -302,7 +302,7 @@ def user_update(
         ):
             raise Conflict(
                 _("This mobile number already belongs to another account."),
-                code="duplicate_mobile",
+                code=Code.DUPLICATE_MOBILE,
                 fields={"mobile": _("Already in use.")},
             )
         for k, v in changes.items():
@@ -331,7 +331,7 @@ def user_set_back_office(*, actor: Any, user: User, is_staff: bool, is_superuser
             scoping.require(actor, "superuser", None, what="user_set_back_office")
         if getattr(actor, "pk", None) == user.pk:
             raise ValidationFailed(
-                _("You cannot change your own back-office rights."), code="self_back_office"
+                _("You cannot change your own back-office rights."), code=Code.SELF_BACK_OFFICE
             )
     with transaction.atomic():
         before = {"is_staff": user.is_staff, "is_superuser": user.is_superuser}
@@ -404,18 +404,18 @@ def role_grant(
             "role": Role(role).label,
             "level": Level(area.level).label,
         }
-        raise ValidationFailed(msg, code="wrong_level", fields={"area": msg})
+        raise ValidationFailed(msg, code=Code.WRONG_LEVEL, fields={"area": msg})
     if role in DEPARTMENT_ROLES:
         if department is None:
             raise ValidationFailed(
                 _("A department handler must belong to a department."),
-                code="department_required",
+                code=Code.DEPARTMENT_REQUIRED,
                 fields={"department": _("Required.")},
             )
         if not area.path.startswith(department.area.path):
             raise ValidationFailed(
                 _("The department %(dept)s does not serve this area.") % {"dept": department},
-                code="department_mismatch",
+                code=Code.DEPARTMENT_MISMATCH,
                 fields={"department": _("Does not serve this area.")},
             )
     elif department is not None:
@@ -434,7 +434,7 @@ def role_grant(
             raise Conflict(
                 _("%(user)s already holds this role at %(area)s.")
                 % {"user": user, "area": area.name},
-                code="duplicate_grant",
+                code=Code.DUPLICATE_GRANT,
             )
         audit_record(
             event=Event.ROLE_GRANTED,
@@ -456,7 +456,7 @@ def role_revoke(*, actor: Any, grant: RoleGrant) -> None:
         ):
             raise ValidationFailed(
                 _("You cannot revoke your own administrator role; ask another administrator."),
-                code="self_revocation",
+                code=Code.SELF_REVOCATION,
             )
     with transaction.atomic():
         deleted, _n = RoleGrant.objects.filter(pk=grant.pk).delete()
@@ -488,7 +488,7 @@ def department_create(*, actor: Any, name: str, kind: str, area: Area) -> Depart
         if Department.objects.filter(area=area, name=name).exists():
             raise Conflict(
                 _("A department named %(name)s already serves this area.") % {"name": name},
-                code="duplicate_department",
+                code=Code.DUPLICATE_DEPARTMENT,
             )
         dept = Department.objects.create(name=name, kind=kind, area=area)
         audit_record(
@@ -570,7 +570,7 @@ def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
             revoked_at=timezone.now()
         )
         if not updated:
-            raise Conflict(_("This token was already revoked."), code="already_revoked")
+            raise Conflict(_("This token was already revoked."), code=Code.ALREADY_REVOKED)
         token.refresh_from_db()
         audit_record(
             event=Event.TOKEN_REVOKED, actor=actor, target=token.user, detail={"token": token.pk}

@@ -20,7 +20,7 @@ from gridgov.accounts.selectors import staff_of_area
 from gridgov.areas import geo, selectors, services
 from gridgov.areas.codes import Kind, Level
 from gridgov.areas.models import Area
-from gridgov.core.errors import NotFound, ValidationFailed
+from gridgov.core.errors import Code, NotFound, ValidationFailed
 from gridgov.core.pagination import paged
 from gridgov.core.params import DbId, Version
 from gridgov.core.schemas import ErrorOut
@@ -388,7 +388,7 @@ def area_update(request: HttpRequest, area_id: int, payload: AreaPatchIn) -> dic
     _require_anywhere(actor, Perm.MANAGE_AREA, "area_update")
     area = _get(request, area_id)
     if payload.name is None and payload.is_active is None:
-        raise ValidationFailed(_("Nothing to change."), code="nothing_to_change")
+        raise ValidationFailed(_("Nothing to change."), code=Code.NOTHING_TO_CHANGE)
     area = services.area_update(
         actor=actor,
         area=area,

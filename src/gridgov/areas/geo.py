@@ -18,7 +18,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.prepared import prep
 from shapely.validation import explain_validity
 
-from gridgov.core.errors import ValidationFailed
+from gridgov.core.errors import Code, ValidationFailed
 
 # Mainland China, Hong Kong, Macao and Taiwan, with a margin (WGS84 degrees). Points or
 # boundaries outside are almost always swapped latitude/longitude or a wrong datum.
@@ -48,29 +48,29 @@ def parse_boundary(data: Any) -> Polygon | MultiPolygon:
         except json.JSONDecodeError as exc:
             raise ValidationFailed(
                 _("The boundary is not valid JSON: %(error)s") % {"error": exc.msg},
-                code="invalid_geojson",
+                code=Code.INVALID_GEOJSON,
             ) from exc
     if isinstance(data, dict) and data.get("type") == "Feature":
         data = data.get("geometry")
     if not isinstance(data, dict) or data.get("type") not in {"Polygon", "MultiPolygon"}:
         raise ValidationFailed(
-            _("The boundary must be a GeoJSON Polygon or MultiPolygon."), code="invalid_geojson"
+            _("The boundary must be a GeoJSON Polygon or MultiPolygon."), code=Code.INVALID_GEOJSON
         )
     try:
         geom = shape(data)
     except (ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
         raise ValidationFailed(
             _("The boundary's coordinates are malformed: %(error)s") % {"error": exc},
-            code="invalid_geojson",
+            code=Code.INVALID_GEOJSON,
         ) from exc
     if geom.is_empty:
-        raise ValidationFailed(_("The boundary is empty."), code="invalid_geojson")
+        raise ValidationFailed(_("The boundary is empty."), code=Code.INVALID_GEOJSON)
     min_x, min_y, max_x, max_y = geom.bounds
     if not all(math.isfinite(v) for v in geom.bounds) or (
         min_x < -180 or max_x > 180 or min_y < -90 or max_y > 90
     ):
         raise ValidationFailed(
-            _("The boundary is outside WGS84 longitude/latitude bounds."), code="out_of_bounds"
+            _("The boundary is outside WGS84 longitude/latitude bounds."), code=Code.OUT_OF_BOUNDS
         )
     bx0, by0, bx1, by1 = CHINA_BOUNDS
     if min_x < bx0 or max_x > bx1 or min_y < by0 or max_y > by1:
@@ -79,16 +79,16 @@ def parse_boundary(data: Any) -> Polygon | MultiPolygon:
                 "The boundary lies outside China (longitude 73–136, latitude 3–54); "
                 "are longitude and latitude swapped?"
             ),
-            code="out_of_bounds",
+            code=Code.OUT_OF_BOUNDS,
         )
     if not geom.is_valid:
         raise ValidationFailed(
             _("The boundary is not a valid polygon: %(reason)s")
             % {"reason": explain_validity(geom)},
-            code="invalid_polygon",
+            code=Code.INVALID_POLYGON,
         )
     if area_m2(geom) <= 1.0:
-        raise ValidationFailed(_("The boundary has no area."), code="invalid_polygon")
+        raise ValidationFailed(_("The boundary has no area."), code=Code.INVALID_POLYGON)
     assert isinstance(geom, Polygon | MultiPolygon)
     return geom
 
@@ -140,7 +140,7 @@ def overlap_error(overlaps: Sequence[Overlap]) -> ValidationFailed:
     listed = "、".join(f"{o.name}（{o.code}，{o.m2:g} m²）" for o in overlaps)
     return ValidationFailed(
         _("The boundary overlaps sibling grids: %(list)s") % {"list": listed},
-        code="overlap",
+        code=Code.OVERLAP,
         fields={"geometry": listed},
     )
 
@@ -164,16 +164,18 @@ def validate_point(lon: Any, lat: Any) -> tuple[float, float]:
         x, y = float(lon), float(lat)
     except (TypeError, ValueError) as exc:
         raise ValidationFailed(
-            _("Longitude and latitude must be numbers."), code="invalid_point"
+            _("Longitude and latitude must be numbers."), code=Code.INVALID_POINT
         ) from exc
     if not (math.isfinite(x) and math.isfinite(y)):
-        raise ValidationFailed(_("Longitude and latitude must be numbers."), code="invalid_point")
+        raise ValidationFailed(
+            _("Longitude and latitude must be numbers."), code=Code.INVALID_POINT
+        )
     bx0, by0, bx1, by1 = CHINA_BOUNDS
     if not (bx0 <= x <= bx1 and by0 <= y <= by1):
         raise ValidationFailed(
             _("The point (%(lon)s, %(lat)s) is outside China; are longitude and latitude swapped?")
             % {"lon": lon, "lat": lat},
-            code="out_of_bounds",
+            code=Code.OUT_OF_BOUNDS,
         )
     return x, y
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -37,7 +36,7 @@ from gridgov.areas.selectors import (
 from gridgov.cases.casemap.views import case_map_url
 from gridgov.core.errors import DomainError
 from gridgov.core.pii import mask_mobile
-from gridgov.core.views import add_domain_error, domain_errors
+from gridgov.core.views import domain_errors, form_submit
 
 CHILDREN_PAGE_SIZE = 100
 # At most this many polygons go to the browser in one map answer.
@@ -234,20 +233,17 @@ def _form_page(
 def create_child(request: HttpRequest, pk: int) -> HttpResponse:
     parent = _managed_area(request, pk)
     form = ChildAreaForm(parent, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            child = services.area_create(
-                actor=request.user,
-                parent=parent,
-                level=form.cleaned_data["level"],
-                code=form.cleaned_data["code"],
-                name=form.cleaned_data["name"],
-            )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Area %(name)s created.") % {"name": child.name})
-            return redirect("areas:detail", pk=child.pk)
+    done = form_submit(
+        request,
+        form,
+        lambda d: services.area_create(
+            actor=request.user, parent=parent, level=d["level"], code=d["code"], name=d["name"]
+        ),
+        success=lambda child: _("Area %(name)s created.") % {"name": child.name},
+        redirect_to=lambda child: reverse("areas:detail", args=[child.pk]),
+    )
+    if done:
+        return done
     return _form_page(
         request,
         parent,
@@ -262,19 +258,17 @@ def create_child(request: HttpRequest, pk: int) -> HttpResponse:
 def rename(request: HttpRequest, pk: int) -> HttpResponse:
     area = _managed_area(request, pk)
     form = RenameForm(request.POST or None, initial={"name": area.name, "version": area.version})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.area_update(
-                actor=request.user,
-                area=area,
-                name=form.cleaned_data["name"],
-                version=form.cleaned_data["version"],
-            )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("The area is renamed."))
-            return redirect("areas:detail", pk=area.pk)
+    done = form_submit(
+        request,
+        form,
+        lambda d: services.area_update(
+            actor=request.user, area=area, name=d["name"], version=d["version"]
+        ),
+        success=_("The area is renamed."),
+        redirect_to=reverse("areas:detail", args=[area.pk]),
+    )
+    if done:
+        return done
     return _form_page(request, area, form, heading=_("Rename"), template="areas/area_form.html")
 
 
@@ -285,20 +279,25 @@ def boundary(request: HttpRequest, pk: int) -> HttpResponse:
     form = BoundaryForm(
         request.POST or None, request.FILES or None, initial={"version": area.version}
     )
-    if request.method == "POST" and form.is_valid():
+
+    def save(d: dict[str, Any]) -> None:
         try:
             services.area_set_boundary(
-                actor=request.user,
-                area=area,
-                geometry=form.cleaned_data["geojson"],
-                version=form.cleaned_data["version"],
+                actor=request.user, area=area, geometry=d["geojson"], version=d["version"]
             )
         except DomainError as exc:
             if exc.fields.get("geometry") or exc.code in _BOUNDARY_ERRORS:
-                form.add_error("geojson", exc.message)
-            else:
-                add_domain_error(form, exc)
-        else:
-            messages.success(request, _("The boundary is saved."))
-            return redirect("areas:detail", pk=area.pk)
+                # A fault of the shape: its message beside the upload.
+                exc.fields = {"geojson": exc.message}
+            raise
+
+    done = form_submit(
+        request,
+        form,
+        save,
+        success=_("The boundary is saved."),
+        redirect_to=reverse("areas:detail", args=[area.pk]),
+    )
+    if done:
+        return done
     return _form_page(request, area, form, heading=_("Boundary"), template="areas/area_form.html")

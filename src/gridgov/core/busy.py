@@ -22,6 +22,8 @@ from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from gridgov.core.errors import Code
+
 logger = logging.getLogger("gridgov.busy")
 
 # Seconds a client is asked to wait before trying again.
@@ -43,7 +45,7 @@ def busy_message() -> str:
 
 def api_busy_response(request: HttpRequest) -> HttpResponse:
     response = JsonResponse(
-        {"code": "database_busy", "message": busy_message()},
+        {"code": Code.DATABASE_BUSY, "message": busy_message()},
         status=503,
         json_dumps_params={"ensure_ascii": False},
         content_type="application/json; charset=utf-8",

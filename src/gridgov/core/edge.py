@@ -40,7 +40,7 @@ from django.utils.translation import gettext as _
 from ninja.parser import Parser
 from ninja.types import DictStrAny
 
-from gridgov.core.errors import DomainError, ValidationFailed
+from gridgov.core.errors import Code, DomainError, ValidationFailed
 from gridgov.core.text import BadCharacters, bad_character, escaped, find_bad
 
 JSON_PREFIXES = ("/api/", "/open311/")
@@ -53,29 +53,29 @@ _BAD_HEADER = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 class BadRequest(ValidationFailed):
     """A request whose body cannot be read (broken multipart, unreadable stream)."""
 
-    code = "bad_request"
+    code = Code.BAD_REQUEST
 
 
 class TooManyFields(ValidationFailed):
-    code = "too_many_fields"
+    code = Code.TOO_MANY_FIELDS
 
 
 class RequestTooLarge(DomainError):
-    code = "request_too_large"
+    code = Code.REQUEST_TOO_LARGE
     status = 413
 
 
 class UnsupportedMediaType(DomainError):
-    code = "unsupported_media_type"
+    code = Code.UNSUPPORTED_MEDIA_TYPE
     status = 415
 
 
 class MalformedJson(ValidationFailed):
-    code = "malformed_json"
+    code = Code.MALFORMED_JSON
 
 
 class BadEncoding(ValidationFailed):
-    code = "bad_encoding"
+    code = Code.BAD_ENCODING
 
 
 # --- Messages ---------------------------------------------------------------------------------

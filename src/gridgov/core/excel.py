@@ -38,7 +38,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
-from gridgov.core.errors import ValidationFailed
+from gridgov.core.errors import Code, ValidationFailed
 from gridgov.core.text import bad_character, printable
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -118,18 +118,18 @@ def file_error(message: str, code: str) -> ValidationFailed:
 
 
 def not_excel() -> ValidationFailed:
-    return file_error(_("The file is not an Excel workbook (.xlsx)."), "not_excel")
+    return file_error(_("The file is not an Excel workbook (.xlsx)."), Code.NOT_EXCEL)
 
 
 def too_many_rows(limit: int | None = None) -> ValidationFailed:
     n = max_rows() if limit is None else limit
     msg = _("At most %(n)s rows can be imported at a time; split the file.") % {"n": n}
-    return file_error(msg, "too_many_rows")
+    return file_error(msg, Code.TOO_MANY_ROWS)
 
 
 def too_many_strings() -> ValidationFailed:
     msg = _("The file holds far more texts than the rows it may have can use; it is refused.")
-    return file_error(msg, "file_too_large")
+    return file_error(msg, Code.FILE_TOO_LARGE)
 
 
 def damaged() -> ValidationFailed:
@@ -137,7 +137,7 @@ def damaged() -> ValidationFailed:
         "The file is damaged: its content cannot be read. Open it in Excel or WPS, save it "
         "again as .xlsx and upload it again."
     )
-    return file_error(msg, "damaged_file")
+    return file_error(msg, Code.DAMAGED_FILE)
 
 
 def unsafe() -> ValidationFailed:
@@ -145,7 +145,7 @@ def unsafe() -> ValidationFailed:
         "The file contains XML declarations (a document type or entities) that a workbook "
         "never needs; it is refused."
     )
-    return file_error(msg, "unsafe_file")
+    return file_error(msg, Code.UNSAFE_FILE)
 
 
 def _mb(n: float) -> str:
@@ -159,7 +159,7 @@ def check_container(data: bytes, limits: Limits | None = None) -> None:
     limits = limits or Limits.rosters()
     if len(data) > limits.size:
         msg = _("The file is larger than %(mb)s MB.") % {"mb": _mb(limits.size)}
-        raise file_error(msg, "file_too_large")
+        raise file_error(msg, Code.FILE_TOO_LARGE)
     if not data or not zipfile.is_zipfile(io.BytesIO(data)):
         raise not_excel()
     try:
@@ -184,7 +184,7 @@ def check_container(data: bytes, limits: Limits | None = None) -> None:
             "mb": _mb(limits.unpacked),
             "n": limits.rows,
         }
-        raise file_error(msg, "file_too_large")
+        raise file_error(msg, Code.FILE_TOO_LARGE)
     if not any(m.filename == "xl/workbook.xml" for m in members):
         raise not_excel()
 
@@ -560,7 +560,7 @@ def check_header(header: Sequence[str], expected: Sequence[str]) -> None:
     msg = _("The header row does not match the template (%(detail)s).") % {
         "detail": "; ".join(parts)
     }
-    raise file_error(msg, "bad_headers")
+    raise file_error(msg, Code.BAD_HEADERS)
 
 
 # --- Cells → values ---------------------------------------------------------------------------

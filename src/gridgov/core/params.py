@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pydantic import AfterValidator, Field
 
-from gridgov.core.errors import ValidationFailed
+from gridgov.core.errors import Code, ValidationFailed
 
 MIN_YEAR = 1900
 MAX_YEAR = 2100
@@ -52,7 +52,7 @@ def check_day(value: date, *, name: str) -> date:
     :class:`ValidationFailed` (400, code ``date_out_of_range``) naming the field ``name``."""
     if not day_in_range(value):
         message = _out_of_range_message()
-        raise ValidationFailed(message, code="date_out_of_range", fields={name: message})
+        raise ValidationFailed(message, code=Code.DATE_OUT_OF_RANGE, fields={name: message})
     return value
 
 

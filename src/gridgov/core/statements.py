@@ -1,38 +1,36 @@
 """Statements built once per process, for the few write paths that run thousands of times a
 second (case intake, the case timeline, the overdue sweep).
 
-The ORM compiles a query on every call and wraps every cursor; on a path that writes a case in a
-handful of single-row statements that overhead is most of the cost. Here:
+The ORM compiles a query on every call; on a path that writes a case in a handful of
+single-row statements that is most of the cost. Here, with Django's public interfaces only
+(``connection.cursor()``, the model's ``_meta``, the fields' own conversions,
+``connection.ops.quote_name`` and ``connection.features``):
 
-* :func:`insert_row` / :func:`insert_rows` — the model's ``INSERT`` as Django's own compiler
-  writes it, compiled once, executed with each instance's values converted by the fields
-  themselves (defaults, ``auto_now``/``auto_now_add`` and every database conversion, like
-  ``save()``; no ``save()`` override runs); the new id from ``RETURNING``, or for one row on
-  SQLite from ``lastrowid``;
+* :func:`insert_row` / :func:`insert_rows` — ``INSERT INTO <db_table> (<columns>) VALUES …``
+  written once per model from ``_meta``, executed with each instance's values converted by the
+  fields themselves (defaults, ``auto_now``/``auto_now_add`` and ``get_db_prep_save``, like
+  ``save()``; no ``save()`` override runs); the new id from the cursor's ``lastrowid`` for one
+  row, from ``RETURNING`` for several (where ``connection.features`` says the database can);
 * :func:`new_row` — an unsaved instance built through the positional constructor;
-* :func:`select_rows` — ``SELECT <columns> WHERE <raw clause>`` built once, rows converted by
-  Django's converters into model instances, deferred fields loaded on first access;
-* :func:`execute` — runs one such statement. On SQLite, while nothing observes the queries (no
-  ``DEBUG`` query log, no ``assertNumQueries``/``CaptureQueriesContext``, no
-  ``connection.execute_wrapper``), straight on the ``sqlite3`` connection with Django's error
-  translation — the same SQL and parameters, without the cursor wrapper (about 45 µs a
-  statement); otherwise, and on PostgreSQL, through Django's cursor.
+* :func:`select_rows` — ``SELECT <columns> WHERE <raw clause>`` built once and run as the
+  ORM's raw query (``Manager.raw``: Django's converters, ``Model.from_db``), deferred fields
+  loaded on first access;
+* :func:`execute` — runs one such statement through ``connection.cursor()``: always the same
+  path, so tests that watch queries run what production runs.
 """
 
 from __future__ import annotations
 
-import re
+import threading
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
-from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 M = TypeVar("M", bound=models.Model)
 
-_QMARK = re.compile(r"(?<!%)%s")
 _STAMP = object()  # see _needs_pre_save
 # Per parameter of an INSERT: attribute name, pre-save (False, True or _STAMP), field, the
 # Python type passed unchanged.
@@ -64,64 +62,76 @@ def _connection() -> Any:
     return connections[DEFAULT_DB_ALIAS]  # the real connection, not the per-access proxy
 
 
-@lru_cache(maxsize=512)
-def _qmark(sql: str) -> str:
-    """``%s`` placeholders as ``?`` (what Django's SQLite cursor does on every call)."""
-    return _QMARK.sub("?", sql).replace("%%", "%")
+# One cursor per connection, reused (making one through ``connection.cursor()`` costs about as
+# much as the statement run through it): kept for as long as the database connection and the
+# query log's state stay the same, so a reconnect, ``CaptureQueriesContext`` or ``DEBUG`` get a
+# new one from ``connection.cursor()`` — the logging cursor then. Connections are per thread,
+# and so is this.
+_local = threading.local()
 
 
-def _check(conn: Any) -> None:
-    """What Django's cursor checks before a statement."""
-    conn.validate_thread_sharing()
-    conn.validate_no_broken_transaction()
-    if conn.connection is None:
-        conn.ensure_connection()
+def cursor(conn: Any = None) -> Any:
+    """A cursor of ``conn`` (the default database) from ``connection.cursor()``, reused while
+    the connection and its query logging stay the same. Not to be closed by the caller."""
+    conn = conn or _connection()
+    kept = getattr(_local, "kept", None)
+    logged = conn.queries_logged
+    if kept is not None and kept[0] is conn and kept[1] is conn.connection and kept[2] is logged:
+        return kept[3]
+    made = conn.cursor()  # connects if need be
+    _local.kept = (conn, conn.connection, logged, made)
+    return made
 
 
 def execute(
     sql: str, params: list[Any] | tuple[Any, ...], conn: Any = None
 ) -> list[tuple[Any, ...]]:
-    """Run ``sql`` (``%s`` placeholders) and return its rows (``[]`` for a statement without
-    any). See the module docstring for when it bypasses Django's cursor. ``conn``: the default
-    database's connection when the caller has it at hand."""
-    conn = conn or _connection()
-    if conn.vendor == "sqlite" and not conn.queries_logged and not conn.execute_wrappers:
-        _check(conn)
-        with conn.wrap_database_errors:
-            return conn.connection.execute(_qmark(sql), params).fetchall()
-    with conn.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
+    """Run ``sql`` (``%s`` placeholders) through a cursor from ``connection.cursor()`` (see
+    :func:`cursor`) and return its rows (``[]`` for a statement without any). ``conn``: the
+    default database's connection when the caller has it at hand."""
+    cur = cursor(conn)
+    cur.execute(sql, params)
+    return cur.fetchall() if cur.description else []
 
 
 # --- Inserting --------------------------------------------------------------------------------
 
 
+def _insert_fields(model: type[models.Model]) -> tuple[Any, ...]:
+    """The columns an ``INSERT`` of ``model`` writes: its own concrete fields but the primary
+    key (drawn by the database) and generated columns."""
+    opts = model._meta
+    return tuple(
+        f
+        for f in opts.local_concrete_fields
+        if f is not opts.pk and not getattr(f, "generated", False)
+    )
+
+
 @lru_cache(maxsize=64)
 def _insert_statement(
     model: type[models.Model], vendor: str
-) -> tuple[str, str, _Plan, tuple[tuple[str, Any], ...]]:
-    """(SQL, ``RETURNING`` clause, plan, foreign keys) of the single-row ``INSERT`` of
-    ``model``, as Django's own compiler writes it. The plan holds, per parameter: attribute
-    name, whether the field's ``pre_save`` must run (``auto_now``, files …), the field, and the
-    Python type it passes unchanged; the foreign keys are (attribute name, field)."""
+) -> tuple[str, str, str, _Plan, tuple[tuple[str, Any], ...]]:
+    """(``INSERT INTO <table> (<columns>) VALUES``, one row's ``(%s, …)``, the ``RETURNING``
+    clause, plan, foreign keys) of ``model``, from its ``_meta``. The plan holds, per
+    parameter: attribute name, whether the field's ``pre_save`` must run (``auto_now``, files
+    …), the field, and the Python type it passes unchanged; the foreign keys are (attribute
+    name, field)."""
     conn = _connection()
     opts = model._meta
-    fields = tuple(f for f in opts.local_concrete_fields if not f.generated and f is not opts.pk)
-    query = InsertQuery(model)
-    query.insert_values(fields, [model()])
-    compiler = query.get_compiler(connection=conn)
-    compiler.returning_fields = [opts.pk]
-    ((sql, _params),) = compiler.as_sql()
-    head, _sep, returning = sql.rpartition(" RETURNING ")
+    q = conn.ops.quote_name
+    fields = _insert_fields(model)
+    head = f"INSERT INTO {q(opts.db_table)} ({', '.join(q(str(f.column)) for f in fields)}) VALUES"
+    row = f"({', '.join(['%s'] * len(fields))})"
+    returning = f" RETURNING {q(opts.db_table)}.{q(str(opts.pk.column))}"
     plan = []
     for f in fields:
         # A foreign key converts like its target.
-        base: Any = f.target_field if f.is_relation else f  # type: ignore[attr-defined]
+        base: Any = f.target_field if f.is_relation else f
         plain = _PLAIN.get(base.get_internal_type()) if _stock(f) and _stock(base) else None
         plan.append((f.attname, _needs_pre_save(f), f, plain))
     relations = tuple((f.attname, f) for f in fields if f.is_relation)
-    return head, f" RETURNING {returning}", tuple(plan), relations
+    return head, row, returning, tuple(plan), relations
 
 
 def _needs_pre_save(field: Any) -> Any:
@@ -234,43 +244,37 @@ def _mark_saved(obj: models.Model, pk: Any, alias: str) -> None:
     obj._state.db = alias
 
 
+def _single_returns(conn: Any) -> bool:
+    """Whether a single-row insert takes its id from ``RETURNING`` rather than the cursor's
+    ``lastrowid``. SQLite gives ``lastrowid`` for free and spends ~100 µs on ``RETURNING``;
+    PostgreSQL has no ``lastrowid``."""
+    return bool(conn.features.can_return_columns_from_insert) and conn.vendor != "sqlite"
+
+
 def insert_row(obj: M) -> M:
     """Insert ``obj`` (a new instance without a primary key) like ``obj.save()`` does, through a
-    statement compiled once; set its primary key and mark it saved.
-
-    On SQLite the new id is the cursor's ``lastrowid`` (``RETURNING`` costs SQLite about
-    100 µs a row); elsewhere the statement returns it."""
+    statement written once; set its primary key and mark it saved."""
     conn = _connection()
     model = type(obj)
-    sql, returning, plan, relations = _insert_statement(model, conn.vendor)
+    head, row, returning, plan, relations = _insert_statement(model, conn.vendor)
     _take_related_ids(obj, relations)
     params = _row_params(obj, plan, conn)
-    if conn.vendor == "sqlite":
-        pk = execute_insert(sql, params, conn)
+    cur = cursor(conn)
+    if _single_returns(conn):
+        cur.execute(f"{head} {row}{returning}", params)
+        pk = cur.fetchone()[0]
     else:
-        ((pk,),) = execute(sql + returning, params, conn)
+        cur.execute(f"{head} {row}", params)
+        pk = cur.lastrowid
     _mark_saved(obj, pk, conn.alias)
     return obj
-
-
-def execute_insert(sql: str, params: list[Any], conn: Any = None) -> int:
-    """Run a single-row ``INSERT`` on SQLite and return the new row's id."""
-    conn = conn or _connection()
-    if not conn.queries_logged and not conn.execute_wrappers:
-        _check(conn)
-        with conn.wrap_database_errors:
-            return int(conn.connection.execute(_qmark(sql), params).lastrowid)
-    with conn.cursor() as cursor:
-        cursor.execute(sql, params)
-        return int(cursor.lastrowid)
 
 
 @lru_cache(maxsize=64)
 def _insert_many_statement(model: type[models.Model], vendor: str, rows: int) -> str:
     """The ``rows``-row ``INSERT … RETURNING id`` of ``model`` (see :func:`_insert_statement`)."""
-    sql, returning, _plan, _relations = _insert_statement(model, vendor)
-    head, _sep, values = sql.partition(" VALUES ")
-    return f"{head} VALUES {', '.join([values] * rows)}{returning}"
+    head, row, returning, _plan, _relations = _insert_statement(model, vendor)
+    return f"{head} {', '.join([row] * rows)}{returning}"
 
 
 # Rows per multi-row insert: within SQLite's 32 766 and PostgreSQL's 65 535 parameters.
@@ -279,12 +283,18 @@ INSERT_ROWS = 200
 
 def insert_rows(objs: list[M]) -> list[M]:
     """:func:`insert_row` for many instances of one model: multi-row statements of up to
-    ``INSERT_ROWS`` rows, each built once per size; sets every primary key."""
+    ``INSERT_ROWS`` rows, each built once per size, where the database returns the ids of a
+    multi-row insert (``connection.features.can_return_rows_from_bulk_insert``), else one
+    statement a row; sets every primary key."""
     if not objs:
         return objs
     conn = _connection()
+    if not conn.features.can_return_rows_from_bulk_insert:
+        for obj in objs:
+            insert_row(obj)
+        return objs
     model = type(objs[0])
-    _sql, _returning, plan, relations = _insert_statement(model, conn.vendor)
+    _head, _row, _returning, plan, relations = _insert_statement(model, conn.vendor)
     for i in range(0, len(objs), INSERT_ROWS):
         chunk = objs[i : i + INSERT_ROWS]
         params: list[Any] = []
@@ -305,39 +315,24 @@ def insert_rows(objs: list[M]) -> list[M]:
 @lru_cache(maxsize=64)
 def _select_statement(
     model: type[models.Model], vendor: str, where: str, defer: tuple[str, ...]
-) -> tuple[str, list[str], tuple[tuple[int, Any, tuple[Any, ...]], ...]]:
-    """(SQL, attribute names, (column index, column, converters) of the columns that need a
-    conversion) of ``SELECT <columns> FROM <table> WHERE <where>`` for ``model`` without the
-    ``defer`` fields."""
-    conn = _connection()
+) -> str:
+    """``SELECT <columns> FROM <table> WHERE <where>`` for ``model`` without the ``defer``
+    fields, from its ``_meta``."""
     opts = model._meta
-    q = conn.ops.quote_name
-    fields = [f for f in opts.concrete_fields if f.name not in defer]
+    q = _connection().ops.quote_name
     table = q(opts.db_table)
-    columns = ", ".join(f"{table}.{q(str(f.column))}" for f in fields)
-    sql = f"SELECT {columns} FROM {table} WHERE {where}"
-    converting = []
-    for i, f in enumerate(fields):
-        col = f.get_col(opts.db_table)
-        convs = tuple(conn.ops.get_db_converters(col) + col.get_db_converters(conn))
-        if convs:
-            converting.append((i, col, convs))
-    return sql, [f.attname for f in fields], tuple(converting)
+    columns = ", ".join(
+        f"{table}.{q(str(f.column))}" for f in opts.concrete_fields if f.name not in defer
+    )
+    return f"SELECT {columns} FROM {table} WHERE {where}"
 
 
 def select_rows(
     model: type[M], where: str, params: list[Any], *, defer: tuple[str, ...] = ()
 ) -> list[M]:
     """Instances of ``model`` matching the raw ``where`` clause (``%s`` placeholders, columns
-    quoted by the caller), through a statement built once, with Django's value conversions;
-    ``defer`` fields are left to load on first access, as with ``QuerySet.defer``."""
-    conn = _connection()
-    sql, names, converting = _select_statement(model, conn.vendor, where, defer)
-    out = []
-    for row in execute(sql, params, conn):
-        values = list(row)
-        for i, col, convs in converting:
-            for conv in convs:
-                values[i] = conv(values[i], col, conn)
-        out.append(model.from_db(conn.alias, names, values))
-    return out
+    quoted by the caller), through a statement built once and the ORM's raw query
+    (``Manager.raw``: Django's value conversions, ``Model.from_db``); ``defer`` fields are left
+    to load on first access, as with ``QuerySet.defer``."""
+    sql = _select_statement(model, _connection().vendor, where, defer)
+    return list(model._default_manager.raw(sql, params))

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from gridgov.core.errors import ValidationFailed
+from gridgov.core.errors import Code, ValidationFailed
 
 # C0 controls but tab/LF/CR, DEL and C1 controls, lone surrogates, U+FFFE/U+FFFF.
 _BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -25,7 +25,7 @@ _BAD_SINGLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 class BadCharacters(ValidationFailed):
-    code = "bad_characters"
+    code = Code.BAD_CHARACTERS
     status = 400
 
 

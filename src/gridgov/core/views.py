@@ -2,7 +2,9 @@
 
 Views stay thin: they validate a form, call one service or selector, and turn a typed
 :class:`~gridgov.core.errors.DomainError` into form errors (:func:`add_domain_error`) or an HTTP
-error (:func:`domain_errors`).
+error (:func:`domain_errors`). :func:`form_submit` is the whole "form → service → domain error →
+message → redirect" step of an edit page, :func:`action_submit` the same for a small action
+posted from a detail page (errors as messages there).
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpPermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -28,6 +31,7 @@ from gridgov.accounts.roles import Perm
 from gridgov.areas.codes import Level
 from gridgov.areas.selectors import area_child_counts
 from gridgov.core import errors
+from gridgov.core.errors import Code
 
 V = TypeVar("V", bound=Callable[..., HttpResponse])
 FAVICON = Path(__file__).resolve().parent / "static" / "icons" / "favicon.ico"
@@ -72,6 +76,78 @@ def safe_next(request: HttpRequest, default: str) -> str:
     ):
         return target
     return default
+
+
+def form_submit(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    action: Callable[[dict[str, Any]], Any],
+    *,
+    success: str | Callable[[Any], str] = "",
+    redirect_to: str | Callable[[Any], str],
+    follow_next: bool = False,
+    rename: dict[str, str] | Callable[[errors.DomainError], dict[str, str]] | None = None,
+    catch: tuple[type[errors.DomainError], ...] = (errors.DomainError,),
+) -> HttpResponse | None:
+    """The "form → service → domain error → message → redirect" step of an edit page.
+
+    On a POST whose ``form`` is valid, ``action(form.cleaned_data)`` runs (the one service
+    call). A :class:`~gridgov.core.errors.DomainError` of the ``catch`` kinds goes onto the
+    form (:func:`add_domain_error`, per field or as a non-field error, ``rename`` as there; a
+    function of the error's field names for the form's) and ``None`` is returned: the caller
+    renders the form again (with status 400 for a POST where its page says so); other errors
+    propagate (to :func:`domain_errors`: 403/404 pages). On
+    success: ``success`` (a message, or a function of the action's result) is shown and the
+    answer is a redirect to ``redirect_to`` (a URL, or a function of the result; with
+    ``follow_next`` the request's ``next`` if it points into this site, see :func:`safe_next`).
+    A GET or an invalid form: ``None``."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = action(form.cleaned_data)
+    except catch as exc:
+        add_domain_error(form, exc, rename=rename(exc) if callable(rename) else rename)
+        return None
+    text = success(result) if callable(success) else success
+    if text:
+        messages.success(request, text)
+    target = redirect_to(result) if callable(redirect_to) else redirect_to
+    return HttpResponseRedirect(safe_next(request, target) if follow_next else target)
+
+
+def first_error(form: forms.BaseForm) -> str:
+    """The first error of an invalid ``form``, for a message."""
+    for errs in form.errors.values():
+        return str(errs[0])
+    return _("The request is not valid.")
+
+
+def action_submit(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    action: Callable[[dict[str, Any]], Any],
+    *,
+    success: str | Callable[[Any], str] = "",
+    redirect_to: str,
+    invalid: str = "",
+    catch: tuple[type[errors.DomainError], ...] = (errors.DomainError,),
+) -> HttpResponseRedirect:
+    """A small action posted from a page (add a unit, end a post): always back to
+    ``redirect_to``, with ``success`` as a message, or the problem as an error message — the
+    form's first error (or ``invalid``) or the service's :class:`DomainError` of the ``catch``
+    kinds (others propagate)."""
+    if not form.is_valid():
+        messages.error(request, invalid or first_error(form))
+    else:
+        try:
+            result = action(form.cleaned_data)
+        except catch as exc:
+            messages.error(request, exc.message)
+        else:
+            text = success(result) if callable(success) else success
+            if text:
+                messages.success(request, text)
+    return HttpResponseRedirect(redirect_to)
 
 
 @login_required
@@ -130,7 +206,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         "try again."
     )
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": "csrf_failed", "message": message}, status=403)
+        return JsonResponse({"code": Code.CSRF_FAILED, "message": message}, status=403)
     # Back to the page that held the form (the Referer, if it is this site), else this address.
     referer = request.META.get("HTTP_REFERER", "")
     same_site = url_has_allowed_host_and_scheme(

@@ -21,12 +21,14 @@ from typing import Any
 from django.utils import timezone
 
 
-def _report(grid: Any, *, actor: Any, code: str, title: str, text: str, at: Any, n: int) -> Any:
+def _report(
+    grid: Any, *, actor: Any, category_code: str, title: str, text: str, at: Any, n: int
+) -> Any:
     from gridgov.cases.services.intake import case_report
     from gridgov.cases.states import Source
     from gridgov.demo.cases import _extra_for, _pick_category
 
-    category = _pick_category(code)
+    category = _pick_category(category_code)
     return case_report(
         actor=actor,
         source=Source.RESIDENT if actor.username == "resident" else Source.PATROL,
@@ -81,7 +83,9 @@ def give_demo_roles_work(*, grid_code: str) -> dict[str, int]:
             ("G0201", "楼道堆放杂物", "2号楼一单元楼道堆放纸箱和旧家具，影响通行。"),
         ]
         for n, (code, title, text) in enumerate(texts):
-            case = _report(grid, actor=worker, code=code, title=title, text=text, at=at, n=n)
+            case = _report(
+                grid, actor=worker, category_code=code, title=title, text=text, at=at, n=n
+            )
             case = _to_unit(case, dispatcher=dispatcher, worker=worker, at=at, to_area=grid.parent)
             if n == 1:  # signed for: being handled
                 case = lifecycle.case_sign(
@@ -98,7 +102,9 @@ def give_demo_roles_work(*, grid_code: str) -> dict[str, int]:
             ("0504", "车辆占用消防通道", "凤鸣小区3号楼东侧消防通道长期停放私家车。"),
         ]
         for n, (code, title, text) in enumerate(texts):
-            case = _report(grid, actor=worker, code=code, title=title, text=text, at=at, n=n + 2)
+            case = _report(
+                grid, actor=worker, category_code=code, title=title, text=text, at=at, n=n + 2
+            )
             case = _to_unit(case, dispatcher=dispatcher, worker=worker, at=at, to_department=dept)
             if n == 1:
                 case = lifecycle.case_sign(
@@ -113,7 +119,7 @@ def give_demo_roles_work(*, grid_code: str) -> dict[str, int]:
         case = _report(
             grid,
             actor=resident,
-            code="G03",
+            category_code="G03",
             title="单元门口路灯不亮",
             text="1号楼2单元门口路灯坏了一周，晚上回家看不清台阶。",
             at=t,

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from gridgov.cases.models import Case, Category
 from gridgov.cases.public import public_notes
 from gridgov.cases.states import FINAL_STATES, Status, TimeUnit
-from gridgov.core.errors import NotFound, ValidationFailed
+from gridgov.core.errors import Code, NotFound, ValidationFailed
 from gridgov.core.params import ID_MAX, check_day
 from gridgov.core.pii import mask_text
 from gridgov.open311.formats import iso
@@ -67,7 +67,7 @@ def service_get(code: str) -> Category:
     if category is None:
         raise NotFound(
             _("There is no service with the code %(code)s.") % {"code": code},
-            code="unknown_service",
+            code=Code.UNKNOWN_SERVICE,
         )
     return category
 
@@ -208,7 +208,7 @@ def parse_when(value: str, *, name: str, end_of_day: bool = False) -> datetime:
     raise ValidationFailed(
         _("%(name)s must be an ISO 8601 date-time, e.g. 2026-03-01T00:00:00+08:00.")
         % {"name": name},
-        code="invalid_date",
+        code=Code.INVALID_DATE,
         fields={name: _("Not a date-time.")},
     )
 
@@ -223,7 +223,7 @@ def _positive(value: str | None, *, name: str, default: int, maximum: int) -> in
     if number < 1:
         raise ValidationFailed(
             _("%(name)s must be a positive whole number.") % {"name": name},
-            code="invalid_number",
+            code=Code.INVALID_NUMBER,
             fields={name: _("Not a positive whole number.")},
         )
     return min(number, maximum)
@@ -240,13 +240,13 @@ def parse_filters(params: Any) -> RequestFilters:
         except ValueError:
             raise ValidationFailed(
                 _("service_request_id must be a comma-separated list of numbers."),
-                code="invalid_id",
+                code=Code.INVALID_ID,
                 fields={"service_request_id": _("Not a list of numbers.")},
             ) from None
         if any(not 1 <= i <= ID_MAX for i in ids):
             raise ValidationFailed(
                 _("service_request_id must hold numbers from 1 to %(max)d.") % {"max": ID_MAX},
-                code="invalid_id",
+                code=Code.INVALID_ID,
                 fields={"service_request_id": _("A number out of range.")},
             )
         return RequestFilters(ids=ids[:MAX_REQUESTS])
@@ -255,7 +255,7 @@ def parse_filters(params: Any) -> RequestFilters:
         if s not in (OPEN, CLOSED):
             raise ValidationFailed(
                 _("status must be open or closed (or both, comma-separated)."),
-                code="invalid_status",
+                code=Code.INVALID_STATUS,
                 fields={"status": _("Unknown status.")},
             )
     start_raw, end_raw = params.get("start_date"), params.get("end_date")
@@ -272,7 +272,7 @@ def parse_filters(params: Any) -> RequestFilters:
     if start > end:
         raise ValidationFailed(
             _("start_date must not be later than end_date."),
-            code="invalid_range",
+            code=Code.INVALID_RANGE,
             fields={"start_date": _("Later than end_date.")},
         )
     return RequestFilters(
@@ -307,7 +307,7 @@ def request_get(pk: int) -> Case:
     case = _base().filter(pk=pk).first()
     if case is None:
         raise NotFound(
-            _("There is no service request %(id)s.") % {"id": pk}, code="unknown_request"
+            _("There is no service request %(id)s.") % {"id": pk}, code=Code.UNKNOWN_REQUEST
         )
     return _with_notes([case])[0]
 
@@ -315,7 +315,7 @@ def request_get(pk: int) -> Case:
 def request_by_token(token: str) -> Case:
     case = Case.objects.filter(token=token).only("pk", "token").first()
     if case is None:
-        raise NotFound(_("There is no service request with this token."), code="unknown_token")
+        raise NotFound(_("There is no service request with this token."), code=Code.UNKNOWN_TOKEN)
     return case
 
 

@@ -19,7 +19,7 @@ from gridgov.accounts.roles import Perm
 from gridgov.areas.models import Area
 from gridgov.audit.models import Event
 from gridgov.audit.services import audit_record
-from gridgov.core.errors import Conflict, PermissionDenied, ValidationFailed
+from gridgov.core.errors import Code, Conflict, PermissionDenied, ValidationFailed
 from gridgov.open311.models import Open311Client, Open311Request
 
 KEY_PREFIX = "o311_"
@@ -42,7 +42,7 @@ def client_create(*, actor: Any, name: str, area: Area | None = None) -> tuple[O
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(
-            _("Give the client a name."), code="name_required", fields={"name": _("Required.")}
+            _("Give the client a name."), code=Code.NAME_REQUIRED, fields={"name": _("Required.")}
         )
     if actor is not None:
         scoping.require(actor, Perm.MANAGE_CONFIG, area, what="open311_client_create")
@@ -73,7 +73,7 @@ def client_deactivate(*, actor: Any, client: Open311Client) -> Open311Client:
     with transaction.atomic():
         updated = Open311Client.objects.filter(pk=client.pk, is_active=True).update(is_active=False)
         if updated != 1:
-            raise Conflict(_("This client's key is already inactive."), code="already_inactive")
+            raise Conflict(_("This client's key is already inactive."), code=Code.ALREADY_INACTIVE)
         client.is_active = False
         audit_record(
             event=Event.TOKEN_REVOKED,
@@ -102,7 +102,7 @@ def client_authenticate(raw: str) -> Open311Client:
                 },
             )
         raise PermissionDenied(
-            _("A valid api_key is required to submit a service request."), code="invalid_api_key"
+            _("A valid api_key is required to submit a service request."), code=Code.INVALID_API_KEY
         )
     now = timezone.now()
     if client.last_used_at is None or now - client.last_used_at > timedelta(minutes=5):
@@ -172,14 +172,14 @@ def request_submit(*, client: Open311Client, submission: Submission) -> Any:
     if not s.service_code:
         raise ValidationFailed(
             _("service_code is required."),
-            code="service_code_required",
+            code=Code.SERVICE_CODE_REQUIRED,
             fields={"service_code": _("Required.")},
         )
     category = service_list().filter(code=s.service_code).first()
     if category is None:
         raise ValidationFailed(
             _("There is no service with the code %(code)s.") % {"code": s.service_code},
-            code="unknown_service",
+            code=Code.UNKNOWN_SERVICE,
             fields={"service_code": _("Unknown service.")},
         )
     lon: float | None = None
@@ -189,7 +189,7 @@ def request_submit(*, client: Open311Client, submission: Submission) -> Any:
         if not (s.lat and s.long):
             raise ValidationFailed(
                 _("Send both lat and long, or an address_string."),
-                code="location_required",
+                code=Code.LOCATION_REQUIRED,
                 fields={"lat": _("Required."), "long": _("Required.")},
             )
         lon, lat = validate_point(s.long, s.lat)
@@ -199,7 +199,7 @@ def request_submit(*, client: Open311Client, submission: Submission) -> Any:
                 raise PermissionDenied(
                     _("This client may only report places inside %(area)s.")
                     % {"area": client.area.name},
-                    code="outside_client_area",
+                    code=Code.OUTSIDE_CLIENT_AREA,
                 )
     elif s.address_string:
         # No point: the client's own area, else the county pool; dispatchers place it.
@@ -207,7 +207,7 @@ def request_submit(*, client: Open311Client, submission: Submission) -> Any:
     else:
         raise ValidationFailed(
             _("A location is required: lat and long, or an address_string."),
-            code="location_required",
+            code=Code.LOCATION_REQUIRED,
             fields={"lat": _("Required."), "long": _("Required.")},
         )
     known = {str(f["name"]) for f in field_definitions(category)}

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from gridgov.core.errors import DomainError, NotFound
+from gridgov.core.errors import Code, DomainError, NotFound
 from gridgov.open311 import selectors, services
 from gridgov.open311.formats import JSON, XML, error, render
 
@@ -159,7 +159,7 @@ def request_detail(request: HttpRequest, *, pk: str, fmt: str) -> HttpResponse:
         number = int(pk)
     except ValueError:
         raise NotFound(
-            _("There is no service request %(id)s.") % {"id": pk}, code="unknown_request"
+            _("There is no service request %(id)s.") % {"id": pk}, code=Code.UNKNOWN_REQUEST
         ) from None
     case = selectors.request_get(number)
     return _requests_response(fmt, [selectors.request_dict(case)])

@@ -21,6 +21,7 @@ from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
 from gridgov.areas.selectors import area_get_for
 from gridgov.core import excel as core_excel
+from gridgov.core import pii
 from gridgov.core.errors import Conflict
 from gridgov.core.pagination import paged
 from gridgov.core.params import DbId
@@ -55,7 +56,6 @@ from gridgov.party.schemas import (
     TransferOut,
     UnmaskedExportIn,
 )
-from gridgov.rosters import privacy
 
 router = Router(tags=["party"])
 
@@ -367,7 +367,7 @@ def member_transfers(request: HttpRequest, member_id: int) -> Any:
 @router.post("/members/{member_id}/unmask", response={200: MemberUnmaskOut, codes_4xx: ErrorOut})
 def member_unmask(request: HttpRequest, member_id: int, payload: MemberUnmaskIn) -> dict[str, str]:
     """The full ID and phone numbers; needs roster.unmask there and a reason (audited)."""
-    values = privacy.unmask(
+    values = pii.unmask(
         actor=_actor(request),
         obj=_member(request, member_id),
         reason=payload.reason,
@@ -408,9 +408,7 @@ def dual_create(request: HttpRequest, payload: DualIn) -> tuple[int, DualReport]
 def dual_unmask(request: HttpRequest, report_id: int, payload: MemberUnmaskIn) -> dict[str, str]:
     """The full phone number; needs roster.unmask at the community and a reason (audited)."""
     report = selectors.dual_report_get_for(actor=_actor(request), pk=report_id)
-    values = privacy.unmask(
-        actor=_actor(request), obj=report, reason=payload.reason, fields=("phone",)
-    )
+    values = pii.unmask(actor=_actor(request), obj=report, reason=payload.reason, fields=("phone",))
     return {"phone": values.get("phone", "")}
 
 

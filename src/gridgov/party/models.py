@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.roles import Perm
+from gridgov.core import pii
 from gridgov.kernel.scoped import AreaScoped, PathScoped
 
 _AREA = "areas.Area"
@@ -77,6 +78,11 @@ class MemberStatus(models.TextChoices):
 class PartyMember(PathScoped):
     view_perm: ClassVar[str] = Perm.PARTY_VIEW
     path_source: ClassVar[str] = "org"
+    PERSONAL_DATA: ClassVar[tuple[pii.Personal, ...]] = (
+        pii.Personal("name", pii.Kind.NAME, encrypted=False),
+        pii.Personal("id_number", pii.Kind.ID_NUMBER),
+        pii.Personal("phone", pii.Kind.PHONE),
+    )
 
     org = models.ForeignKey(
         PartyOrg, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="members"
@@ -146,6 +152,10 @@ class DualReport(PathScoped):
 
     view_perm: ClassVar[str] = Perm.PARTY_VIEW
     path_source: ClassVar[str] = "community"
+    PERSONAL_DATA: ClassVar[tuple[pii.Personal, ...]] = (
+        pii.Personal("name", pii.Kind.NAME, encrypted=False),
+        pii.Personal("phone", pii.Kind.PHONE),
+    )
 
     community = models.ForeignKey(
         _AREA, verbose_name=_("community"), on_delete=models.PROTECT, related_name="dual_reports"

@@ -5,19 +5,18 @@ member Excel import/export.
 Reads go through :mod:`gridgov.party.selectors` (scoped: outside the jurisdiction is a 404),
 changes through :mod:`gridgov.party.services` (PARTY_MANAGE at the organisation's area).
 ID and phone numbers are shown masked; :func:`member_unmask` shows them once, with a reason,
-through :func:`gridgov.rosters.privacy.unmask` (audited).
+through :func:`gridgov.core.pii.unmask` (audited).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,11 +25,11 @@ from django.views.decorators.http import require_POST
 
 from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
+from gridgov.core import pii
 from gridgov.core.errors import DomainError
-from gridgov.core.views import add_domain_error, domain_errors
+from gridgov.core.views import add_domain_error, domain_errors, form_submit
 from gridgov.party import forms, selectors, services, views_work
 from gridgov.party.models import MemberStatus, PartyMember, PartyOrg
-from gridgov.rosters import privacy
 
 PAGE_SIZE = 50
 RECENT_MEETINGS = 10
@@ -166,23 +165,23 @@ def org_create(request: HttpRequest) -> HttpResponse:
     form = forms.OrgForm(
         request.POST or None, initial=initial, parents=managed_orgs(request), areas=areas
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            org = services.org_create(
-                actor=request.user,
-                name=data["name"],
-                kind=data["kind"],
-                area=data["area"],
-                parent=data["parent"],
-                secretary=data["secretary"],
-                established_on=data["established_on"],
-            )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Organisation %(name)s created.") % {"name": org.name})
-            return redirect("party:org_detail", pk=org.pk)
+    done = form_submit(
+        request,
+        form,
+        lambda data: services.org_create(
+            actor=request.user,
+            name=data["name"],
+            kind=data["kind"],
+            area=data["area"],
+            parent=data["parent"],
+            secretary=data["secretary"],
+            established_on=data["established_on"],
+        ),
+        success=lambda org: _("Organisation %(name)s created.") % {"name": org.name},
+        redirect_to=lambda org: reverse("party:org_detail", args=[org.pk]),
+    )
+    if done:
+        return done
     cancel = reverse("party:org_detail", args=[parent.pk]) if parent else reverse("party:index")
     return form_page(
         request, form, heading=_("New party organisation"), cancel=cancel, trail=crumbs()
@@ -202,23 +201,23 @@ def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "is_active": org.is_active,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.org_update(
-                actor=request.user,
-                org=org,
-                name=data["name"],
-                secretary=data["secretary"],
-                established_on=data["established_on"],
-                is_active=data["is_active"],
-            )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("The organisation is saved."))
-            return redirect("party:org_detail", pk=org.pk)
     detail_url = reverse("party:org_detail", args=[org.pk])
+    done = form_submit(
+        request,
+        form,
+        lambda data: services.org_update(
+            actor=request.user,
+            org=org,
+            name=data["name"],
+            secretary=data["secretary"],
+            established_on=data["established_on"],
+            is_active=data["is_active"],
+        ),
+        success=_("The organisation is saved."),
+        redirect_to=detail_url,
+    )
+    if done:
+        return done
     return form_page(
         request,
         form,
@@ -292,7 +291,7 @@ def _member_page(
             "transfers": selectors.member_transfers(member),
             "events": events,
             "can_manage": manage and member.is_active,
-            "can_unmask": privacy.can_unmask(request.user, member.area_path),
+            "can_unmask": pii.can_unmask(request.user, member.area_path),
             "unmask_form": unmask_form or forms.UnmaskForm(),
             "clear": clear,
             "is_probationary": member.status == MemberStatus.PROBATIONARY,
@@ -325,7 +324,7 @@ def member_unmask(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.UnmaskForm(request.POST)
     if form.is_valid():
         try:
-            clear = privacy.unmask(
+            clear = pii.unmask(
                 actor=request.user,
                 obj=member,
                 reason=form.cleaned_data["reason"],
@@ -348,24 +347,24 @@ def member_create(request: HttpRequest) -> HttpResponse:
     org = managed_org(request, request.GET["org"]) if request.GET.get("org") else None
     orgs = managed_orgs(request).filter(is_active=True)
     form = forms.MemberForm(request.POST or None, initial={"org": org}, orgs=orgs)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            member = services.member_create(
-                actor=request.user,
-                org=data["org"],
-                name=data["name"],
-                id_number=data["id_number"],
-                phone=data["phone"],
-                status=data["status"],
-                joined_on=data["joined_on"],
-                confirmed_on=data["confirmed_on"],
-            )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Member %(name)s registered.") % {"name": member.name})
-            return redirect("party:member_detail", pk=member.pk)
+    done = form_submit(
+        request,
+        form,
+        lambda data: services.member_create(
+            actor=request.user,
+            org=data["org"],
+            name=data["name"],
+            id_number=data["id_number"],
+            phone=data["phone"],
+            status=data["status"],
+            joined_on=data["joined_on"],
+            confirmed_on=data["confirmed_on"],
+        ),
+        success=lambda member: _("Member %(name)s registered.") % {"name": member.name},
+        redirect_to=lambda member: reverse("party:member_detail", args=[member.pk]),
+    )
+    if done:
+        return done
     cancel = reverse("party:org_detail", args=[org.pk]) if org else reverse("party:member_list")
     return form_page(
         request,
@@ -404,25 +403,29 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "version": member.version,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def save(data: dict[str, Any]) -> None:
         extra = {"confirmed_on": data["confirmed_on"]} if "confirmed_on" in data else {}
-        try:
-            services.member_update(
-                actor=request.user,
-                member=member,
-                version=data["version"],
-                name=data["name"],
-                id_number=data["id_number"] or None,
-                phone=data["phone"] or None,
-                joined_on=data["joined_on"],
-                **extra,
-            )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("The member is saved."))
-            return redirect("party:member_detail", pk=member.pk)
+        services.member_update(
+            actor=request.user,
+            member=member,
+            version=data["version"],
+            name=data["name"],
+            id_number=data["id_number"] or None,
+            phone=data["phone"] or None,
+            joined_on=data["joined_on"],
+            **extra,
+        )
+
+    done = form_submit(
+        request,
+        form,
+        save,
+        success=_("The member is saved."),
+        redirect_to=reverse("party:member_detail", args=[member.pk]),
+    )
+    if done:
+        return done
     return form_page(
         request,
         form,
@@ -439,19 +442,17 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def member_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     member = _managed_member(request, pk)
     form = forms.ConfirmForm(request.POST or None, initial={"version": member.version})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.member_confirm(
-                actor=request.user,
-                member=member,
-                on=form.cleaned_data["on"],
-                version=form.cleaned_data["version"],
-            )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("%(name)s is now a full member.") % {"name": member.name})
-            return redirect("party:member_detail", pk=member.pk)
+    done = form_submit(
+        request,
+        form,
+        lambda data: services.member_confirm(
+            actor=request.user, member=member, on=data["on"], version=data["version"]
+        ),
+        success=_("%(name)s is now a full member.") % {"name": member.name},
+        redirect_to=reverse("party:member_detail", args=[member.pk]),
+    )
+    if done:
+        return done
     return form_page(
         request,
         form,
@@ -468,21 +469,21 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
     member = _managed_member(request, pk)
     orgs = managed_orgs(request).filter(is_active=True).exclude(pk=member.org_id)
     form = forms.TransferForm(request.POST or None, orgs=orgs)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.member_transfer(
-                actor=request.user,
-                member=member,
-                to_org=data["to_org"],
-                on=data["on"],
-                reason=data["reason"],
-            )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("The member is transferred."))
-            return redirect("party:member_detail", pk=member.pk)
+    done = form_submit(
+        request,
+        form,
+        lambda data: services.member_transfer(
+            actor=request.user,
+            member=member,
+            to_org=data["to_org"],
+            on=data["on"],
+            reason=data["reason"],
+        ),
+        success=_("The member is transferred."),
+        redirect_to=reverse("party:member_detail", args=[member.pk]),
+    )
+    if done:
+        return done
     return form_page(
         request,
         form,
@@ -498,19 +499,17 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
 def member_leave(request: HttpRequest, pk: int) -> HttpResponse:
     member = _managed_member(request, pk)
     form = forms.LeaveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.member_leave(
-                actor=request.user,
-                member=member,
-                on=form.cleaned_data["on"],
-                reason=form.cleaned_data["reason"],
-            )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("The member is marked as left."))
-            return redirect("party:member_detail", pk=member.pk)
+    done = form_submit(
+        request,
+        form,
+        lambda data: services.member_leave(
+            actor=request.user, member=member, on=data["on"], reason=data["reason"]
+        ),
+        success=_("The member is marked as left."),
+        redirect_to=reverse("party:member_detail", args=[member.pk]),
+    )
+    if done:
+        return done
     return form_page(
         request,
         form,

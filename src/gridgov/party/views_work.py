@@ -20,7 +20,7 @@ from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
 from gridgov.core import excel as core_excel
 from gridgov.core.errors import DomainError
-from gridgov.core.views import add_domain_error, domain_errors
+from gridgov.core.views import add_domain_error, domain_errors, form_submit
 from gridgov.kernel.imports import selectors as import_selectors
 from gridgov.kernel.imports import services as import_jobs
 from gridgov.party import excel, forms, selectors, services
@@ -115,25 +115,25 @@ def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
     org = _views().managed_org(request, pk)
     members = list(selectors.eligible_members(org).select_related("org"))
     form = forms.MeetingForm(request.POST or None, members=members)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            meeting = services.meeting_create(
-                actor=request.user,
-                org=org,
-                meeting_type=data["meeting_type"],
-                held_on=data["held_on"],
-                topic=data["topic"],
-                place=data["place"],
-                host=data["host"],
-                minutes=data["minutes"],
-                attendance=_attendance(form),
-            )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("The meeting is recorded."))
-            return redirect("party:meeting_detail", pk=meeting.pk)
+    done = form_submit(
+        request,
+        form,
+        lambda data: services.meeting_create(
+            actor=request.user,
+            org=org,
+            meeting_type=data["meeting_type"],
+            held_on=data["held_on"],
+            topic=data["topic"],
+            place=data["place"],
+            host=data["host"],
+            minutes=data["minutes"],
+            attendance=_attendance(form),
+        ),
+        success=_("The meeting is recorded."),
+        redirect_to=lambda meeting: reverse("party:meeting_detail", args=[meeting.pk]),
+    )
+    if done:
+        return done
     return _meeting_form_page(
         request,
         form,
@@ -166,26 +166,26 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "version": meeting.version,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.meeting_update(
-                actor=request.user,
-                meeting=meeting,
-                version=data["version"] or 0,
-                meeting_type=data["meeting_type"],
-                held_on=data["held_on"],
-                topic=data["topic"],
-                place=data["place"],
-                host=data["host"],
-                minutes=data["minutes"],
-                attendance=_attendance(form),
-            )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("The meeting is saved."))
-            return redirect("party:meeting_detail", pk=meeting.pk)
+    done = form_submit(
+        request,
+        form,
+        lambda data: services.meeting_update(
+            actor=request.user,
+            meeting=meeting,
+            version=data["version"] or 0,
+            meeting_type=data["meeting_type"],
+            held_on=data["held_on"],
+            topic=data["topic"],
+            place=data["place"],
+            host=data["host"],
+            minutes=data["minutes"],
+            attendance=_attendance(form),
+        ),
+        success=_("The meeting is saved."),
+        redirect_to=reverse("party:meeting_detail", args=[meeting.pk]),
+    )
+    if done:
+        return done
     return _meeting_form_page(
         request,
         form,
@@ -231,15 +231,15 @@ def dual_create(request: HttpRequest) -> HttpResponse:
     if not communities.exists():
         raise PermissionDenied(_("You do not have permission to do this in this area."))
     form = forms.DualReportForm(request.POST or None, communities=communities)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.dual_report_create(actor=request.user, **data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("The registration is recorded."))
-            return redirect("party:dual_list")
+    done = form_submit(
+        request,
+        form,
+        lambda data: services.dual_report_create(actor=request.user, **data),
+        success=_("The registration is recorded."),
+        redirect_to=reverse("party:dual_list"),
+    )
+    if done:
+        return done
     return _views().form_page(
         request,
         form,
@@ -256,14 +256,15 @@ def dual_end(request: HttpRequest, pk: int) -> HttpResponse:
     if not scoping.can(request.user, Perm.PARTY_MANAGE, report.community):
         raise PermissionDenied(_("You do not have permission to do this in this area."))
     form = forms.DualEndForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.dual_report_end(actor=request.user, report=report, on=form.cleaned_data["on"])
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("The registration has ended."))
-            return redirect("party:dual_list")
+    done = form_submit(
+        request,
+        form,
+        lambda data: services.dual_report_end(actor=request.user, report=report, on=data["on"]),
+        success=_("The registration has ended."),
+        redirect_to=reverse("party:dual_list"),
+    )
+    if done:
+        return done
     return _views().form_page(
         request,
         form,

@@ -22,7 +22,7 @@ from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
 from gridgov.areas.api import ErrorOut
 from gridgov.areas.models import Area
-from gridgov.core.errors import ValidationFailed
+from gridgov.core.errors import Code, ValidationFailed
 from gridgov.core.pagination import paged
 from gridgov.core.params import Day, DbId, Version
 from gridgov.rosters import selectors_places as sel
@@ -445,7 +445,7 @@ def building_update(request: HttpRequest, building_id: int, payload: BuildingPat
     building = sel.building_get_for(actor=actor, pk=building_id)
     sent = payload.model_fields_set - {"version"}
     if not sent:
-        raise ValidationFailed(_("Nothing to change."), code="nothing_to_change")
+        raise ValidationFailed(_("Nothing to change."), code=Code.NOTHING_TO_CHANGE)
     changes: dict[str, Any] = {}
     for name in sent:
         if name == "estate_id":
@@ -574,12 +574,14 @@ def staff_assign(request: HttpRequest, payload: StaffIn) -> tuple[int, StaffAssi
     if payload.unit_id is not None:
         if building is None:
             message = _("Choose the building.")
-            raise ValidationFailed(message, code="building_required", fields={"building": message})
+            raise ValidationFailed(
+                message, code=Code.BUILDING_REQUIRED, fields={"building": message}
+            )
         unit = sel.unit_get(building=building, pk=payload.unit_id)
     user = sel.assignable_users(actor=actor, area=area).filter(pk=payload.user_id).first()
     if user is None:
         message = _("This user holds no role in this grid that fits the post.")
-        raise ValidationFailed(message, code="no_grant", fields={"user": message})
+        raise ValidationFailed(message, code=Code.NO_GRANT, fields={"user": message})
     post = staff_services.staff_assign(
         actor=actor,
         user=user,

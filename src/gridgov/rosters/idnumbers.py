@@ -25,7 +25,7 @@ from stdnum.exceptions import (
     ValidationError,
 )
 
-from gridgov.core import crypto
+from gridgov.core import pii
 from gridgov.core.errors import ValidationFailed
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -80,20 +80,12 @@ def normalise_phone(value: str, *, field: str = "phone") -> str:
 
 def protected_id(number: str) -> dict[str, str]:
     """The three stored columns for a (valid, normalised) ID number."""
-    return {
-        "id_number_enc": crypto.encrypt(number),
-        "id_number_hash": crypto.keyed_hash(number),
-        "id_number_masked": crypto.mask_id_number(number),
-    }
+    return pii.protect(number, pii.Kind.ID_NUMBER)
 
 
 def protected_phone(phone: str) -> dict[str, str]:
     """The three stored columns for a (normalised) phone number."""
-    return {
-        "phone_enc": crypto.encrypt(phone),
-        "phone_hash": crypto.keyed_hash(phone),
-        "phone_masked": crypto.mask_mobile(phone),
-    }
+    return pii.protect(phone, pii.Kind.PHONE)
 
 
 def age_on(birth: date, day: date) -> int:

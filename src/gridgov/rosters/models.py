@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.roles import Perm
+from gridgov.core import pii
 from gridgov.kernel.scoped import AreaScoped, PathScoped
 from gridgov.rosters.codes import (
     ETHNICITIES,
@@ -242,6 +243,11 @@ class Resident(AreaScoped):
     in :class:`Membership`); leaves by moving out or dying, never by deletion."""
 
     view_perm: ClassVar[str] = Perm.ROSTER_VIEW
+    PERSONAL_DATA: ClassVar[tuple[pii.Personal, ...]] = (
+        pii.Personal("name", pii.Kind.NAME, encrypted=False),
+        pii.Personal("id_number", pii.Kind.ID_NUMBER),
+        pii.Personal("phone", pii.Kind.PHONE),
+    )
 
     household = models.ForeignKey(
         Household,

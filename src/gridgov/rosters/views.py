@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpPermissionDenied
 from django.core.paginator import Page
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -28,7 +27,7 @@ from gridgov.accounts.roles import Perm
 from gridgov.areas.codes import Level
 from gridgov.core import errors
 from gridgov.core.pagination import CappedPaginator
-from gridgov.core.views import add_domain_error, domain_errors
+from gridgov.core.views import action_submit, add_domain_error, domain_errors, form_submit
 from gridgov.rosters import forms as f
 from gridgov.rosters import privacy, selectors
 from gridgov.rosters.codes import ResidentStatus
@@ -37,6 +36,10 @@ from gridgov.rosters.services import people, tags
 
 PAGE_SIZE = 30
 AREA_PICKER_MAX = 400
+
+
+# The service errors an edit page shows on its form (a refusal is a 403/404 page).
+EDIT_ERRORS = (errors.ValidationFailed, errors.Conflict)
 
 
 def _page(request: HttpRequest, qs: QuerySet[Any]) -> Page:
@@ -194,16 +197,16 @@ def resident_create(request: HttpRequest, household_pk: int) -> HttpResponse:
         raise HttpPermissionDenied(_("You may not change the rosters of this area."))
     initial = {"relation": "99" if household.head_id else "02"}
     form = f.ResidentForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            resident = people.resident_create(
-                actor=request.user, household=household, **form.cleaned_data
-            )
-        except errors.ValidationFailed as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("The resident is added."))
-            return redirect("rosters:resident_detail", pk=resident.pk)
+    done = form_submit(
+        request,
+        form,
+        lambda data: people.resident_create(actor=request.user, household=household, **data),
+        success=_("The resident is added."),
+        redirect_to=lambda resident: reverse("rosters:resident_detail", args=[resident.pk]),
+        catch=(errors.ValidationFailed,),
+    )
+    if done:
+        return done
     return render(
         request,
         "rosters/people/resident_form.html",
@@ -241,21 +244,27 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
         masked_id=resident.id_number_masked,
         masked_phone=resident.phone_masked,
     )
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+
+    def save(cleaned: dict[str, Any]) -> None:
+        data = dict(cleaned)
         version = data.pop("version")
         for key in ("id_number", "phone"):
             if not data.get(key):
                 data.pop(key)
         if not data.get("relation") or resident.household_id is None:
             data.pop("relation", None)
-        try:
-            people.resident_update(actor=request.user, resident=resident, version=version, **data)
-        except (errors.ValidationFailed, errors.Conflict) as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("The changes are saved."))
-            return redirect("rosters:resident_detail", pk=resident.pk)
+        people.resident_update(actor=request.user, resident=resident, version=version, **data)
+
+    done = form_submit(
+        request,
+        form,
+        save,
+        success=_("The changes are saved."),
+        redirect_to=reverse("rosters:resident_detail", args=[resident.pk]),
+        catch=EDIT_ERRORS,
+    )
+    if done:
+        return done
     return render(
         request,
         "rosters/people/resident_form.html",
@@ -276,14 +285,16 @@ def _resident_action(
     if not _can_edit(request.user, resident.area):
         raise HttpPermissionDenied(_("You may not change the rosters of this area."))
     form = form_class(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            run(resident, form.cleaned_data)
-        except (errors.ValidationFailed, errors.Conflict) as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("The roster is updated."))
-            return redirect("rosters:resident_detail", pk=resident.pk)
+    done = form_submit(
+        request,
+        form,
+        lambda data: run(resident, data),
+        success=_("The roster is updated."),
+        redirect_to=reverse("rosters:resident_detail", args=[resident.pk]),
+        catch=EDIT_ERRORS,
+    )
+    if done:
+        return done
     return render(
         request,
         "rosters/people/resident_action.html",
@@ -348,21 +359,24 @@ def tag_add(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     if not _can_edit(request.user, resident.area):
         raise HttpPermissionDenied(_("You may not change the rosters of this area."))
     form = f.tag_form(tag_type, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            tags.tag_add(
-                actor=request.user,
-                resident=resident,
-                tag_type=tag_type,
-                start_on=form.cleaned_data["start_on"],
-                facts=f.facts_from(form),
-                note=form.cleaned_data.get("note", ""),
-            )
-        except (errors.ValidationFailed, errors.Conflict) as exc:
-            add_domain_error(form, exc, rename={k: f"fact_{k}" for k in exc.fields})
-        else:
-            messages.success(request, _("The special group is added."))
-            return redirect("rosters:resident_detail", pk=resident.pk)
+    done = form_submit(
+        request,
+        form,
+        lambda data: tags.tag_add(
+            actor=request.user,
+            resident=resident,
+            tag_type=tag_type,
+            start_on=data["start_on"],
+            facts=f.facts_from(form),
+            note=data.get("note", ""),
+        ),
+        success=_("The special group is added."),
+        redirect_to=reverse("rosters:resident_detail", args=[resident.pk]),
+        rename=lambda exc: {k: f"fact_{k}" for k in exc.fields},
+        catch=EDIT_ERRORS,
+    )
+    if done:
+        return done
     return render(
         request,
         "rosters/people/resident_action.html",
@@ -382,22 +396,15 @@ def tag_add(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 def tag_end(request: HttpRequest, pk: int, tag_pk: int) -> HttpResponse:
     resident = selectors.resident_get_for(actor=request.user, pk=pk)
     tag = selectors.tag_get_for(actor=request.user, resident=resident, pk=tag_pk)
-    form = f.TagEndForm(request.POST)
-    if form.is_valid():
-        try:
-            tags.tag_end(
-                actor=request.user,
-                tag=tag,
-                on=form.cleaned_data["end_on"],
-                version=form.cleaned_data["version"],
-            )
-        except (errors.ValidationFailed, errors.Conflict) as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("The special group is ended."))
-    else:
-        messages.error(request, _("Enter a valid date."))
-    return redirect("rosters:resident_detail", pk=resident.pk)
+    return action_submit(
+        request,
+        f.TagEndForm(request.POST),
+        lambda d: tags.tag_end(actor=request.user, tag=tag, on=d["end_on"], version=d["version"]),
+        success=_("The special group is ended."),
+        redirect_to=reverse("rosters:resident_detail", args=[resident.pk]),
+        invalid=_("Enter a valid date."),
+        catch=EDIT_ERRORS,
+    )
 
 
 # --- households --------------------------------------------------------------------------------
@@ -449,26 +456,31 @@ def household_create(request: HttpRequest) -> HttpResponse:
     if not areas:
         raise HttpPermissionDenied(_("You may not change the rosters of any grid."))
     form = f.HouseholdForm(request.POST or None, areas=areas)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def create(data: dict[str, Any]) -> Household:
         area = scoping.visible_areas(user, Perm.ROSTER_EDIT).filter(pk=data["area"]).first()
-        try:
-            if area is None:
-                raise errors.ValidationFailed(
-                    _("Choose a grid or a micro-grid."), fields={"area": _("Choose a grid.")}
-                )
-            household = people.household_create(
-                actor=user,
-                area=area,
-                household_type=data["household_type"],
-                address=data["address"],
-                number=data["number"],
+        if area is None:
+            raise errors.ValidationFailed(
+                _("Choose a grid or a micro-grid."), fields={"area": _("Choose a grid.")}
             )
-        except errors.ValidationFailed as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("The household is added."))
-            return redirect("rosters:household_detail", pk=household.pk)
+        return people.household_create(
+            actor=user,
+            area=area,
+            household_type=data["household_type"],
+            address=data["address"],
+            number=data["number"],
+        )
+
+    done = form_submit(
+        request,
+        form,
+        create,
+        success=_("The household is added."),
+        redirect_to=lambda household: reverse("rosters:household_detail", args=[household.pk]),
+        catch=(errors.ValidationFailed,),
+    )
+    if done:
+        return done
     return render(
         request,
         "rosters/people/household_form.html",

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,8 +23,7 @@ from django.views.decorators.http import require_POST
 from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
 from gridgov.areas.models import Area
-from gridgov.core.errors import DomainError
-from gridgov.core.views import add_domain_error, domain_errors
+from gridgov.core.views import action_submit, domain_errors, form_submit
 from gridgov.rosters import selectors_places as sel
 from gridgov.rosters.codes import StaffPost
 from gridgov.rosters.forms_places import (
@@ -167,26 +165,26 @@ def building_create(request: HttpRequest) -> HttpResponse:
         areas=sel.place_areas_for(actor=user),
         estates=_estates_for(request),
     )
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            building = place_services.building_create(
-                actor=user,
-                area=d["area"],
-                estate=d["estate"],
-                name=d["name"],
-                address=d["address"],
-                floors=d["floors"],
-                units=d["units"],
-                rooms_per_floor=d["rooms_per_floor"],
-                lon=d["lon"],
-                lat=d["lat"],
-            )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Building %(name)s created.") % {"name": building})
-            return redirect("rosters:building_detail", pk=building.pk)
+    done = form_submit(
+        request,
+        form,
+        lambda d: place_services.building_create(
+            actor=user,
+            area=d["area"],
+            estate=d["estate"],
+            name=d["name"],
+            address=d["address"],
+            floors=d["floors"],
+            units=d["units"],
+            rooms_per_floor=d["rooms_per_floor"],
+            lon=d["lon"],
+            lat=d["lat"],
+        ),
+        success=lambda building: _("Building %(name)s created.") % {"name": building},
+        redirect_to=lambda building: reverse("rosters:building_detail", args=[building.pk]),
+    )
+    if done:
+        return done
     return _form_page(
         request,
         form,
@@ -218,19 +216,16 @@ def building_edit(request: HttpRequest, pk: int) -> HttpResponse:
     }
     estates = sel.estate_list_for(actor=request.user, area=building.area, perm=Perm.ROSTER_EDIT)
     form = BuildingEditForm(request.POST or None, initial=initial, estates=estates)
-    if request.method == "POST" and form.is_valid():
-        d = dict(form.cleaned_data)
-        version = d.pop("version")
-        try:
-            place_services.building_update(
-                actor=request.user, building=building, version=version, **d
-            )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("The building is saved."))
-            return redirect("rosters:building_detail", pk=building.pk)
     detail = reverse("rosters:building_detail", args=[building.pk])
+
+    def save(cleaned: dict[str, Any]) -> None:
+        d = dict(cleaned)
+        version = d.pop("version")
+        place_services.building_update(actor=request.user, building=building, version=version, **d)
+
+    done = form_submit(request, form, save, success=_("The building is saved."), redirect_to=detail)
+    if done:
+        return done
     return _form_page(
         request,
         form,
@@ -247,23 +242,20 @@ def building_move(request: HttpRequest, pk: int) -> HttpResponse:
     building = _editable_building(request, pk)
     areas = sel.place_areas_for(actor=request.user).exclude(pk=building.area_id)
     form = BuildingMoveForm(request.POST or None, areas=areas)
-    if request.method == "POST" and form.is_valid():
-        try:
-            place_services.building_move(
-                actor=request.user,
-                building=building,
-                to_area=form.cleaned_data["to_area"],
-                reason=form.cleaned_data["reason"],
-            )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(
-                request,
-                _("The building now belongs to %(grid)s.") % {"grid": building.area.name},
-            )
-            return redirect("rosters:building_detail", pk=building.pk)
     detail = reverse("rosters:building_detail", args=[building.pk])
+    done = form_submit(
+        request,
+        form,
+        lambda d: place_services.building_move(
+            actor=request.user, building=building, to_area=d["to_area"], reason=d["reason"]
+        ),
+        success=lambda _result: (
+            _("The building now belongs to %(grid)s.") % {"grid": building.area.name}
+        ),
+        redirect_to=detail,
+    )
+    if done:
+        return done
     return _form_page(
         request,
         form,
@@ -278,30 +270,18 @@ def building_move(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _first_error(form: Any) -> str:
-    for errors in form.errors.values():
-        return str(errors[0])
-    return _("The request is not valid.")
-
-
 @require_POST
 @login_required
 @domain_errors
 def unit_add(request: HttpRequest, pk: int) -> HttpResponse:
     building = _editable_building(request, pk)
-    form = UnitAddForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _first_error(form))
-    else:
-        try:
-            unit = place_services.unit_add(
-                actor=request.user, building=building, name=form.cleaned_data["name"]
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Unit %(name)s added.") % {"name": unit})
-    return redirect("rosters:building_detail", pk=building.pk)
+    return action_submit(
+        request,
+        UnitAddForm(request.POST),
+        lambda d: place_services.unit_add(actor=request.user, building=building, name=d["name"]),
+        success=lambda unit: _("Unit %(name)s added.") % {"name": unit},
+        redirect_to=reverse("rosters:building_detail", args=[building.pk]),
+    )
 
 
 @require_POST
@@ -309,22 +289,15 @@ def unit_add(request: HttpRequest, pk: int) -> HttpResponse:
 @domain_errors
 def room_add(request: HttpRequest, pk: int) -> HttpResponse:
     building = _editable_building(request, pk)
-    form = RoomAddForm(request.POST, building=building)
-    if not form.is_valid():
-        messages.error(request, _first_error(form))
-    else:
-        try:
-            room = place_services.room_add(
-                actor=request.user,
-                unit=form.cleaned_data["unit"],
-                floor=form.cleaned_data["floor"],
-                number=form.cleaned_data["number"],
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Room %(number)s added.") % {"number": room.number})
-    return redirect("rosters:building_detail", pk=building.pk)
+    return action_submit(
+        request,
+        RoomAddForm(request.POST, building=building),
+        lambda d: place_services.room_add(
+            actor=request.user, unit=d["unit"], floor=d["floor"], number=d["number"]
+        ),
+        success=lambda room: _("Room %(number)s added.") % {"number": room.number},
+        redirect_to=reverse("rosters:building_detail", args=[building.pk]),
+    )
 
 
 # --- Estates and villagers' groups ------------------------------------------------------------
@@ -364,17 +337,17 @@ def estate_create(request: HttpRequest) -> HttpResponse:
     form = EstateForm(
         request.POST or None, initial=initial, areas=sel.place_areas_for(actor=request.user)
     )
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            place_services.estate_create(
-                actor=request.user, area=d["area"], name=d["name"], address=d["address"]
-            )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Estate %(name)s created.") % {"name": d["name"]})
-            return redirect("rosters:estates")
+    done = form_submit(
+        request,
+        form,
+        lambda d: place_services.estate_create(
+            actor=request.user, area=d["area"], name=d["name"], address=d["address"]
+        ),
+        success=lambda _estate: _("Estate %(name)s created.") % {"name": form.cleaned_data["name"]},
+        redirect_to=reverse("rosters:estates"),
+    )
+    if done:
+        return done
     return _form_page(
         request,
         form,
@@ -392,19 +365,17 @@ def estate_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = EstateForm(
         request.POST or None, initial={"name": estate.name, "address": estate.address}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            place_services.estate_update(
-                actor=request.user,
-                estate=estate,
-                name=form.cleaned_data["name"],
-                address=form.cleaned_data["address"],
-            )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("The estate is saved."))
-            return redirect("rosters:estates")
+    done = form_submit(
+        request,
+        form,
+        lambda d: place_services.estate_update(
+            actor=request.user, estate=estate, name=d["name"], address=d["address"]
+        ),
+        success=_("The estate is saved."),
+        redirect_to=reverse("rosters:estates"),
+    )
+    if done:
+        return done
     return _form_page(
         request,
         form,
@@ -422,15 +393,19 @@ def village_group_create(request: HttpRequest) -> HttpResponse:
     form = VillageGroupForm(
         request.POST or None, initial=initial, areas=sel.place_areas_for(actor=request.user)
     )
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            place_services.village_group_create(actor=request.user, area=d["area"], name=d["name"])
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Villagers' group %(name)s created.") % {"name": d["name"]})
-            return redirect("rosters:estates")
+    done = form_submit(
+        request,
+        form,
+        lambda d: place_services.village_group_create(
+            actor=request.user, area=d["area"], name=d["name"]
+        ),
+        success=lambda _group: (
+            _("Villagers' group %(name)s created.") % {"name": form.cleaned_data["name"]}
+        ),
+        redirect_to=reverse("rosters:estates"),
+    )
+    if done:
+        return done
     return _form_page(
         request,
         form,
@@ -446,16 +421,17 @@ def village_group_edit(request: HttpRequest, pk: int) -> HttpResponse:
     group = sel.village_group_get_for(actor=request.user, pk=pk)
     _require_at(request, Perm.ROSTER_EDIT, group.area)
     form = VillageGroupForm(request.POST or None, initial={"name": group.name})
-    if request.method == "POST" and form.is_valid():
-        try:
-            place_services.village_group_update(
-                actor=request.user, group=group, name=form.cleaned_data["name"]
-            )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("The villagers' group is saved."))
-            return redirect("rosters:estates")
+    done = form_submit(
+        request,
+        form,
+        lambda d: place_services.village_group_update(
+            actor=request.user, group=group, name=d["name"]
+        ),
+        success=_("The villagers' group is saved."),
+        redirect_to=reverse("rosters:estates"),
+    )
+    if done:
+        return done
     return _form_page(
         request,
         form,
@@ -492,23 +468,23 @@ def staff(request: HttpRequest, area_id: int) -> HttpResponse:
             users=sel.assignable_users(actor=user, area=area),
             buildings=buildings,
         )
-        if request.method == "POST" and form.is_valid():
-            d = form.cleaned_data
-            try:
-                staff_services.staff_assign(
-                    actor=user,
-                    user=d["user"],
-                    post=d["post"],
-                    area=area,
-                    building=d["building"],
-                    unit=d["unit"],
-                    start_on=d["start_on"],
-                )
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(request, _("The post is assigned."))
-                return redirect("rosters:staff", area_id=area.pk)
+        done = form_submit(
+            request,
+            form,
+            lambda d: staff_services.staff_assign(
+                actor=user,
+                user=d["user"],
+                post=d["post"],
+                area=area,
+                building=d["building"],
+                unit=d["unit"],
+                start_on=d["start_on"],
+            ),
+            success=_("The post is assigned."),
+            redirect_to=reverse("rosters:staff", args=[area.pk]),
+        )
+        if done:
+            return done
     elif request.method == "POST":
         raise PermissionDenied(_("You do not have permission to do this in this area."))
     include_ended = request.GET.get("ended") == "1"
@@ -539,19 +515,13 @@ def staff(request: HttpRequest, area_id: int) -> HttpResponse:
 def staff_end(request: HttpRequest, pk: int) -> HttpResponse:
     post = sel.staff_get_for(actor=request.user, pk=pk)
     _require_at(request, Perm.ROSTER_EDIT, post.area)
-    form = StaffEndForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _first_error(form))
-    else:
-        try:
-            staff_services.staff_end(
-                actor=request.user, assignment=post, end_on=form.cleaned_data["end_on"]
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("The post has ended."))
-    return redirect("rosters:staff", area_id=post.area_id)
+    return action_submit(
+        request,
+        StaffEndForm(request.POST),
+        lambda d: staff_services.staff_end(actor=request.user, assignment=post, end_on=d["end_on"]),
+        success=_("The post has ended."),
+        redirect_to=reverse("rosters:staff", args=[post.area_id]),
+    )
 
 
 @login_required

@@ -9,13 +9,13 @@ from collections.abc import Sequence
 
 from django.utils.translation import gettext as _
 
-from gridgov.core.errors import ValidationFailed
+from gridgov.core.errors import Code, ValidationFailed
 
 
 class ImportFailed(ValidationFailed):
     """A file that cannot be imported, with every problem found (nothing was written)."""
 
-    code = "import_failed"
+    code = Code.IMPORT_FAILED
 
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = [str(p) for p in problems]

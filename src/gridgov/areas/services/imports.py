@@ -29,7 +29,7 @@ from gridgov.areas.services import (
 )
 from gridgov.audit.models import Event
 from gridgov.audit.services import audit_record
-from gridgov.core.errors import Conflict, ValidationFailed
+from gridgov.core.errors import Code, Conflict, ValidationFailed
 
 # --- Bulk imports: official division data and boundary files --------------------------------
 
@@ -78,20 +78,20 @@ def _check_division_rows(rows: Sequence[DivisionRow]) -> list[tuple[DivisionRow,
             raise ValidationFailed(
                 _("Division data holds provinces down to villages, not %(level)s.")
                 % {"level": Level(row.level).label},
-                code="wrong_level",
+                code=Code.WRONG_LEVEL,
             )
         info = validate_code(row.code, row.level, row.parent_code)
         if info.code != row.code:
             raise ValidationFailed(
                 _("The code “%(code)s” is not in its native form “%(native)s”.")
                 % {"code": row.code, "native": info.code},
-                code="invalid_code",
+                code=Code.INVALID_CODE,
             )
         row = replace(row, name=_check_name(row.name))
         if row.code in seen:
             raise ValidationFailed(
                 _("The code %(code)s appears twice in the data.") % {"code": row.code},
-                code="duplicate_code",
+                code=Code.DUPLICATE_CODE,
             )
         seen.add(row.code)
         checked.append((row, info.kind))
@@ -145,7 +145,7 @@ def area_import_divisions(
     (a county-only installation) is hung under its imported parent. All or nothing, one
     summary audit entry. ``dry_run`` counts what would change and writes nothing."""
     if not rows:
-        raise ValidationFailed(_("There is nothing to import."), code="empty_import")
+        raise ValidationFailed(_("There is nothing to import."), code=Code.EMPTY_IMPORT)
     checked = _check_division_rows(rows)
     codes = {r.code for r in rows}
     existing = _areas_by_code(codes | {r.parent_code for r in rows if r.parent_code} - codes)
@@ -154,7 +154,7 @@ def area_import_divisions(
             raise ValidationFailed(
                 _("The parent %(parent)s of %(code)s is neither in the data nor in the tree.")
                 % {"parent": row.parent_code, "code": row.code},
-                code="parent_missing",
+                code=Code.PARENT_MISSING,
             )
     if actor is not None:
         _require_division_import(actor, rows, existing)
@@ -190,7 +190,7 @@ def area_import_divisions(
                     if area.level != level:
                         raise Conflict(
                             _("%(code)s exists at another level.") % {"code": row.code},
-                            code="level_mismatch",
+                            code=Code.LEVEL_MISMATCH,
                         )
                     changed = False
                     if parent is not None and area.parent_id != parent.pk:
@@ -198,7 +198,7 @@ def area_import_divisions(
                             raise Conflict(
                                 _("%(code)s already hangs under another parent.")
                                 % {"code": row.code},
-                                code="parent_mismatch",
+                                code=Code.PARENT_MISMATCH,
                             )
                         area = area_move(actor=actor, area=area, new_parent=parent)
                         changed = True
@@ -219,7 +219,7 @@ def area_import_divisions(
                 except IntegrityError as exc:  # a concurrent import of the same codes
                     raise Conflict(
                         _("Some of these areas were created meanwhile; run the import again."),
-                        code="duplicate_code",
+                        code=Code.DUPLICATE_CODE,
                     ) from exc
                 _fill_pks(new)
                 _set_new_paths(level)
@@ -292,7 +292,7 @@ def area_import_boundaries(
         require(actor, Perm.MANAGE_AREA, community, what="area_import_boundaries")
     if community.level != Level.COMMUNITY:
         raise ValidationFailed(
-            _("Grids are imported under a village or community."), code="wrong_parent_level"
+            _("Grids are imported under a village or community."), code=Code.WRONG_PARENT_LEVEL
         )
     geoms = []
     seen: set[str] = set()
@@ -302,7 +302,7 @@ def area_import_boundaries(
                 raise ValidationFailed(
                     _("%(area)s is not a grid of %(community)s.")
                     % {"area": _item_label(item), "community": community.name},
-                    code="wrong_parent",
+                    code=Code.WRONG_PARENT,
                 )
             key = item.area.code
         else:
@@ -310,7 +310,7 @@ def area_import_boundaries(
             _check_name(item.name)
         if key in seen:
             raise ValidationFailed(
-                _("The grid %(code)s appears twice.") % {"code": key}, code="duplicate_code"
+                _("The grid %(code)s appears twice.") % {"code": key}, code=Code.DUPLICATE_CODE
             )
         seen.add(key)
         geoms.append(geo.parse_boundary(item.geometry))
@@ -329,7 +329,7 @@ def area_import_boundaries(
         raise ValidationFailed(
             _("The boundaries of %(a)s and %(b)s overlap by %(m2)s m².")
             % {"a": _item_label(items[i]), "b": _item_label(items[j]), "m2": f"{m2:g}"},
-            code="overlap",
+            code=Code.OVERLAP,
         )
     result = BoundaryImportResult()
     with transaction.atomic():

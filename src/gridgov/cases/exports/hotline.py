@@ -29,10 +29,9 @@ from gridgov.accounts.roles import Perm
 from gridgov.cases.importers.hotline import require_importer
 from gridgov.cases.models import Case, CaseEvent
 from gridgov.cases.states import Action, Rating, Source, Status
-from gridgov.core import excel
+from gridgov.core import excel, pii
 from gridgov.core.errors import ValidationFailed
 from gridgov.core.pii import mask_text
-from gridgov.rosters import privacy
 
 COL_ID = "工单编号"
 COL_NUMBER = "平台案件编号"
@@ -149,7 +148,7 @@ def _unit(case: Case) -> str:
 def _rows(actor: Any, qs: QuerySet[Case], unmasked: bool) -> Iterator[list[Any]]:
     for case in qs.iterator(chunk_size=1000):
         reply = _reply(case)
-        if not (unmasked and privacy.can_unmask(actor, case.area_path)):
+        if not (unmasked and pii.can_unmask(actor, case.area_path)):
             reply = mask_text(reply)
         yield [
             case.external_id,
@@ -181,7 +180,7 @@ def export_results(
     assert date_from is not None and date_to is not None
     qs = handled_orders(actor=actor, start=start, end=end)
     count = qs.count()
-    privacy.record_export(
+    pii.record_export(
         actor=actor,
         kind=EXPORT_KIND,
         count=count,

@@ -37,15 +37,10 @@ def category(db: Any) -> Category:
     return Category.objects.create(code="T01", name="测试类别")
 
 
-def test_execute_runs_on_the_driver_unless_queries_are_watched() -> None:
+def test_execute_runs_through_djangos_cursor() -> None:
+    """One path, watched or not: what a test captures is what production runs."""
     Revision.objects.create(name="probe", token=7)
     sql = 'SELECT "token" FROM "core_revision" WHERE "name" = %s'
-    assert statements.execute(sql, ["probe"]) == [(7,)]
-    with CaptureQueriesContext(connection) as seen:
-        assert statements.execute(sql, ["probe"]) == [(7,)]
-    (query,) = seen.captured_queries  # watched: through Django's cursor, so it is seen
-    assert "core_revision" in query["sql"]
-
     calls: list[str] = []
 
     def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
@@ -53,8 +48,26 @@ def test_execute_runs_on_the_driver_unless_queries_are_watched() -> None:
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(wrapper):
-        statements.execute(sql, ["probe"])
-    assert calls == [sql]
+        assert statements.execute(sql, ["probe"]) == [(7,)]
+    assert calls == [sql]  # not watched by a query log, still through the cursor
+    with CaptureQueriesContext(connection) as seen:
+        assert statements.execute(sql, ["probe"]) == [(7,)]
+    (query,) = seen.captured_queries
+    assert "core_revision" in query["sql"]
+
+
+def test_insert_row_goes_through_the_cursor(tree: Any, category: Category) -> None:
+    calls: list[str] = []
+
+    def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        calls.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        case = statements.insert_row(_case(tree, category))
+    (sql,) = calls
+    assert sql.startswith(f"INSERT INTO {connection.ops.quote_name(Case._meta.db_table)} (")
+    assert Case.objects.get(pk=case.pk).number == case.number
 
 
 def test_execute_raises_django_errors() -> None:

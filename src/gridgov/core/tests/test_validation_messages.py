@@ -15,7 +15,11 @@ from gridgov.core.validation_messages import error_message
 @pytest.mark.parametrize(
     "error,zh,en",
     [
-        ({"type": "missing", "msg": "Field required"}, "这个字段是必填项。", "This field is required."),
+        (
+            {"type": "missing", "msg": "Field required"},
+            "这个字段是必填项。",
+            "This field is required.",
+        ),
         (
             {"type": "int_parsing", "msg": "Input should be a valid integer"},
             "请输入整数。",
@@ -45,7 +49,11 @@ def test_common_error_types_are_translated(error, zh, en) -> None:
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "accept,expected",
-    [("", "这个字段是必填项。"), ("zh-Hans", "这个字段是必填项。"), ("en", "This field is required.")],
+    [
+        ("", "这个字段是必填项。"),
+        ("zh-Hans", "这个字段是必填项。"),
+        ("en", "This field is required."),
+    ],
 )
 def test_a_missing_field_is_named_in_the_request_language(accept, expected) -> None:
     headers = {"HTTP_ACCEPT_LANGUAGE": accept} if accept else {}

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.accounts import scoping
-from gridgov.core.errors import ValidationFailed
+from gridgov.core.errors import Code, ValidationFailed
 from gridgov.party.models import PartyEvent, PartyMember, PartyOrg
 
 
@@ -58,7 +58,7 @@ def optional_text(value: str | None, *, field: str, max_length: int) -> str:
 def not_future(day: date | None, *, field: str) -> None:
     if day is not None and day > today():
         msg = _("The date cannot be in the future.")
-        raise ValidationFailed(msg, code="date_in_future", fields={field: msg})
+        raise ValidationFailed(msg, code=Code.DATE_IN_FUTURE, fields={field: msg})
 
 
 # :func:`gridgov.accounts.scoping.require`, except for the system (``actor=None``).

@@ -14,7 +14,7 @@ from gridgov.accounts.roles import Perm
 from gridgov.areas.codes import Level
 from gridgov.areas.models import Area
 from gridgov.core import crypto
-from gridgov.core.errors import Conflict, ValidationFailed
+from gridgov.core.errors import Code, Conflict, ValidationFailed
 from gridgov.party.models import DualReport, PartyMember
 from gridgov.party.services._common import (
     event,
@@ -29,7 +29,7 @@ from gridgov.rosters import idnumbers
 
 def _duplicate() -> ValidationFailed:
     msg = _("This phone number already has an open registration with this community.")
-    return ValidationFailed(msg, code="duplicate_registration", fields={"phone": msg})
+    return ValidationFailed(msg, code=Code.DUPLICATE_REGISTRATION, fields={"phone": msg})
 
 
 def dual_report_create(
@@ -98,7 +98,7 @@ def dual_report_create(
 def dual_report_end(*, actor: Any, report: DualReport, on: date | None) -> DualReport:
     require(actor, Perm.PARTY_MANAGE, report.community, what="party_dual_report_end")
     if report.ended_on is not None:
-        raise Conflict(_("This registration has already ended."), code="already_ended")
+        raise Conflict(_("This registration has already ended."), code=Code.ALREADY_ENDED)
     if on is None:
         raise ValidationFailed(_("This field is required."), fields={"on": _("Required.")})
     not_future(on, field="on")
@@ -108,7 +108,7 @@ def dual_report_end(*, actor: Any, report: DualReport, on: date | None) -> DualR
     with transaction.atomic():
         updated = DualReport.objects.filter(pk=report.pk, ended_on__isnull=True).update(ended_on=on)
         if not updated:
-            raise Conflict(_("This registration has already ended."), code="already_ended")
+            raise Conflict(_("This registration has already ended."), code=Code.ALREADY_ENDED)
         event(
             "dual_report_ended",
             actor=actor,

@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from gridgov.accounts.roles import Perm
-from gridgov.core.errors import Conflict, ValidationFailed
+from gridgov.core.errors import Code, Conflict, ValidationFailed
 from gridgov.party.models import Attendance, Meeting, MeetingType, OrgKind, PartyOrg
 from gridgov.party.selectors import eligible_member_ids
 from gridgov.party.services._common import (
@@ -45,10 +45,10 @@ def check_type(meeting_type: str, org: PartyOrg) -> None:
         raise ValidationFailed(msg, fields={"meeting_type": msg})
     if meeting_type == MeetingType.GROUP and org.kind != OrgKind.GROUP:
         msg = _("A party group meeting is held by a party group.")
-        raise ValidationFailed(msg, code="wrong_meeting_type", fields={"meeting_type": msg})
+        raise ValidationFailed(msg, code=Code.WRONG_MEETING_TYPE, fields={"meeting_type": msg})
     if meeting_type in (MeetingType.CONGRESS, MeetingType.COMMITTEE) and org.kind == OrgKind.GROUP:
         msg = _("A party group holds group meetings, not general or committee meetings.")
-        raise ValidationFailed(msg, code="wrong_meeting_type", fields={"meeting_type": msg})
+        raise ValidationFailed(msg, code=Code.WRONG_MEETING_TYPE, fields={"meeting_type": msg})
 
 
 def check_attendance(org: PartyOrg, rows: Iterable[AttendanceIn]) -> list[AttendanceIn]:
@@ -58,15 +58,15 @@ def check_attendance(org: PartyOrg, rows: Iterable[AttendanceIn]) -> list[Attend
     for row in rows:
         if row.member_id in seen:
             msg = _("A member is listed twice.")
-            raise ValidationFailed(msg, code="attendance_twice", fields={"attendance": msg})
+            raise ValidationFailed(msg, code=Code.ATTENDANCE_TWICE, fields={"attendance": msg})
         seen.add(row.member_id)
         if row.member_id not in eligible:
             msg = _("Only active members of this organisation can be recorded as attendees.")
-            raise ValidationFailed(msg, code="not_a_member", fields={"attendance": msg})
+            raise ValidationFailed(msg, code=Code.NOT_A_MEMBER, fields={"attendance": msg})
         reason = (row.absence_reason or "").strip()
         if not row.present and not reason:
             msg = _("Give a reason for each absent member.")
-            raise ValidationFailed(msg, code="absence_reason", fields={"attendance": msg})
+            raise ValidationFailed(msg, code=Code.ABSENCE_REASON, fields={"attendance": msg})
         if len(reason) > 100:
             msg = _("At most %(n)d characters.") % {"n": 100}
             raise ValidationFailed(msg, fields={"attendance": msg})
@@ -183,7 +183,7 @@ def meeting_update(
         if not updated:
             raise Conflict(
                 _("Someone else changed this meeting in the meantime. Reload and try again."),
-                code="stale_version",
+                code=Code.STALE_VERSION,
             )
         if rows is not None:
             _write_attendance(meeting, rows)

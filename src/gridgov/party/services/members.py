@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.accounts.roles import Perm
 from gridgov.core import crypto
-from gridgov.core.errors import Conflict, ValidationFailed
+from gridgov.core.errors import Code, Conflict, ValidationFailed
 from gridgov.party.models import MemberStatus, MemberTransfer, PartyMember, PartyOrg
 from gridgov.party.services._common import (
     event,
@@ -37,7 +37,7 @@ _NO_VALUE: Any = object()
 
 def duplicate_id_error() -> ValidationFailed:
     msg = _("A party member with this ID number is already registered.")
-    return ValidationFailed(msg, code="duplicate_id_number", fields={"id_number": msg})
+    return ValidationFailed(msg, code=Code.DUPLICATE_ID_NUMBER, fields={"id_number": msg})
 
 
 def resident_for_hash(id_hash: str) -> int | None:
@@ -61,7 +61,7 @@ def check_dates(
     not_future(joined_on, field="joined_on")
     if idnumbers.age_on(birth_date, joined_on) < MIN_AGE:
         msg = _("A member must be at least 18 years old when joining the Party.")
-        raise ValidationFailed(msg, code="too_young", fields={"joined_on": msg})
+        raise ValidationFailed(msg, code=Code.TOO_YOUNG, fields={"joined_on": msg})
     if status == MemberStatus.PROBATIONARY and confirmed_on is not None:
         msg = _("A probationary member has no date of becoming a full member yet.")
         raise ValidationFailed(msg, fields={"confirmed_on": msg})
@@ -69,7 +69,7 @@ def check_dates(
         not_future(confirmed_on, field="confirmed_on")
         if confirmed_on < joined_on + timedelta(days=PROBATION_DAYS):
             msg = _("A member becomes a full member after at least one year of probation.")
-            raise ValidationFailed(msg, code="probation_too_short", fields={"confirmed_on": msg})
+            raise ValidationFailed(msg, code=Code.PROBATION_TOO_SHORT, fields={"confirmed_on": msg})
 
 
 def _active_org(org: PartyOrg, field: str = "org") -> None:
@@ -135,7 +135,7 @@ def _conditional_update(member: PartyMember, version: int, **values: Any) -> Non
     if not updated:
         raise Conflict(
             _("Someone else changed this member in the meantime. Reload and try again."),
-            code="stale_version",
+            code=Code.STALE_VERSION,
         )
 
 
@@ -230,7 +230,7 @@ def member_confirm(*, actor: Any, member: PartyMember, on: date, version: int) -
     require(actor, Perm.PARTY_MANAGE, member.org.area, what="party_member_confirm")
     if member.status != MemberStatus.PROBATIONARY or not member.is_active:
         raise Conflict(
-            _("Only an active probationary member can be confirmed."), code="not_probationary"
+            _("Only an active probationary member can be confirmed."), code=Code.NOT_PROBATIONARY
         )
     if on is None:
         raise ValidationFailed(_("This field is required."), fields={"on": _("Required.")})
@@ -263,11 +263,11 @@ def member_transfer(
     require(actor, Perm.PARTY_MANAGE, member.org.area, what="party_member_transfer")
     require(actor, Perm.PARTY_MANAGE, to_org.area, what="party_member_transfer")
     if not member.is_active:
-        raise Conflict(_("This member is no longer active."), code="member_inactive")
+        raise Conflict(_("This member is no longer active."), code=Code.MEMBER_INACTIVE)
     _active_org(to_org, "to_org")
     if to_org.pk == member.org_id:
         msg = _("The member already belongs to this organisation.")
-        raise ValidationFailed(msg, code="same_org", fields={"to_org": msg})
+        raise ValidationFailed(msg, code=Code.SAME_ORG, fields={"to_org": msg})
     if on is None:
         raise ValidationFailed(_("This field is required."), fields={"on": _("Required.")})
     not_future(on, field="on")
@@ -298,7 +298,7 @@ def member_leave(*, actor: Any, member: PartyMember, on: date, reason: str) -> P
     """The member leaves the organisation's roster (转出系统外, 去世 …); kept, never deleted."""
     require(actor, Perm.PARTY_MANAGE, member.org.area, what="party_member_leave")
     if not member.is_active:
-        raise Conflict(_("This member is no longer active."), code="member_inactive")
+        raise Conflict(_("This member is no longer active."), code=Code.MEMBER_INACTIVE)
     reason = required_text(reason, field="reason", max_length=200)
     if on is None:
         raise ValidationFailed(_("This field is required."), fields={"on": _("Required.")})

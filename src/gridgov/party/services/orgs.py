@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.accounts.roles import Perm
 from gridgov.areas.models import Area
-from gridgov.core.errors import Conflict, ValidationFailed
+from gridgov.core.errors import Code, Conflict, ValidationFailed
 from gridgov.party.models import ALLOWED_PARENT_KINDS, OrgKind, PartyMember, PartyOrg
 from gridgov.party.services._common import (
     event,
@@ -42,20 +42,20 @@ def check_parent(kind: str, parent: PartyOrg | None, area: Area) -> None:
                 "kind": OrgKind(kind).label,
                 "parents": _(" or ").join(str(OrgKind(k).label) for k in allowed if k),
             }
-            raise ValidationFailed(msg, code="parent_required", fields={"parent": msg})
+            raise ValidationFailed(msg, code=Code.PARENT_REQUIRED, fields={"parent": msg})
         return
     if parent.kind not in allowed:
         msg = _("A %(kind)s cannot hang under a %(parent)s.") % {
             "kind": OrgKind(kind).label,
             "parent": OrgKind(parent.kind).label,
         }
-        raise ValidationFailed(msg, code="wrong_parent_kind", fields={"parent": msg})
+        raise ValidationFailed(msg, code=Code.WRONG_PARENT_KIND, fields={"parent": msg})
     if not parent.is_active:
         msg = _("The parent organisation is no longer active.")
         raise ValidationFailed(msg, fields={"parent": msg})
     if not area.path.startswith(parent.area_path):
         msg = _("The area must lie inside the parent organisation's area.")
-        raise ValidationFailed(msg, code="area_outside_parent", fields={"area": msg})
+        raise ValidationFailed(msg, code=Code.AREA_OUTSIDE_PARENT, fields={"area": msg})
 
 
 def _check_unique_name(name: str, parent: PartyOrg | None, area: Area, exclude: int | None) -> None:
@@ -69,7 +69,7 @@ def _check_unique_name(name: str, parent: PartyOrg | None, area: Area, exclude: 
         qs = qs.exclude(pk=exclude)
     if qs.exists():
         msg = _("Another organisation here already has this name.")
-        raise ValidationFailed(msg, code="duplicate_name", fields={"name": msg})
+        raise ValidationFailed(msg, code=Code.DUPLICATE_NAME, fields={"name": msg})
 
 
 def org_create(
@@ -141,11 +141,11 @@ def org_update(
             if PartyMember.objects.filter(org=org, is_active=True).exists():
                 raise Conflict(
                     _("Transfer the organisation's members before deactivating it."),
-                    code="org_has_members",
+                    code=Code.ORG_HAS_MEMBERS,
                 )
             if PartyOrg.objects.filter(parent=org, is_active=True).exists():
                 raise Conflict(
-                    _("Deactivate the sub-organisations first."), code="org_has_children"
+                    _("Deactivate the sub-organisations first."), code=Code.ORG_HAS_CHILDREN
                 )
         elif org.parent is not None and not org.parent.is_active:
             msg = _("The parent organisation is no longer active.")

@@ -21,7 +21,7 @@ from gridgov.accounts.roles import Perm
 from gridgov.areas.codes import Level
 from gridgov.areas.models import Area
 from gridgov.core import crypto
-from gridgov.core.errors import Conflict, ValidationFailed
+from gridgov.core.errors import Code, Conflict, ValidationFailed
 from gridgov.rosters.codes import (
     ETHNICITIES,
     HouseholdType,
@@ -62,7 +62,7 @@ _ETHNIC_CODES = {code for code, _name in ETHNICITIES}
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _invalid(field: str, message: str, code: str = "validation_failed") -> ValidationFailed:
+def _invalid(field: str, message: str, code: str = Code.VALIDATION_FAILED) -> ValidationFailed:
     return ValidationFailed(message, code=code, fields={field: message})
 
 
@@ -84,7 +84,7 @@ def record_event(
 def check_roster_area(area: Area, field: str = "area") -> None:
     """Roster rows hang off a grid or micro-grid (active)."""
     if area.level not in ROSTER_AREA_LEVELS or not area.is_active:
-        raise _invalid(field, _("Choose a grid or a micro-grid."), "not_a_grid")
+        raise _invalid(field, _("Choose a grid or a micro-grid."), Code.NOT_A_GRID)
 
 
 def _choice(value: str, choices: Any, field: str) -> str:
@@ -120,7 +120,7 @@ def _duplicate_id() -> ValidationFailed:
     return _invalid(
         "id_number",
         _("A resident with this ID number is already on the roster."),
-        "duplicate_id_number",
+        Code.DUPLICATE_ID_NUMBER,
     )
 
 
@@ -142,7 +142,7 @@ def _open_head(household: Household, *, exclude_pk: int | None = None) -> Reside
 
 def _check_head_free(household: Household, relation: str, exclude_pk: int | None = None) -> None:
     if relation == Relation.HEAD and _open_head(household, exclude_pk=exclude_pk) is not None:
-        raise _invalid("relation", _("This household already has a head."), "head_exists")
+        raise _invalid("relation", _("This household already has a head."), Code.HEAD_EXISTS)
 
 
 def _set_head(household: Household, head: Resident | None) -> None:
@@ -164,7 +164,7 @@ def _bump(resident: Resident, version: int | None, fields: dict[str, Any]) -> No
             _(
                 "This record was changed by someone else since you opened it. Reload it and try again."
             ),
-            code="stale_version",
+            code=Code.STALE_VERSION,
         )
     for name, value in fields.items():
         setattr(resident, name, value)
@@ -236,7 +236,7 @@ def household_create(
         raise _invalid("address", _("Enter the address."))
     number = (number or "").strip()
     if number and Household.objects.filter(number=number).exists():
-        raise _invalid("number", _("This household number is already used."), "duplicate_number")
+        raise _invalid("number", _("This household number is already used."), Code.DUPLICATE_NUMBER)
     for _attempt in range(3):
         try:
             with transaction.atomic():
@@ -258,7 +258,7 @@ def household_create(
         except IntegrityError:
             if number:
                 break
-    raise _invalid("number", _("This household number is already used."), "duplicate_number")
+    raise _invalid("number", _("This household number is already used."), Code.DUPLICATE_NUMBER)
 
 
 # --- residents ---------------------------------------------------------------------------------
@@ -281,7 +281,7 @@ def resident_create(
     refused if already on the roster)."""
     require(actor, Perm.ROSTER_EDIT, household.area, what="resident_create")
     if not household.is_active:
-        raise _invalid("household", _("This household is dissolved."), "household_inactive")
+        raise _invalid("household", _("This household is dissolved."), Code.HOUSEHOLD_INACTIVE)
     values: dict[str, Any] = {
         "name": _name(name),
         "relation": _choice(relation, Relation.values, "relation"),
@@ -333,7 +333,7 @@ def resident_update(*, actor: Any, resident: Resident, version: int, **changes: 
     require(actor, Perm.ROSTER_EDIT, resident.area, what="resident_update")
     unknown = sorted(set(changes) - set(UPDATABLE))
     if unknown:
-        raise _invalid(unknown[0], _("This field cannot be changed here."), "unknown_field")
+        raise _invalid(unknown[0], _("This field cannot be changed here."), Code.UNKNOWN_FIELD)
     fields: dict[str, Any] = {}
     changed: list[str] = []
     for key, value in changes.items():
@@ -414,7 +414,7 @@ def _leave(
             )
             != 1
         ):
-            raise Conflict(_("This person no longer lives here."), code="not_living", status=409)
+            raise Conflict(_("This person no longer lives here."), code=Code.NOT_LIVING, status=409)
         for name, value in fields.items():
             setattr(resident, name, value)
         resident.version += 1
@@ -437,7 +437,7 @@ def _leave(
 
 def _living(resident: Resident) -> None:
     if resident.status != ResidentStatus.LIVING:
-        raise Conflict(_("This person no longer lives here."), code="not_living")
+        raise Conflict(_("This person no longer lives here."), code=Code.NOT_LIVING)
 
 
 def resident_move_out(*, actor: Any, resident: Resident, on: date, note: str = "") -> Resident:
@@ -485,11 +485,11 @@ def resident_change_household(
     require(actor, Perm.ROSTER_EDIT, resident.area, what="resident_change_household")
     require(actor, Perm.ROSTER_EDIT, household.area, what="resident_change_household")
     if resident.status == ResidentStatus.DECEASED:
-        raise Conflict(_("This person has died."), code="deceased")
+        raise Conflict(_("This person has died."), code=Code.DECEASED)
     if household.pk == resident.household_id:
         raise _invalid("household", _("The person is already a member of this household."))
     if not household.is_active:
-        raise _invalid("household", _("This household is dissolved."), "household_inactive")
+        raise _invalid("household", _("This household is dissolved."), Code.HOUSEHOLD_INACTIVE)
     relation = _choice(relation, Relation.values, "relation")
     day = _check_day(on)
     old = resident.household

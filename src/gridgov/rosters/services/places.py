@@ -18,7 +18,7 @@ from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
 from gridgov.areas.codes import Level
 from gridgov.areas.models import Area
-from gridgov.core.errors import Conflict, ValidationFailed
+from gridgov.core.errors import Code, Conflict, ValidationFailed
 from gridgov.rosters.models import (
     Building,
     BuildingMove,
@@ -57,7 +57,7 @@ def _user(actor: Any) -> Any:
 def check_place_area(area: Area | None, field: str = "area") -> Area:
     if area is None or area.level not in PLACE_LEVELS or not area.is_active:
         raise ValidationFailed(
-            _("Choose an active grid or micro-grid."), code="invalid_area", fields={field: ""}
+            _("Choose an active grid or micro-grid."), code=Code.INVALID_AREA, fields={field: ""}
         )
     return area
 
@@ -71,12 +71,12 @@ def _name(value: str, field: str = "name", max_length: int = 100) -> str:
     if not value:
         raise ValidationFailed(
             _("This field is required."),
-            code="required",
+            code=Code.REQUIRED,
             fields={field: _("This field is required.")},
         )
     if len(value) > max_length:
         message = _("At most %(n)d characters.") % {"n": max_length}
-        raise ValidationFailed(message, code="too_long", fields={field: message})
+        raise ValidationFailed(message, code=Code.TOO_LONG, fields={field: message})
     return value
 
 
@@ -87,7 +87,7 @@ def _int_in(value: Any, low: int, high: int, field: str) -> int:
         n = low - 1
     if not low <= n <= high:
         message = _("Enter a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}
-        raise ValidationFailed(message, code="out_of_range", fields={field: message})
+        raise ValidationFailed(message, code=Code.OUT_OF_RANGE, fields={field: message})
     return n
 
 
@@ -102,7 +102,7 @@ def _event(
 def _stale() -> Conflict:
     return Conflict(
         _("This building was changed by someone else meanwhile; reload and try again."),
-        code="stale_version",
+        code=Code.STALE_VERSION,
     )
 
 
@@ -111,7 +111,7 @@ def _stale() -> Conflict:
 
 def _duplicate_name() -> Conflict:
     message = _("This name is already used in this grid.")
-    return Conflict(message, code="duplicate_name", fields={"name": message})
+    return Conflict(message, code=Code.DUPLICATE_NAME, fields={"name": message})
 
 
 def estate_create(*, actor: Any, area: Area, name: str, address: str = "") -> Estate:
@@ -216,7 +216,7 @@ def village_group_update(
 def _check_estate(estate: Estate | None, area: Area) -> None:
     if estate is not None and estate.area_id != area.pk:
         message = _("The estate belongs to another grid.")
-        raise ValidationFailed(message, code="estate_elsewhere", fields={"estate": message})
+        raise ValidationFailed(message, code=Code.ESTATE_ELSEWHERE, fields={"estate": message})
 
 
 def _check_building_name(
@@ -228,7 +228,7 @@ def _check_building_name(
         qs = qs.exclude(pk=exclude)
     if qs.exists():
         message = _("A building of this name already exists here.")
-        raise Conflict(message, code="duplicate_name", fields={"name": message})
+        raise Conflict(message, code=Code.DUPLICATE_NAME, fields={"name": message})
 
 
 def _point(lon: Any, lat: Any) -> tuple[float | None, float | None]:
@@ -267,7 +267,9 @@ def check_building_size(*, floors: Any, units: Any, rooms_per_floor: Any) -> tup
             "total": total,
             "max": MAX_GENERATED_ROOMS,
         }
-        raise ValidationFailed(message, code="too_many_rooms", fields={"rooms_per_floor": message})
+        raise ValidationFailed(
+            message, code=Code.TOO_MANY_ROOMS, fields={"rooms_per_floor": message}
+        )
     return floors, units, rooms_per_floor
 
 
@@ -317,7 +319,7 @@ def building_create(
                 )
         except IntegrityError as exc:
             message = _("A building of this name already exists here.")
-            raise Conflict(message, code="duplicate_name", fields={"name": message}) from exc
+            raise Conflict(message, code=Code.DUPLICATE_NAME, fields={"name": message}) from exc
         made = BuildingUnit.objects.bulk_create(
             [
                 BuildingUnit(building=building, number=u, name=f"{u}单元")
@@ -352,7 +354,7 @@ def building_update(*, actor: Any, building: Building, version: int, **changes: 
     if unknown:
         raise ValidationFailed(
             _("Unknown fields: %(names)s") % {"names": ", ".join(sorted(unknown))},
-            code="unknown_fields",
+            code=Code.UNKNOWN_FIELDS,
         )
     area = building.area
     _allow(actor, area, "building_update")
@@ -391,7 +393,7 @@ def building_update(*, actor: Any, building: Building, version: int, **changes: 
                 )
         except IntegrityError as exc:
             message = _("A building of this name already exists here.")
-            raise Conflict(message, code="duplicate_name", fields={"name": message}) from exc
+            raise Conflict(message, code=Code.DUPLICATE_NAME, fields={"name": message}) from exc
         if updated != 1:
             raise _stale()
         if changed:
@@ -413,7 +415,7 @@ def unit_add(*, actor: Any, building: Building, name: str = "") -> BuildingUnit:
         number = (last or 0) + 1
         if number > MAX_UNITS:
             raise ValidationFailed(
-                _("A building has at most %(n)d units.") % {"n": MAX_UNITS}, code="too_many"
+                _("A building has at most %(n)d units.") % {"n": MAX_UNITS}, code=Code.TOO_MANY
             )
         unit = BuildingUnit.objects.create(
             building=building, number=number, name=(name or "").strip()[:50] or f"{number}单元"
@@ -443,12 +445,12 @@ def room_add(*, actor: Any, unit: BuildingUnit, floor: int, number: str = "") ->
             position = max((n - floor * 100 for n in on_floor), default=0) + 1
             if position > MAX_ROOMS_PER_FLOOR:
                 message = _("This floor has no free room number left.")
-                raise ValidationFailed(message, code="too_many", fields={"number": message})
+                raise ValidationFailed(message, code=Code.TOO_MANY, fields={"number": message})
             number = room_number(floor, position)
         number = _name(number, "number", max_length=20)
         if unit.rooms.filter(number=number).exists():
             message = _("This room number already exists in the unit.")
-            raise Conflict(message, code="duplicate_room", fields={"number": message})
+            raise Conflict(message, code=Code.DUPLICATE_ROOM, fields={"number": message})
         room = Room.objects.create(unit=unit, floor=floor, number=number)
         _event(
             kind=RosterEvent.Kind.CHANGED,
@@ -477,13 +479,13 @@ def building_move(*, actor: Any, building: Building, to_area: Area, reason: str)
     reason = (reason or "").strip()
     if not reason:
         message = _("Give the reason for the move.")
-        raise ValidationFailed(message, code="required", fields={"reason": message})
+        raise ValidationFailed(message, code=Code.REQUIRED, fields={"reason": message})
     if len(reason) > 200:
         message = _("At most %(n)d characters.") % {"n": 200}
-        raise ValidationFailed(message, code="too_long", fields={"reason": message})
+        raise ValidationFailed(message, code=Code.TOO_LONG, fields={"reason": message})
     if to_area.pk == from_area.pk:
         message = _("The building already belongs to this grid.")
-        raise ValidationFailed(message, code="same_area", fields={"to_area": message})
+        raise ValidationFailed(message, code=Code.SAME_AREA, fields={"to_area": message})
     with transaction.atomic():
         _check_building_name(to_area, building.estate, building.name, exclude=building.pk)
         updated = Building.update_area(

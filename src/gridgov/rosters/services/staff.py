@@ -21,7 +21,7 @@ from gridgov.accounts.scoping import require
 from gridgov.areas.models import Area
 from gridgov.audit.models import Event
 from gridgov.audit.services import audit_record
-from gridgov.core.errors import Conflict, ValidationFailed
+from gridgov.core.errors import Code, Conflict, ValidationFailed
 from gridgov.rosters.codes import StaffPost
 from gridgov.rosters.models import Building, BuildingUnit, StaffAssignment
 from gridgov.rosters.services.places import check_place_area
@@ -61,24 +61,26 @@ def _check_place(
             raise _invalid(
                 "building",
                 _("A grid post is held for the whole grid, not for a building."),
-                "unexpected_building",
+                Code.UNEXPECTED_BUILDING,
             )
         return None, None
     if post == StaffPost.UNIT_CHIEF:
         if unit is None:
-            raise _invalid("unit", _("Choose the unit."), "unit_required")
+            raise _invalid("unit", _("Choose the unit."), Code.UNIT_REQUIRED)
         if building is None:
             building = unit.building
         if unit.building_id != building.pk:
-            raise _invalid("unit", _("The unit is not in this building."), "unit_elsewhere")
+            raise _invalid("unit", _("The unit is not in this building."), Code.UNIT_ELSEWHERE)
     elif unit is not None:
         raise _invalid(
-            "unit", _("A building chief is held for the whole building."), "unexpected_unit"
+            "unit", _("A building chief is held for the whole building."), Code.UNEXPECTED_UNIT
         )
     if building is None:
-        raise _invalid("building", _("Choose the building."), "building_required")
+        raise _invalid("building", _("Choose the building."), Code.BUILDING_REQUIRED)
     if building.area_id != area.pk:
-        raise _invalid("building", _("The building belongs to another grid."), "building_elsewhere")
+        raise _invalid(
+            "building", _("The building belongs to another grid."), Code.BUILDING_ELSEWHERE
+        )
     return building, unit
 
 
@@ -96,13 +98,13 @@ def staff_assign(
     ``unit`` for 单元长) from ``start_on``. One open 网格长 per grid; one open post of a kind per
     person and place."""
     if post not in StaffPost.values:
-        raise _invalid("post", _("Choose a post."), "invalid_post")
+        raise _invalid("post", _("Choose a post."), Code.INVALID_POST)
     check_place_area(area)
     if actor is not None:
         require(actor, Perm.ROSTER_EDIT, area, what="staff_assign")
     building, unit = _check_place(post, area, building, unit)
     if start_on is None:
-        raise _invalid("start_on", _("This field is required."), "required")
+        raise _invalid("start_on", _("This field is required."), Code.REQUIRED)
     if not user_may_hold(user, post, area):
         raise _invalid(
             "user",
@@ -110,7 +112,7 @@ def staff_assign(
                 "This user holds no role in this grid that fits the post; grant one "
                 "(user administration) first."
             ),
-            "no_grant",
+            Code.NO_GRANT,
         )
     with transaction.atomic():
         open_posts = StaffAssignment.objects.select_for_update().filter(
@@ -120,12 +122,12 @@ def staff_assign(
             raise _invalid(
                 "post",
                 _("This grid already has a grid chief; end that post first."),
-                "grid_chief_taken",
+                Code.GRID_CHIEF_TAKEN,
             )
         if open_posts.filter(user=user, building=building, unit=unit).exists():
             raise Conflict(
                 _("This user already holds this post here."),
-                code="duplicate_post",
+                code=Code.DUPLICATE_POST,
                 fields={"user": _("This user already holds this post here.")},
             )
         assignment = StaffAssignment.objects.create(
@@ -159,15 +161,15 @@ def staff_end(*, actor: Any, assignment: StaffAssignment, end_on: date) -> Staff
     if actor is not None:
         require(actor, Perm.ROSTER_EDIT, assignment.area, what="staff_end")
     if end_on is None:
-        raise _invalid("end_on", _("This field is required."), "required")
+        raise _invalid("end_on", _("This field is required."), Code.REQUIRED)
     if end_on < assignment.start_on:
-        raise _invalid("end_on", _("The post cannot end before it started."), "end_before_start")
+        raise _invalid("end_on", _("The post cannot end before it started."), Code.END_BEFORE_START)
     with transaction.atomic():
         updated = StaffAssignment.objects.filter(pk=assignment.pk, end_on__isnull=True).update(
             end_on=end_on
         )
         if updated != 1:
-            raise Conflict(_("This post has already ended."), code="already_ended")
+            raise Conflict(_("This post has already ended."), code=Code.ALREADY_ENDED)
         audit_record(
             event=Event.STAFF_ENDED,
             actor=actor,

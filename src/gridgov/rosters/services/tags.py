@@ -24,7 +24,7 @@ from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
 from gridgov.audit.models import Event
 from gridgov.audit.services import audit_record
-from gridgov.core.errors import Conflict, ValidationFailed
+from gridgov.core.errors import Code, Conflict, ValidationFailed
 from gridgov.rosters.codes import ResidentStatus
 from gridgov.rosters.models import Resident, ResidentTag, RosterEvent, TagType
 from gridgov.rosters.services.people import record_event
@@ -33,7 +33,7 @@ FACT_TYPES = ("text", "int", "decimal", "date", "choice")
 REFRESH_BATCH = 500
 
 
-def _invalid(field: str, message: str, code: str = "validation_failed") -> ValidationFailed:
+def _invalid(field: str, message: str, code: str = Code.VALIDATION_FAILED) -> ValidationFailed:
     return ValidationFailed(message, code=code, fields={field: message})
 
 
@@ -121,9 +121,9 @@ def tag_type_create(
     if not name:
         raise _invalid("name", _("Enter the name."))
     if TagType.objects.filter(code=code).exists():
-        raise _invalid("code", _("This code is already used."), "duplicate_code")
+        raise _invalid("code", _("This code is already used."), Code.DUPLICATE_CODE)
     if TagType.objects.filter(name=name).exists():
-        raise _invalid("name", _("This name is already used."), "duplicate_name")
+        raise _invalid("name", _("This name is already used."), Code.DUPLICATE_NAME)
     spec = clean_fields_spec(fields)
     with transaction.atomic():
         tag_type = TagType.objects.create(
@@ -140,14 +140,14 @@ def tag_type_update(*, actor: Any, tag_type: TagType, **changes: Any) -> TagType
     allowed = {"name", "sensitive", "fields", "is_active", "sort"}
     unknown = sorted(set(changes) - allowed)
     if unknown:
-        raise _invalid(unknown[0], _("This field cannot be changed here."), "unknown_field")
+        raise _invalid(unknown[0], _("This field cannot be changed here."), Code.UNKNOWN_FIELD)
     values: dict[str, Any] = {}
     if "name" in changes:
         name = " ".join((changes["name"] or "").split())
         if not name:
             raise _invalid("name", _("Enter the name."))
         if TagType.objects.filter(name=name).exclude(pk=tag_type.pk).exists():
-            raise _invalid("name", _("This name is already used."), "duplicate_name")
+            raise _invalid("name", _("This name is already used."), Code.DUPLICATE_NAME)
         values["name"] = name[:50]
     if "fields" in changes:
         values["fields"] = clean_fields_spec(changes["fields"])
@@ -198,7 +198,7 @@ def clean_facts(tag_type: TagType, facts: dict[str, Any] | None) -> dict[str, An
             errors[key] = _("Enter a valid value for %(label)s.") % {"label": spec.get("label")}
     if errors:
         first = next(iter(errors.values()))
-        raise ValidationFailed(first, code="invalid_facts", fields=errors)
+        raise ValidationFailed(first, code=Code.INVALID_FACTS, fields=errors)
     return out
 
 
@@ -245,14 +245,14 @@ def tag_add(
     """Put ``resident`` in the special group ``tag_type`` from ``start_on``."""
     _require_tag_edit(actor, resident, tag_type, "tag_add")
     if resident.status != ResidentStatus.LIVING:
-        raise Conflict(_("This person no longer lives here."), code="not_living")
+        raise Conflict(_("This person no longer lives here."), code=Code.NOT_LIVING)
     if not tag_type.is_active:
         raise _invalid("tag_type", _("This special group is no longer in use."))
     if start_on > timezone.localdate():
         raise _invalid("start_on", _("The date cannot be in the future."))
     clean = clean_facts(tag_type, facts)
     duplicate = _invalid(
-        "tag_type", _("The person is already in this special group."), "tag_exists"
+        "tag_type", _("The person is already in this special group."), Code.TAG_EXISTS
     )
     if ResidentTag.objects.filter(
         resident=resident, tag_type=tag_type, end_on__isnull=True
@@ -291,7 +291,7 @@ def _bump_tag(tag: ResidentTag, version: int | None, fields: dict[str, Any]) -> 
             _(
                 "This record was changed by someone else since you opened it. Reload it and try again."
             ),
-            code="stale_version",
+            code=Code.STALE_VERSION,
         )
     for name, value in fields.items():
         setattr(tag, name, value)
@@ -311,7 +311,7 @@ def tag_update(
     resident = tag.resident
     _require_tag_edit(actor, resident, tag.tag_type, "tag_update")
     if tag.end_on is not None:
-        raise Conflict(_("This tag has ended."), code="tag_ended")
+        raise Conflict(_("This tag has ended."), code=Code.TAG_ENDED)
     fields: dict[str, Any] = {}
     if facts is not None:
         fields["facts"] = clean_facts(tag.tag_type, facts)
@@ -342,7 +342,7 @@ def tag_end(
     resident = tag.resident
     _require_tag_edit(actor, resident, tag.tag_type, "tag_end")
     if tag.end_on is not None:
-        raise Conflict(_("This tag has ended."), code="tag_ended")
+        raise Conflict(_("This tag has ended."), code=Code.TAG_ENDED)
     if on < tag.start_on:
         raise _invalid("end_on", _("The end is before the start."))
     if on > timezone.localdate():
