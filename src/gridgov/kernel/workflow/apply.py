@@ -170,7 +170,8 @@ def apply_transition(
     from_state = workflow.state_of(obj)
     if from_state not in row.sources:
         raise workflow.not_allowed(obj, str(action))
-    target = row.target_for(obj)
+    # A composite action's own entry marks where it began; its steps move the state.
+    target = None if row.via else row.target_for(obj)
     now = at or timezone.now()
     fields: dict[str, Any] = dict(changes or {})
     if target is not None:
@@ -229,11 +230,14 @@ def apply_chain(
     fields: dict[str, Any] = {}
     pending: list[tuple[Any, Step, str, str]] = []
     future = copy.copy(obj)
+    composite: Transition | None = None
     for step in steps:
         row = _row(workflow, step.action)
         if state not in row.sources:
             raise workflow.not_allowed(obj, str(step.action))
-        target = row.target_for(future)
+        if row.via and composite is None:
+            composite = row
+        target = None if row.via else row.target_for(future)
         to_state = target if target is not None else state
         for name, value in step.changes.items():
             setattr(future, name, value)
@@ -241,6 +245,8 @@ def apply_chain(
         pending.append((copy.copy(future), step, state, to_state))
         fields.update(step.changes)
         state = to_state
+    if composite is not None and composite.target_for(obj) not in (None, state):
+        raise ValueError(f"{workflow.name}: {composite.action} must end in {composite.target}")
     fields[workflow.state_field] = state
     if workflow.updated_field:
         fields[workflow.updated_field] = now

@@ -41,6 +41,11 @@ class Transition:
     ``target`` ``None``: the state does not change (a note, an urging, a request). ``perm`` is
     the permission (:class:`gridgov.accounts.roles.Perm`) to hold where the object lives;
     ``None`` for system transitions no user may take.
+
+    ``via``: a composite action carried out as a chain of other transitions (e.g. "resolve on
+    the spot" = accept → dispatch → sign → reply → verify); ``target`` is where the chain ends.
+    Its own entry, if written, marks where it began and does not move the state
+    (:func:`~gridgov.kernel.workflow.apply_chain` checks the chain ends at ``target``).
     """
 
     sources: frozenset[str]
@@ -48,6 +53,7 @@ class Transition:
     perm: str | None
     guard: Guard | None = None
     action: str = ""
+    via: tuple[str, ...] = ()
 
     def target_for(self, obj: Any) -> str | None:
         if callable(self.target):
@@ -69,6 +75,7 @@ def table(rows: Mapping[str, Transition]) -> dict[str, Transition]:
             perm=None if row.perm is None else str(row.perm),
             guard=row.guard,
             action=name,
+            via=tuple(str(v) for v in row.via),
         )
     return out
 
@@ -80,7 +87,9 @@ def states(values: Iterable[Any]) -> frozenset[str]:
 def _default_not_allowed(obj: Any, action: str) -> DomainError:
     from django.utils.translation import gettext as _
 
-    return Conflict(_("This action is not possible in the current state."), code="action_not_allowed")
+    return Conflict(
+        _("This action is not possible in the current state."), code="action_not_allowed"
+    )
 
 
 def _default_stale(obj: Any) -> DomainError:
