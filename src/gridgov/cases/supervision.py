@@ -42,6 +42,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -381,14 +382,17 @@ def _sweep_batch(pks: list[int], now: datetime, recipients: _Recipients) -> dict
                 continue
             flag = f"{kind}_overdue"
             deadlines = {c.pk: d for c, d in items}
+
+            def data_for(
+                case: Case, kind: str = kind, deadlines: dict[int, datetime] = deadlines
+            ) -> dict[str, Any]:
+                return {"kind": kind, "due_at": deadlines[case.pk].isoformat()}
+
             apply_case_batch(
                 cases=[c for c, _d in items],
                 action=Action.OVERDUE,
                 changes={flag: True, "due_soon": False, "watch_at": None},
-                data_for=lambda c, kind=kind, deadlines=deadlines: {
-                    "kind": kind,
-                    "due_at": deadlines[c.pk].isoformat(),
-                },
+                data_for=data_for,
                 at=now,
             )
             template = (

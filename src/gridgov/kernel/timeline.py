@@ -87,7 +87,7 @@ class TimelineRow:
 
     @property
     def at(self) -> datetime:
-        return self.event.at  # type: ignore[no-any-return]
+        return self.event.at
 
     @property
     def action(self) -> str:

@@ -110,7 +110,7 @@ def case_merge(
             _("Cases can only be merged into an open case."),
             fields={"into": _("This case is closed or merged.")},
         )
-    if not guards.in_jurisdiction(actor, TRANSITIONS[Action.MERGE].perm, into):
+    if not guards.in_jurisdiction(actor, str(TRANSITIONS[Action.MERGE].perm), into):
         raise ValidationFailed(
             _("Cases can only be merged within your jurisdiction."),
             fields={"into": _("Not found, or outside your jurisdiction.")},

@@ -69,7 +69,7 @@ def count_events(pairs: list[tuple[Case, CaseEvent]]) -> None:
     """Move the indicators for many timeline entries written together (e.g. with
     ``insert_rows``): the same counting as :func:`record_event`, in a few statements."""
     assert CASES.on_events is not None
-    CASES.on_events(pairs)  # type: ignore[arg-type]
+    CASES.on_events(list(pairs))
 
 
 def apply_action(
