@@ -69,7 +69,7 @@ def test_case_events_are_kernel_timeline_entries() -> None:
 
 
 def test_one_presentation_names_who_the_unit_and_the_reason(entries: Any) -> None:
-    case, reporter, staff, tree = entries
+    case, _reporter, staff, tree = entries
     rows = present_timeline(
         CaseEvent.objects.filter(case=case).order_by("at", "id"),
         reporter_id=case.reporter_id,
