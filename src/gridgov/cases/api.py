@@ -21,21 +21,22 @@ from ninja.responses import codes_4xx
 
 from gridgov.accounts import scoping
 from gridgov.accounts.api import DepartmentRef
-from gridgov.accounts.models import Department
 from gridgov.accounts.roles import Perm
 from gridgov.areas.api import AreaRef, ErrorOut
-from gridgov.areas.models import Area
 from gridgov.cases import guards, public, selectors
+from gridgov.cases.actions import ACTIONS, need
 from gridgov.cases.models import Case, CaseEvent, Category
 from gridgov.cases.services import categories as cat_services
-from gridgov.cases.services import lifecycle as lc
 from gridgov.cases.states import Action, HandlingLevel, Source, Status
 from gridgov.core import crypto, pii
 from gridgov.core.errors import NotFound, ValidationFailed
 from gridgov.core.pagination import CappedPagination
 from gridgov.core.params import Day, DbId, SortOrder, Version
+from gridgov.kernel.timeline import present_timeline
+from gridgov.kernel.workflow import ActionCall
 
 router = Router()
+API_ACTIONS = frozenset(ACTIONS.api_actions())
 
 CASES = ["cases"]
 CATEGORIES = ["categories"]
@@ -145,6 +146,8 @@ class EventOut(Schema):
     note: str
     data: dict[str, Any]
     attachments: list[AttachmentOut]
+    who: str = Field("", description="Who acted, as the case page shows it (staff timeline)")
+    to_unit: str = Field("", description="The unit an assignment went to (staff timeline)")
 
     @staticmethod
     def resolve_action_label(obj: CaseEvent | dict[str, Any]) -> str:
@@ -168,7 +171,7 @@ class EventOut(Schema):
     @staticmethod
     def resolve_attachments(obj: CaseEvent | dict[str, Any]) -> list[Any]:
         if isinstance(obj, dict):
-            return []
+            return list(obj.get("attachments", []))
         return list(obj.attachments.all())
 
 
@@ -330,119 +333,13 @@ def _case(request: HttpRequest, case_id: int) -> Case:
     return selectors.case_get_for(actor=_actor(request), pk=case_id)
 
 
-def _area(pk: int | None, field: str) -> Area | None:
-    if pk is None:
-        return None
-    area = Area.objects.filter(pk=pk, is_active=True).first()
-    if area is None:
-        raise ValidationFailed(_("Unknown area."), fields={field: _("Unknown area.")})
-    return area
-
-
-def _department(pk: int | None) -> Department | None:
-    if pk is None:
-        return None
-    dept = Department.objects.select_related("area").filter(pk=pk, is_active=True).first()
-    if dept is None:
-        raise ValidationFailed(
-            _("Unknown department."), fields={"to_department": _("Unknown department.")}
-        )
-    return dept
-
-
-def _need(value: Any, field: str) -> Any:
-    if value is None:
-        raise ValidationFailed(
-            _("This field is required."), fields={field: _("This field is required.")}
-        )
-    return value
-
-
-_CHECKS = frozenset(
-    {Action.CHECK_CONFIRM, Action.CHECK_RESOLVE, Action.CHECK_REJECT, Action.CHECK_PASS_UP}
-)
-
-
-def _run_check(base: dict[str, Any], action: str, p: ActionIn) -> Case:
-    """The grid worker's check of a report (待核实), see cases.services.checking."""
-    from gridgov.cases.api_intake import _decode_photos
-    from gridgov.cases.services import checking
-
-    if action == Action.CHECK_CONFIRM:
-        photos = _decode_photos(p.photos)
-        return checking.case_check_confirm(**base, note=p.note, photos=photos)
-    if action == Action.CHECK_RESOLVE:
-        photos = _decode_photos(p.photos)
-        return checking.case_check_resolve(**base, reply=p.reply or p.note, photos=photos)
-    if action == Action.CHECK_REJECT:
-        return checking.case_check_reject(**base, reason=p.reason, note=p.note)
-    return checking.case_check_pass_up(**base, note=p.note or p.reason)
-
-
 def _run_action(actor: Any, case: Case, action: str, p: ActionIn) -> Case:
-    """Map an action name and body onto the matching lifecycle service."""
-    a = action
-    if a == Action.URGE:
-        # case_urge checks inside its transaction, which rolls the refusal's audit entry back:
-        # check (and audit) first.
-        guards.require_action(case=case, user=actor, action=Action.URGE)
-        return lc.case_urge(actor=actor, case=case, message=p.message or p.note, version=p.version)
-    if a == Action.COMMENT:
-        return lc.case_comment(actor=actor, case=case, note=p.note)
-    version = int(_need(p.version, "version"))
-    base: dict[str, Any] = {"actor": actor, "case": case, "version": version}
-    if a in _CHECKS:
-        return _run_check(base, a, p)
-    if a == Action.ACCEPT:
-        return lc.case_accept(**base, note=p.note)
-    if a == Action.REJECT:
-        return lc.case_reject(**base, reason=p.reason or p.note)
-    if a == Action.MERGE:
-        into_id = int(_need(p.into, "into"))
-        try:
-            into = selectors.case_get_for(actor=actor, pk=into_id)
-        except NotFound as exc:
-            raise ValidationFailed(exc.message, fields={"into": exc.message}) from exc
-        return lc.case_merge(**base, into=into, note=p.note)
-    if a in (Action.DISPATCH, Action.REASSIGN, Action.ACCEPT_DISPATCH):
-        service = {
-            Action.DISPATCH: lc.case_dispatch,
-            Action.REASSIGN: lc.case_reassign,
-            Action.ACCEPT_DISPATCH: lc.case_accept_dispatch,
-        }[Action(a)]
-        return service(
-            **base,
-            to_area=_area(p.to_area, "to_area"),
-            to_department=_department(p.to_department),
-            note=p.note,
-        )
-    if a == Action.SIGN:
-        return lc.case_sign(**base)
-    if a == Action.RETURN:
-        return lc.case_return(**base, reason=p.reason or p.note)
-    if a == Action.ESCALATE:
-        return lc.case_escalate(**base, note=p.note or p.reason)
-    if a == Action.REQUEST_DELAY:
-        return lc.case_request_delay(
-            **base, kind=p.kind, amount=p.amount, unit=p.unit, reason=p.reason or p.note
-        )
-    if a in ("decide_delay", Action.APPROVE_DELAY, Action.DENY_DELAY):
-        approve = p.approve if a == "decide_delay" else a == Action.APPROVE_DELAY
-        return lc.case_decide_delay(**base, approve=bool(_need(approve, "approve")), note=p.note)
-    if a == Action.RESUME:
-        return lc.case_resume(**base, note=p.note)
-    if a == Action.REPLY:
-        return lc.case_reply(**base, reply=p.reply or p.note)
-    if a in ("verify", Action.VERIFY_PASS, Action.VERIFY_FAIL):
-        passed = p.passed if a == "verify" else a == Action.VERIFY_PASS
-        return lc.case_verify(**base, passed=bool(_need(passed, "passed")), note=p.note)
-    if a == Action.RATE:
-        return lc.case_rate(
-            **base, rating=p.rating, comment=p.comment or p.note, callback=p.callback
-        )
-    if a == Action.REOPEN:
-        return lc.case_reopen(**base, reason=p.reason or p.note)
-    raise NotFound(_("There is no such action."), code="unknown_action")
+    """Run ``action`` through the action registry (:data:`gridgov.cases.actions.ACTIONS`),
+    which maps the body onto the action's service."""
+    if action not in API_ACTIONS and action not in (Action.URGE, Action.COMMENT):
+        need(p.version, "version")  # as before: a missing version is answered first
+    result: Case = ACTIONS.run_api(ActionCall(action, case, actor, payload=p))
+    return result
 
 
 # --- Cases ------------------------------------------------------------------------------------
@@ -555,7 +452,13 @@ def case_timeline(request: HttpRequest, case_id: int) -> list[CaseEvent] | list[
             }
             for i, e in enumerate(public.public_timeline(case), start=1)
         ]
-    return list(selectors.case_timeline(case=case))
+    rows = present_timeline(
+        selectors.case_timeline(case=case),
+        reporter_id=case.reporter_id,
+        actor_label=public.actor_label,
+        attachments=lambda e: list(e.attachments.all()),
+    )
+    return [row.as_api() for row in rows]
 
 
 @router.post(

@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.cases.states import Action, CheckRejectReason, Rating, Source, Status, TimeUnit
+from gridgov.cases.states import CheckRejectReason, Rating, Source, Status, TimeUnit
 from gridgov.core.params import DayField
 from gridgov.core.widgets import IsoDateInput
 
@@ -352,31 +352,3 @@ class CommentForm(ActionForm):
     submit_label = _("Add the note")
     button_class = "btn-outline-secondary"
     note = _text(_("Note"))
-
-
-ACTION_FORMS: dict[str, type[ActionForm]] = {
-    Action.CHECK_CONFIRM: CheckConfirmForm,
-    Action.CHECK_RESOLVE: CheckResolveForm,
-    Action.CHECK_REJECT: CheckRejectForm,
-    Action.CHECK_PASS_UP: CheckPassUpForm,
-    Action.ACCEPT_DISPATCH: AcceptDispatchForm,
-    Action.ACCEPT: AcceptForm,
-    Action.REJECT: RejectForm,
-    Action.MERGE: MergeForm,
-    Action.DISPATCH: DispatchForm,
-    Action.SIGN: SignForm,
-    Action.RETURN: ReturnForm,
-    Action.REASSIGN: ReassignForm,
-    Action.ESCALATE: EscalateForm,
-    Action.REQUEST_DELAY: RequestDelayForm,
-    Action.APPROVE_DELAY: ApproveDelayForm,
-    Action.DENY_DELAY: DenyDelayForm,
-    Action.RESUME: ResumeForm,
-    Action.REPLY: ReplyForm,
-    Action.VERIFY_PASS: VerifyPassForm,
-    Action.VERIFY_FAIL: VerifyFailForm,
-    Action.URGE: UrgeForm,
-    Action.RATE: RateForm,
-    Action.REOPEN: ReopenForm,
-    Action.COMMENT: CommentForm,
-}

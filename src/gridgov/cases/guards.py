@@ -2,12 +2,14 @@
 anything; pages and the API call :func:`allowed_actions` so they never offer what the server
 would refuse.
 
-The checks, in order:
+The checks, in order (the cases workflow, :data:`gridgov.cases.workflow.CASES`, runs 1 and 2
+and asks :func:`authorize` for 3 and 4):
 
 1. the state table (:data:`gridgov.cases.states.TRANSITIONS`) — the action must start from the
    case's status (otherwise :class:`~gridgov.core.errors.Conflict` ``action_not_allowed``);
-2. action-specific preconditions (a pending delay request to decide, none pending to ask for
-   another, the handling deadline not yet passed for a delay request);
+2. action-specific preconditions, the table's guards (:mod:`gridgov.cases.preconditions`: a
+   pending delay request to decide, none pending to ask for another, the handling deadline not
+   yet passed for a delay request);
 3. the permission the table names, held in the case's jurisdiction (its ``area_path``);
 4. "is it my unit": CASE_HANDLE actions only for users of the assigned unit (a grant with
    CASE_HANDLE at ``assigned_area`` or an ancestor for area units, a department handler's
@@ -26,8 +28,10 @@ from django.utils.translation import gettext as _
 from gridgov.accounts.roles import Perm
 from gridgov.cases import units, visibility
 from gridgov.cases.models import Case
-from gridgov.cases.states import TRANSITIONS, Action
-from gridgov.core.errors import Conflict, DomainError, PermissionDenied
+from gridgov.cases.states import Action
+from gridgov.cases.workflow import CASES
+from gridgov.core.errors import DomainError, PermissionDenied
+from gridgov.kernel.workflow import Transition
 
 # The actions a user may be offered, in the order a page shows them.
 OFFERED: tuple[str, ...] = (
@@ -86,15 +90,6 @@ def is_reporter(user: Any, case: Case) -> bool:
     )
 
 
-def _not_allowed(case: Case, action: str) -> Conflict:
-    label = Action(action).label if action in Action.values else action
-    return Conflict(
-        _("“%(action)s” is not possible for case %(number)s in its current state.")
-        % {"action": label, "number": case.number},
-        code="action_not_allowed",
-    )
-
-
 def _denied() -> PermissionDenied:
     return PermissionDenied(_("You may not do this on this case."))
 
@@ -111,36 +106,21 @@ def check(*, case: Case, user: Any, action: str, now: datetime | None = None) ->
 
     Pure (no audit entry): the UI calls this for every action it considers.
     """
-    transition = TRANSITIONS.get(action)
-    if transition is None:
-        return _not_allowed(case, action)
-    if case.status not in transition.sources:
-        return _not_allowed(case, action)
+    return CASES.check(case, user, str(action), now=now)
 
-    # Preconditions beyond the state.
-    if action == Action.REQUEST_DELAY:
-        if case.pending_delay:
-            return Conflict(
-                _("A request for this case is already waiting for a decision."),
-                code="delay_pending",
-            )
-        moment = now or timezone.now()
-        if case.handle_due_at is not None and moment >= case.handle_due_at:
-            return Conflict(
-                _("An extension can only be requested before the handling deadline."),
-                code="deadline_passed",
-            )
-    if action in (Action.APPROVE_DELAY, Action.DENY_DELAY) and not case.pending_delay:
-        return Conflict(_("There is no request to decide."), code="no_delay_request")
 
-    # Who.
+def authorize(*, case: Case, user: Any, transition: Transition) -> DomainError | None:
+    """Who may take ``transition`` (its state and preconditions already hold): the reporter
+    rates and comments; otherwise the permission the table names in the case's jurisdiction,
+    and for the unit's own actions membership of the assigned unit."""
+    action = transition.action
     if action == Action.RATE:
         if is_reporter(user, case) or in_jurisdiction(user, Perm.CASE_VERIFY, case):
             return None
         return _denied()
     if action == Action.COMMENT and is_reporter(user, case):
         return None
-    if not in_jurisdiction(user, transition.perm, case):
+    if transition.perm is None or not in_jurisdiction(user, transition.perm, case):
         return _denied()
     if action in UNIT_ACTIONS and not units.is_unit_member(
         user=user, area=case.assigned_area, department=case.assigned_department
@@ -172,5 +152,4 @@ def allowed_actions(*, case: Case, user: Any) -> list[str]:
     """The actions (Action values) ``user`` may take on ``case`` now, in display order."""
     if not getattr(user, "is_authenticated", False):
         return []
-    now = timezone.now()
-    return [str(a) for a in OFFERED if check(case=case, user=user, action=a, now=now) is None]
+    return CASES.allowed(case, user, OFFERED, now=timezone.now())

@@ -15,6 +15,7 @@ from gridgov.accounts.roles import Perm
 from gridgov.cases.states import Action, HandlingLevel, Rating, Source, Status, TimeUnit
 from gridgov.kernel.attachments.models import Attachment
 from gridgov.kernel.scoped import AreaScoped
+from gridgov.kernel.timeline import TimelineEntry
 
 
 class HasKeyLiteral(models.Lookup[bool]):
@@ -389,8 +390,10 @@ class EventQuerySet(models.QuerySet["CaseEvent"]):
         raise TypeError("A case timeline is append-only.")
 
 
-class CaseEvent(models.Model):
-    """One entry of a case's append-only timeline."""
+class CaseEvent(TimelineEntry):
+    """One entry of a case's append-only timeline (the kernel's
+    :class:`~gridgov.kernel.timeline.TimelineEntry`: at, action, actor, actor_name,
+    from_status, to_status, note, data)."""
 
     case = models.ForeignKey(  # indexed by case_event_case_at
         Case,
@@ -399,24 +402,9 @@ class CaseEvent(models.Model):
         related_name="events",
         db_index=False,
     )
-    at = models.DateTimeField(_("time"))
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-    )
-    # Snapshot of who acted ("system" for the sweep, "12345" for imports …).
-    actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
     from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
-    note = models.TextField(_("note"), blank=True)
-    # Action-specific facts: {"to_area": id, "to_department": id, "reason": …, "rating": …}.
-    data = models.JSONField(_("detail"), default=dict, blank=True)
 
     objects = EventQuerySet.as_manager()
 

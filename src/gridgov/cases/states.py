@@ -12,19 +12,26 @@
                                                      verify_fail ◀─ resolved     reopen ─▶ assigned
 
 Every action names the states it may start from, the state it leads to (``None``: the state does
-not change) and the permission (:class:`gridgov.accounts.roles.Perm`) it needs in the case's
-jurisdiction. Who exactly may act (the assigned unit, the reporter …) is decided by
-:mod:`gridgov.cases.guards`, which the services and the UI both ask.
+not change), the permission (:class:`gridgov.accounts.roles.Perm`) it needs in the case's
+jurisdiction and its precondition beyond the state (:mod:`gridgov.cases.preconditions`). The
+table is the kernel's (:class:`gridgov.kernel.workflow.Transition`), declared as the cases
+workflow in :mod:`gridgov.cases.workflow`; the services take the target from it
+(:func:`gridgov.kernel.workflow.apply_transition`). Who exactly may act (the assigned unit, the
+reporter …) is decided by :mod:`gridgov.cases.guards`, which the services and the UI both ask.
+:data:`SYSTEM_TRANSITIONS` are written by the platform itself (the report, the sweep's marks),
+never taken by a user.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.roles import Perm
+from gridgov.cases.preconditions import no_request_pending, request_pending
+from gridgov.kernel.workflow.table import Transition, table
 
 
 class Status(models.TextChoices):
@@ -119,54 +126,99 @@ class TimeUnit(models.TextChoices):
     DAYS = "days", _("working days")
 
 
-@dataclass(frozen=True)
-class Transition:
-    sources: frozenset[str]
-    target: str | None  # None: the state does not change
-    perm: str
-
-
 _ALL_OPEN = frozenset(s.value for s in OPEN_STATES)
 _WORKING = frozenset({Status.ASSIGNED.value, Status.IN_PROGRESS.value})
 _TO_CHECK = frozenset({Status.TO_CHECK.value})
 # Dispatchers and community staff may take a report over before the grid worker checked it.
 _TRIAGE = frozenset({Status.TO_CHECK.value, Status.REPORTED.value})
+# Resolved on the spot (自行处置) by the grid worker: the whole lifecycle at once.
+ON_SPOT: tuple[str, ...] = (
+    Action.ACCEPT,
+    Action.DISPATCH,
+    Action.SIGN,
+    Action.REPLY,
+    Action.VERIFY_PASS,
+)
 
-TRANSITIONS: dict[str, Transition] = {
-    Action.CHECK_CONFIRM: Transition(_TO_CHECK, Status.REPORTED, Perm.CASE_CHECK),
-    Action.CHECK_RESOLVE: Transition(_TO_CHECK, Status.CLOSED, Perm.CASE_CHECK),
-    Action.CHECK_REJECT: Transition(_TO_CHECK, Status.REJECTED, Perm.CASE_CHECK),
-    Action.CHECK_PASS_UP: Transition(_TO_CHECK, Status.REPORTED, Perm.CASE_CHECK),
-    Action.ACCEPT: Transition(_TRIAGE, Status.ACCEPTED, Perm.CASE_TRIAGE),
-    Action.REJECT: Transition(_TRIAGE, Status.REJECTED, Perm.CASE_TRIAGE),
-    Action.MERGE: Transition(_TRIAGE | {Status.ACCEPTED.value}, Status.MERGED, Perm.CASE_TRIAGE),
-    # Accept and dispatch in one step; the timeline gets the two entries (accept, dispatch).
-    Action.ACCEPT_DISPATCH: Transition(_TRIAGE, Status.ASSIGNED, Perm.CASE_TRIAGE),
-    Action.DISPATCH: Transition(frozenset({Status.ACCEPTED}), Status.ASSIGNED, Perm.CASE_TRIAGE),
-    Action.SIGN: Transition(frozenset({Status.ASSIGNED}), Status.IN_PROGRESS, Perm.CASE_HANDLE),
-    Action.RETURN: Transition(_WORKING, Status.ACCEPTED, Perm.CASE_HANDLE),
-    Action.REASSIGN: Transition(_WORKING, Status.ASSIGNED, Perm.CASE_TRIAGE),
-    Action.ESCALATE: Transition(_WORKING, Status.ASSIGNED, Perm.CASE_HANDLE),
-    Action.REQUEST_DELAY: Transition(frozenset({Status.IN_PROGRESS}), None, Perm.CASE_HANDLE),
-    # Approving a suspension moves to SUSPENDED, an extension keeps IN_PROGRESS: the service
-    # picks the target from the pending request.
-    Action.APPROVE_DELAY: Transition(frozenset({Status.IN_PROGRESS}), None, Perm.CASE_SUPERVISE),
-    Action.DENY_DELAY: Transition(frozenset({Status.IN_PROGRESS}), None, Perm.CASE_SUPERVISE),
-    Action.RESUME: Transition(frozenset({Status.SUSPENDED}), Status.IN_PROGRESS, Perm.CASE_HANDLE),
-    Action.REPLY: Transition(frozenset({Status.IN_PROGRESS}), Status.RESOLVED, Perm.CASE_HANDLE),
-    Action.VERIFY_PASS: Transition(frozenset({Status.RESOLVED}), Status.CLOSED, Perm.CASE_VERIFY),
-    Action.VERIFY_FAIL: Transition(
-        frozenset({Status.RESOLVED}), Status.IN_PROGRESS, Perm.CASE_VERIFY
-    ),
-    Action.URGE: Transition(_ALL_OPEN, None, Perm.CASE_SUPERVISE),
-    # Rating: the reporter (no permission needed beyond being the reporter) or staff recording a
-    # call-back (回访) with CASE_VERIFY; guards.py decides.
-    Action.RATE: Transition(frozenset({Status.CLOSED}), Status.RATED, Perm.CASE_VERIFY),
-    Action.REOPEN: Transition(
-        frozenset({Status.CLOSED, Status.RATED}), Status.ASSIGNED, Perm.CASE_SUPERVISE
-    ),
-    Action.COMMENT: Transition(_ALL_OPEN, None, Perm.CASE_VIEW),
-}
+
+def _approved_target(case: Any) -> str | None:
+    """An approved suspension stops the clock (SUSPENDED); an approved extension keeps the
+    case in progress."""
+    kind = (case.pending_delay or {}).get("kind")
+    return None if kind == "extend" else Status.SUSPENDED.value
+
+
+TRANSITIONS: dict[str, Transition] = table(
+    {
+        Action.CHECK_CONFIRM: Transition(_TO_CHECK, Status.REPORTED, Perm.CASE_CHECK),
+        # Resolved on the spot after checking: its entry, then the on-the-spot chain.
+        Action.CHECK_RESOLVE: Transition(_TO_CHECK, Status.CLOSED, Perm.CASE_CHECK, via=ON_SPOT),
+        Action.CHECK_REJECT: Transition(_TO_CHECK, Status.REJECTED, Perm.CASE_CHECK),
+        Action.CHECK_PASS_UP: Transition(_TO_CHECK, Status.REPORTED, Perm.CASE_CHECK),
+        Action.ACCEPT: Transition(_TRIAGE, Status.ACCEPTED, Perm.CASE_TRIAGE),
+        Action.REJECT: Transition(_TRIAGE, Status.REJECTED, Perm.CASE_TRIAGE),
+        Action.MERGE: Transition(
+            _TRIAGE | {Status.ACCEPTED.value}, Status.MERGED, Perm.CASE_TRIAGE
+        ),
+        # Accept and dispatch in one step; the timeline gets the two entries (accept, dispatch).
+        Action.ACCEPT_DISPATCH: Transition(
+            _TRIAGE, Status.ASSIGNED, Perm.CASE_TRIAGE, via=(Action.ACCEPT, Action.DISPATCH)
+        ),
+        Action.DISPATCH: Transition(
+            frozenset({Status.ACCEPTED}), Status.ASSIGNED, Perm.CASE_TRIAGE
+        ),
+        Action.SIGN: Transition(frozenset({Status.ASSIGNED}), Status.IN_PROGRESS, Perm.CASE_HANDLE),
+        Action.RETURN: Transition(_WORKING, Status.ACCEPTED, Perm.CASE_HANDLE),
+        Action.REASSIGN: Transition(_WORKING, Status.ASSIGNED, Perm.CASE_TRIAGE),
+        Action.ESCALATE: Transition(_WORKING, Status.ASSIGNED, Perm.CASE_HANDLE),
+        Action.REQUEST_DELAY: Transition(
+            frozenset({Status.IN_PROGRESS}), None, Perm.CASE_HANDLE, guard=no_request_pending
+        ),
+        # Approving a suspension moves to SUSPENDED, an extension keeps IN_PROGRESS: the target is
+        # read from the pending request.
+        Action.APPROVE_DELAY: Transition(
+            frozenset({Status.IN_PROGRESS}), _approved_target, Perm.CASE_SUPERVISE, request_pending
+        ),
+        Action.DENY_DELAY: Transition(
+            frozenset({Status.IN_PROGRESS}), None, Perm.CASE_SUPERVISE, guard=request_pending
+        ),
+        Action.RESUME: Transition(
+            frozenset({Status.SUSPENDED}), Status.IN_PROGRESS, Perm.CASE_HANDLE
+        ),
+        Action.REPLY: Transition(
+            frozenset({Status.IN_PROGRESS}), Status.RESOLVED, Perm.CASE_HANDLE
+        ),
+        Action.VERIFY_PASS: Transition(
+            frozenset({Status.RESOLVED}), Status.CLOSED, Perm.CASE_VERIFY
+        ),
+        Action.VERIFY_FAIL: Transition(
+            frozenset({Status.RESOLVED}), Status.IN_PROGRESS, Perm.CASE_VERIFY
+        ),
+        Action.URGE: Transition(_ALL_OPEN, None, Perm.CASE_SUPERVISE),
+        # Rating: the reporter (no permission needed beyond being the reporter) or staff recording a
+        # call-back (回访) with CASE_VERIFY; guards.py decides.
+        Action.RATE: Transition(frozenset({Status.CLOSED}), Status.RATED, Perm.CASE_VERIFY),
+        Action.REOPEN: Transition(
+            frozenset({Status.CLOSED, Status.RATED}), Status.ASSIGNED, Perm.CASE_SUPERVISE
+        ),
+        Action.COMMENT: Transition(_ALL_OPEN, None, Perm.CASE_VIEW),
+    }
+)
+
+_ANY = frozenset(s.value for s in Status)
+
+# Written by the platform, never offered to a user (no permission).
+SYSTEM_TRANSITIONS: dict[str, Transition] = table(
+    {
+        # The first entry: the report itself (the state it starts in is set on the new row).
+        Action.REPORT: Transition(_ANY | {""}, None, None),
+        # The surviving case's entry when another is merged into it.
+        Action.MERGED_IN: Transition(_ANY, None, None),
+        # The sweep: a deadline passed (a mark, no state change); a report not checked in time.
+        Action.OVERDUE: Transition(_ALL_OPEN, None, None),
+        Action.CHECK_TIMEOUT: Transition(_TO_CHECK, Status.REPORTED, None),
+    }
+)
 
 
 def transition_for(action: str) -> Transition:

@@ -42,6 +42,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -50,12 +51,10 @@ from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import User
 from gridgov.accounts.roles import Perm
-from gridgov.cases.indicators import on_events
-from gridgov.cases.models import Case, CaseEvent
+from gridgov.cases.models import Case
 from gridgov.cases.notify import case_url
 from gridgov.cases.states import Action, Status
 from gridgov.core.pii import mask_text
-from gridgov.core.statements import insert_rows
 
 logger = logging.getLogger("gridgov.cases.supervision")
 
@@ -375,47 +374,35 @@ def _sweep_batch(pks: list[int], now: datetime, recipients: _Recipients) -> dict
         if unchecked:
             done["check_timeout"] = _time_out_checks(unchecked, now)
 
-        events: list[CaseEvent] = []
+        from gridgov.cases.services.timeline import apply_case_batch
+
         notes: list[tuple[Case, str, str, bool]] = []
         for kind, items in overdue.items():
             if not items:
                 continue
             flag = f"{kind}_overdue"
-            Case.objects.filter(pk__in=[c.pk for c, _d in items]).update(
-                **{flag: True},
-                due_soon=False,
-                watch_at=None,
-                version=F("version") + 1,
-                updated_at=now,
+            deadlines = {c.pk: d for c, d in items}
+
+            def data_for(
+                case: Case, kind: str = kind, deadlines: dict[int, datetime] = deadlines
+            ) -> dict[str, Any]:
+                return {"kind": kind, "due_at": deadlines[case.pk].isoformat()}
+
+            apply_case_batch(
+                cases=[c for c, _d in items],
+                action=Action.OVERDUE,
+                changes={flag: True, "due_soon": False, "watch_at": None},
+                data_for=data_for,
+                at=now,
             )
             template = (
                 _("Sign-for overdue: %(case)s")
                 if kind == "sign"
                 else _("Handling overdue: %(case)s")
             )
-            for case, deadline in items:
-                setattr(case, flag, True)
-                case.due_soon = False
-                case.watch_at = None
-                case.version += 1
-                case.updated_at = now
-                events.append(
-                    CaseEvent(
-                        case=case,
-                        at=now,
-                        action=str(Action.OVERDUE),
-                        actor=None,
-                        actor_name="system",
-                        from_status=case.status,
-                        to_status=case.status,
-                        data={"kind": kind, "due_at": deadline.isoformat()},
-                    )
-                )
+            for case, _deadline in items:
                 notes.append((case, flag, template % {"case": _label(case)}, True))
             done[flag] = len(items)
-        if events:
-            insert_rows(events)
-            on_events([(e.case, e) for e in events])
         for kind, soon_cases in soon.items():
             if not soon_cases:
                 continue

@@ -21,7 +21,6 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -34,45 +33,20 @@ from gridgov.areas.selectors import area_list_for
 from gridgov.cases import duplicates, guards, public, routing, selectors, supervision
 from gridgov.cases import queues as queue_table
 from gridgov.cases import views_privacy as privacy_views
-from gridgov.cases.forms import ACTION_FORMS, ActionForm, CaseFilterForm, UnitForm
+from gridgov.cases.actions import ACTIONS
+from gridgov.cases.forms import ActionForm, CaseFilterForm, UnitForm
 from gridgov.cases.models import Case, CaseAttachment, CaseEvent, Category
-from gridgov.cases.services import checking, lifecycle
 from gridgov.cases.services.intake import reporter_phone
-from gridgov.cases.states import TRANSITIONS, Action, HandlingLevel
+from gridgov.cases.states import Action, HandlingLevel
+from gridgov.cases.workflow import CASES
 from gridgov.core import crypto, errors
 from gridgov.core.pagination import CappedPaginator
 from gridgov.core.views import add_domain_error, domain_errors
+from gridgov.kernel.timeline import TimelineRow, present_timeline
+from gridgov.kernel.workflow import ActionCall
 
 PAGE_SIZE = 30  # the one, hard page size of case lists
 AREA_PICKER_MAX = 400  # options in the area filter; grids are left out first when over it
-
-
-DONE: dict[str, Any] = {
-    Action.CHECK_CONFIRM: gettext_lazy("Verified: the report goes on for acceptance."),
-    Action.CHECK_RESOLVE: gettext_lazy("Resolved on the spot: the case is closed."),
-    Action.CHECK_REJECT: gettext_lazy("The report is not accepted; the reporter is told why."),
-    Action.CHECK_PASS_UP: gettext_lazy("The report is passed up to the dispatchers."),
-    Action.ACCEPT: gettext_lazy("The case is accepted."),
-    Action.ACCEPT_DISPATCH: gettext_lazy("The case is accepted and dispatched."),
-    Action.REJECT: gettext_lazy("The case is rejected."),
-    Action.MERGE: gettext_lazy("The case is merged."),
-    Action.DISPATCH: gettext_lazy("The case is dispatched."),
-    Action.SIGN: gettext_lazy("You signed for the case."),
-    Action.RETURN: gettext_lazy("The case is returned."),
-    Action.REASSIGN: gettext_lazy("The case is reassigned."),
-    Action.ESCALATE: gettext_lazy("The case is escalated."),
-    Action.REQUEST_DELAY: gettext_lazy("Your request is sent."),
-    Action.APPROVE_DELAY: gettext_lazy("The request is approved."),
-    Action.DENY_DELAY: gettext_lazy("The request is denied."),
-    Action.RESUME: gettext_lazy("The case is resumed."),
-    Action.REPLY: gettext_lazy("Your reply is saved."),
-    Action.VERIFY_PASS: gettext_lazy("Verified: the case is closed."),
-    Action.VERIFY_FAIL: gettext_lazy("The case is sent back for rework."),
-    Action.URGE: gettext_lazy("The handlers are urged."),
-    Action.RATE: gettext_lazy("Thank you, the rating is saved."),
-    Action.REOPEN: gettext_lazy("The case is reopened."),
-    Action.COMMENT: gettext_lazy("The note is added."),
-}
 
 
 def _require_case_view(request: HttpRequest) -> None:
@@ -287,7 +261,7 @@ def _is_staff_rater(case: Case, user: Any) -> bool:
 def _make_form(
     action: str, case: Case, user: Any, *, data: Any = None, files: Any = None
 ) -> ActionForm:
-    form_class = ACTION_FORMS[action]
+    form_class = ACTIONS.form_class(action)
     kwargs: dict[str, Any] = {"initial": {"version": case.version}}
     if issubclass(form_class, UnitForm):
         kwargs["units"] = _unit_choices(case, user)
@@ -310,42 +284,16 @@ def _reporter(case: Case) -> dict[str, str]:
     }
 
 
-def _timeline(case: Case, photos: dict[int | None, list[CaseAttachment]]) -> list[dict[str, Any]]:
-    events = list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id"))
-
-    def ref(e: CaseEvent, key: str) -> int | None:
-        value = e.data.get(key) if isinstance(e.data, dict) else None
-        return value if isinstance(value, int) else None
-
-    area_ids = {i for e in events if (i := ref(e, "to_area")) is not None}
-    dept_ids = {i for e in events if (i := ref(e, "to_department")) is not None}
-    area_names = dict(Area.objects.filter(pk__in=area_ids).values_list("pk", "name"))
-    dept_names = dict(Department.objects.filter(pk__in=dept_ids).values_list("pk", "name"))
-    rows = []
-    for e in events:
-        data = e.data if isinstance(e.data, dict) else {}
-        if e.actor_id is not None and e.actor_id == case.reporter_id:
-            who = _("Reporter")
-        elif e.actor is not None:
-            who = str(e.actor)
-        else:
-            who = public.actor_label(e.actor_name)
-        to_area, to_dept = ref(e, "to_area"), ref(e, "to_department")
-        rows.append(
-            {
-                "event": e,
-                "who": who,
-                "to_unit": (area_names.get(to_area) if to_area else None)
-                or (dept_names.get(to_dept) if to_dept else None)
-                or "",
-                "reason": data.get("reason", "") if not e.note else "",
-                # What the reporter is told (a check's rejection: reason and explanation).
-                "public": data.get("public", ""),
-                # The report's own photos are shown at the top of the page.
-                "photos": [] if e.action == Action.REPORT else photos.get(e.pk, []),
-            }
-        )
-    return rows
+def _timeline(case: Case, photos: dict[int | None, list[CaseAttachment]]) -> list[TimelineRow]:
+    """The staff timeline: the kernel's one rendering (the API answers the same rows); the
+    report's own photos are shown at the top of the page, not with its entry."""
+    events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id")
+    return present_timeline(
+        events,
+        reporter_id=case.reporter_id,
+        actor_label=public.actor_label,
+        photos=lambda e: [] if e.action == Action.REPORT else photos.get(e.pk, []),
+    )
 
 
 def _map_data(case: Case) -> dict[str, Any] | None:
@@ -377,7 +325,8 @@ def _detail_context(
     :func:`gridgov.cases.services.privacy.case_unmask`)."""
     user = request.user
     staff = guards.in_jurisdiction(user, Perm.CASE_VIEW, case)
-    actions = [a for a in guards.allowed_actions(case=case, user=user) if a in ACTION_FORMS]
+    offered = set(ACTIONS.web_actions())
+    actions = [a for a in guards.allowed_actions(case=case, user=user) if a in offered]
     proposal_value, proposal_reason = "", ""
     action_forms = []
     for action in actions:
@@ -426,7 +375,7 @@ def _detail_context(
         )
         return context
     timeline = _timeline(case, by_event)
-    report_events = {r["event"].pk for r in timeline if r["event"].action == Action.REPORT}
+    report_events = {r.event.pk for r in timeline if r.event.action == Action.REPORT}
     case_photos = [a for a in attachments if a.event_id is None or a.event_id in report_events]
     if reveal and not case.anonymous:
         reporter = {"name": case.reporter_name, "phone": reporter_phone(case)}
@@ -454,86 +403,6 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Actions ---------------------------------------------------------------------------------
 
 
-def _unit(form: UnitForm) -> dict[str, Any]:
-    kind, pk = form.unit_target()
-    if kind == "dept":
-        return {"to_department": Department.objects.get(pk=pk), "to_area": None}
-    return {"to_area": Area.objects.get(pk=pk), "to_department": None}
-
-
-def _merge_target(user: Any, case: Case, number: str) -> Case:
-    target = selectors.case_list_for(actor=user).filter(number=number).first()
-    if target is None:
-        message = _("No case with this number in your jurisdiction.")
-        raise errors.ValidationFailed(message, fields={"target": message})
-    return target
-
-
-def _perform(action: str, case: Case, user: Any, form: ActionForm) -> None:
-    """Call the one service for ``action`` with the form's input."""
-    d = form.cleaned_data
-    common: dict[str, Any] = {"actor": user, "case": case, "version": d["version"]}
-    if action == Action.CHECK_CONFIRM:
-        checking.case_check_confirm(**common, note=d["note"], photos=d["photos"])
-    elif action == Action.CHECK_RESOLVE:
-        checking.case_check_resolve(**common, reply=d["reply"], photos=d["photos"])
-    elif action == Action.CHECK_REJECT:
-        checking.case_check_reject(**common, reason=d["reason"], note=d["note"])
-    elif action == Action.CHECK_PASS_UP:
-        checking.case_check_pass_up(**common, note=d["note"])
-    elif action == Action.ACCEPT:
-        lifecycle.case_accept(**common, note=d["note"])
-    elif action == Action.REJECT:
-        lifecycle.case_reject(**common, reason=d["reason"])
-    elif action == Action.MERGE:
-        into = _merge_target(user, case, d["target"])
-        lifecycle.case_merge(**common, into=into, note=d["note"])
-    elif action == Action.DISPATCH:
-        assert isinstance(form, UnitForm)
-        lifecycle.case_dispatch(**common, **_unit(form), note=d["note"])
-    elif action == Action.ACCEPT_DISPATCH:
-        assert isinstance(form, UnitForm)
-        lifecycle.case_accept_dispatch(**common, **_unit(form), note=d["note"])
-    elif action == Action.REASSIGN:
-        assert isinstance(form, UnitForm)
-        lifecycle.case_reassign(**common, **_unit(form), note=d["note"])
-    elif action == Action.SIGN:
-        lifecycle.case_sign(**common)
-    elif action == Action.RETURN:
-        lifecycle.case_return(**common, reason=d["reason"])
-    elif action == Action.ESCALATE:
-        lifecycle.case_escalate(**common, note=d["note"])
-    elif action == Action.REQUEST_DELAY:
-        lifecycle.case_request_delay(
-            **common, kind=d["kind"], amount=d["amount"], unit=d["unit"], reason=d["reason"]
-        )
-    elif action in (Action.APPROVE_DELAY, Action.DENY_DELAY):
-        approve = action == Action.APPROVE_DELAY
-        lifecycle.case_decide_delay(**common, approve=approve, note=d["note"])
-    elif action == Action.RESUME:
-        lifecycle.case_resume(**common, note=d["note"])
-    elif action == Action.REPLY:
-        lifecycle.case_reply(**common, reply=d["reply"], photos=d["photos"])
-    elif action in (Action.VERIFY_PASS, Action.VERIFY_FAIL):
-        passed = action == Action.VERIFY_PASS
-        lifecycle.case_verify(**common, passed=passed, note=d["note"], photos=d["photos"])
-    elif action == Action.URGE:
-        lifecycle.case_urge(**common, message=d["message"])
-    elif action == Action.RATE:
-        lifecycle.case_rate(
-            **common,
-            rating=d["rating"],
-            comment=d["comment"],
-            callback=bool(d.get("callback")),
-        )
-    elif action == Action.REOPEN:
-        lifecycle.case_reopen(**common, reason=d["reason"])
-    elif action == Action.COMMENT:
-        lifecycle.case_comment(actor=user, case=case, note=d["note"])
-    else:  # pragma: no cover - ACTION_FORMS and this function list the same actions
-        raise Http404
-
-
 @require_POST
 @login_required
 @domain_errors
@@ -543,15 +412,16 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     A stale version or a refused action comes back as a message on the refreshed page; invalid
     input re-renders the page with the form's errors."""
     user = request.user
-    if action not in ACTION_FORMS:
+    spec = ACTIONS.get(action)
+    if spec is None or spec.form is None or spec.web is None:
         raise Http404(_("Unknown action."))
     # Same rule as the API: a role that may never do this gets a 403 before any look-up
     # (rating is the reporter's own right, checked by the guard).
-    transition = TRANSITIONS.get(action)
+    transition = CASES.transition(spec.transition_name)
     if (
         transition is not None
         and action != Action.RATE
-        and not scoping.has_perm_anywhere(user, transition.perm)
+        and (transition.perm is None or not scoping.has_perm_anywhere(user, transition.perm))
     ):
         raise errors.PermissionDenied(_("You do not have permission to do this."))
     case = selectors.case_get_for(actor=user, pk=pk)
@@ -559,14 +429,14 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     form = _make_form(action, case, user, data=request.POST, files=request.FILES)
     if form.is_valid():
         try:
-            _perform(action, case, user, form)
+            ACTIONS.run_web(ActionCall(action, case, user, data=form.cleaned_data, form=form))
         except errors.Conflict as exc:
             messages.error(request, exc.message)
             return redirect(back)
         except errors.DomainError as exc:
             add_domain_error(form, exc)
         else:
-            messages.success(request, str(DONE[action]))
+            messages.success(request, str(spec.done))
             return redirect(back)
     elif action not in guards.allowed_actions(case=case, user=user):
         messages.error(request, _("This action is not available for this case now."))

@@ -8,6 +8,7 @@ clear (never a redirect, never cached, never in a list).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -35,7 +36,7 @@ class UnmaskForm(forms.Form):
     )
 
 
-def _texts(case: Case, timeline: list[dict[str, Any]]) -> list[str]:
+def _texts(case: Case, timeline: Sequence[Any]) -> list[str]:
     texts = [case.title, case.description, case.address, case.reply, case.rating_comment]
     for row in timeline:
         texts += [row["event"].note, str(row.get("reason") or "")]
@@ -45,7 +46,7 @@ def _texts(case: Case, timeline: list[dict[str, Any]]) -> list[str]:
 
 
 def unmask_context(
-    user: Any, case: Case, timeline: list[dict[str, Any]], *, reveal: bool, form: Any = None
+    user: Any, case: Case, timeline: Sequence[Any], *, reveal: bool, form: Any = None
 ) -> dict[str, Any]:
     """What the detail page needs: the request's decision (``pii_reveal``) and the form."""
     can = not reveal and privacy.can_unmask_case(user, case)

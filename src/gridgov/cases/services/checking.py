@@ -29,15 +29,14 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from gridgov.cases import notify as notes
-from gridgov.cases.models import Case, CaseEvent
+from gridgov.cases.models import Case
 from gridgov.cases.photos import check_photos
 from gridgov.cases.services.lifecycle_common import attach, clean_text, guard, now_or
-from gridgov.cases.services.timeline import apply_action
+from gridgov.cases.services.timeline import Step, apply_action, apply_case_batch, apply_case_chain
 from gridgov.cases.states import Action, CheckRejectReason, Status
 from gridgov.core.errors import ValidationFailed
 
@@ -72,7 +71,6 @@ def case_check_confirm(
             action=Action.CHECK_CONFIRM,
             actor=actor,
             expected_version=version,
-            to_status=Status.REPORTED,
             changes=dict(_LEAVE_CHECK),
             note=note,
             data={"on_time": case.check_due_at is None or now <= case.check_due_at},
@@ -95,7 +93,6 @@ def case_check_pass_up(
             action=Action.CHECK_PASS_UP,
             actor=actor,
             expected_version=version,
-            to_status=Status.REPORTED,
             changes=dict(_LEAVE_CHECK),
             note=note,
             at=now,
@@ -113,24 +110,23 @@ def case_check_resolve(
     now: datetime | None = None,
 ) -> Case:
     """自行处置: resolved on the spot, with a photo; closed at grid level."""
-    from gridgov.cases.services.intake import resolve_on_spot
+    from gridgov.cases.services.intake import on_spot_steps
 
     now = now_or(now)
     guard(case, actor, Action.CHECK_RESOLVE, version, now)
     reply = clean_text(reply, "reply", required=True)
     checked = _photos(photos, required=True)
+    # Its own entry (with the photos), then the on-the-spot chain to CLOSED, in one go.
+    first = Step(Action.CHECK_RESOLVE, dict(_LEAVE_CHECK), "", {"on_spot": True})
     with transaction.atomic():
-        event = apply_action(
+        entries = apply_case_chain(
             case=case,
-            action=Action.CHECK_RESOLVE,
+            steps=[first, *on_spot_steps(case, actor, reply, now)],
             actor=actor,
             expected_version=version,
-            changes=dict(_LEAVE_CHECK),
-            data={"on_spot": True},
             at=now,
         )
-        attach(case, event, checked, actor)
-        resolve_on_spot(case, actor, reply, now)
+        attach(case, entries[0], checked, actor)
         notes.closed(case, actor=actor)
     return case
 
@@ -164,7 +160,6 @@ def case_check_reject(
             action=Action.CHECK_REJECT,
             actor=actor,
             expected_version=version,
-            to_status=Status.REJECTED,
             changes=dict(_LEAVE_CHECK),
             note=note,
             data={"reason": reason, "public": public},
@@ -183,8 +178,6 @@ def time_out(cases: list[Case], now: datetime) -> int:
     update, the timeline entries in one insert, and one notice to the dispatchers of their
     streets and counties (not repeated while an earlier one is unread)."""
     from gridgov.cases import units
-    from gridgov.cases.indicators import on_events
-    from gridgov.core.statements import insert_rows
     from gridgov.notifications.services import notify
 
     due = [
@@ -194,30 +187,13 @@ def time_out(cases: list[Case], now: datetime) -> int:
     ]
     if not due:
         return 0
-    Case.objects.filter(pk__in=[c.pk for c in due], status=Status.TO_CHECK).update(
-        status=Status.REPORTED, watch_at=None, version=F("version") + 1, updated_at=now
+    apply_case_batch(
+        cases=due,
+        action=Action.CHECK_TIMEOUT,
+        changes={"watch_at": None},
+        data_for=lambda c: {"due_at": c.check_due_at.isoformat()},
+        at=now,
     )
-    events = []
-    for case in due:
-        case.status = Status.REPORTED
-        case.watch_at = None
-        case.version += 1
-        case.updated_at = now
-        assert case.check_due_at is not None
-        events.append(
-            CaseEvent(
-                case=case,
-                at=now,
-                action=str(Action.CHECK_TIMEOUT),
-                actor=None,
-                actor_name="system",
-                from_status=str(Status.TO_CHECK),
-                to_status=str(Status.REPORTED),
-                data={"due_at": case.check_due_at.isoformat()},
-            )
-        )
-    insert_rows(events)
-    on_events([(e.case, e) for e in events])
     people: dict[int, Any] = {}
     for path in sorted({c.area_path for c in due}):
         for user in units.dispatchers_for(area=None, path=path):

@@ -28,7 +28,6 @@ from gridgov.cases.services.timeline import apply_action, record_event
 from gridgov.cases.states import (
     Action,
     Rating,
-    Status,
 )
 from gridgov.cases.units import Target
 from gridgov.core.errors import ValidationFailed
@@ -113,16 +112,14 @@ def case_decide_delay(
     note = clean_text(note, "note", required=not approve)
     request = dict(case.pending_delay)
     changes: dict[str, Any] = {"pending_delay": {}}
-    to_status: str | None = None
     if approve and request.get("kind") == "extend":
         base = case.handle_due_at or now
         changes["handle_due_at"] = add_working_time(base, int(request["amount"]), request["unit"])
         changes["handle_overdue"] = False
         changes["due_soon"] = False
-    elif approve:
-        to_status = Status.SUSPENDED
+    elif approve:  # a suspension: the table leads to SUSPENDED
         changes["suspended_at"] = now
-    set_watch(case, changes, to_status, now)
+    set_watch(case, changes, action, now)
     data = {"kind": request.get("kind"), "amount": request.get("amount"), "approved": approve}
     if "handle_due_at" in changes:
         data["handle_due_at"] = changes["handle_due_at"].isoformat()
@@ -132,7 +129,6 @@ def case_decide_delay(
             action=action,
             actor=actor,
             expected_version=version,
-            to_status=to_status,
             changes=changes,
             note=note,
             data=data,
@@ -155,14 +151,13 @@ def case_resume(
     changes: dict[str, Any] = {"suspended_at": None}
     if case.handle_due_at is not None:
         changes["handle_due_at"] = add_working_seconds(case.handle_due_at, spent)
-    set_watch(case, changes, Status.IN_PROGRESS, now)
+    set_watch(case, changes, Action.RESUME, now)
     with transaction.atomic():
         apply_action(
             case=case,
             action=Action.RESUME,
             actor=actor,
             expected_version=version,
-            to_status=Status.IN_PROGRESS,
             changes=changes,
             note=note,
             data={"suspended_seconds": spent},
@@ -191,7 +186,6 @@ def case_reply(
             action=Action.REPLY,
             actor=actor,
             expected_version=version,
-            to_status=Status.RESOLVED,
             changes={"reply": reply, "resolved_at": now, "watch_at": None, "due_soon": False},
             note=reply,
             data={"on_time": on_time},
@@ -226,12 +220,10 @@ def case_verify(
             "watch_at": None,
             "due_soon": False,
         }
-        to_status = Status.CLOSED
         data: dict[str, Any] = {"on_time": on_time, "resolved_level": case.assigned_level}
     else:
         changes = {"rework_count": case.rework_count + 1, "resolved_at": None}
-        to_status = Status.IN_PROGRESS
-        set_watch(case, changes, to_status, now)
+        set_watch(case, changes, action, now)
         data = {"rework": changes["rework_count"]}
     with transaction.atomic():
         event = apply_action(
@@ -239,7 +231,6 @@ def case_verify(
             action=action,
             actor=actor,
             expected_version=version,
-            to_status=to_status,
             changes=changes,
             note=note,
             data=data,
@@ -328,7 +319,6 @@ def case_rate(
             action=Action.RATE,
             actor=actor,
             expected_version=version,
-            to_status=Status.RATED,
             changes={"rating": rating, "rating_comment": comment, "rated_at": now},
             note=comment,
             data={"rating": rating, "callback": bool(callback), "by_reporter": by_reporter},
@@ -371,13 +361,12 @@ def _reopen(
             "resolved_level": None,
         }
     )
-    set_watch(case, changes, Status.ASSIGNED, now)
+    set_watch(case, changes, Action.REOPEN, now)
     apply_action(
         case=case,
         action=Action.REOPEN,
         actor=actor,
         expected_version=version,
-        to_status=Status.ASSIGNED,
         changes=changes,
         note=reason,
         data={**target.as_data(), "reopen": changes["reopen_count"]},

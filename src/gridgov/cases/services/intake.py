@@ -76,7 +76,7 @@ from gridgov.cases.services.intake_input import (  # noqa: F401  (re-exported)
 )
 from gridgov.cases.services.intake_input import clean_text as _text
 from gridgov.cases.services.intake_input import fail as _fail
-from gridgov.cases.services.timeline import apply_action, record_event
+from gridgov.cases.services.timeline import Step, apply_action, apply_case_chain, record_event
 from gridgov.cases.states import Action, HandlingLevel, Source, Status
 from gridgov.core import crypto, revisions
 from gridgov.core.errors import Conflict
@@ -667,19 +667,16 @@ def _check_on_spot(actor: Any, area: Area, outside: bool) -> None:
         )
 
 
-def resolve_on_spot(case: Case, actor: Any, reply: str, now: datetime) -> None:
-    """(report or check →) accept → dispatch (own grid) → sign → reply → verify, all by the
-    grid worker, through the same versioned writer as every other action. Inside the caller's
-    transaction; also the end of a checked report resolved on the spot
-    (:func:`gridgov.cases.services.checking.case_check_resolve`)."""
+def on_spot_steps(case: Case, actor: Any, reply: str, now: datetime) -> list[Step]:
+    """The on-the-spot chain (:data:`gridgov.cases.states.ON_SPOT`): accept → dispatch (own
+    grid) → sign → reply → verify, all by the grid worker, at ``now``."""
     grid = case.area
     level = int(HandlingLevel.GRID)
     note = _("Resolved on the spot")
-    steps: list[tuple[str, str, dict[str, Any], str, dict[str, Any]]] = [
-        (Action.ACCEPT, Status.ACCEPTED, {"accepted_at": now}, note, {"on_spot": True}),
-        (
+    return [
+        Step(Action.ACCEPT, {"accepted_at": now}, note, {"on_spot": True}),
+        Step(
             Action.DISPATCH,
-            Status.ASSIGNED,
             {
                 "assigned_area": grid,
                 "assigned_department": None,
@@ -690,23 +687,15 @@ def resolve_on_spot(case: Case, actor: Any, reply: str, now: datetime) -> None:
             note,
             {"to_area": grid.pk, "to_department": None, "level": level, "unit": grid.name},
         ),
-        (
+        Step(
             Action.SIGN,
-            Status.IN_PROGRESS,
             {"handler": actor, "signed_at": now, "handle_due_at": now},
             "",
             {"on_time": True},
         ),
-        (
-            Action.REPLY,
-            Status.RESOLVED,
-            {"reply": reply, "resolved_at": now},
-            reply,
-            {"on_time": True},
-        ),
-        (
+        Step(Action.REPLY, {"reply": reply, "resolved_at": now}, reply, {"on_time": True}),
+        Step(
             Action.VERIFY_PASS,
-            Status.CLOSED,
             {
                 "closed_at": now,
                 "resolved_level": level,
@@ -717,18 +706,19 @@ def resolve_on_spot(case: Case, actor: Any, reply: str, now: datetime) -> None:
             {"on_time": True, "resolved_level": level, "on_spot": True},
         ),
     ]
-    for action, to_status, changes, step_note, data in steps:
-        apply_action(
-            case=case,
-            action=action,
-            actor=actor,
-            expected_version=case.version,
-            to_status=to_status,
-            changes=changes,
-            note=step_note,
-            data=data,
-            at=now,
-        )
+
+
+def resolve_on_spot(case: Case, actor: Any, reply: str, now: datetime) -> None:
+    """(report →) accept → dispatch (own grid) → sign → reply → verify, all by the grid
+    worker, as one chain of the cases workflow (each step checked against the table, one entry
+    each, one update). Inside the caller's transaction."""
+    apply_case_chain(
+        case=case,
+        steps=on_spot_steps(case, actor, reply, now),
+        actor=actor,
+        expected_version=case.version,
+        at=now,
+    )
 
 
 # --- Reading the reporter's contact -----------------------------------------------------------

@@ -31,7 +31,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from gridgov.cases.models import Case, CaseEvent, CaseSequence, IdempotencyRecord
+from gridgov.cases.models import Case, CaseSequence, IdempotencyRecord
 from gridgov.cases.services.intake import (
     REFERENCE,
     IntakeResult,
@@ -39,10 +39,12 @@ from gridgov.cases.services.intake import (
     prepare_report,
     write_report,
 )
-from gridgov.cases.services.timeline import actor_label, count_events
+from gridgov.cases.services.timeline import count_events
 from gridgov.cases.states import Action
+from gridgov.cases.workflow import CASES
 from gridgov.core.errors import DomainError
 from gridgov.core.statements import insert_rows
+from gridgov.kernel.workflow import new_entry
 
 CHUNK_SIZE = 500
 
@@ -121,18 +123,18 @@ def _insert_chunk(items: list[PreparedReport]) -> list[Case]:
     events = []
     for p, case in zip(items, cases, strict=True):
         note, data, actor_name = p.report_entry()
-        user = p.actor if getattr(p.actor, "is_authenticated", False) else None
         events.append(
-            CaseEvent(
-                case=case,
-                at=p.reported_at or timezone.now(),
-                action=str(Action.REPORT),
-                actor=user,
-                actor_name=actor_name or actor_label(p.actor),
-                from_status="",
-                to_status=p.status,
+            new_entry(
+                CASES,
+                case,
+                action=Action.REPORT,
+                actor=p.actor,
+                from_state="",
+                to_state=p.status,
                 note=note,
                 data=data,
+                at=p.reported_at or timezone.now(),
+                actor_name=actor_name,
             )
         )
     insert_rows(events)

@@ -33,7 +33,6 @@ from gridgov.cases.states import (
     TRANSITIONS,
     Action,
     HandlingLevel,
-    Status,
 )
 from gridgov.cases.units import Target, escalation_target, resolve_target
 from gridgov.core.errors import ValidationFailed
@@ -55,7 +54,6 @@ def case_accept(
             action=Action.ACCEPT,
             actor=actor,
             expected_version=version,
-            to_status=Status.ACCEPTED,
             # watch_at: a report taken over before the grid worker's check (待核实) ends its
             # check deadline.
             changes={"accepted_at": now, "watch_at": None},
@@ -79,7 +77,6 @@ def case_reject(
             action=Action.REJECT,
             actor=actor,
             expected_version=version,
-            to_status=Status.REJECTED,
             changes={"watch_at": None},
             note=reason,
             data={"reason": reason},
@@ -113,7 +110,7 @@ def case_merge(
             _("Cases can only be merged into an open case."),
             fields={"into": _("This case is closed or merged.")},
         )
-    if not guards.in_jurisdiction(actor, TRANSITIONS[Action.MERGE].perm, into):
+    if not guards.in_jurisdiction(actor, str(TRANSITIONS[Action.MERGE].perm), into):
         raise ValidationFailed(
             _("Cases can only be merged within your jurisdiction."),
             fields={"into": _("Not found, or outside your jurisdiction.")},
@@ -135,7 +132,6 @@ def case_merge(
             action=Action.MERGE,
             actor=actor,
             expected_version=version,
-            to_status=Status.MERGED,
             changes={"merged_into": into, "watch_at": None},
             note=note,
             data={"into": into.pk, "into_number": into.number},
@@ -178,7 +174,6 @@ def case_accept_dispatch(
             action=Action.ACCEPT,
             actor=actor,
             expected_version=version,
-            to_status=Status.ACCEPTED,
             changes={"accepted_at": now},
             data={"one_step": True},
             at=now,
@@ -261,7 +256,7 @@ def _write_assignment(
     """The assignment to ``target`` (dispatch, reassignment …) with its sign-for clock, timeline
     entry and notice, inside the caller's transaction; ``one_step``: part of 受理并派单."""
     changes = assign_changes(case, target, now)
-    set_watch(case, changes, Status.ASSIGNED, now)
+    set_watch(case, changes, action, now)
     data = {**target.as_data(), "sign_due_at": changes["sign_due_at"].isoformat()}
     if one_step:
         data["one_step"] = True
@@ -270,7 +265,6 @@ def _write_assignment(
         action=action,
         actor=actor,
         expected_version=version,
-        to_status=Status.ASSIGNED,
         changes=changes,
         note=note,
         data=data,
@@ -288,14 +282,13 @@ def case_escalate(
     note = clean_text(note, "note", required=True)
     target = escalation_target(case)
     changes = assign_changes(case, target, now)
-    set_watch(case, changes, Status.ASSIGNED, now)
+    set_watch(case, changes, Action.ESCALATE, now)
     with transaction.atomic():
         apply_action(
             case=case,
             action=Action.ESCALATE,
             actor=actor,
             expected_version=version,
-            to_status=Status.ASSIGNED,
             changes=changes,
             note=note,
             data={
@@ -321,14 +314,13 @@ def case_sign(*, actor: Any, case: Case, version: int, now: datetime | None = No
         "handle_due_at": add_working_time(now, category.handle_limit, category.handle_unit),
         "due_soon": False,
     }
-    set_watch(case, changes, Status.IN_PROGRESS, now)
+    set_watch(case, changes, Action.SIGN, now)
     with transaction.atomic():
         apply_action(
             case=case,
             action=Action.SIGN,
             actor=actor,
             expected_version=version,
-            to_status=Status.IN_PROGRESS,
             changes=changes,
             data={"on_time": on_time, "handle_due_at": changes["handle_due_at"].isoformat()},
             at=now,
@@ -364,7 +356,6 @@ def case_return(
             action=Action.RETURN,
             actor=actor,
             expected_version=version,
-            to_status=Status.ACCEPTED,
             changes=changes,
             note=reason,
             data={**data, "reason": reason},

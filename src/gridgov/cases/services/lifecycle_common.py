@@ -57,12 +57,14 @@ def guard(case: Case, actor: Any, action: str, version: int | None, now: datetim
     guards.require_action(case=case, user=actor, action=action, now=now)
 
 
-def set_watch(case: Case, changes: dict[str, Any], to_status: str | None, now: datetime) -> None:
+def set_watch(case: Case, changes: dict[str, Any], action: str, now: datetime) -> None:
     """Add ``watch_at`` (the sweep's next look) and ``deadline_provisional`` for the case as it
-    will be after ``changes``."""
+    will be after ``action`` (its target state from the table) with ``changes``."""
     from gridgov.cases.services.deadlines import provisional_for
     from gridgov.cases.supervision import next_watch_at
+    from gridgov.cases.workflow import CASES
 
+    to_status = CASES.target(action, case)
     future = copy.copy(case)
     for name, value in changes.items():
         setattr(future, name, value)
