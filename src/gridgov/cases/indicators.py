@@ -6,7 +6,7 @@ Writing
 timeline entry, inside the action's transaction. It maps the entry to counter increments
 (:func:`event_deltas`) and adds them to the row of *(area, day)* for the case's area **and every
 ancestor** (so a subtree's figures for a period are the rows of one area, never a scan of
-cases), where *day* is the local date (``Asia/Shanghai``) of the entry. The write is one
+cases), where *day* is the local date (``GRIDGOV_TIME_ZONE``, default ``Asia/Shanghai``) of the entry. The write is one
 statement for all those rows, an upsert that works on SQLite (≥ 3.24) and PostgreSQL::
 
     INSERT INTO cases_casestat (area_id, day, <every counter>) VALUES (…), (…), …
@@ -122,7 +122,7 @@ MAX_PERIOD_DAYS = 3 * 366
 
 
 def local_day(moment: datetime) -> date:
-    """The local date (the working-time zone, Asia/Shanghai) of ``moment``."""
+    """The local date (the working-time zone, ``GRIDGOV_TIME_ZONE``) of ``moment``."""
     return moment.astimezone(work_timezone()).date()
 
 
