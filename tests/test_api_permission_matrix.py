@@ -1045,3 +1045,28 @@ def _template(url: str) -> str:
 def test_every_role_has_an_area_in_the_fixture_tree():
     for role in Role.values:
         assert home_of(role) in BRANCH
+
+
+# /health lies outside the API's document but next to it for machines: public by design.
+HEALTH_CALLERS = [(None, "none")] + [(r, m) for r in Role.values for m in ("token", "session")]
+
+
+@pytest.mark.parametrize(("role", "mode"), HEALTH_CALLERS)
+def test_health_is_public_and_leak_free(role, mode, tree, make_user, world):
+    from gridgov.core.health import record_heartbeat
+
+    record_heartbeat()
+    client, headers, user = caller(role, mode, tree, make_user, world)
+    before = db_state()
+    response = client.get("/health", **headers)
+    assert response.status_code in (200, 503)
+    body = response.json()
+    assert set(body) == {"status", "checks"}
+    assert set(body["checks"]) >= {"database", "worker", "disk"}
+    assert all(set(c) <= {"status", "problem"} for c in body["checks"].values())
+    text = response.content.decode()
+    if user is not None:
+        assert user.username not in text
+    assert not [a.name for a in Area.objects.all() if a.name in text or a.code in text]
+    assert "Traceback" not in text and "version" not in text.lower()
+    assert db_state() == before

@@ -290,6 +290,22 @@ def try_rotate_field_key(data: Path) -> None:
     assert not (data / "field_key.old").exists()  # finished: the old key is retired
 
 
+def try_create_admin(data: Path) -> None:
+    source = divisions_source(data / "src")
+    ok(gridgov(data, "import-divisions", "--code", "640122", "--source", str(source)))
+    ok(
+        gridgov(
+            data,
+            "create-admin",
+            "--username",
+            "root",
+            "--noinput",
+            DJANGO_SUPERUSER_PASSWORD="Kx9#long-enough-2026",
+        )
+    )
+    assert count(data, "SELECT COUNT(*) FROM accounts_user WHERE is_superuser") == 1
+
+
 INVOCATIONS: dict[str, Callable[[Path], None]] = {
     "demo": try_demo,
     "serve": try_serve,
@@ -305,6 +321,7 @@ INVOCATIONS: dict[str, Callable[[Path], None]] = {
     "backup": try_backup,
     "restore": try_restore,
     "rotate-field-key": try_rotate_field_key,
+    "create-admin": try_create_admin,
 }
 
 

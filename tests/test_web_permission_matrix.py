@@ -67,6 +67,9 @@ class Page:
     # The target is a case: department roles see only the cases their department holds or
     # held (the world's cases never went to a department: a 404 for them).
     case: bool = False
+    # Public by design (``/health``): the same answer for everyone, with nothing in it that
+    # names a person, an area, a path or a version.
+    public: bool = False
 
 
 def _photo() -> Any:
@@ -89,6 +92,7 @@ def _target_user(world: Any, where: str) -> User:
 
 
 PAGES = [
+    Page("health", Perm.VIEW_AREA, "GET", lambda w, _: "/health", scoped=False, public=True),
     Page("home", Perm.VIEW_AREA, "GET", lambda w, _: reverse("core:home"), scoped=False),
     Page("area index", Perm.VIEW_AREA, "GET", lambda w, _: reverse("areas:index"), scoped=False),
     # Everyone's own inbox settings (every role holds area.view).
@@ -497,7 +501,10 @@ def world(tree: Any, make_user: Any) -> World:
 
 
 def expected(caller: str, page: Page, where: str) -> int | str:
-    """'ok', 'login', 403 or 404 according to the rule in the module docstring."""
+    """'ok', 'login', 403 or 404 according to the rule in the module docstring ('public' for
+    the public pages)."""
+    if page.public:
+        return "public"
     if caller == ANON:
         return "login"
     if page.area_page and where == "outside":
@@ -556,7 +563,9 @@ def test_web_permission_matrix(world: World, caller: str, page: Page, where: str
     else:
         response = client.post(url, page.data(world, where) if page.data else {})
     want = expected(caller, page, where)
-    if want == "login":
+    if want == "public":
+        assert_leak_free(world, response)
+    elif want == "login":
         assert response.status_code == 302
         assert reverse("accounts:login") in response["Location"]
     elif want == "ok":
@@ -567,6 +576,25 @@ def test_web_permission_matrix(world: World, caller: str, page: Page, where: str
         assert response.status_code == want
     if want != "ok":
         assert snapshot() == before, "a refused call changed the database"
+
+
+def assert_leak_free(world: World, response: Any) -> None:
+    """A public answer: 200 or 503 JSON holding only statuses and problem texts — no user,
+    person, area, path, traceback or version."""
+    from django.conf import settings
+
+    assert response.status_code in (200, 503), response.content[:300]
+    body = response.json()
+    assert set(body) == {"status", "checks"}
+    assert all(set(c) <= {"status", "problem"} for c in body["checks"].values())
+    text = response.content.decode()
+    users = list(User.objects.values_list("username", "display_name", "mobile", "email"))
+    words = {w for row in users for w in row if w}
+    words |= set(Area.objects.values_list("name", flat=True))
+    words |= set(Area.objects.values_list("code", flat=True))
+    words |= {str(settings.DATA_DIR), "Traceback", "Django", "Python", "version"}
+    assert not [w for w in words if w in text]
+    assert "Set-Cookie" not in response.headers
 
 
 def test_department_handler_opens_the_cases_its_department_held(world: World) -> None:

@@ -31,7 +31,7 @@ commands:
   demo            build the demo district on first run and serve it (web + worker)
   serve           serve the web app (waitress) with a background worker
   worker          run the background worker and the periodic-job scheduler
-  import-divisions, import-grids, demo-build, prune-audit, createsuperuser, migrate, …
+  import-divisions, import-grids, demo-build, prune-audit, create-admin, migrate, …
                   any Django management command ('-' or '_' both work);
                   'gridgov help' lists them, 'gridgov help <command>' explains one
 

@@ -17,6 +17,7 @@ from gridgov.core.config import (
     private_file,
     secret_key,
     source_origin,
+    time_zone,
 )
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -66,6 +67,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /health for load balancers, answered before anything else (gridgov.core.health).
+    "gridgov.core.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -223,9 +226,16 @@ _secure = env_bool("GRIDGOV_SECURE", False)
 SESSION_COOKIE_SECURE = _secure
 CSRF_COOKIE_SECURE = _secure
 SECURE_SSL_REDIRECT = _secure
-SECURE_HSTS_SECONDS = 31536000 if _secure else 0
+# HSTS with GRIDGOV_SECURE=1: a year by default (GRIDGOV_HSTS_SECONDS; start small, e.g. 300,
+# while trying TLS out), for the host's subdomains too. "preload" asks browsers to ship the
+# domain in their built-in HTTPS-only list, a commitment that is slow to undo: off unless an
+# office chooses it (GRIDGOV_HSTS_PRELOAD=1) and then submits the domain to the list itself.
+SECURE_HSTS_SECONDS = env_int("GRIDGOV_HSTS_SECONDS", 31536000) if _secure else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _secure
-SECURE_HSTS_PRELOAD = _secure
+SECURE_HSTS_PRELOAD = _secure and env_bool("GRIDGOV_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    # check --deploy's "SECURE_HSTS_PRELOAD is not True": leaving preload off is the default.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _secure else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -268,7 +278,11 @@ LANGUAGE_COOKIE_NAME = "gridgov_language"
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_SECURE = _secure
-TIME_ZONE = "Asia/Shanghai"
+# The time zone of dates shown, "local days" of the indicators, the working-time calendar and
+# the log's timestamps (GRIDGOV_TIME_ZONE, an IANA name; Asia/Urumqi for 新疆 offices that keep
+# local time). Stored times are UTC whatever it is.
+TIME_ZONE = time_zone()
+GRIDGOV_WORK_TIMEZONE = TIME_ZONE
 USE_I18N = True
 USE_TZ = True
 
@@ -293,18 +307,39 @@ TASKS = {
     }
 }
 
-# --- Logging: structured, and never personal data (see gridgov.core.logging) ---------------
+# --- Logging: never personal data; timestamps in TIME_ZONE with their offset
+# (2026-03-01T09:30:00.123+08:00); a refused Host header and other suspicious requests (client
+# errors answered 400) are one WARNING line without a traceback (gridgov.core.logs).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {
+            "()": "gridgov.core.logs.OffsetFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
+    "filters": {"quiet_security": {"()": "gridgov.core.logs.QuietSecurityFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["quiet_security"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("GRIDGOV_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},
+        # On the logger too, so that every handler (and pytest's caplog) gets the quiet record.
+        "django.security.DisallowedHost": {"filters": ["quiet_security"]},
         "django.server": {"level": "WARNING"},
     },
 }
+
+# /health (gridgov.core.health): the worker's heartbeat (written every minute) is stale after
+# this many minutes, and the data folder's file system needs this much free space.
+GRIDGOV_HEALTH_WORKER_MINUTES = env_int("GRIDGOV_HEALTH_WORKER_MINUTES", 10)
+GRIDGOV_HEALTH_MIN_FREE_MB = env_int("GRIDGOV_HEALTH_MIN_FREE_MB", 1024)
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500

@@ -11,7 +11,8 @@ timeline entry, inside the action's transaction (:func:`on_events` for entries w
 together: the sweep, batch intake, check time-outs). It maps the entry to counter increments
 (:func:`event_deltas`) and adds them to the row of *(area, day)* for the case's area **and every
 ancestor** (so a subtree's figures for a period are the rows of one area, never a scan of
-cases), where *day* is the local date (``Asia/Shanghai``) of the entry: one upsert statement for
+cases), where *day* is the local date (``GRIDGOV_TIME_ZONE``, default
+``Asia/Shanghai``) of the entry: one upsert statement for
 all those rows on SQLite (≥ 3.24) and PostgreSQL (see :mod:`gridgov.kernel.counters.writer`).
 
 Stock (what holds now, per area and ancestor): ``open`` (not in a final state), ``overdue``
@@ -126,7 +127,7 @@ MAX_PERIOD_DAYS = 3 * 366
 
 
 def local_day(moment: datetime) -> date:
-    """The local date (the working-time zone, Asia/Shanghai) of ``moment``."""
+    """The local date (the working-time zone, ``GRIDGOV_TIME_ZONE``) of ``moment``."""
     return moment.astimezone(work_timezone()).date()
 
 

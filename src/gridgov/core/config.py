@@ -51,6 +51,23 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+
+
+def time_zone() -> str:
+    """GRIDGOV_TIME_ZONE (an IANA name such as ``Asia/Shanghai``, the default), checked."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = (os.environ.get("GRIDGOV_TIME_ZONE") or "").strip() or DEFAULT_TIME_ZONE
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"GRIDGOV_TIME_ZONE={name!r} is not a known time zone (e.g. Asia/Shanghai)"
+        ) from exc
+    return name
+
+
 def _secret_from_file(path: Path, make: Callable[[], str]) -> str:
     if path.exists():
         return path.read_text(encoding="ascii").strip()

@@ -78,3 +78,20 @@ class TaskResult(DBTaskResult):
         proxy = True
         verbose_name = _("background task result")
         verbose_name_plural = _("background task results")
+
+
+class Heartbeat(models.Model):
+    """When a background process last proved itself alive: the row ``worker`` is written by
+    the periodic job ``core.heartbeat``, so its age shows that the scheduler enqueues and a
+    worker runs tasks (see :mod:`gridgov.core.health`)."""
+
+    name = models.CharField(_("name"), max_length=50, primary_key=True)
+    at = models.DateTimeField(_("last seen"))
+    worker_id = models.CharField(_("worker"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S%z}"

@@ -38,3 +38,12 @@ def prune_task_results(older_than_days: int = TASK_RESULT_RETENTION_DAYS) -> int
     cutoff = timezone.now() - timedelta(days=older_than_days)
     deleted, _by_model = DBTaskResult.objects.finished().filter(finished_at__lte=cutoff).delete()
     return int(deleted)
+
+
+@periodic(every=timedelta(minutes=1), name="core.heartbeat")
+@task()
+def heartbeat() -> str:
+    """Record that a worker ran a task just now (``/health`` checks its age)."""
+    from gridgov.core.health import record_heartbeat
+
+    return record_heartbeat().isoformat()

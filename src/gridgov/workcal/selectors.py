@@ -12,7 +12,7 @@ The rules
   *provisional* (:mod:`gridgov.cases.services.deadlines`) until the schedule is entered.
 * **Working hours**: on a working day, the periods of ``settings.GRIDGOV_WORK_HOURS``
   (default ``(("09:00", "12:00"), ("13:30", "17:30"))``) in the time zone
-  ``settings.GRIDGOV_WORK_TIMEZONE`` (default ``Asia/Shanghai``). A moment ``t`` lies inside a
+  ``settings.GRIDGOV_WORK_TIMEZONE`` (``TIME_ZONE``, from ``GRIDGOV_TIME_ZONE``). A moment ``t`` lies inside a
   period when ``start <= t < end``.
 * **Snapping**: a start outside working hours (at night, over lunch, on a weekend or holiday,
   or exactly at the end of a period) first moves to the start of the next working period.
