@@ -210,7 +210,7 @@ def test_the_data_migration_fills_the_stock_of_existing_cases(world: World) -> N
     expected = maintained()
     StockCount.objects.all().delete()
     CounterMember.objects.all().delete()
-    migration = importlib.import_module("gridgov.cases.migrations.0010_counters_stock_fill")
+    migration = importlib.import_module("gridgov.cases.migrations.0011_counters_stock_fill")
     migration.fill(apps, SimpleNamespace(connection=connection))
     assert maintained() == expected == counted()
     assert CounterMember.objects.filter(kind="cases").count() == 2
