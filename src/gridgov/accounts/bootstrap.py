@@ -15,7 +15,7 @@ from gridgov.accounts.models import RoleGrant, User
 from gridgov.accounts.roles import ROLE_LEVELS, Role
 from gridgov.accounts.services import role_grant, user_create, user_set_back_office
 from gridgov.areas.models import Area
-from gridgov.core.errors import NotFound, ValidationFailed
+from gridgov.core.errors import Code, NotFound, ValidationFailed
 
 
 @dataclass
@@ -64,7 +64,7 @@ def admin_create(
         if area is None and Area.objects.filter(parent__isnull=True).count() > 1:
             raise ValidationFailed(
                 _("The area tree has several top areas; name one with --area."),
-                code="area_required",
+                code=Code.REQUIRED,
                 fields={"area": _("Required.")},
             )
     with transaction.atomic():
