@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 UNITS = ROOT / "deploy" / "systemd"
-NAMES = ["gridgov-web.service", "gridgov-worker.service"]
+NAMES = ["gridgov-web.service", "gridgov-worker.service", "gridgov-backup.service"]
 
 HARDENING = {
     "NoNewPrivileges": "yes",
@@ -52,6 +52,8 @@ def options(name: str) -> dict[str, list[str]]:
 def test_the_units_carry_the_hardening(name):
     found = options(name)
     for key, value in HARDENING.items():
+        if key == "ReadWritePaths" and name == "gridgov-backup.service":
+            value = "/srv/gridgov/var /var/backups/gridgov"
         assert found.get(key) == [value], key
     assert "@system-service" in found["SystemCallFilter"]
     assert found["User"] == ["gridgov"] and found["EnvironmentFile"] == ["/etc/gridgov/env"]
