@@ -167,7 +167,7 @@ fi
   --checks not_a_server_error,status_code_conformance,response_schema_conformance \
   --phases "$PHASES" \
   --max-examples "$((EXAMPLES * 4))" \
-  --workers 2 \
+  --workers 1 \
   --request-timeout 60 \
   --generation-database none \
   --no-color \
