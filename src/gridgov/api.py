@@ -282,6 +282,7 @@ def _register_routers() -> None:
     from gridgov.cases.api_stats import router as stats_router
     from gridgov.cases.casemap.api import router as casemap_router
     from gridgov.kernel.imports.api import router as imports_router
+    from gridgov.mediation.api import routers as mediation_routers
     from gridgov.notifications.api import router as notifications_router
     from gridgov.party.api import router as party_router
     from gridgov.rosters.api import router as rosters_router
@@ -303,6 +304,8 @@ def _register_routers() -> None:
     api.add_router("/rosters", rosters_router)
     api.add_router("/party", party_router)
     api.add_router("/imports", imports_router)
+    for router in mediation_routers():
+        api.add_router("/mediation", router)
     api.add_router("/", _fallback)
 
 

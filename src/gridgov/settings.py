@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "gridgov.open311",
     "gridgov.rosters",
     "gridgov.party",
+    "gridgov.mediation",
     "gridgov.demo",
 ]
 

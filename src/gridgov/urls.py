@@ -20,6 +20,7 @@ urlpatterns = [
     path("rosters/", include("gridgov.rosters.urls")),
     path("imports/", include("gridgov.kernel.imports.urls")),
     path("party/", include("gridgov.party.urls")),
+    path("mediation/", include("gridgov.mediation.urls")),
     path("open311/v2/", include("gridgov.open311.urls")),
     path("", include("gridgov.core.urls")),
 ]

@@ -15,6 +15,7 @@ class Role(models.TextChoices):
     DISPATCHER = "dispatcher", _("Dispatcher")
     DEPT_HANDLER = "dept_handler", _("Department handler")
     LEADER = "leader", _("Leader")
+    MEDIATOR = "mediator", _("Mediator")
     ADMIN = "admin", _("Administrator")
 
 
@@ -43,6 +44,14 @@ class Perm(models.TextChoices):
     ROSTER_SENSITIVE = "roster.sensitive", _("See special groups holding sensitive data")
     PARTY_VIEW = "party.view", _("View party organisations, members and meetings")
     PARTY_MANAGE = "party.manage", _("Manage party organisations, members and meetings")
+    # Dispute mediation (矛盾纠纷排查化解); see gridgov.mediation.
+    MEDIATION_VIEW = "mediation.view", _("View disputes")
+    MEDIATION_REPORT = "mediation.report", _("Register disputes and file screening returns")
+    MEDIATION_TRIAGE = "mediation.triage", _("Accept, refer and assign disputes")
+    MEDIATION_HANDLE = "mediation.handle", _("Mediate disputes and record outcomes")
+    MEDIATION_SUPERVISE = "mediation.supervise", _("Supervise disputes and approve extensions")
+    MEDIATION_SENSITIVE = "mediation.sensitive", _("See sensitive (family) disputes")
+    MEDIATION_MANAGE = "mediation.manage", _("Manage mediation committees, rooms and mediators")
 
 
 _STAFF_VIEW = {Perm.VIEW_AREA, Perm.VIEW_STAFF}
@@ -63,7 +72,10 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
     # The first responder of their grid: checks residents' reports on site (核实) and, after a
     # unit's reply, does the on-site check (核查) with community staff.
     Role.GRID_WORKER: frozenset(
-        _STAFF_VIEW | _CASE_WORK | _ROSTER_WORK | {Perm.CASE_CHECK, Perm.CASE_VERIFY}
+        _STAFF_VIEW
+        | _CASE_WORK
+        | _ROSTER_WORK
+        | {Perm.CASE_CHECK, Perm.CASE_VERIFY, Perm.MEDIATION_VIEW, Perm.MEDIATION_REPORT}
     ),
     # A building chief sees the (masked) roster of their building's area, no special groups.
     Role.BUILDING_CHIEF: frozenset({Perm.VIEW_AREA, Perm.CASE_REPORT, Perm.ROSTER_VIEW}),
@@ -78,6 +90,9 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.VIEW_STATS,
             Perm.ROSTER_UNMASK,
             Perm.PARTY_MANAGE,
+            Perm.MEDIATION_VIEW,
+            Perm.MEDIATION_REPORT,
+            Perm.MEDIATION_TRIAGE,
         }
     ),
     Role.DISPATCHER: frozenset(
@@ -90,6 +105,13 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.CASE_IMPORT,
             Perm.VIEW_STATS,
             Perm.ROSTER_VIEW,
+            # The 综治中心: triages and supervises disputes, sees the sensitive ones.
+            Perm.MEDIATION_VIEW,
+            Perm.MEDIATION_REPORT,
+            Perm.MEDIATION_TRIAGE,
+            Perm.MEDIATION_SUPERVISE,
+            Perm.MEDIATION_SENSITIVE,
+            Perm.MEDIATION_MANAGE,
         }
     ),
     Role.DEPT_HANDLER: frozenset({Perm.VIEW_AREA, Perm.CASE_VIEW, Perm.CASE_HANDLE}),
@@ -105,6 +127,19 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.ROSTER_SENSITIVE,
             Perm.PARTY_VIEW,
             Perm.PARTY_MANAGE,
+            Perm.MEDIATION_VIEW,
+            Perm.MEDIATION_SUPERVISE,
+        }
+    ),
+    # 人民调解员 (also 乡贤, lawyers, police liaison): mediates the disputes of their area.
+    Role.MEDIATOR: frozenset(
+        {
+            Perm.VIEW_AREA,
+            Perm.MEDIATION_VIEW,
+            Perm.MEDIATION_REPORT,
+            Perm.MEDIATION_TRIAGE,
+            Perm.MEDIATION_HANDLE,
+            Perm.MEDIATION_SENSITIVE,
         }
     ),
     Role.ADMIN: frozenset(
@@ -118,6 +153,8 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.VIEW_STATS,
             Perm.ROSTER_VIEW,
             Perm.PARTY_VIEW,
+            Perm.MEDIATION_VIEW,
+            Perm.MEDIATION_MANAGE,
         }
     ),
 }
@@ -136,6 +173,7 @@ ROLE_LEVELS: dict[str, tuple[int, int]] = {
     Role.DISPATCHER: (2, 4),
     Role.DEPT_HANDLER: (2, 5),
     Role.LEADER: (1, 5),
+    Role.MEDIATOR: (2, 6),
     Role.ADMIN: (1, 4),
 }
 

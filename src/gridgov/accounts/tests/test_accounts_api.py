@@ -297,6 +297,8 @@ def test_me_lists_roles_and_permissions_per_area(client, tree, make_user):
             "case.report",
             "case.verify",
             "case.view",
+            "mediation.report",
+            "mediation.view",
             "party.view",
             "roster.edit",
             "roster.export",

@@ -1,0 +1,29 @@
+"""Mediation models, by topic."""
+
+from gridgov.mediation.models.disputes import (
+    Dispute,
+    DisputeAttachment,
+    DisputeEvent,
+    DisputeParty,
+    FollowUp,
+    MediationSession,
+)
+from gridgov.mediation.models.documents import DocumentTemplate
+from gridgov.mediation.models.orgs import Committee, DisputeType, MediationRoom, Mediator
+from gridgov.mediation.models.screening import ScreeningReturn, ScreeningRound
+
+__all__ = [
+    "Committee",
+    "Dispute",
+    "DisputeAttachment",
+    "DisputeEvent",
+    "DisputeParty",
+    "DisputeType",
+    "DocumentTemplate",
+    "FollowUp",
+    "MediationRoom",
+    "MediationSession",
+    "Mediator",
+    "ScreeningReturn",
+    "ScreeningRound",
+]
