@@ -15,6 +15,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +26,7 @@ from gridgov.rosters.idnumbers import id_problem
 
 MAX_TEXT = 2000
 MAX_PARTIES = 20
-MAX_EXTENSION_DAYS = 60
+MAX_EXTENSION_DAYS = 30
 
 
 def _text(label: Any, *, required: bool = True, rows: int = 2, **kwargs: Any) -> forms.CharField:
@@ -104,9 +105,14 @@ class DisputeRegisterForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, areas: Sequence[tuple[int, str]] = (), **kwargs: Any
+        self,
+        *args: Any,
+        areas: Sequence[tuple[int, str]] = (),
+        quiet: bool = False,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.quiet = quiet  # shown again after "another party": no complaints yet
         area = self.fields["area"]
         assert isinstance(area, forms.ChoiceField)
         area.choices = list(areas)
@@ -116,12 +122,17 @@ class DisputeRegisterForm(forms.Form):
         assert isinstance(kind, forms.ModelChoiceField)
         kind.queryset = DisputeType.objects.filter(active=True).order_by("sort", "code")
 
+    def full_clean(self) -> None:
+        if self.quiet:
+            self._errors = ErrorDict()
+            self.cleaned_data = {}
+            return
+        super().full_clean()
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("risk") in (Risk.RED, Risk.YELLOW) and not data.get("risk_reasons"):
-            self.add_error(
-                "risk_reasons", _("Say why the risk is red or yellow.")
-            )
+            self.add_error("risk_reasons", _("Say why the risk is red or yellow."))
         return data
 
 
@@ -144,6 +155,18 @@ class PartyForm(forms.Form):
     )
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
 
+    def __init__(self, *args: Any, quiet: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Shown again after "another party": what was typed, without complaints yet.
+        self.quiet = quiet
+
+    def full_clean(self) -> None:
+        if self.quiet:
+            self._errors = ErrorDict()
+            self.cleaned_data = {}
+            return
+        super().full_clean()
+
     def clean_id_number(self) -> str:
         value = (self.cleaned_data.get("id_number") or "").strip().upper()
         if value:
@@ -154,15 +177,22 @@ class PartyForm(forms.Form):
 
 
 class _BasePartyFormSet(forms.BaseFormSet):
+    quiet = False
+
+    def full_clean(self) -> None:
+        if self.quiet:
+            self._errors: list[Any] = []
+            self._non_form_errors = self.error_class()
+            return
+        super().full_clean()
+
     def clean(self) -> None:
         super().clean()
         if any(self.errors):
             return
         named = [f for f in self.forms if f.cleaned_data.get("name")]
         if not named:
-            raise forms.ValidationError(
-                _("Add at least one party with a name."), code="no_party"
-            )
+            raise forms.ValidationError(_("Add at least one party with a name."), code="no_party")
 
 
 PartyFormSet = forms.formset_factory(
@@ -182,12 +212,8 @@ def party_formset(data: Any = None, *, add: bool = False) -> Any:
         data = data.copy()
         total = int(data.get("parties-TOTAL_FORMS") or 1)
         data["parties-TOTAL_FORMS"] = str(min(total + 1, MAX_PARTIES))
-        formset = PartyFormSet(data, prefix="parties")
-        # Shown again, not validated: the empty new row must not say "required".
-        formset._errors = []
-        formset._non_form_errors = formset.error_class()
-        for form in formset.forms:
-            form._errors = form.error_class()  # type: ignore[assignment]
+        formset = PartyFormSet(data, prefix="parties", form_kwargs={"quiet": True})
+        formset.quiet = True  # type: ignore[attr-defined]
         return formset
     if data is None:
         initial = [{"role": PartyRole.APPLICANT}, {"role": PartyRole.RESPONDENT}]
@@ -309,7 +335,7 @@ class AssignForm(DisputeActionForm):
         if self.dispute is not None:
             mediator.queryset = mediators_for(self.dispute)
             room.queryset = rooms_for(self.dispute)
-        mediator.label_from_instance = lambda m: (  # type: ignore[method-assign]
+        mediator.label_from_instance = lambda m: (  # type: ignore[method-assign,assignment]
             f"{m.name} · {m.get_kind_display()}" + (f" · {m.room.name}" if m.room else "")
         )
 
@@ -400,9 +426,10 @@ class DecideExtensionForm(DisputeActionForm):
     note = _text(_("Note"), required=False)
 
 
-class DenyExtensionForm(DecideExtensionForm):
-    submit_label = _("Deny the extension")
+class DenyExtensionForm(DisputeActionForm):
+    submit_label = _("Refuse the extension")
     button_class = "btn-outline-danger"
+    note = _text(_("Why it is refused"))
 
 
 class UrgeForm(DisputeActionForm):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.accounts import scoping
+from gridgov.accounts.models import User
 from gridgov.accounts.roles import Perm
 from gridgov.core.pagination import CappedPaginator
 from gridgov.mediation.choices import OPEN_STATES
@@ -57,13 +58,11 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
     require(request, Perm.MEDIATION_VIEW, _("You hold no role that may view disputes."))
     form = DisputeFilterForm(request.GET or None)
     filters: dict[str, Any] = {}
-    only_open = False
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         status = data.get("status") or None
-        only_open = status == "open"
         filters = {
-            "status": None if only_open else status,
+            "status": [str(s) for s in OPEN_STATES] if status == "open" else status,
             "risk": data.get("risk") or None,
             "type": data.get("type"),
             "q": (data.get("q") or "").strip(),
@@ -72,15 +71,13 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
         qs = Dispute.objects.none()
     else:
         qs = selectors.dispute_list(request.user, **filters)
-        if only_open:
-            qs = qs.filter(status__in=OPEN_STATES)
     page = page_of(request, qs)
     return render(
         request,
         "mediation/disputes/list.html",
         {
             "form": form,
-            "filtered": only_open or any(v for v in filters.values()),
+            "filtered": any(v for v in filters.values()),
             "page_obj": page,
             "rows": rows_of(page),
             "can_register": _can_register(request),
@@ -95,7 +92,9 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
 def dispute_mine(request: HttpRequest) -> HttpResponse:
     """The disputes assigned to the mediator(s) linked to this account, open ones first."""
     require(request, Perm.MEDIATION_HANDLE, _("You hold no role that may mediate disputes."))
-    profiles = list(Mediator.objects.filter(user=request.user, active=True).order_by("name"))
+    user = request.user
+    assert isinstance(user, User)
+    profiles = list(Mediator.objects.filter(user=user, active=True).order_by("name"))
     qs = selectors.dispute_list(request.user, mine=True)
     open_rows = rows_of(page_of(request, qs.filter(status__in=OPEN_STATES)))
     done = qs.exclude(status__in=OPEN_STATES).select_related("type", "area", "mediator", "room")
@@ -122,8 +121,7 @@ def high_risk_board(request: HttpRequest) -> HttpResponse:
         Perm.MEDIATION_SUPERVISE,
         _("Only the comprehensive governance centre and leaders see the high-risk board."),
     )
-    qs = selectors.high_risk_board(request.user).select_related("type", "area", "mediator", "room")
-    rows = rows_of(CappedPaginator(qs.order_by("registered_at", "id"), 200).get_page(1))
+    rows = rows_of(CappedPaginator(selectors.high_risk_board(request.user), 200).get_page(1))
     return render(
         request,
         "mediation/disputes/board.html",

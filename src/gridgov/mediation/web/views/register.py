@@ -82,8 +82,7 @@ def dispute_register(request: HttpRequest) -> HttpResponse:
         adding = "add_party" in request.POST
         parties = party_formset(request.POST, add=adding)
         if adding:
-            form = DisputeRegisterForm(request.POST, areas=choices)
-            form._errors = form.error_class()  # type: ignore[assignment]
+            form = DisputeRegisterForm(request.POST, areas=choices, quiet=True)
         elif form.is_valid() and parties.is_valid():
             data = form.cleaned_data
             area = Area.objects.get(pk=data["area"])
