@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,17 +24,17 @@ from gridgov.kernel.workflow import ActionCall
 from gridgov.mediation.choices import OPEN_STATES
 from gridgov.mediation.disputes import selectors
 from gridgov.mediation.disputes.actions import ACTIONS
+from gridgov.mediation.disputes.forms import DisputeActionForm
 from gridgov.mediation.disputes.states import TRANSITIONS, Action
 from gridgov.mediation.models import Dispute, DisputeAttachment
-from gridgov.mediation.web.forms import ACTION_FORMS, DisputeActionForm
 from gridgov.mediation.web.views.lists import require
 
 
-def _form_class(action: str) -> type[forms.BaseForm] | None:
+def _form_class(action: str) -> type[DisputeActionForm] | None:
     spec = ACTIONS.get(action)
-    if spec is None or spec.web is None:
+    if spec is None or spec.web is None or spec.form is None:
         return None
-    form_class = spec.form or ACTION_FORMS.get(action)
+    form_class: type[DisputeActionForm] = spec.form
     return form_class
 
 
@@ -45,13 +44,13 @@ def _offered(user: Any, dispute: Dispute) -> list[str]:
     return [s.action for s in ACTIONS if s.action in allowed and _form_class(s.action)]
 
 
-def _make_form(action: str, dispute: Dispute, user: Any, *, data: Any = None) -> Any:
+def _make_form(
+    action: str, dispute: Dispute, user: Any, *, data: Any = None, files: Any = None
+) -> Any:
     form_class = _form_class(action)
     assert form_class is not None
-    kwargs: dict[str, Any] = {"initial": {"version": dispute.version}}
-    if issubclass(form_class, DisputeActionForm):
-        kwargs.update(dispute=dispute, user=user)
-    return form_class(data, **kwargs)
+    initial = {"version": dispute.version}
+    return form_class(data, files, initial=initial, dispute=dispute, actor=user)
 
 
 def _label(action: str) -> str:
@@ -136,7 +135,7 @@ def dispute_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise errors.PermissionDenied(_("You do not have permission to do this."))
     dispute = selectors.dispute_get(user, pk)
     back = reverse("mediation:dispute_detail", args=[dispute.pk])
-    form = _make_form(action, dispute, user, data=request.POST)
+    form = _make_form(action, dispute, user, data=request.POST, files=request.FILES)
     if form.is_valid():
         try:
             ACTIONS.run_web(ActionCall(action, dispute, user, data=form.cleaned_data, form=form))
