@@ -44,7 +44,9 @@ class DisputeRegisterForm(forms.Form):
 
     area = forms.TypedChoiceField(label=_("Where it arose"), coerce=int)
     type = forms.ModelChoiceField(
-        label=_("Type of dispute"), queryset=DisputeType.objects.none(), empty_label=None
+        label=_("Type of dispute"),
+        queryset=DisputeType.objects.none(),
+        empty_label=_("Choose the type"),
     )
     title = forms.CharField(
         label=_("Title"),
@@ -111,7 +113,7 @@ class DisputeRegisterForm(forms.Form):
 class PartyForm(forms.Form):
     """One party of a dispute: a name is required, the rest when known."""
 
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=_("Full name"), max_length=50)
     role = forms.ChoiceField(label=_("Role"), choices=PartyRole.choices)
     id_number = forms.CharField(
         label=_("ID number"),
