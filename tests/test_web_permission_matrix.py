@@ -27,6 +27,7 @@ from gridgov.areas.models import Area
 from gridgov.audit.models import AuditEntry, Event
 from gridgov.cases.models import Case
 from gridgov.conftest import square
+from gridgov.mediation.models import Dispute
 from gridgov.notifications.models import NotificationPreference
 from gridgov.party.models import PartyMember
 from gridgov.rosters.models import Building, Household, Resident, Room
@@ -44,6 +45,7 @@ GRANT_AT = {
     Role.DISPATCHER: "street",
     Role.DEPT_HANDLER: "street",
     Role.LEADER: "street",
+    Role.MEDIATOR: "community",
     Role.ADMIN: "street",
 }
 ANON = "anonymous"
@@ -395,7 +397,87 @@ PAGES = [
         lambda w, x: reverse("party:member_edit", args=[_roster(w, x)["member"].pk]),
         sees=Perm.PARTY_VIEW,
     ),
+    # Dispute mediation (矛盾纠纷).
+    Page(
+        "dispute list",
+        Perm.MEDIATION_VIEW,
+        "GET",
+        lambda w, _: reverse("mediation:dispute_list"),
+        scoped=False,
+    ),
+    Page(
+        "my disputes",
+        Perm.MEDIATION_HANDLE,
+        "GET",
+        lambda w, _: reverse("mediation:dispute_mine"),
+        scoped=False,
+    ),
+    Page(
+        "high-risk board",
+        Perm.MEDIATION_SUPERVISE,
+        "GET",
+        lambda w, _: reverse("mediation:dispute_board"),
+        scoped=False,
+    ),
+    Page(
+        "dispute register",
+        Perm.MEDIATION_REPORT,
+        "GET",
+        lambda w, _: reverse("mediation:dispute_register"),
+        scoped=False,
+    ),
+    # The form offers only the caller's own areas: one inside every reporting role's reach.
+    Page(
+        "dispute register save",
+        Perm.MEDIATION_REPORT,
+        "POST",
+        lambda w, _: reverse("mediation:dispute_register"),
+        data=lambda w, _: _dispute_form(w),
+        scoped=False,
+    ),
+    Page(
+        "dispute detail",
+        Perm.MEDIATION_VIEW,
+        "GET",
+        lambda w, x: reverse("mediation:dispute_detail", args=[w.disputes[x].pk]),
+    ),
+    Page(
+        "dispute accept",
+        Perm.MEDIATION_TRIAGE,
+        "POST",
+        lambda w, x: reverse("mediation:dispute_act", args=[w.disputes[x].pk, "accept"]),
+        data=lambda w, x: {"version": w.disputes[x].version, "note": "受理"},
+    ),
 ]
+
+
+def _dispute_form(world: Any) -> dict[str, Any]:
+    return {
+        "area": world.tree.grid1.pk,
+        "type": world.disputes["inside"].type_id,
+        "title": "邻里噪音纠纷",
+        "risk": "green",
+        "source": "walk_in",
+        "parties-TOTAL_FORMS": "1",
+        "parties-INITIAL_FORMS": "0",
+        "parties-0-name": "张三",
+        "parties-0-role": "applicant",
+    }
+
+
+def _dispute(area: Any) -> Any:
+    from gridgov.mediation.disputes.services import PartyIn, dispute_register
+    from gridgov.mediation.models import DisputeType
+
+    kind, _new = DisputeType.objects.get_or_create(code="neighbour", defaults={"name": "邻里"})
+    return dispute_register(
+        actor=None,
+        area=area,
+        type=kind,
+        title="楼上漏水",
+        source="walk_in",
+        parties=[PartyIn(name="张三"), PartyIn(name="李四", role="respondent")],
+    )
 
 
 def _roster(world: Any, where: str) -> dict[str, Any]:
@@ -457,6 +539,7 @@ class World:
     inside_case: Any
     outside_case: Any
     rosters: dict[str, dict[str, Any]]
+    disputes: dict[str, Any]
 
 
 @pytest.fixture
@@ -497,6 +580,7 @@ def world(tree: Any, make_user: Any) -> World:
         inside_case=report(106.205, 38.505),
         outside_case=report(106.305, 38.605),
         rosters={"inside": _roster_side(tree.grid1, 1), "outside": _roster_side(tree.grid3, 2)},
+        disputes={"inside": _dispute(tree.grid1), "outside": _dispute(tree.grid3)},
     )
 
 
@@ -535,6 +619,7 @@ def snapshot() -> tuple[Any, ...]:
         list(Resident.objects.order_by("pk").values_list("pk", "status", "version")),
         list(Building.objects.order_by("pk").values_list("pk", "area_id", "version")),
         list(PartyMember.objects.order_by("pk").values_list("pk", "org_id", "version")),
+        list(Dispute.objects.order_by("pk").values_list("pk", "status", "version")),
         # Exporting personal data is a write: its audit entry.
         AuditEntry.objects.filter(event=Event.PERSONAL_DATA_EXPORTED).count(),
         # Showing personal data unmasked is recorded: an allowed unmask "changes" the audit log.

@@ -27,6 +27,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
             "rosters": scoping.has_perm_anywhere(user, Perm.ROSTER_VIEW),
             "roster_import": scoping.has_perm_anywhere(user, Perm.ROSTER_EDIT),
             "party": scoping.has_perm_anywhere(user, Perm.PARTY_VIEW),
+            "mediation": scoping.has_perm_anywhere(user, Perm.MEDIATION_VIEW),
         }
     return {
         "nav": nav,

@@ -1,0 +1,50 @@
+"""``{% load mediation_web %}{% mediation_home_card %}``: the home page's mediation card — the
+disputes waiting for acceptance, the open high-risk ones and "my disputes", each for the roles
+that act on them (nothing for users without ``mediation.view``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from gridgov.accounts import scoping
+from gridgov.accounts.roles import Perm
+from gridgov.mediation.choices import OPEN_STATES, Status
+
+register = template.Library()
+
+
+@register.inclusion_tag("mediation/home/card.html", takes_context=True)
+def mediation_home_card(context: template.Context) -> dict[str, Any]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not scoping.has_perm_anywhere(user, Perm.MEDIATION_VIEW):
+        return {"show": False}
+    from gridgov.mediation.disputes import selectors
+
+    items: list[dict[str, Any]] = []
+    if scoping.has_perm_anywhere(user, Perm.MEDIATION_TRIAGE):
+        items.append(
+            {
+                "key": "to_accept",
+                "count": selectors.dispute_list(user, status=Status.REGISTERED).count(),
+                "query": "?status=registered",
+            }
+        )
+    if scoping.has_perm_anywhere(user, Perm.MEDIATION_HANDLE):
+        items.append(
+            {
+                "key": "mine",
+                "count": selectors.dispute_list(user, mine=True)
+                .filter(status__in=OPEN_STATES)
+                .count(),
+            }
+        )
+    if scoping.has_perm_anywhere(user, Perm.MEDIATION_SUPERVISE):
+        items.append({"key": "board", "count": selectors.high_risk_board(user).count()})
+    return {
+        "show": True,
+        "items": items,
+        "can_register": scoping.has_perm_anywhere(user, Perm.MEDIATION_REPORT),
+    }
