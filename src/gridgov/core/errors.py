@@ -204,6 +204,12 @@ class Code(StrEnum):
     UNKNOWN_SERVICE = "unknown_service"
     UNKNOWN_TOKEN = "unknown_token"
 
+    # Mediation: screening (摸排)
+    SCREENING_ALREADY_FILED = "screening_already_filed"
+    SCREENING_EMPTY_RETURN = "screening_empty_return"
+    SCREENING_NO_GRIDS = "screening_no_grids"
+    SCREENING_NOTHING_AND_DISPUTES = "screening_nothing_and_disputes"
+
 
 # Code → (HTTP status(es), meaning): the documentation of each code.
 CATALOGUE: dict[Code, tuple[str, str]] = {
@@ -417,6 +423,20 @@ CATALOGUE: dict[Code, tuple[str, str]] = {
     Code.UNKNOWN_REQUEST: ("404", "There is no such service request."),
     Code.UNKNOWN_SERVICE: ("400, 404", "There is no such service."),
     Code.UNKNOWN_TOKEN: ("404", "There is no service request with this token."),
+    # Mediation: screening (摸排)
+    Code.SCREENING_ALREADY_FILED: (
+        "409",
+        "The screening return was already filed (a repeat with the same `key` is answered 200).",
+    ),
+    Code.SCREENING_EMPTY_RETURN: (
+        "400",
+        "A screening return needs `nothing_found` or at least one dispute.",
+    ),
+    Code.SCREENING_NO_GRIDS: ("400", "There is no grid under the area to screen."),
+    Code.SCREENING_NOTHING_AND_DISPUTES: (
+        "400",
+        "A screening return is either `nothing_found` or lists disputes, not both.",
+    ),
 }
 
 
