@@ -40,12 +40,12 @@ def round_list(user: Any, *, area: Area | None = None) -> QuerySet[ScreeningRoun
         from gridgov.areas.selectors import subtree_q
 
         seen = seen.filter(subtree_q(area.path, field="area_path"))
-        return ScreeningRound.objects.filter(pk__in=seen.values("round_id")).select_related(
-            "area"
-        )
+        return ScreeningRound.objects.filter(pk__in=seen.values("round_id")).select_related("area")
     direct = visible(ScreeningRound.objects.all(), user)
     return (
-        ScreeningRound.objects.filter(Q(pk__in=direct.values("pk")) | Q(pk__in=seen.values("round_id")))
+        ScreeningRound.objects.filter(
+            Q(pk__in=direct.values("pk")) | Q(pk__in=seen.values("round_id"))
+        )
         .select_related("area")
         .order_by("-starts_on", "id")
     )
@@ -60,9 +60,7 @@ def round_get(user: Any, pk: Any) -> ScreeningRound:
 
 
 def return_get(user: Any, pk: Any, action: str = "view") -> ScreeningReturn:
-    ret: ScreeningReturn = ScreeningReturn.objects.select_related("round", "area").get_visible(
-        user, action, pk
-    )
+    ret: ScreeningReturn = ScreeningReturn.objects.get_visible(user, action, pk)
     return ret
 
 
@@ -170,7 +168,7 @@ def round_coverage(user: Any, round_: ScreeningRound, *, today: date | None = No
                     row.nothing_found += 1
                 else:
                     row.with_disputes += 1
-                row.disputes += r.n_disputes  # type: ignore[attr-defined]
+                row.disputes += r.n_disputes
         if r.filed_at is None:
             missing.append(r)
         elif r.late:
@@ -191,6 +189,11 @@ def round_disputes(user: Any, round_: ScreeningRound) -> QuerySet[Dispute]:
     return visible(Dispute.objects.filter(screening_return__round=round_), user)
 
 
+def return_disputes(user: Any, ret: ScreeningReturn) -> QuerySet[Dispute]:
+    """The disputes a return registered that the user sees (sensitive ones need the right)."""
+    return visible(Dispute.objects.filter(screening_return=ret), user).order_by("pk")
+
+
 def round_events(round_: ScreeningRound) -> QuerySet[ScreeningEvent]:
     return ScreeningEvent.objects.filter(round=round_).order_by("at", "id")
 
@@ -201,11 +204,15 @@ def plan_list(user: Any) -> QuerySet[ScreeningPlan]:
 
 
 def plan_areas(user: Any) -> QuerySet[Area]:
-    """The areas the user may give a plan: streets and communities (and grids) in their
+    """The areas the user may give a plan: counties, streets and communities in their
     ``mediation.manage`` jurisdiction."""
-    return scoping.visible_areas(user, Perm.MEDIATION_MANAGE).filter(
-        level__in=(Level.COUNTY, Level.TOWN, Level.COMMUNITY, Level.GRID), is_active=True
-    ).order_by("code")
+    from gridgov.mediation.screening.services import PLAN_LEVELS
+
+    return (
+        scoping.visible_areas(user, Perm.MEDIATION_MANAGE)
+        .filter(level__in=PLAN_LEVELS, is_active=True)
+        .order_by("code")
+    )
 
 
 def plan_area_get(user: Any, pk: Any) -> Area:

@@ -46,6 +46,8 @@ from gridgov.mediation.models import (
 # At most this many disputes in one return (a grid finding more files them from the register).
 MAX_DISPUTES = 20
 KEY_MAX = 64
+# Where a screening plan may be set: a county, a street (town) or a community.
+PLAN_LEVELS = (Level.COUNTY, Level.TOWN, Level.COMMUNITY)
 
 
 @dataclass(frozen=True)
@@ -110,14 +112,16 @@ def round_title(period: str, start: date, end: date) -> str:
 # --- Plans --------------------------------------------------------------------------------------
 
 
-def screening_plan_set(*, actor: Any, area: Area, period: str, active: bool = True) -> ScreeningPlan:
-    """Set the screening schedule of ``area`` (created on first use): ``mediation.manage``
-    there. An area with no grid under it cannot have one."""
+def screening_plan_set(
+    *, actor: Any, area: Area, period: str, active: bool = True
+) -> ScreeningPlan:
+    """Set the screening schedule of ``area`` — a county, street or community (created on
+    first use): ``mediation.manage`` there. An area with no grid under it cannot have one."""
     scoping.require_unless_system(actor, Perm.MEDIATION_MANAGE, area, what="screening plan")
     period_bounds(period, date.today())  # validates the period
-    if area.level > Level.GRID:
-        msg = _("Screening is planned for a grid or an area above grids.")
-        raise ValidationFailed(msg, code=Code.SCREENING_NO_GRIDS, fields={"area": msg})
+    if area.level not in PLAN_LEVELS:
+        msg = _("Screening is planned for a county, a street or a community.")
+        raise ValidationFailed(msg, code=Code.WRONG_LEVEL, fields={"area": msg})
     if not _grid_levels_under(area).exists():
         msg = _("There is no grid under this area to screen.")
         raise ValidationFailed(msg, code=Code.SCREENING_NO_GRIDS, fields={"area": msg})
@@ -152,9 +156,7 @@ def screening_plan_set(*, actor: Any, area: Area, period: str, active: bool = Tr
 # --- Rounds -------------------------------------------------------------------------------------
 
 
-def screening_round_open(
-    *, actor: Any, area: Area, period: str, starts_on: date
-) -> ScreeningRound:
+def screening_round_open(*, actor: Any, area: Area, period: str, starts_on: date) -> ScreeningRound:
     """Open the round of ``period`` that holds ``starts_on`` for the grids under ``area``, with a
     pending return for each (``mediation.manage`` at the area; ``actor=None`` is the worker).
     Idempotent: an open round is answered as it is, with returns added only for grids that have
@@ -181,9 +183,7 @@ def _open(*, actor: Any, area: Area, period: str, starts_on: date) -> tuple[Scre
                 "created_by": actor,
             },
         )
-        have = set(
-            ScreeningReturn.objects.filter(round=round_).values_list("area_id", flat=True)
-        )
+        have = set(ScreeningReturn.objects.filter(round=round_).values_list("area_id", flat=True))
         new = [
             ScreeningReturn(round=round_, area_id=g.pk, area_path=g.path)
             for g in grids
@@ -326,7 +326,9 @@ def screening_return_file(
     return ret
 
 
-def _register(*, actor: Any, ret: ScreeningReturn, disputes: list[DisputeIn], key: str) -> list[int]:
+def _register(
+    *, actor: Any, ret: ScreeningReturn, disputes: list[DisputeIn], key: str
+) -> list[int]:
     """Register each dispute found (source ``screening``, tied to the return); a refusal of the
     register names the dispute's field (``disputes.<i>.<field>``) and undoes the whole filing."""
     if not disputes:
