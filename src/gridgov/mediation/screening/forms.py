@@ -13,8 +13,6 @@ from gridgov.mediation.choices import Period, Risk
 from gridgov.mediation.models import DisputeType
 from gridgov.mediation.screening.services import KEY_MAX, MAX_DISPUTES, DisputeIn
 
-_REQUIRED = {"required": _("This field is required.")}
-
 
 def _style(form: forms.BaseForm, *, errors: bool = False) -> None:
     """Bootstrap classes on every widget; with ``errors`` (after validation) the invalid ones
@@ -61,15 +59,22 @@ class DisputeFoundForm(forms.Form):
         label=_("Dispute type"),
         queryset=DisputeType.objects.none(),
         empty_label="———",
-        error_messages={**_REQUIRED, "invalid_choice": _("Choose a dispute type.")},
+        error_messages={
+            "required": _("Choose a dispute type."),
+            "invalid_choice": _("Choose a dispute type."),
+        },
     )
     title = forms.CharField(
         label=_("What is it about"),
         max_length=200,
-        error_messages=_REQUIRED,
+        error_messages={"required": _("Say what the dispute is about.")},
         widget=forms.TextInput(attrs={"placeholder": _("e.g. water leaking into the flat below")}),
     )
-    party_name = forms.CharField(label=_("Party's name"), max_length=50, error_messages=_REQUIRED)
+    party_name = forms.CharField(
+        label=_("Party's name"),
+        max_length=50,
+        error_messages={"required": _("Give the name of a party.")},
+    )
     party_phone = forms.CharField(
         label=_("Party's phone"),
         max_length=20,
@@ -120,8 +125,8 @@ DisputeFormSet = forms.formset_factory(
 
 
 class PlanForm(forms.Form):
-    period = forms.ChoiceField(label=_("Period"), choices=Period.choices)
-    active = forms.BooleanField(label=_("Active"), required=False)
+    period = forms.ChoiceField(label=_("Screening period"), choices=Period.choices)
+    active = forms.BooleanField(label=_("Plan in use"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

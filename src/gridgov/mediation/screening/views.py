@@ -157,6 +157,7 @@ def file_disputes(request: HttpRequest, pk: int) -> HttpResponse:
             "formset": formset,
             "overdue": timezone.localdate() > ret.round.due_on,
             "can_add": formset.total_form_count() < services.MAX_DISPUTES,
+            "show_errors": errors_shown,
         },
         status=status,
     )

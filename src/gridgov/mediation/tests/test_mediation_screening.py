@@ -199,7 +199,12 @@ def test_nothing_found_files_the_return(tree: Any, people: Any) -> None:
     assert filed.filed_at and filed.filed_by == people.worker and filed.nothing_found
     assert not filed.late and filed.version == 2 and filed.note == "走访了12户"
     entry = ScreeningEvent.objects.get(screening_return=ret, action="filed")
-    assert entry.data == {"grid": tree.grid1.pk, "nothing_found": True, "late": False, "disputes": []}
+    assert entry.data == {
+        "grid": tree.grid1.pk,
+        "nothing_found": True,
+        "late": False,
+        "disputes": [],
+    }
 
 
 def test_the_same_key_again_is_answered_and_another_filing_is_a_conflict(
@@ -285,7 +290,9 @@ def test_disputes_found_are_registered_from_the_return(
         version=ret.version,
         nothing_found=False,
         disputes=[
-            DisputeIn(type=neighbours, title="楼上漏水", party_name="张三", party_phone="13800138000"),
+            DisputeIn(
+                type=neighbours, title="楼上漏水", party_name="张三", party_phone="13800138000"
+            ),
             DisputeIn(type=neighbours, title="占道停车", party_name="李四", risk="yellow"),
         ],
         key="abc",
@@ -323,9 +330,7 @@ def test_a_refused_dispute_undoes_the_whole_filing(
 # --- Coverage ---------------------------------------------------------------------------------
 
 
-def test_coverage_counts_by_street_and_community_for_whom_sees_them(
-    tree: Any, people: Any
-) -> None:
+def test_coverage_counts_by_street_and_community_for_whom_sees_them(tree: Any, people: Any) -> None:
     today = date(2026, 12, 20)
     round_ = services.screening_round_open(
         actor=None, area=tree.county, period="weekly", starts_on=MONDAY
@@ -346,9 +351,12 @@ def test_coverage_counts_by_street_and_community_for_whom_sees_them(
     assert (mine.total.grids, mine.total.filed, mine.total.rate) == (2, 1, 50)
     assert [r.area.name for r in mine.communities] == ["凤鸣社区"]
     with pytest.raises(NotFound):
-        selectors.round_get(people.worker3, services.screening_round_open(
-            actor=None, area=tree.street, period="weekly", starts_on=MONDAY
-        ).pk)
+        selectors.round_get(
+            people.worker3,
+            services.screening_round_open(
+                actor=None, area=tree.street, period="weekly", starts_on=MONDAY
+            ).pk,
+        )
 
 
 # --- API --------------------------------------------------------------------------------------
@@ -399,27 +407,51 @@ def test_api_refuses_bad_filings_with_catalogued_codes(
     ret = ret_of(open_street(tree), tree.grid1)
     url = f"{API}/returns/{ret.pk}/file"
     dispute = {"type": neighbours.pk, "title": "漏水", "party_name": "张三"}
-    both = call("post", url, people.worker, {"version": 1, "nothing_found": True, "disputes": [dispute]})
+    both = call(
+        "post", url, people.worker, {"version": 1, "nothing_found": True, "disputes": [dispute]}
+    )
     assert both.status_code == 400 and both.json()["code"] == "screening_nothing_and_disputes"
     neither = call("post", url, people.worker, {"version": 1})
     assert neither.json()["code"] == "screening_empty_return"
-    unknown = call("post", url, people.worker, {"version": 1, "disputes": [{**dispute, "type": 999}]})
+    unknown = call(
+        "post", url, people.worker, {"version": 1, "disputes": [{**dispute, "type": 999}]}
+    )
     assert unknown.status_code == 400 and unknown.json()["code"] == "validation_failed"
     stale = call("post", url, people.worker, {"version": 5, "nothing_found": True})
     assert stale.status_code == 409 and stale.json()["code"] == "stale_version"
-    assert call("post", url, people.worker3, {"version": 1, "nothing_found": True}).status_code == 404
+    assert (
+        call("post", url, people.worker3, {"version": 1, "nothing_found": True}).status_code == 404
+    )
     assert call("post", url, people.staff, {"version": 1, "nothing_found": True}).status_code == 200
 
 
 def test_api_sets_plans_and_opens_rounds(tree: Any, people: Any) -> None:
-    put = call("put", f"{API}/plans", people.dispatcher, {"area_id": tree.community.pk, "period": "monthly"})
+    put = call(
+        "put",
+        f"{API}/plans",
+        people.dispatcher,
+        {"area_id": tree.community.pk, "period": "monthly"},
+    )
     assert put.status_code == 200 and put.json()["period"] == "monthly"
     assert [p["area"]["id"] for p in call("get", f"{API}/plans", people.dispatcher).json()] == [
         tree.community.pk
     ]
-    assert call("put", f"{API}/plans", people.dispatcher, {"area_id": tree.village.pk, "period": "weekly"}).status_code == 404
+    assert (
+        call(
+            "put",
+            f"{API}/plans",
+            people.dispatcher,
+            {"area_id": tree.village.pk, "period": "weekly"},
+        ).status_code
+        == 404
+    )
     assert call("get", f"{API}/plans", people.staff).status_code == 403
-    opened = call("post", f"{API}/rounds", people.dispatcher, {"area_id": tree.street.pk, "period": "weekly", "starts_on": "2026-12-09"})
+    opened = call(
+        "post",
+        f"{API}/rounds",
+        people.dispatcher,
+        {"area_id": tree.street.pk, "period": "weekly", "starts_on": "2026-12-09"},
+    )
     assert opened.status_code == 201 and opened.json()["starts_on"] == "2026-12-07"
 
 
@@ -461,11 +493,11 @@ def test_the_disputes_form_adds_rows_and_explains_errors_in_chinese(
     base = {"version": 1, "key": "k", "d-TOTAL_FORMS": 1, "d-INITIAL_FORMS": 0}
     added = c.post(url, {**base, "add": "1", "d-0-title": "漏水"})
     assert len(added.context["formset"].forms) == 2
-    assert "此项为必填项" not in added.content.decode()  # adding a row shows no errors
+    assert "请填写当事人姓名" not in added.content.decode()  # adding a row shows no errors
     empty = c.post(url, {**base, "d-0-title": "漏水", "d-0-risk": "green"})
     assert empty.status_code == 400
     text = empty.content.decode()
-    assert "请选择纠纷类型" in text or "此项为必填项" in text
+    assert "请选择纠纷类型" in text and "请填写当事人姓名" in text
     assert ScreeningReturn.objects.get(pk=ret.pk).filed_at is None
 
 
@@ -505,9 +537,12 @@ def test_coverage_pages_for_community_and_street(tree: Any, people: Any) -> None
         assert page.status_code == 200
         assert page.context["cov"].total.filed == 1
         assert "网格二" in page.content.decode()  # still to file
-    assert signed_in(people.worker3).get(
-        reverse("mediation:screening_round", args=[round_.pk])
-    ).status_code == 404
+    assert (
+        signed_in(people.worker3)
+        .get(reverse("mediation:screening_round", args=[round_.pk]))
+        .status_code
+        == 404
+    )
 
 
 def test_plans_page_sets_a_schedule_and_opens_a_round(tree: Any, people: Any) -> None:
