@@ -59,6 +59,8 @@ from gridgov.cases.services import intake
 from gridgov.conftest import square
 from gridgov.core import revisions
 from gridgov.kernel.imports.models import ImportJob
+from gridgov.mediation.models import ScreeningEvent, ScreeningPlan, ScreeningReturn, ScreeningRound
+from gridgov.mediation.screening import services as screening_services
 from gridgov.notifications.models import Notification, NotificationPreference
 from gridgov.party import excel as party_excel
 from gridgov.party import services as party_services
@@ -156,6 +158,9 @@ R_UNMASK, P_VIEW, P_MANAGE = (
     Perm.PARTY_MANAGE.value,
 )
 R, P = "/api/v1/rosters", "/api/v1/party"
+MS = "/api/v1/mediation/screening"
+MED_VIEW, MED_REPORT = Perm.MEDIATION_VIEW.value, Perm.MEDIATION_REPORT.value
+MED_MANAGE = Perm.MEDIATION_MANAGE.value
 GW, BC, CS = Role.GRID_WORKER.value, Role.BUILDING_CHIEF.value, Role.COMMUNITY_STAFF.value
 DI, LE, AD = Role.DISPATCHER.value, Role.LEADER.value, Role.ADMIN.value
 
@@ -493,6 +498,16 @@ ENDPOINTS = [
     Endpoint("party_meeting_create", "post", P + "/meetings", P_MANAGE, 201, lambda c: {"org_id": c["org"], "meeting_type": "congress", "held_on": _today(), "topic": "学习党章"}, needs=("org",), **_tw()),
     Endpoint("party_meeting_detail", "get", P + "/meetings/{meeting}", sees=P_VIEW, **_t()),
     Endpoint("party_meeting_update", "patch", P + "/meetings/{meeting}", P_MANAGE, body=lambda c: {"version": c["meeting_version"], "topic": "改题"}, **_tw()),
+    # --- Mediation: screening (摸排). Rounds and coverage need mediation.view (403 without it
+    # anywhere), filing mediation.report at the grid, plans and opening rounds mediation.manage;
+    # the side's round is opened at its community (IN 凤鸣社区, OUT 金沙村).
+    Endpoint("screening_round_list", "get", MS + "/rounds?area={area}", MED_VIEW),
+    Endpoint("screening_round_create", "post", MS + "/rounds", MED_MANAGE, 201, lambda c: {"area_id": c["parent"], "period": "weekly"}, **_tw()),
+    Endpoint("screening_round_coverage", "get", MS + "/rounds/{screening_round}/coverage", MED_VIEW),
+    Endpoint("screening_my_returns", "get", MS + "/returns/mine", MED_REPORT, targets=(NONE,)),
+    Endpoint("screening_return_file", "post", MS + "/returns/{screening_return}/file", MED_REPORT, body=lambda c: {"version": c["screening_return_version"], "nothing_found": True, "key": "k1"}, **_w()),
+    Endpoint("screening_plan_list", "get", MS + "/plans", MED_MANAGE, targets=(NONE,)),
+    Endpoint("screening_plan_put", "put", MS + "/plans", MED_MANAGE, body=lambda c: {"area_id": c["parent"], "period": "monthly"}, **_tw()),
 ]
 # fmt: on
 BY_NAME = {e.name: e for e in ENDPOINTS}
@@ -860,6 +875,19 @@ def _b_dual(side: str, ctx: Ctx) -> Ctx:
     return {"dual": report.pk}
 
 
+def _b_screening_round(side: str, ctx: Ctx) -> Ctx:
+    community = Area.objects.get(pk=ctx["parent"])
+    round_ = screening_services.screening_round_open(
+        actor=None, area=community, period="weekly", starts_on=timezone.localdate()
+    )
+    return {"screening_round": round_.pk}
+
+
+def _b_screening_return(side: str, ctx: Ctx) -> Ctx:
+    ret = ScreeningReturn.objects.get(round_id=ctx["screening_round"], area_id=ctx["area"])
+    return {"screening_return": ret.pk, "screening_return_version": ret.version}
+
+
 BUILDERS: dict[str, Callable[[str, Ctx], Ctx]] = {
     "building": _b_building,
     "estate": _b_estate,
@@ -877,6 +905,8 @@ BUILDERS: dict[str, Callable[[str, Ctx], Ctx]] = {
     "member": _b_member,
     "meeting": _b_meeting,
     "dual": _b_dual,
+    "screening_round": _b_screening_round,
+    "screening_return": _b_screening_return,
 }
 DEPENDS = {
     "resident": ("household",),
@@ -884,6 +914,7 @@ DEPENDS = {
     "post": ("staffer",),
     "member": ("org",),
     "meeting": ("org",),
+    "screening_return": ("screening_round",),
 }
 
 
@@ -927,6 +958,7 @@ def _snapshot_sql() -> tuple[tuple[str, str], ...]:
         NotificationPreference,
         *ROSTER_MODELS,
         *PARTY_MODELS,
+        *SCREENING_MODELS,
     ):
         meta = model._meta
         skip = volatile.get(model, set())
@@ -953,6 +985,7 @@ ROSTER_MODELS = (
     RosterEvent,
 )
 PARTY_MODELS = (PartyOrg, PartyMember, MemberTransfer, Meeting, Attendance, DualReport, PartyEvent)
+SCREENING_MODELS = (ScreeningPlan, ScreeningRound, ScreeningReturn, ScreeningEvent)
 PERSONAL_DATA_EVENTS = (Event.PERSONAL_DATA_VIEWED, Event.PERSONAL_DATA_EXPORTED)
 
 
