@@ -70,6 +70,8 @@ from gridgov.mediation.models import (
     FollowUp,
     MediationSession,
 )
+from gridgov.mediation.models import ScreeningEvent, ScreeningPlan, ScreeningReturn, ScreeningRound
+from gridgov.mediation.screening import services as screening_services
 from gridgov.notifications.models import Notification, NotificationPreference
 from gridgov.party import excel as party_excel
 from gridgov.party import services as party_services
@@ -171,6 +173,9 @@ MD = "/api/v1/mediation"
 M_VIEW, M_REPORT = Perm.MEDIATION_VIEW.value, Perm.MEDIATION_REPORT.value
 M_TRIAGE, M_SUPERVISE = Perm.MEDIATION_TRIAGE.value, Perm.MEDIATION_SUPERVISE.value
 M_SENSITIVE = Perm.MEDIATION_SENSITIVE.value
+MS = "/api/v1/mediation/screening"
+MED_VIEW, MED_REPORT = Perm.MEDIATION_VIEW.value, Perm.MEDIATION_REPORT.value
+MED_MANAGE = Perm.MEDIATION_MANAGE.value
 GW, BC, CS = Role.GRID_WORKER.value, Role.BUILDING_CHIEF.value, Role.COMMUNITY_STAFF.value
 DI, LE, AD = Role.DISPATCHER.value, Role.LEADER.value, Role.ADMIN.value
 
@@ -528,6 +533,16 @@ ENDPOINTS = [
     Endpoint("dispute_accept", "post", MD + "/disputes/{dispute}/actions/{action}", M_TRIAGE, prepare=_const(action="accept"), body=lambda c: {"version": c["dispute_version"]}, sees=M_VIEW, **_w()),
     Endpoint("dispute_urge", "post", MD + "/disputes/{dispute}/actions/{action}", M_SUPERVISE, prepare=_const(action="urge"), body=lambda c: {"message": "请尽快调解"}, sees=M_VIEW, **_w()),
     Endpoint("high_risk_board", "get", MD + "/board/high-risk", M_VIEW, targets=(NONE,)),
+    # --- Mediation: screening (摸排). Rounds and coverage need mediation.view (403 without it
+    # anywhere), filing mediation.report at the grid, plans and opening rounds mediation.manage;
+    # the side's round is opened at its community (IN 凤鸣社区, OUT 金沙村).
+    Endpoint("screening_round_list", "get", MS + "/rounds?area={area}", MED_VIEW),
+    Endpoint("screening_round_create", "post", MS + "/rounds", MED_MANAGE, 201, lambda c: {"area_id": c["parent"], "period": "weekly"}, **_tw()),
+    Endpoint("screening_round_coverage", "get", MS + "/rounds/{screening_round}/coverage", MED_VIEW),
+    Endpoint("screening_my_returns", "get", MS + "/returns/mine", MED_REPORT, targets=(NONE,)),
+    Endpoint("screening_return_file", "post", MS + "/returns/{screening_return}/file", MED_REPORT, body=lambda c: {"version": c["screening_return_version"], "nothing_found": True, "key": "k1"}, **_w()),
+    Endpoint("screening_plan_list", "get", MS + "/plans", MED_MANAGE, targets=(NONE,)),
+    Endpoint("screening_plan_put", "put", MS + "/plans", MED_MANAGE, body=lambda c: {"area_id": c["parent"], "period": "monthly"}, **_tw()),
 ]
 # fmt: on
 BY_NAME = {e.name: e for e in ENDPOINTS}
@@ -941,6 +956,17 @@ def _b_sensitive(side: str, ctx: Ctx) -> Ctx:
         parties=[],
     )
     return {"sensitive": d.pk}
+def _b_screening_round(side: str, ctx: Ctx) -> Ctx:
+    community = Area.objects.get(pk=ctx["parent"])
+    round_ = screening_services.screening_round_open(
+        actor=None, area=community, period="weekly", starts_on=timezone.localdate()
+    )
+    return {"screening_round": round_.pk}
+
+
+def _b_screening_return(side: str, ctx: Ctx) -> Ctx:
+    ret = ScreeningReturn.objects.get(round_id=ctx["screening_round"], area_id=ctx["area"])
+    return {"screening_return": ret.pk, "screening_return_version": ret.version}
 
 
 BUILDERS: dict[str, Callable[[str, Ctx], Ctx]] = {
@@ -963,6 +989,8 @@ BUILDERS: dict[str, Callable[[str, Ctx], Ctx]] = {
     "dtype": _b_dtype,
     "dispute": _b_dispute,
     "sensitive": _b_sensitive,
+    "screening_round": _b_screening_round,
+    "screening_return": _b_screening_return,
 }
 DEPENDS = {
     "resident": ("household",),
@@ -970,6 +998,7 @@ DEPENDS = {
     "post": ("staffer",),
     "member": ("org",),
     "meeting": ("org",),
+    "screening_return": ("screening_round",),
 }
 
 
@@ -1014,6 +1043,7 @@ def _snapshot_sql() -> tuple[tuple[str, str], ...]:
         *ROSTER_MODELS,
         *PARTY_MODELS,
         *MEDIATION_MODELS,
+        *SCREENING_MODELS,
     ):
         meta = model._meta
         skip = volatile.get(model, set())
@@ -1050,6 +1080,7 @@ MEDIATION_MODELS = (
     MediationSession,
     FollowUp,
 )
+SCREENING_MODELS = (ScreeningPlan, ScreeningRound, ScreeningReturn, ScreeningEvent)
 PERSONAL_DATA_EVENTS = (Event.PERSONAL_DATA_VIEWED, Event.PERSONAL_DATA_EXPORTED)
 
 

@@ -28,6 +28,7 @@ from gridgov.audit.models import AuditEntry, Event
 from gridgov.cases.models import Case
 from gridgov.conftest import square
 from gridgov.mediation.models import Dispute
+from gridgov.mediation.models import ScreeningPlan, ScreeningReturn, ScreeningRound
 from gridgov.notifications.models import NotificationPreference
 from gridgov.party.models import PartyMember
 from gridgov.rosters.models import Building, Household, Resident, Room
@@ -47,6 +48,7 @@ GRANT_AT = {
     Role.LEADER: "street",
     Role.MEDIATOR: "community",
     Role.ADMIN: "street",
+    Role.MEDIATOR: "street",
 }
 ANON = "anonymous"
 CALLERS = [ANON, *Role.values]
@@ -447,6 +449,62 @@ PAGES = [
         "POST",
         lambda w, x: reverse("mediation:dispute_act", args=[w.disputes[x].pk, "accept"]),
         data=lambda w, x: {"version": w.disputes[x].version, "note": "受理"},
+    # --- Mediation: screening (摸排). The side's round is opened at its community.
+    Page(
+        "screening mine",
+        Perm.MEDIATION_REPORT,
+        "GET",
+        lambda w, _: reverse("mediation:screening_mine"),
+        scoped=False,
+    ),
+    Page(
+        "screening rounds",
+        Perm.MEDIATION_VIEW,
+        "GET",
+        lambda w, _: reverse("mediation:screening_rounds"),
+        scoped=False,
+    ),
+    Page(
+        "screening round",
+        Perm.MEDIATION_VIEW,
+        "GET",
+        lambda w, x: reverse("mediation:screening_round", args=[_screening(w, x).round_id]),
+    ),
+    Page(
+        "screening return",
+        Perm.MEDIATION_REPORT,
+        "GET",
+        lambda w, x: reverse("mediation:screening_return", args=[_screening(w, x).pk]),
+    ),
+    Page(
+        "screening nothing found",
+        Perm.MEDIATION_REPORT,
+        "POST",
+        lambda w, x: reverse("mediation:screening_nothing_found", args=[_screening(w, x).pk]),
+        lambda w, x: {"version": 1, "key": "k1"},
+    ),
+    Page(
+        "screening plans",
+        Perm.MEDIATION_MANAGE,
+        "GET",
+        lambda w, _: reverse("mediation:screening_plans"),
+        scoped=False,
+    ),
+    Page(
+        "screening plan set",
+        Perm.MEDIATION_MANAGE,
+        "POST",
+        lambda w, x: reverse("mediation:screening_plan_set", args=[_community(w, x).pk]),
+        lambda w, x: {
+            f"a{_community(w, x).pk}-period": "monthly",
+            f"a{_community(w, x).pk}-active": "on",
+        },
+    ),
+    Page(
+        "screening round open",
+        Perm.MEDIATION_MANAGE,
+        "POST",
+        lambda w, x: reverse("mediation:screening_round_open", args=[_community(w, x).pk]),
     ),
 ]
 
@@ -482,6 +540,21 @@ def _dispute(area: Any) -> Any:
 
 def _roster(world: Any, where: str) -> dict[str, Any]:
     return world.rosters[where]
+
+
+def _community(world: Any, where: str) -> Area:
+    return world.tree.community if where == "inside" else world.tree.village
+
+
+def _screening(world: Any, where: str) -> Any:
+    """The side's grid's return in a round opened at its community (made on first use)."""
+    from gridgov.mediation.models import ScreeningReturn
+    from gridgov.mediation.screening.services import screening_round_open
+
+    round_ = screening_round_open(
+        actor=None, area=_community(world, where), period="weekly", starts_on=timezone.localdate()
+    )
+    return ScreeningReturn.objects.get(round=round_, area=_area(world, where))
 
 
 def _roster_side(grid: Any, n: int) -> dict[str, Any]:
@@ -625,6 +698,9 @@ def snapshot() -> tuple[Any, ...]:
         # Showing personal data unmasked is recorded: an allowed unmask "changes" the audit log.
         list(AuditEntry.objects.filter(event=Event.PERSONAL_DATA_VIEWED).values_list("pk")),
         list(NotificationPreference.objects.order_by("pk").values_list("pk", "user_id", "topic")),
+        list(ScreeningPlan.objects.order_by("pk").values_list("pk", "period", "active")),
+        list(ScreeningRound.objects.order_by("pk").values_list("pk", "area_id")),
+        list(ScreeningReturn.objects.order_by("pk").values_list("pk", "filed_at", "version")),
     )
 
 

@@ -212,6 +212,11 @@ class Code(StrEnum):
     PARTIES_REQUIRED = "parties_required"
     REFERRAL_REQUIRED = "referral_required"
     UNKNOWN_DISPUTE_TYPE = "unknown_dispute_type"
+    # Mediation: screening (摸排)
+    SCREENING_ALREADY_FILED = "screening_already_filed"
+    SCREENING_EMPTY_RETURN = "screening_empty_return"
+    SCREENING_NO_GRIDS = "screening_no_grids"
+    SCREENING_NOTHING_AND_DISPUTES = "screening_nothing_and_disputes"
 
 
 # Code → (HTTP status(es), meaning): the documentation of each code.
@@ -443,6 +448,20 @@ CATALOGUE: dict[Code, tuple[str, str]] = {
         "A referral (or no agreement) needs where it goes and the receiving body.",
     ),
     Code.UNKNOWN_DISPUTE_TYPE: ("400", "No dispute type in use has this id or code."),
+    # Mediation: screening (摸排)
+    Code.SCREENING_ALREADY_FILED: (
+        "409",
+        "The screening return was already filed (a repeat with the same `key` is answered 200).",
+    ),
+    Code.SCREENING_EMPTY_RETURN: (
+        "400",
+        "A screening return needs `nothing_found` or at least one dispute.",
+    ),
+    Code.SCREENING_NO_GRIDS: ("400", "There is no grid under the area to screen."),
+    Code.SCREENING_NOTHING_AND_DISPUTES: (
+        "400",
+        "A screening return is either `nothing_found` or lists disputes, not both.",
+    ),
 }
 
 

@@ -12,7 +12,12 @@ from gridgov.mediation.models.disputes import (
 )
 from gridgov.mediation.models.documents import DocumentTemplate
 from gridgov.mediation.models.orgs import Committee, DisputeType, MediationRoom, Mediator
-from gridgov.mediation.models.screening import ScreeningReturn, ScreeningRound
+from gridgov.mediation.models.screening import (
+    ScreeningEvent,
+    ScreeningPlan,
+    ScreeningReturn,
+    ScreeningRound,
+)
 
 __all__ = [
     "Committee",
@@ -28,6 +33,8 @@ __all__ = [
     "MediationRoom",
     "MediationSession",
     "Mediator",
+    "ScreeningEvent",
+    "ScreeningPlan",
     "ScreeningReturn",
     "ScreeningRound",
 ]

@@ -3,7 +3,7 @@ or "nothing found"."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -11,7 +11,45 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.roles import Perm
 from gridgov.kernel.scoped import AreaScoped
+from gridgov.kernel.timeline import TimelineEntry
 from gridgov.mediation.choices import Period
+
+
+class ScreeningPlan(AreaScoped):
+    """The schedule of an area (a street, a community …): while ``active``, the worker opens a
+    round of every ``period`` (weekly: Monday to Sunday; monthly: the calendar month) for the
+    grids under ``area`` (:func:`gridgov.mediation.screening.services.screening_rounds_open_due`).
+    Edited by holders of ``mediation.manage`` there."""
+
+    view_perm: ClassVar[str] = Perm.MEDIATION_VIEW
+    action_perms: ClassVar[dict[str, str]] = {"change": Perm.MEDIATION_MANAGE}
+
+    area = models.OneToOneField(
+        "areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+"
+    )
+    area_path = models.CharField(max_length=255, editable=False, db_index=True)
+    period = models.CharField(
+        _("period"), max_length=10, choices=Period.choices, default=Period.WEEKLY
+    )
+    active = models.BooleanField(_("active"), default=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("screening plan")
+        verbose_name_plural = _("screening plans")
+        ordering = ["area_path"]
+
+    def __str__(self) -> str:
+        return f"{self.area_id} {self.period}"
 
 
 class ScreeningRound(AreaScoped):
@@ -80,6 +118,8 @@ class ScreeningReturn(AreaScoped):
     note = models.TextField(_("note"), blank=True)
     late = models.BooleanField(_("filed late"), default=False)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # The client's key of the filing: the same filing sent again is answered, not repeated.
+    client_key = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("screening return")
@@ -91,3 +131,40 @@ class ScreeningReturn(AreaScoped):
 
     def __str__(self) -> str:
         return f"{self.round_id} {self.area_id}"
+
+
+class ScreeningEvent(TimelineEntry):
+    """One entry of a round's append-only timeline: opened, a return filed (the kernel's
+    :class:`~gridgov.kernel.timeline.TimelineEntry`)."""
+
+    class Action(models.TextChoices):
+        OPENED = "opened", _("Round opened")
+        FILED = "filed", _("Return filed")
+
+    round = models.ForeignKey(
+        ScreeningRound,
+        verbose_name=_("round"),
+        on_delete=models.CASCADE,
+        related_name="events",
+        db_index=False,
+    )
+    screening_return = models.ForeignKey(
+        ScreeningReturn,
+        verbose_name=_("screening return"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
+
+    class Meta:
+        verbose_name = _("screening event")
+        verbose_name_plural = _("screening events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["round", "at"], name="screening_event_at")]
+
+    def __str__(self) -> str:
+        return f"{self.round_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("A screening timeline is append-only.")
