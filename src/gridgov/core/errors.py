@@ -204,6 +204,12 @@ class Code(StrEnum):
     UNKNOWN_SERVICE = "unknown_service"
     UNKNOWN_TOKEN = "unknown_token"
 
+    # Mediation: documents and links with cases
+    BAD_TEMPLATE = "bad_template"
+    DOCUMENT_NOT_READY = "document_not_ready"
+    CASE_IN_MEDIATION = "case_in_mediation"
+    CASE_ALREADY_OPENED = "case_already_opened"
+
 
 # Code → (HTTP status(es), meaning): the documentation of each code.
 CATALOGUE: dict[Code, tuple[str, str]] = {
@@ -417,6 +423,18 @@ CATALOGUE: dict[Code, tuple[str, str]] = {
     Code.UNKNOWN_REQUEST: ("404", "There is no such service request."),
     Code.UNKNOWN_SERVICE: ("400, 404", "There is no such service."),
     Code.UNKNOWN_TOKEN: ("404", "There is no service request with this token."),
+    # Mediation: documents and links with cases
+    Code.BAD_TEMPLATE: (
+        "400",
+        "A document template that is not a DOCX template with the placeholders of its kind, "
+        "or that cannot be filled in.",
+    ),
+    Code.DOCUMENT_NOT_READY: (
+        "409",
+        "The dispute lacks what the document needs (parties, a session, the agreed terms).",
+    ),
+    Code.CASE_IN_MEDIATION: ("409", "The case has already been turned into a mediation."),
+    Code.CASE_ALREADY_OPENED: ("409", "The dispute has already opened a case."),
 }
 
 

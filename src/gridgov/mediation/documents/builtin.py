@@ -45,7 +45,6 @@ FIXED = datetime(2026, 1, 1)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
-
 def _font(run: object, face: str, size: Pt, *, bold: bool = False) -> None:
     run.font.name = face  # type: ignore[attr-defined]
     run.font.size = size  # type: ignore[attr-defined]
@@ -114,8 +113,7 @@ def _parties(doc: object, listing: str) -> None:
     _para(doc, f"{{%p for p in {listing} %}}")
     _para(
         doc,
-        "{{ p.role_label }}：{{ p.name }}，性别：{{ p.gender }}，"
-        "公民身份号码：{{ p.id_number }}",
+        "{{ p.role_label }}：{{ p.name }}，性别：{{ p.gender }}，公民身份号码：{{ p.id_number }}",
     )
     _para(doc, "住址：{{ p.address }}，联系电话：{{ p.phone }}")
     _para(doc, "{%p endfor %}")
