@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -34,13 +34,11 @@ from gridgov.core.errors import Code, Conflict, PermissionDenied, ValidationFail
 from gridgov.kernel.attachments.checks import DOCX, check_upload
 from gridgov.kernel.attachments.models import Kind
 from gridgov.kernel.attachments.services import attachments_add
-from gridgov.kernel.workflow.apply import actor_label
 from gridgov.mediation.choices import DocumentKind
 from gridgov.mediation.documents import generate
 from gridgov.mediation.models import (
     Dispute,
     DisputeAttachment,
-    DisputeEvent,
     DocumentTemplate,
     MediationSession,
 )
@@ -62,25 +60,32 @@ class GeneratedDocument:
 
 
 def may_work_on(user: Any, dispute: Dispute) -> bool:
-    """Does ``user`` hold handle or triage at the dispute's area (the agreement, the scan)?"""
-    return any(scoping.can_path(user, perm, dispute.area_path) for perm in WORK_PERMS)
+    """Does ``user`` hold handle or triage at the dispute's area (the agreement, the scan)?
+    The disputes workflow's rule (``mediation.sensitive`` too for a sensitive dispute)."""
+    from gridgov.mediation.disputes.workflow import in_jurisdiction
+
+    return any(in_jurisdiction(user, perm, dispute) for perm in WORK_PERMS)
 
 
-def _require_work(actor: Any, dispute: Dispute, what: str) -> None:
-    if may_work_on(actor, dispute):
-        return
+def refuse_on_dispute(actor: Any, dispute: Dispute, perm: str, what: str) -> NoReturn:
+    """Audit a refused action on ``dispute`` and raise PermissionDenied."""
     audit_record(
         event=Event.PERMISSION_DENIED,
         actor=actor,
         target=dispute,
         target_repr=dispute.number,
         area=dispute.area,
-        detail={"perm": str(Perm.MEDIATION_HANDLE), "what": what},
+        detail={"perm": str(perm), "what": what},
     )
     raise PermissionDenied(
         _("Only the dispute's mediators and triage staff may do this."),
         code=Code.PERMISSION_DENIED,
     )
+
+
+def _require_work(actor: Any, dispute: Dispute, what: str) -> None:
+    if not may_work_on(actor, dispute):
+        refuse_on_dispute(actor, dispute, Perm.MEDIATION_HANDLE, what)
 
 
 def _kind(kind: str) -> str:
@@ -299,17 +304,20 @@ def document_attach_signed(
     checked = check_upload(file, code=Code.BAD_FILE, field="file")  # before anything is written
     note = " ".join((note or "").split())[:500]
     label = generate.FILE_TITLES[DocumentKind(kind)]
+    from gridgov.kernel.workflow import record_entry
+    from gridgov.mediation.disputes.workflow import DISPUTES
+
     with transaction.atomic():
-        entry = DisputeEvent.objects.create(
-            dispute=dispute,
-            at=now or timezone.now(),
+        entry = record_entry(
+            workflow=DISPUTES,
+            obj=dispute,
             action=SIGNED_ACTION,
-            actor=_user(actor),
-            actor_name=actor_label(actor),
-            from_status=dispute.status,
-            to_status=dispute.status,
+            actor=actor,
+            from_state=dispute.status,
+            to_state=dispute.status,
             note=note or _("Signed %(document)s filed.") % {"document": label},
             data={"document_kind": kind},
+            at=now,
         )
         [row] = attachments_add(
             model=DisputeAttachment,
