@@ -7,6 +7,8 @@ sensitive dispute), the refusals naming the dispute number, and the counters hoo
 
 from __future__ import annotations
 
+import functools
+import importlib
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -61,13 +63,17 @@ def authorize(dispute: Any, user: Any, transition: Transition) -> DomainError | 
     return None
 
 
+COUNTING = "gridgov.mediation.numbers.counting"
+
+
+@functools.cache
 def _counting(name: str) -> Any:
     """The counters hook ``name`` of :mod:`gridgov.mediation.numbers.counting`, or None while
-    that module (the numbers part) does not provide it."""
+    that module (the numbers part) does not provide it (looked up once per process)."""
     try:
-        from gridgov.mediation.numbers import counting
+        counting = importlib.import_module(COUNTING)
     except ModuleNotFoundError as exc:
-        if exc.name != "gridgov.mediation.numbers.counting":
+        if exc.name != COUNTING:
             raise
         return None
     return getattr(counting, name, None)
