@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -238,22 +238,23 @@ class LinkedDispute:
     url: str
 
 
-def _detail_url(pk: int) -> str:
+def dispute_url(pk: int) -> str:
     try:
         return reverse("mediation:dispute_detail", args=[pk])
     except NoReverseMatch:  # the web part is not there yet
         return ""
 
 
-def linked_disputes(user: Any, case: Case) -> list[LinkedDispute]:
+def linked_disputes(
+    user: Any, case: Case, rows: list[Dispute] | None = None
+) -> list[LinkedDispute]:
     """The disputes a case became or was opened by, each with its state; a link only where
     ``user`` may see the dispute. A sensitive dispute shows only as "in mediation" without its
     number to those who may not see it."""
     from gridgov.mediation.disputes.workflow import in_jurisdiction
 
-    rows = list(Dispute.objects.filter(from_case=case)) + list(
-        Dispute.objects.filter(opened_case=case)
-    )
+    if rows is None:
+        rows = _linked(case)
     out = []
     for d in rows:
         visible = in_jurisdiction(user, Perm.MEDIATION_VIEW, d)
@@ -263,29 +264,38 @@ def linked_disputes(user: Any, case: Case) -> list[LinkedDispute]:
                 status=d.status,
                 status_label=str(d.get_status_display()),
                 relation="from_case" if d.from_case_id == case.pk else "opened_case",
-                url=_detail_url(d.pk) if visible else "",
+                url=dispute_url(d.pk) if visible else "",
             )
         )
     return out
 
 
-def may_convert(user: Any, case: Case) -> bool:
+def _linked(case: Case) -> list[Dispute]:
+    return list(
+        Dispute.objects.filter(Q(from_case=case) | Q(opened_case=case)).order_by("registered_at")
+    )
+
+
+def may_convert(user: Any, case: Case, rows: list[Dispute] | None = None) -> bool:
     """Offer "转人民调解" on the case page? An open, not yet converted case, and the user holds
     ``mediation.report`` at its area."""
-    return (
-        case.status not in FINAL_STATES
-        and scoping.can_path(user, Perm.MEDIATION_REPORT, case.area_path)
-        and not Dispute.objects.filter(from_case=case).exists()
-    )
+    if case.status in FINAL_STATES or not scoping.can_path(
+        user, Perm.MEDIATION_REPORT, case.area_path
+    ):
+        return False
+    if rows is None:
+        rows = _linked(case)
+    return not any(d.from_case_id == case.pk for d in rows)
 
 
 def case_panel(user: Any, case: Case) -> dict[str, Any]:
     """The context of the case page's mediation panel (``mediation/documents/case_panel.html``)."""
     from gridgov.mediation.documents.forms import CaseToMediationForm
 
-    convert = may_convert(user, case)
+    rows = _linked(case)
+    convert = may_convert(user, case, rows)
     return {
-        "disputes": linked_disputes(user, case),
+        "disputes": linked_disputes(user, case, rows),
         "convert_form": CaseToMediationForm(initial={"version": case.version}) if convert else None,
         "convert_url": reverse("mediation:case_to_mediation", args=[case.pk]) if convert else "",
         "convert_step": case_step(actor=user, case=case) if convert else "",

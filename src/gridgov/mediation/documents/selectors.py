@@ -5,27 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from gridgov.accounts.roles import Perm
-from gridgov.kernel.scoped import not_found
 from gridgov.mediation.choices import DocumentKind
+from gridgov.mediation.disputes.selectors import dispute_get
 from gridgov.mediation.models import Dispute, DocumentTemplate
 
 
 def dispute_for(user: Any, pk: Any) -> Dispute:
     """The dispute ``pk`` if ``user`` may see it (NotFound otherwise, a sensitive dispute
-    included for those without ``mediation.sensitive`` there).
-
-    The flow's ``disputes.selectors.dispute_get`` is the one rule; until it is merged this
-    applies the same rule on the model."""
-    try:
-        from gridgov.mediation.disputes.selectors import dispute_get  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        dispute = Dispute.objects.get_visible(user, "view", pk)
-        if dispute.sensitive and not dispute.allows(user, Perm.MEDIATION_SENSITIVE):
-            raise not_found(Dispute) from None
-        return dispute
-    found: Dispute = dispute_get(user, pk)
-    return found
+    included for those without ``mediation.sensitive`` there): the flow's one rule."""
+    return dispute_get(user, pk)
 
 
 def templates_in_use() -> list[dict[str, Any]]:

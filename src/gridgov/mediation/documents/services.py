@@ -67,6 +67,13 @@ def may_work_on(user: Any, dispute: Dispute) -> bool:
     return any(in_jurisdiction(user, perm, dispute) for perm in WORK_PERMS)
 
 
+def may_triage(user: Any, dispute: Dispute) -> bool:
+    """Does ``user`` hold triage at the dispute's area (opening a case for a department)?"""
+    from gridgov.mediation.disputes.workflow import in_jurisdiction
+
+    return in_jurisdiction(user, Perm.MEDIATION_TRIAGE, dispute)
+
+
 def refuse_on_dispute(actor: Any, dispute: Dispute, perm: str, what: str) -> NoReturn:
     """Audit a refused action on ``dispute`` and raise PermissionDenied."""
     audit_record(
