@@ -26,10 +26,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from gridgov.accounts import scoping
@@ -47,7 +48,12 @@ MAX_NOTE = 500
 
 
 def _note(dispute: Dispute, note: str) -> str:
-    text = _("Turned into people's mediation (dispute %(number)s).") % {"number": dispute.number}
+    """The text kept on the case (and told to the reporter): in the official language, whatever
+    the language of the page that asked."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _("Turned into people's mediation (dispute %(number)s).") % {
+            "number": dispute.number
+        }
     note = " ".join((note or "").split())[:MAX_NOTE]
     return f"{text} {note}".strip()
 
@@ -188,7 +194,8 @@ def dispute_open_case(
     if not in_jurisdiction(actor, Perm.MEDIATION_TRIAGE, dispute):
         refuse_on_dispute(actor, dispute, Perm.MEDIATION_TRIAGE, "dispute_open_case")
     scoping.require(actor, Perm.CASE_REPORT, dispute.area, what="dispute_open_case")
-    lead = _("From people's mediation, dispute %(number)s.") % {"number": dispute.number}
+    with translation.override(settings.LANGUAGE_CODE):
+        lead = _("From people's mediation, dispute %(number)s.") % {"number": dispute.number}
     body = (description or dispute.summary or "").strip()
     with transaction.atomic():
         case = case_report(
