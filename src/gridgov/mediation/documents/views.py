@@ -11,12 +11,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
@@ -108,14 +108,18 @@ def dispute_documents(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, selectors.dispute_for(request.user, pk))
 
 
-@require_POST
+@never_cache
+@require_http_methods(["GET", "POST"])
 @login_required
 @domain_errors
 def generate_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """Fill the template of ``kind`` with the dispute and answer the DOCX; problems come back on
-    the page (status 400) or as a message (a conflict: no parties, no session)."""
+    the page (status 400) or as a message (a conflict: no parties, no session). The application
+    and the session record (masked) are reads: GET; the agreement is an audited reveal: POST."""
     if kind not in DocumentKind.values:
         raise Http404(_("Unknown document."))
+    if kind == DocumentKind.AGREEMENT and request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     dispute = selectors.dispute_for(request.user, pk)
     extra: dict[str, Any] = {}
     agreement: AgreementForm | None = None
@@ -126,7 +130,7 @@ def generate_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
             return _page(request, dispute, agreement=agreement, status=400)
         extra = agreement.cleaned_data
     elif kind == DocumentKind.SESSION_RECORD:
-        record = SessionRecordForm(request.POST, dispute=dispute)
+        record = SessionRecordForm(request.GET or request.POST, dispute=dispute)
         if not record.is_valid():
             return _page(request, dispute, record=record, status=400)
         extra = record.cleaned_data
