@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.core.errors import Code, Conflict, ValidationFailed
@@ -66,9 +67,12 @@ def _referral(referred_to: str, referred_body: str) -> tuple[str, str]:
 
 
 def _moment(value: Any, field: str) -> datetime:
+    """A date-time, read in the working time zone when it came without an offset."""
     if not isinstance(value, datetime):
         msg = _("Enter a date and time.")
         raise ValidationFailed(msg, code=Code.REQUIRED, fields={field: msg})
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, workcal.work_timezone())
     return value
 
 
@@ -258,14 +262,13 @@ def dispute_outcome(
         changes.update(referred_to=where, referred_body=body)
         data.update(referred_to=where, referred_body=body)
     with transaction.atomic():
-        if outcome == choices.Outcome.AGREEMENT:
-            # Counted inside the transaction that records the outcome.
-            if dispute.parties.count() < 2:
-                raise Conflict(
-                    _("An agreement needs at least two parties; add them to dispute %(number)s.")
-                    % {"number": dispute.number},
-                    code=Code.PARTIES_REQUIRED,
-                )
+        # Counted inside the transaction that records the outcome.
+        if outcome == choices.Outcome.AGREEMENT and dispute.parties.count() < 2:
+            raise Conflict(
+                _("An agreement needs at least two parties; add them to dispute %(number)s.")
+                % {"number": dispute.number},
+                code=Code.PARTIES_REQUIRED,
+            )
         apply(
             dispute=dispute,
             action=action,

@@ -170,7 +170,7 @@ def dispute_register(
     *,
     actor: Any,
     area: Any,
-    type: Any,  # noqa: A002 (the contract's name)
+    type: Any,
     title: str,
     summary: str = "",
     place: str = "",
@@ -261,7 +261,7 @@ def _write(
     *,
     actor: Any,
     area: Any,
-    type: Any,  # noqa: A002
+    type: Any,
     title: str,
     summary: str,
     place: str,
