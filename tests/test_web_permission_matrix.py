@@ -29,6 +29,7 @@ from gridgov.cases.models import Case
 from gridgov.conftest import square
 from gridgov.mediation.models import Dispute
 from gridgov.mediation.models import ScreeningPlan, ScreeningReturn, ScreeningRound
+from gridgov.mediation.models import DisputeAttachment as _DocsAttachment
 from gridgov.notifications.models import NotificationPreference
 from gridgov.party.models import PartyMember
 from gridgov.rosters.models import Building, Household, Resident, Room
@@ -505,6 +506,61 @@ PAGES = [
         Perm.MEDIATION_MANAGE,
         "POST",
         lambda w, x: reverse("mediation:screening_round_open", args=[_community(w, x).pk]),
+    # Mediation documents (人民调解文书) and 转人民调解. The agreement (full ID numbers, audited)
+    # and the signed scan: mediation.handle or .triage there — every handle holder has triage.
+    Page(
+        "dispute documents",
+        Perm.MEDIATION_VIEW,
+        "GET",
+        lambda w, x: reverse("mediation:documents_dispute", args=[_docs_dispute(w, x).pk]),
+        sees=Perm.MEDIATION_VIEW,
+    ),
+    Page(
+        "dispute application docx",
+        Perm.MEDIATION_VIEW,
+        "GET",
+        lambda w, x: reverse(
+            "mediation:documents_generate", args=[_docs_dispute(w, x).pk, "application"]
+        ),
+        sees=Perm.MEDIATION_VIEW,
+    ),
+    Page(
+        "dispute agreement docx",
+        Perm.MEDIATION_TRIAGE,
+        "POST",
+        lambda w, x: reverse(
+            "mediation:documents_generate", args=[_docs_dispute(w, x).pk, "agreement"]
+        ),
+        data=lambda w, x: {"terms": "双方和解", "performance_method": "当面", "deadline": ""},
+        sees=Perm.MEDIATION_VIEW,
+    ),
+    Page(
+        "dispute signed scan",
+        Perm.MEDIATION_TRIAGE,
+        "POST",
+        lambda w, x: reverse("mediation:documents_signed", args=[_docs_dispute(w, x).pk]),
+        data=lambda w, x: {"kind": "agreement", "file": _photo()},
+        sees=Perm.MEDIATION_VIEW,
+    ),
+    Page(
+        "document templates",
+        Perm.MEDIATION_MANAGE,
+        "GET",
+        lambda w, _: reverse("mediation:documents_templates"),
+        scoped=False,
+    ),
+    Page(
+        "case to mediation",
+        Perm.MEDIATION_REPORT,
+        "POST",
+        lambda w, x: reverse("mediation:case_to_mediation", args=[_case(w, x).pk]),
+        data=lambda w, x: {
+            "version": _case(w, x).version,
+            "type": _docs_type().pk,
+            "risk": "green",
+        },
+        sees=Perm.CASE_VIEW,
+        case=True,
     ),
 ]
 
@@ -536,6 +592,27 @@ def _dispute(area: Any) -> Any:
         source="walk_in",
         parties=[PartyIn(name="张三"), PartyIn(name="李四", role="respondent")],
     )
+def _docs_type() -> Any:
+    from gridgov.mediation.models import DisputeType
+
+    return DisputeType.objects.get_or_create(code="neighbour", defaults={"name": "邻里"})[0]
+
+
+def _docs_dispute(world: Any, where: str) -> Any:
+    """A dispute with two parties in grid1 (inside) or grid3 (outside), made once per world."""
+    made = world.__dict__.setdefault("docs_disputes", {})
+    if where not in made:
+        from gridgov.mediation.disputes.services import PartyIn, dispute_register
+
+        made[where] = dispute_register(
+            actor=None,
+            area=world.tree.grid1 if where == "inside" else world.tree.grid3,
+            type=_docs_type(),
+            title="通道堆放杂物",
+            source="walk_in",
+            parties=[PartyIn(name="张三"), PartyIn(name="李四", role="respondent")],
+        )
+    return made[where]
 
 
 def _roster(world: Any, where: str) -> dict[str, Any]:
@@ -693,6 +770,7 @@ def snapshot() -> tuple[Any, ...]:
         list(Building.objects.order_by("pk").values_list("pk", "area_id", "version")),
         list(PartyMember.objects.order_by("pk").values_list("pk", "org_id", "version")),
         list(Dispute.objects.order_by("pk").values_list("pk", "status", "version")),
+        _DocsAttachment.objects.count(),  # signed scans of mediation documents
         # Exporting personal data is a write: its audit entry.
         AuditEntry.objects.filter(event=Event.PERSONAL_DATA_EXPORTED).count(),
         # Showing personal data unmasked is recorded: an allowed unmask "changes" the audit log.

@@ -44,6 +44,7 @@ from gridgov.core.pagination import CappedPaginator
 from gridgov.core.views import add_domain_error, domain_errors
 from gridgov.kernel.timeline import TimelineRow, present_timeline
 from gridgov.kernel.workflow import ActionCall
+from gridgov.mediation.documents.links import case_panel
 
 PAGE_SIZE = 30  # the one, hard page size of case lists
 AREA_PICKER_MAX = 400  # options in the area filter; grids are left out first when over it
@@ -388,6 +389,7 @@ def _detail_context(
         pending_delay=case.pending_delay or None,
         duplicates=_duplicates(case, user, actions),
         **privacy_views.unmask_context(user, case, timeline, reveal=reveal, form=unmask_form),
+        mediation=case_panel(user, case),  # 转人民调解 and the linked disputes
     )
     return context
 

@@ -217,6 +217,11 @@ class Code(StrEnum):
     SCREENING_EMPTY_RETURN = "screening_empty_return"
     SCREENING_NO_GRIDS = "screening_no_grids"
     SCREENING_NOTHING_AND_DISPUTES = "screening_nothing_and_disputes"
+    # Mediation: documents and links with cases
+    BAD_TEMPLATE = "bad_template"
+    DOCUMENT_NOT_READY = "document_not_ready"
+    CASE_IN_MEDIATION = "case_in_mediation"
+    CASE_ALREADY_OPENED = "case_already_opened"
 
 
 # Code → (HTTP status(es), meaning): the documentation of each code.
@@ -462,6 +467,18 @@ CATALOGUE: dict[Code, tuple[str, str]] = {
         "400",
         "A screening return is either `nothing_found` or lists disputes, not both.",
     ),
+    # Mediation: documents and links with cases
+    Code.BAD_TEMPLATE: (
+        "400",
+        "A document template that is not a DOCX template with the placeholders of its kind, "
+        "or that cannot be filled in.",
+    ),
+    Code.DOCUMENT_NOT_READY: (
+        "409",
+        "The dispute lacks what the document needs (parties, a session, the agreed terms).",
+    ),
+    Code.CASE_IN_MEDIATION: ("409", "The case has already been turned into a mediation."),
+    Code.CASE_ALREADY_OPENED: ("409", "The dispute has already opened a case."),
 }
 
 
