@@ -1,0 +1,254 @@
+"""The numbers of mediation: the "disputes" counters move on every transition path and the
+rebuild gives the same figures; the indicators per area and per mediator; the 台账 export.
+
+The disputes are moved here as the flow's workflow moves them — the row changed, a
+``DisputeEvent`` appended, :func:`counting.on_event` (or ``on_events`` for the sweep) called in
+the same transaction — so the counting is tested on its own contract."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, timedelta
+from itertools import count as counter
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+
+from gridgov.kernel.counters import readers
+from gridgov.kernel.counters.models import FlowCount, StockCount
+from gridgov.mediation.choices import Outcome, Performance, Risk, Source, Status
+from gridgov.mediation.models import Dispute, DisputeEvent, DisputeParty, DisputeType, Mediator
+from gridgov.mediation.numbers import counting
+
+pytestmark = pytest.mark.django_db
+
+SH = ZoneInfo("Asia/Shanghai")
+DAY = date(2026, 3, 2)
+AT = datetime(2026, 3, 2, 10, 0, tzinfo=SH)
+_numbers = counter(1)
+
+
+# --- Builders: a dispute moved the way the workflow moves it -----------------------------------
+
+
+def dtype() -> DisputeType:
+    return DisputeType.objects.get_or_create(code="neighbour", defaults={"name": "邻里纠纷"})[0]
+
+
+def record(d: Dispute, action: str, to: str, at: datetime, **data: Any) -> DisputeEvent:
+    e = DisputeEvent(
+        dispute=d,
+        at=at,
+        action=action,
+        actor_name="test",
+        from_status="" if action == "register" else str(d.status),
+        to_status=to,
+        data=data,
+    )
+    e.save()
+    return e
+
+
+def register(area: Any, *, at: datetime = AT, risk: str = Risk.GREEN, **fields: Any) -> Dispute:
+    d = Dispute.objects.create(
+        number=f"T{next(_numbers):06d}",
+        type=dtype(),
+        title="邻里漏水纠纷",
+        risk=risk,
+        source=fields.pop("source", Source.SCREENING),
+        area=area,
+        registered_at=at,
+        due_at=fields.pop("due_at", at + timedelta(days=30)),
+        **fields,
+    )
+    counting.on_event(d, record(d, "register", Status.REGISTERED, at))
+    return d
+
+
+def step(d: Dispute, action: str, to: str, *, at: datetime = AT, data: Any = None, **f: Any) -> Any:
+    e = record(d, action, to, at, **(data or {}))
+    d.status = to
+    for name, value in f.items():
+        setattr(d, name, value)
+    d.save()
+    counting.on_event(d, e)
+    return e
+
+
+def flows(area: Any, day: date = DAY) -> dict[str, int]:
+    return {k: v for k, v in readers.flows_for("disputes", area, day, day).items() if v}
+
+
+def stock(area: Any) -> dict[str, int]:
+    return {k: v for k, v in readers.stock_for("disputes", area).items() if v}
+
+
+def snapshot() -> tuple[set[Any], set[Any]]:
+    f = set(
+        FlowCount.objects.filter(kind="disputes")
+        .exclude(value=0)
+        .values_list("area_id", "day", "name", "value")
+    )
+    s = set(
+        StockCount.objects.filter(kind="disputes")
+        .exclude(value=0)
+        .values_list("area_id", "key", "value")
+    )
+    return f, s
+
+
+# --- Counting ----------------------------------------------------------------------------------
+
+
+def test_the_kind_is_registered_with_its_flows_and_stock_keys() -> None:
+    from gridgov.kernel.counters.registry import get
+
+    kind = get("disputes")
+    assert {"registered", "accepted", "resolved", "failed", "withdrawn", "closed"} <= set(
+        kind.flows
+    )
+    assert {"performed", "closed_on_time"} <= set(kind.flows)
+    assert {"open", "overdue", "high_risk_open", "status:registered"} <= set(kind.stock_keys)
+
+
+def test_registering_counts_in_the_area_and_every_ancestor(tree: Any) -> None:
+    register(tree.grid1)
+    for area in (tree.grid1, tree.community, tree.street, tree.county, tree.province):
+        assert flows(area) == {"registered": 1}
+        assert stock(area) == {"open": 1, "status:registered": 1}
+    assert flows(tree.grid2) == {} and stock(tree.village) == {}
+
+
+def test_accept_moves_the_status_and_counts_accepted(tree: Any) -> None:
+    d = register(tree.grid1)
+    step(d, "accept", Status.ACCEPTED)
+    assert flows(tree.community) == {"registered": 1, "accepted": 1}
+    assert stock(tree.community) == {"open": 1, "status:accepted": 1}
+
+
+@pytest.mark.parametrize(
+    ("outcome", "to", "flow"),
+    [
+        (Outcome.AGREEMENT, Status.AGREED, "resolved"),
+        (Outcome.NO_AGREEMENT, Status.FAILED, "failed"),
+        (Outcome.WITHDRAWN, Status.WITHDRAWN, "withdrawn"),
+    ],
+)
+def test_each_outcome_counts_its_flow(tree: Any, outcome: str, to: str, flow: str) -> None:
+    d = register(tree.grid1)
+    step(d, "accept", Status.ACCEPTED)
+    step(d, "assign", Status.ASSIGNED)
+    step(d, "session", Status.MEDIATING)
+    step(d, "outcome", to, data={"outcome": outcome}, outcome=outcome, outcome_at=AT)
+    assert flows(tree.street)[flow] == 1
+    expected_open = 1 if to == Status.AGREED else 0  # an agreement still awaits its follow-up
+    assert stock(tree.street).get("open", 0) == expected_open
+    assert stock(tree.street)[f"status:{to}"] == 1
+
+
+def test_referring_elsewhere_counts_referred_and_leaves_the_open_stock(tree: Any) -> None:
+    d = register(tree.grid1)
+    step(d, "refer", Status.REFERRED, referred_to="litigation")
+    assert flows(tree.grid1) == {"registered": 1, "referred": 1}
+    assert stock(tree.grid1) == {"status:referred": 1}
+
+
+def test_a_full_performance_counts_once_and_close_on_time(tree: Any) -> None:
+    d = register(tree.grid1)
+    step(d, "accept", Status.ACCEPTED)
+    step(d, "outcome", Status.AGREED, outcome=Outcome.AGREEMENT, outcome_at=AT)
+    step(d, "follow_up", Status.AGREED, data={"performance": Performance.PARTIAL})
+    step(d, "follow_up", Status.AGREED, data={"performance": Performance.FULL})
+    step(d, "follow_up", Status.AGREED, data={"performance": Performance.FULL})
+    step(d, "close", Status.CLOSED, closed_at=AT)
+    f = flows(tree.county)
+    assert f["performed"] == 1
+    assert f["closed"] == 1 and f["closed_on_time"] == 1
+    assert stock(tree.county) == {"status:closed": 1}
+
+
+def test_an_outcome_after_the_deadline_closes_late(tree: Any) -> None:
+    d = register(tree.grid1, due_at=AT + timedelta(days=1))
+    step(d, "accept", Status.ACCEPTED)
+    late = AT + timedelta(days=5)
+    step(d, "outcome", Status.FAILED, at=late, outcome=Outcome.NO_AGREEMENT, outcome_at=late)
+    step(d, "close", Status.CLOSED, at=late)
+    f = flows(tree.community, late.date())
+    assert f["closed"] == 1 and "closed_on_time" not in f
+
+
+def test_the_overdue_sweep_and_a_risk_change_move_the_stock(tree: Any) -> None:
+    a = register(tree.grid1, risk=Risk.RED)
+    b = register(tree.grid2)
+    assert stock(tree.community)["high_risk_open"] == 1
+    # the sweep: both flagged overdue in one batch (on_events)
+    pairs = []
+    for d in (a, b):
+        e = record(d, "overdue", str(d.status), AT)
+        d.overdue = True
+        d.save()
+        pairs.append((d, e))
+    counting.on_events(pairs)
+    assert stock(tree.community)["overdue"] == 2
+    assert stock(tree.grid1)["overdue"] == 1
+    step(a, "set_risk", Status.REGISTERED, risk=Risk.YELLOW)
+    assert "high_risk_open" not in stock(tree.community)
+    step(b, "close", Status.CLOSED, overdue=False)
+    assert stock(tree.community)["overdue"] == 1
+
+
+def test_a_neutral_entry_changes_nothing(tree: Any) -> None:
+    d = register(tree.grid1)
+    before = snapshot()
+    step(d, "urge", Status.REGISTERED)
+    assert snapshot() == before
+
+
+def test_rebuild_counters_gives_the_same_figures(tree: Any) -> None:
+    d1 = register(tree.grid1, risk=Risk.RED)
+    d2 = register(tree.grid3, at=AT - timedelta(days=3))
+    step(d2, "accept", Status.ACCEPTED)
+    step(d2, "outcome", Status.AGREED, outcome=Outcome.AGREEMENT, outcome_at=AT)
+    step(d2, "follow_up", Status.AGREED, data={"performance": Performance.FULL})
+    step(d2, "follow_up", Status.AGREED, data={"performance": Performance.FULL})
+    step(d2, "close", Status.CLOSED, at=AT + timedelta(days=1))
+    d3 = register(tree.grid2)
+    step(d3, "refer", Status.REFERRED)
+    e = record(d1, "overdue", str(d1.status), AT)
+    d1.overdue = True
+    d1.save()
+    counting.on_event(d1, e)
+    live = snapshot()
+    assert live[0] and live[1]
+    FlowCount.objects.filter(kind="disputes").update(value=99)
+    StockCount.objects.filter(kind="disputes").delete()
+    call_command("rebuild_counters", kind="disputes", stdout=io.StringIO())
+    assert snapshot() == live
+
+
+def test_rebuild_of_some_days_keeps_the_others(tree: Any) -> None:
+    register(tree.grid1, at=AT - timedelta(days=10))
+    register(tree.grid1)
+    live = snapshot()
+    FlowCount.objects.filter(kind="disputes", day=DAY).delete()
+    call_command(
+        "rebuild_counters", kind="disputes", date_from=DAY, date_to=DAY, stdout=io.StringIO()
+    )
+    assert snapshot() == live
+
+
+def _mediator(area: Any, name: str = "马建才") -> Mediator:
+    return Mediator.objects.create(name=name, area=area)
+
+
+def _party(d: Dispute, name: str, id_number: str = "", phone: str = "") -> DisputeParty:
+    from gridgov.core import pii
+
+    fields: dict[str, Any] = {}
+    if id_number:
+        fields.update(pii.protect(id_number, pii.Kind.ID_NUMBER))
+    if phone:
+        fields.update(pii.protect(phone, pii.Kind.PHONE))
+    return DisputeParty.objects.create(dispute=d, name=name, **fields)
