@@ -252,3 +252,176 @@ def _party(d: Dispute, name: str, id_number: str = "", phone: str = "") -> Dispu
     if phone:
         fields.update(pii.protect(phone, pii.Kind.PHONE))
     return DisputeParty.objects.create(dispute=d, name=name, **fields)
+
+
+# --- Indicators --------------------------------------------------------------------------------
+
+
+def _history(tree: Any) -> dict[str, Dispute]:
+    """Four disputes in the community (agreed and performed, failed, open red, withdrawn) and
+    one in the village."""
+    m1, m2 = _mediator(tree.community), _mediator(tree.community, "石榴籽")
+    a = register(tree.grid1)
+    step(a, "accept", Status.ACCEPTED, accepted_at=AT)
+    step(a, "assign", Status.ASSIGNED, mediator=m1, assigned_at=AT)
+    step(a, "outcome", Status.AGREED, outcome=Outcome.AGREEMENT, outcome_at=AT)
+    step(a, "follow_up", Status.AGREED, data={"performance": "full"}, performance="full")
+    step(a, "close", Status.CLOSED, closed_at=AT)
+    b = register(tree.grid2)
+    step(b, "accept", Status.ACCEPTED, accepted_at=AT)
+    step(b, "assign", Status.ASSIGNED, mediator=m1, assigned_at=AT)
+    step(b, "outcome", Status.FAILED, outcome=Outcome.NO_AGREEMENT, outcome_at=AT)
+    c = register(tree.grid1, risk=Risk.RED)
+    step(c, "accept", Status.ACCEPTED, accepted_at=AT)
+    step(c, "assign", Status.ASSIGNED, mediator=m2, assigned_at=AT)
+    w = register(tree.grid2)
+    step(w, "outcome", Status.WITHDRAWN, outcome=Outcome.WITHDRAWN, outcome_at=AT)
+    v = register(tree.grid3)
+    return {"agreed": a, "failed": b, "red": c, "withdrawn": w, "village": v}
+
+
+def test_indicators_of_an_area_come_from_the_counters(tree: Any, make_user: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from gridgov.mediation.numbers import selectors
+
+    _history(tree)
+    staff = make_user("s", ("dispatcher", tree.county))
+    with CaptureQueriesContext(connection) as ctx:
+        result = selectors.indicators_for(actor=staff, area=tree.street, date_from=DAY, date_to=DAY)
+    assert not any("mediation_dispute" in q["sql"] for q in ctx.captured_queries)
+    c, r, s = result["counts"], result["rates"], result["stock"]
+    assert (c["registered"], c["accepted"], c["resolved"], c["failed"]) == (4, 3, 1, 1)
+    assert (c["withdrawn"], c["closed"], c["performed"], c["closed_on_time"]) == (1, 1, 1, 1)
+    assert r["resolution_rate"] == 0.5 and r["performed_rate"] == 1.0 and r["on_time_rate"] == 1.0
+    assert r["accept_rate"] == 0.75
+    assert (s["open"], s["high_risk_open"], s["by_status"]["assigned"]) == (1, 1, 1)
+
+
+def test_children_and_mediators(tree: Any, make_user: Any) -> None:
+    from gridgov.mediation.numbers import selectors
+
+    _history(tree)
+    staff = make_user("s", ("dispatcher", tree.county))
+    rows = selectors.children_for(actor=staff, area=tree.county, date_from=DAY, date_to=DAY)
+    by_name = {row["name"]: row for row in rows}
+    assert by_name["凤鸣街道"]["counts"]["registered"] == 4
+    assert by_name["金沙镇"]["counts"]["registered"] == 1
+    assert by_name["金沙镇"]["stock"]["open"] == 1
+    people = selectors.mediators_for(actor=staff, area=tree.county, date_from=DAY, date_to=DAY)
+    assert [p["name"] for p in people] == ["马建才", "石榴籽"]
+    first = people[0]["counts"]
+    assert (first["assigned"], first["resolved"], first["failed"], first["performed"]) == (
+        2,
+        1,
+        1,
+        1,
+    )
+    assert people[0]["rates"]["resolution_rate"] == 0.5
+    assert people[1]["counts"]["high_risk_open"] == 1
+
+
+def test_numbers_need_statistics_and_mediation_rights_at_the_area(
+    tree: Any, make_user: Any
+) -> None:
+    from gridgov.core.errors import NotFound
+    from gridgov.mediation.numbers import selectors
+
+    worker = make_user("w", ("grid_worker", tree.grid1))  # mediation.view, no stats.view
+    staff = make_user("c", ("community_staff", tree.community))
+    for actor, area in ((worker, tree.grid1), (staff, tree.village), (staff, tree.street)):
+        with pytest.raises(NotFound):
+            selectors.indicators_for(actor=actor, area=area, date_from=DAY, date_to=DAY)
+    assert selectors.numbers_area_get(actor=staff, pk=None) == tree.community
+
+
+# --- The register export -----------------------------------------------------------------------
+
+
+def _open_sheet(data: bytes) -> Any:
+    from openpyxl import load_workbook
+
+    return load_workbook(io.BytesIO(data)).active
+
+
+def test_the_register_opens_with_the_official_layout(tree: Any, make_user: Any) -> None:
+    from gridgov.audit.models import AuditEntry
+    from gridgov.mediation.numbers import export
+
+    disputes = _history(tree)
+    _party(disputes["agreed"], "张三丰", "110101199003071234", "13812345678")
+    _party(disputes["agreed"], "李四")
+    staff = make_user("s", ("dispatcher", tree.county))
+    data = export.export_register(actor=staff, area=tree.street, date_from=DAY, date_to=DAY)
+    ws = _open_sheet(data)
+    assert ws["A1"].value == "矛盾纠纷排查化解台账"
+    assert "A1:N1" in {str(r) for r in ws.merged_cells.ranges}
+    assert "A2:N2" in {str(r) for r in ws.merged_cells.ranges}
+    assert "凤鸣街道" in ws["A2"].value
+    assert [c.value for c in ws[3]] == list(export.HEADERS)
+    assert ws.freeze_panes == "A4"
+    assert ws.column_dimensions["F"].width == 40
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=4)]
+    assert len(rows) == 4  # the street's four, not the village's
+    first = rows[0]
+    assert first[0] == 1 and first[1] == disputes["agreed"].number
+    assert first[4] == "张**（申请人）；李*（申请人）"
+    assert "1381234" not in (first[4] or "")
+    assert (first[10], first[11], first[13]) == ("调解成功", "已履行", "是")
+    assert {r[10] for r in rows} >= {"调解不成", "当事人撤回", "调解中"}
+    entry = AuditEntry.objects.filter(detail__kind="mediation_register").get()
+    assert entry.detail["count"] == 4 and entry.detail["unmasked"] is False
+
+
+def test_an_unmasked_register_needs_the_unmask_right_and_a_reason(
+    tree: Any, make_user: Any
+) -> None:
+    from gridgov.core.errors import PermissionDenied, ValidationFailed
+    from gridgov.mediation.numbers import export
+
+    disputes = _history(tree)
+    _party(disputes["agreed"], "张三丰")
+    dispatcher = make_user("d", ("dispatcher", tree.county))  # no roster.unmask
+    with pytest.raises(PermissionDenied):
+        export.export_register(
+            actor=dispatcher,
+            area=tree.street,
+            date_from=DAY,
+            date_to=DAY,
+            unmasked=True,
+            reason="司法所核对",
+        )
+    staff = make_user("c", ("community_staff", tree.community))
+    with pytest.raises(ValidationFailed):
+        export.export_register(
+            actor=staff, area=tree.community, date_from=DAY, date_to=DAY, unmasked=True
+        )
+    data = export.export_register(
+        actor=staff,
+        area=tree.community,
+        date_from=DAY,
+        date_to=DAY,
+        unmasked=True,
+        reason="司法所核对台账",
+    )
+    ws = _open_sheet(data)
+    assert ws.cell(row=4, column=5).value == "张三丰（申请人）"
+
+
+def test_sensitive_disputes_stay_out_of_a_register_without_the_right(
+    tree: Any, make_user: Any
+) -> None:
+    from gridgov.mediation.numbers import export
+
+    register(tree.grid1, sensitive=True)
+    register(tree.grid1)
+    staff = make_user("c", ("community_staff", tree.community))  # no mediation.sensitive
+    dispatcher = make_user("d", ("dispatcher", tree.county))
+    mine = _open_sheet(
+        export.export_register(actor=staff, area=tree.community, date_from=DAY, date_to=DAY)
+    )
+    theirs = _open_sheet(
+        export.export_register(actor=dispatcher, area=tree.community, date_from=DAY, date_to=DAY)
+    )
+    assert mine.max_row == 4 and theirs.max_row == 5
