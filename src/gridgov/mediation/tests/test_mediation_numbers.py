@@ -425,3 +425,64 @@ def test_sensitive_disputes_stay_out_of_a_register_without_the_right(
         export.export_register(actor=dispatcher, area=tree.community, date_from=DAY, date_to=DAY)
     )
     assert mine.max_row == 4 and theirs.max_row == 5
+
+
+# --- Web page and API ---------------------------------------------------------------------------
+
+
+def _custom(area: Any) -> str:
+    return f"?area={area.pk}&period=custom&date_from={DAY}&date_to={DAY}"
+
+
+def test_the_page_shows_the_figures_children_and_mediators(tree: Any, make_user: Any) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    _history(tree)
+    client = Client()
+    client.force_login(make_user("s", ("community_staff", tree.community)))
+    response = client.get(reverse("mediation:numbers") + _custom(tree.community))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-kpi="resolution_rate"' in html and "50.0%" in html
+    assert 'id="gg-numbers-children"' in html and "网格一" in html
+    assert "马建才" in html and "石榴籽" in html
+    assert reverse("mediation:numbers_export") in html
+    worker = Client()
+    worker.force_login(make_user("w", ("grid_worker", tree.grid1)))
+    assert worker.get(reverse("mediation:numbers")).status_code == 403
+
+
+def test_the_register_downloads_from_the_page(tree: Any, make_user: Any) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    _history(tree)
+    client = Client()
+    client.force_login(make_user("s", ("community_staff", tree.community)))
+    url = reverse("mediation:numbers_export") + _custom(tree.community)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert _open_sheet(response.content)["A1"].value == "矛盾纠纷排查化解台账"
+    refused = client.post(url, {"unmask": "on", "reason": ""})
+    assert refused.status_code == 400
+    assert "reason" in refused.content.decode().lower() or "原因" in refused.content.decode()
+
+
+def test_the_api_answers_the_same_figures(tree: Any, make_user: Any) -> None:
+    from django.test import Client
+
+    _history(tree)
+    client = Client()
+    client.force_login(make_user("d", ("dispatcher", tree.county)))
+    q = f"?area={tree.street.pk}&from={DAY}&to={DAY}"
+    body = client.get("/api/v1/mediation/stats/indicators" + q).json()
+    assert body["counts"]["registered"] == 4 and body["rates"]["resolution_rate"] == 0.5
+    assert body["stock"]["high_risk_open"] == 1
+    rows = client.get("/api/v1/mediation/stats/breakdown" + q).json()["items"]
+    assert [r["area"]["name"] for r in rows] == ["凤鸣社区"]
+    people = client.get("/api/v1/mediation/stats/mediators" + q).json()["items"]
+    assert people[0]["name"] == "马建才" and people[0]["counts"]["performed"] == 1
+    outside = client.get(f"/api/v1/mediation/stats/indicators?area={tree.province.pk}")
+    assert outside.status_code == 404 and outside.json()["code"]
