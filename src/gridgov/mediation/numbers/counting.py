@@ -90,6 +90,7 @@ NEUTRAL_ACTIONS = frozenset(
         "request_extension",
         "deny_extension",
         "party_add",
+        "add_party",
         "attachment",
         "document",
     }
