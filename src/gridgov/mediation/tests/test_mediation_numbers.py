@@ -486,3 +486,74 @@ def test_the_api_answers_the_same_figures(tree: Any, make_user: Any) -> None:
     assert people[0]["name"] == "马建才" and people[0]["counts"]["performed"] == 1
     outside = client.get(f"/api/v1/mediation/stats/indicators?area={tree.province.pk}")
     assert outside.status_code == 404 and outside.json()["code"]
+
+
+# --- Through the flow's services (the real workflow hooks) --------------------------------------
+
+
+def test_the_services_move_the_counters_and_the_rebuild_agrees(tree: Any, make_user: Any) -> None:
+    from django.utils import timezone
+
+    from gridgov.mediation.disputes import services as svc
+    from gridgov.mediation.disputes.sweep import sweep
+    from gridgov.mediation.tests import builders
+
+    worker = make_user("gw", ("grid_worker", tree.grid1))
+    staff = make_user("cs", ("community_staff", tree.community))
+    med_user = make_user("med", ("mediator", tree.community))
+    m = builders.mediator(tree.community, med_user)
+    today = counting.local_day(timezone.now())
+
+    def now_flows() -> dict[str, int]:
+        return flows(tree.community, today)
+
+    d = builders.register(
+        tree.grid1,
+        actor=worker,
+        risk="red",
+        risk_reasons="可能引发群体事件",
+        now=timezone.now() - timedelta(minutes=30),
+    )
+    assert now_flows() == {"registered": 1}
+    assert stock(tree.street) == {"open": 1, "high_risk_open": 1, "status:registered": 1}
+    svc.dispute_accept(actor=staff, dispute=d, version=d.version)
+    svc.dispute_assign(actor=staff, dispute=d, version=d.version, mediator=m)
+    svc.dispute_session_add(
+        actor=med_user, dispute=d, version=d.version, held_at=timezone.now() - timedelta(minutes=5)
+    )
+    assert stock(tree.community)["status:mediating"] == 1
+    svc.dispute_outcome(actor=med_user, dispute=d, version=d.version, outcome="agreement")
+    svc.dispute_follow_up(
+        actor=med_user, dispute=d, version=d.version, visited_at=timezone.now(), performance="full"
+    )
+    svc.dispute_close(actor=med_user, dispute=d, version=d.version)
+    f = now_flows()
+    assert (f["accepted"], f["resolved"], f["performed"], f["closed"], f["closed_on_time"]) == (
+        1,
+        1,
+        1,
+        1,
+        1,
+    )
+    assert stock(tree.community) == {"status:closed": 1}
+
+    late = builders.register(tree.grid2, actor=staff)
+    svc.dispute_accept(actor=staff, dispute=late, version=late.version)
+    late.refresh_from_db()
+    assert sweep(now=late.due_at + timedelta(minutes=1)).overdue == 1
+    assert stock(tree.community)["overdue"] == 1
+    refused = builders.register(tree.grid2, actor=staff)
+    svc.dispute_refer(
+        actor=staff,
+        dispute=refused,
+        version=refused.version,
+        referred_to="litigation",
+        referred_body="凤城区人民法院",
+        reason="已起诉",
+    )
+    assert now_flows()["referred"] == 1
+    live = snapshot()
+    FlowCount.objects.filter(kind="disputes").delete()
+    StockCount.objects.filter(kind="disputes").update(value=7)
+    call_command("rebuild_counters", kind="disputes", stdout=io.StringIO())
+    assert snapshot() == live
