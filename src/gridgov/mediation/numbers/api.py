@@ -26,7 +26,7 @@ from gridgov.mediation.numbers import selectors
 router = Router(tags=["mediation"])
 
 
-class DisputeCounts(Schema):
+class NumbersCounts(Schema):
     registered: int = Field(description="排查登记 (disputes found and registered)")
     accepted: int = Field(description="受理")
     referred: int = Field(description="不予受理, 移交其他部门")
@@ -38,14 +38,14 @@ class DisputeCounts(Schema):
     performed: int = Field(description="Agreements found fully performed at a follow-up visit")
 
 
-class DisputeRates(Schema):
+class NumbersRates(Schema):
     accept_rate: float | None = Field(description="受理率 = accepted / registered")
     resolution_rate: float | None = Field(description="化解率 = resolved / (resolved + failed)")
     performed_rate: float | None = Field(description="协议履行率 = performed / resolved")
     on_time_rate: float | None = Field(description="按期结案率 = closed_on_time / closed")
 
 
-class DisputeStock(Schema):
+class NumbersStock(Schema):
     open: int = Field(description="Disputes that still need work, now.")
     overdue: int = Field(description="Open disputes past their deadline, now.")
     high_risk_open: int = Field(description="Open disputes of high risk (red), now.")
@@ -56,29 +56,29 @@ class NumbersOut(Schema):
     area: StatsAreaRef
     date_from: date
     date_to: date
-    counts: DisputeCounts
-    rates: DisputeRates
-    stock: DisputeStock = Field(
+    counts: NumbersCounts
+    rates: NumbersRates
+    stock: NumbersStock = Field(
         description="What holds now in the area's subtree, whatever the period (maintained "
         "counters, not a count over the disputes)."
     )
 
 
-class ChildRow(Schema):
+class NumbersChildRow(Schema):
     area: StatsAreaRef
-    counts: DisputeCounts
-    rates: DisputeRates
-    stock: DisputeStock
+    counts: NumbersCounts
+    rates: NumbersRates
+    stock: NumbersStock
 
 
-class ChildrenOut(Schema):
+class NumbersChildrenOut(Schema):
     area: StatsAreaRef
     date_from: date
     date_to: date
-    items: list[ChildRow]
+    items: list[NumbersChildRow]
 
 
-class MediatorCounts(Schema):
+class NumbersMediatorCounts(Schema):
     assigned: int = Field(description="Disputes assigned to the mediator in the period")
     resolved: int
     failed: int
@@ -89,18 +89,18 @@ class MediatorCounts(Schema):
     high_risk_open: int = Field(description="Open and red now")
 
 
-class MediatorRow(Schema):
+class NumbersMediatorRow(Schema):
     mediator_id: int
     name: str
-    counts: MediatorCounts
-    rates: DisputeRates
+    counts: NumbersMediatorCounts
+    rates: NumbersRates
 
 
-class MediatorsOut(Schema):
+class NumbersMediatorsOut(Schema):
     area: StatsAreaRef
     date_from: date
     date_to: date
-    items: list[MediatorRow]
+    items: list[NumbersMediatorRow]
 
 
 _ERRORS: dict[Any, Any] = {codes_4xx: ErrorOut}
@@ -128,7 +128,7 @@ def mediation_stats_indicators(request: HttpRequest, params: Query[PeriodIn]) ->
     return {"area": area_ref(area), "date_from": start, "date_to": end, **result}
 
 
-@router.get("/stats/breakdown", response={200: ChildrenOut, **_ERRORS})
+@router.get("/stats/breakdown", response={200: NumbersChildrenOut, **_ERRORS})
 def mediation_stats_breakdown(request: HttpRequest, params: Query[PeriodIn]) -> dict[str, Any]:
     """The same figures for each direct child of the area."""
     actor, area, start, end = _resolve(request, params)
@@ -148,7 +148,7 @@ def mediation_stats_breakdown(request: HttpRequest, params: Query[PeriodIn]) -> 
     return {"area": area_ref(area), "date_from": start, "date_to": end, "items": items}
 
 
-@router.get("/stats/mediators", response={200: MediatorsOut, **_ERRORS})
+@router.get("/stats/mediators", response={200: NumbersMediatorsOut, **_ERRORS})
 def mediation_stats_mediators(request: HttpRequest, params: Query[PeriodIn]) -> dict[str, Any]:
     """Per mediator of the area's disputes: assigned, resolved, not settled, performed, closed
     (on time) in the period; open and high-risk open now."""
