@@ -422,6 +422,10 @@ ENDPOINTS = [
     Endpoint("stats_indicators", "get", "/api/v1/stats/indicators?area={area}", STATS),
     Endpoint("stats_series", "get", "/api/v1/stats/series?area={area}", STATS),
     Endpoint("stats_breakdown", "get", "/api/v1/stats/breakdown?area={area}", STATS),
+    # Mediation figures: stats.view (every holder also holds mediation.view at the same grant).
+    Endpoint("mediation_stats_indicators", "get", "/api/v1/mediation/stats/indicators?area={area}", STATS),
+    Endpoint("mediation_stats_breakdown", "get", "/api/v1/mediation/stats/breakdown?area={area}", STATS),
+    Endpoint("mediation_stats_mediators", "get", "/api/v1/mediation/stats/mediators?area={area}", STATS),
     # Everyone's own inbox: another user's notification is 404 (OUT).
     Endpoint("notification_list", "get", "/api/v1/notifications/", targets=(NONE,)),
     Endpoint("notification_count", "get", "/api/v1/notifications/unread-count", targets=(NONE,)),

@@ -50,6 +50,7 @@ GRANT_AT = {
     Role.MEDIATOR: "community",
     Role.ADMIN: "street",
     Role.MEDIATOR: "street",
+    Role.MEDIATOR: "grid1",
 }
 ANON = "anonymous"
 CALLERS = [ANON, *Role.values]
@@ -285,6 +286,26 @@ PAGES = [
         scoped=False,
     ),
     Page("statistics", Perm.VIEW_STATS, "GET", lambda w, _: reverse("cases:stats"), scoped=False),
+    # Mediation figures and the register (台账): stats.view (with mediation.view) at the area.
+    Page(
+        "mediation figures",
+        Perm.VIEW_STATS,
+        "GET",
+        lambda w, x: f"{reverse('mediation:numbers')}?area={_area(w, x).pk}",
+    ),
+    Page(
+        "mediation register",
+        Perm.VIEW_STATS,
+        "GET",
+        lambda w, x: f"{reverse('mediation:numbers_export')}?area={_area(w, x).pk}",
+    ),
+    Page(
+        "mediation register unmasked",
+        Perm.ROSTER_UNMASK,
+        "POST",
+        lambda w, x: f"{reverse('mediation:numbers_export')}?area={_area(w, x).pk}",
+        lambda w, _: {"unmask": "on", "reason": "司法所核对台账"},
+    ),
     Page(
         "work calendar",
         Perm.MANAGE_CONFIG,

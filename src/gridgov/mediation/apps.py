@@ -10,6 +10,7 @@ class MediationConfig(AppConfig):
     def ready(self) -> None:
         # Encrypted personal data of the parties (key checks, rotation, backups).
         from gridgov.core import keys
+        from gridgov.mediation.numbers import counting  # noqa: F401  (the "disputes" counters)
 
         keys.register("mediation.DisputeParty", encrypted="id_number_enc", hashed="id_number_hash")
         keys.register("mediation.DisputeParty", encrypted="phone_enc", hashed="phone_hash")
