@@ -124,23 +124,26 @@ class DisputePartyAdmin(_ScopedReadOnly):
 class _DisputeChild(_ScopedReadOnly):
     path_field = "dispute__area_path"
     sensitive_field = "dispute__sensitive"
-    list_select_related: tuple[str, ...] = ("dispute",)
-    raw_id_fields: tuple[str, ...] = ("dispute",)
+    list_select_related = ("dispute",)
 
 
 @admin.register(MediationSession)
 class MediationSessionAdmin(_DisputeChild):
+    raw_id_fields = ("dispute",)
     list_display = ("dispute", "held_at", "place", "recorded_by")
 
 
 @admin.register(FollowUp)
 class FollowUpAdmin(_DisputeChild):
+    raw_id_fields = ("dispute",)
     list_display = ("dispute", "visited_at", "performance", "visited_by")
 
 
 @admin.register(DisputeEvent)
 class DisputeEventAdmin(_DisputeChild):
     """The timeline: append-only, never changed or deleted here."""
+
+    raw_id_fields = ("dispute",)
 
     list_display = ("dispute", "action", "at")
 
