@@ -59,6 +59,8 @@ from gridgov.cases.services import intake
 from gridgov.conftest import square
 from gridgov.core import revisions
 from gridgov.kernel.imports.models import ImportJob
+from gridgov.mediation.models import Committee, DisputeType, MediationRoom, Mediator
+from gridgov.mediation.orgs import services as mediation_orgs
 from gridgov.notifications.models import Notification, NotificationPreference
 from gridgov.party import excel as party_excel
 from gridgov.party import services as party_services
@@ -156,6 +158,8 @@ R_UNMASK, P_VIEW, P_MANAGE = (
     Perm.PARTY_MANAGE.value,
 )
 R, P = "/api/v1/rosters", "/api/v1/party"
+MED = "/api/v1/mediation"
+M_VIEW, M_MANAGE = Perm.MEDIATION_VIEW.value, Perm.MEDIATION_MANAGE.value
 GW, BC, CS = Role.GRID_WORKER.value, Role.BUILDING_CHIEF.value, Role.COMMUNITY_STAFF.value
 DI, LE, AD = Role.DISPATCHER.value, Role.LEADER.value, Role.ADMIN.value
 
@@ -493,6 +497,20 @@ ENDPOINTS = [
     Endpoint("party_meeting_create", "post", P + "/meetings", P_MANAGE, 201, lambda c: {"org_id": c["org"], "meeting_type": "congress", "held_on": _today(), "topic": "学习党章"}, needs=("org",), **_tw()),
     Endpoint("party_meeting_detail", "get", P + "/meetings/{meeting}", sees=P_VIEW, **_t()),
     Endpoint("party_meeting_update", "patch", P + "/meetings/{meeting}", P_MANAGE, body=lambda c: {"version": c["meeting_version"], "topic": "改题"}, **_tw()),
+    # --- Mediation organisations: reads need mediation.view (403 without it anywhere; an area
+    # or row outside: 404), writes mediation.manage; dispute types are one list (manage anywhere).
+    Endpoint("mediation_committee_list", "get", MED + "/committees?area={area}", M_VIEW, **_t()),
+    Endpoint("mediation_committee_create", "post", MED + "/committees", M_MANAGE, 201, lambda c: {"name": "新调委会", "area_id": c["area"]}, **_tw()),
+    Endpoint("mediation_committee_update", "patch", MED + "/committees/{committee}", M_MANAGE, body=lambda c: {"name": "改名"}, **_tw()),
+    Endpoint("mediation_room_list", "get", MED + "/rooms?area={area}", M_VIEW, **_t()),
+    Endpoint("mediation_room_create", "post", MED + "/rooms", M_MANAGE, 201, lambda c: {"name": "新调解室", "area_id": c["area"]}, **_tw()),
+    Endpoint("mediation_room_update", "patch", MED + "/rooms/{room}", M_MANAGE, body=lambda c: {"name": "改名"}, **_tw()),
+    Endpoint("mediator_list", "get", MED + "/mediators?area={area}", M_VIEW, **_t()),
+    Endpoint("mediator_create", "post", MED + "/mediators", M_MANAGE, 201, lambda c: {"name": "调解员乙", "area_id": c["area"], "phone": "13900139003"}, **_tw()),
+    Endpoint("mediator_update", "patch", MED + "/mediators/{mediator}", M_MANAGE, body=lambda c: {"specialty": "邻里纠纷"}, **_tw()),
+    Endpoint("dispute_type_list", "get", MED + "/dispute-types", M_VIEW, targets=(NONE,), **_t()),
+    Endpoint("dispute_type_create", "post", MED + "/dispute-types", M_MANAGE, 201, lambda c: {"code": "pets", "name": "宠物"}, targets=(NONE,), **_tw()),
+    Endpoint("dispute_type_update", "patch", MED + "/dispute-types/{dispute_type}", M_MANAGE, body=lambda c: {"deadline_days": 20}, targets=(NONE,), prepare=lambda user, side: {"dispute_type": DisputeType.objects.get(code="labour").pk}, **_tw()),
 ]
 # fmt: on
 BY_NAME = {e.name: e for e in ENDPOINTS}
@@ -604,6 +622,12 @@ EXPLICIT = [
     (Role.COMMUNITY_STAFF, "party_member_unmask", IN, 200),
     (Role.DISPATCHER, "party_org_tree", NONE, 403),
     (Role.LEADER, "party_meeting_create", IN, 201),
+    (Role.DISPATCHER, "mediation_committee_create", IN, 201),
+    (Role.DISPATCHER, "mediation_committee_create", OUT, 404),
+    (Role.COMMUNITY_STAFF, "mediation_room_create", IN, 403),
+    (Role.MEDIATOR, "mediator_list", IN, 200),
+    (Role.MEDIATOR, "mediator_update", IN, 403),
+    (Role.RESIDENT, "dispute_type_list", NONE, 403),
 ]
 
 
@@ -860,6 +884,25 @@ def _b_dual(side: str, ctx: Ctx) -> Ctx:
     return {"dual": report.pk}
 
 
+def _b_committee(side: str, ctx: Ctx) -> Ctx:
+    return {
+        "committee": mediation_orgs.committee_create(
+            actor=None, name="网格调解小组", area=_grid(ctx)
+        ).pk
+    }
+
+
+def _b_room(side: str, ctx: Ctx) -> Ctx:
+    return {"room": mediation_orgs.room_create(actor=None, name="石榴籽调解室", area=_grid(ctx)).pk}
+
+
+def _b_mediator(side: str, ctx: Ctx) -> Ctx:
+    m = mediation_orgs.mediator_create(
+        actor=None, name="马建才", area=_grid(ctx), phone="13900139004"
+    )
+    return {"mediator": m.pk}
+
+
 BUILDERS: dict[str, Callable[[str, Ctx], Ctx]] = {
     "building": _b_building,
     "estate": _b_estate,
@@ -877,6 +920,9 @@ BUILDERS: dict[str, Callable[[str, Ctx], Ctx]] = {
     "member": _b_member,
     "meeting": _b_meeting,
     "dual": _b_dual,
+    "committee": _b_committee,
+    "room": _b_room,
+    "mediator": _b_mediator,
 }
 DEPENDS = {
     "resident": ("household",),
@@ -927,6 +973,7 @@ def _snapshot_sql() -> tuple[tuple[str, str], ...]:
         NotificationPreference,
         *ROSTER_MODELS,
         *PARTY_MODELS,
+        *MEDIATION_ORG_MODELS,
     ):
         meta = model._meta
         skip = volatile.get(model, set())
@@ -953,6 +1000,7 @@ ROSTER_MODELS = (
     RosterEvent,
 )
 PARTY_MODELS = (PartyOrg, PartyMember, MemberTransfer, Meeting, Attendance, DualReport, PartyEvent)
+MEDIATION_ORG_MODELS = (DisputeType, Committee, MediationRoom, Mediator)
 PERSONAL_DATA_EVENTS = (Event.PERSONAL_DATA_VIEWED, Event.PERSONAL_DATA_EXPORTED)
 
 
