@@ -27,6 +27,7 @@ from gridgov.areas.models import Area
 from gridgov.audit.models import AuditEntry, Event
 from gridgov.cases.models import Case
 from gridgov.conftest import square
+from gridgov.mediation.models import Committee, DisputeType
 from gridgov.notifications.models import NotificationPreference
 from gridgov.party.models import PartyMember
 from gridgov.rosters.models import Building, Household, Resident, Room
@@ -44,6 +45,7 @@ GRANT_AT = {
     Role.DISPATCHER: "street",
     Role.DEPT_HANDLER: "street",
     Role.LEADER: "street",
+    Role.MEDIATOR: "grid1",
     Role.ADMIN: "street",
 }
 ANON = "anonymous"
@@ -395,7 +397,55 @@ PAGES = [
         lambda w, x: reverse("party:member_edit", args=[_roster(w, x)["member"].pk]),
         sees=Perm.PARTY_VIEW,
     ),
+    # Mediation organisations: reads need mediation.view, changes mediation.manage.
+    Page(
+        "mediation orgs",
+        Perm.MEDIATION_VIEW,
+        "GET",
+        lambda w, _: reverse("mediation:orgs_index"),
+        scoped=False,
+    ),
+    Page(
+        "mediation types",
+        Perm.MEDIATION_VIEW,
+        "GET",
+        lambda w, _: reverse("mediation:orgs_types"),
+        scoped=False,
+    ),
+    Page(
+        "mediation mediator new",
+        Perm.MEDIATION_MANAGE,
+        "GET",
+        lambda w, _: reverse("mediation:orgs_mediator_create"),
+        scoped=False,
+    ),
+    Page(
+        "mediation committee edit",
+        Perm.MEDIATION_MANAGE,
+        "POST",
+        lambda w, x: reverse("mediation:orgs_committee_edit", args=[_committee(w, x).pk]),
+        lambda w, x: {"name": "改名后", "active": "on"},
+    ),
+    Page(
+        "mediation type edit",
+        Perm.MEDIATION_MANAGE,
+        "POST",
+        lambda w, _: reverse(
+            "mediation:orgs_type_edit", args=[DisputeType.objects.get(code="labour").pk]
+        ),
+        lambda w, _: {"name": "劳资", "deadline_days": "20", "sort": "50", "active": "on"},
+        scoped=False,
+    ),
 ]
+
+
+def _committee(world: Any, where: str) -> Committee:
+    """A mediation committee in the side's grid (made once, as the system)."""
+    from gridgov.mediation.orgs.services import committee_create
+
+    grid = _area(world, where)
+    found = Committee.objects.filter(area=grid).first()
+    return found or committee_create(actor=None, name="网格调解小组", area=grid)
 
 
 def _roster(world: Any, where: str) -> dict[str, Any]:
@@ -535,6 +585,8 @@ def snapshot() -> tuple[Any, ...]:
         list(Resident.objects.order_by("pk").values_list("pk", "status", "version")),
         list(Building.objects.order_by("pk").values_list("pk", "area_id", "version")),
         list(PartyMember.objects.order_by("pk").values_list("pk", "org_id", "version")),
+        list(Committee.objects.order_by("pk").values_list("pk", "name", "active")),
+        list(DisputeType.objects.order_by("pk").values_list("pk", "name", "deadline_days")),
         # Exporting personal data is a write: its audit entry.
         AuditEntry.objects.filter(event=Event.PERSONAL_DATA_EXPORTED).count(),
         # Showing personal data unmasked is recorded: an allowed unmask "changes" the audit log.
