@@ -133,6 +133,7 @@ def demo_accounts() -> list[AccountSpec]:
             department="凤城区城管执法中队",
         ),
         AccountSpec("resident", "海玉梅", "13800000009", "resident", FIRST_GRID, fm_grid),
+        AccountSpec("mediator", "马建才", "13800000010", "mediator", "640110001", "凤鸣街道"),
     ]
 
 
@@ -351,4 +352,8 @@ def build_demo(
 
             say("work waiting for the demo accounts")
             result.cases += sum(give_demo_roles_work(grid_code=FIRST_GRID).values())
+            from gridgov.demo.mediation import build_demo_mediation
+
+            say("mediation: committees, rooms, mediators, screening, disputes")
+            build_demo_mediation(grid_code=FIRST_GRID)
     return result

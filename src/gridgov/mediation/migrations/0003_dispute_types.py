@@ -27,6 +27,6 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("mediation", "0001_initial")]
+    dependencies = [("mediation", "0002_dispute_numbers_keys")]
 
     operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
