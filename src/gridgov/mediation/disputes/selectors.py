@@ -76,9 +76,10 @@ def dispute_list(
 def dispute_get(user: Any, pk: Any, action: str = "view") -> Dispute:
     """One dispute ``user`` may ``action`` (NotFound outside the jurisdiction, or a sensitive
     dispute without ``mediation.sensitive``)."""
-    dispute: Dispute = Dispute.objects.select_related(
-        *_RELATED, "registered_by", "mediator__user"
-    ).get_visible(user, action, pk)
+    dispute: Dispute = (
+        Dispute.objects.select_related(*_RELATED, "registered_by", "mediator__user")
+        .get_visible(user, action, pk)
+    )
     return dispute
 
 

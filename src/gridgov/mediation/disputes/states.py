@@ -102,12 +102,8 @@ def _followed_up(dispute: Any, now: datetime | None) -> DomainError | None:
 
 TRANSITIONS: dict[str, Transition] = table(
     {
-        Action.ACCEPT: Transition(
-            states({Status.REGISTERED}), Status.ACCEPTED, Perm.MEDIATION_TRIAGE
-        ),
-        Action.REFER: Transition(
-            states({Status.REGISTERED}), Status.REFERRED, Perm.MEDIATION_TRIAGE
-        ),
+        Action.ACCEPT: Transition(states({Status.REGISTERED}), Status.ACCEPTED, Perm.MEDIATION_TRIAGE),
+        Action.REFER: Transition(states({Status.REGISTERED}), Status.REFERRED, Perm.MEDIATION_TRIAGE),
         # Assigning again (another room or mediator) keeps a mediating dispute where it is.
         Action.ASSIGN: Transition(
             states({Status.ACCEPTED, Status.ASSIGNED}), Status.ASSIGNED, Perm.MEDIATION_TRIAGE

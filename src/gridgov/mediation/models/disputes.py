@@ -215,7 +215,9 @@ class DisputeKey(models.Model):
 
     class Meta:
         verbose_name = _("dispute registration key")
-        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="dispute_key_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="dispute_key_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key}"

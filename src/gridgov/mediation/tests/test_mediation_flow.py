@@ -64,7 +64,9 @@ def _snapshot(dispute: Dispute) -> tuple:
 def _accepted_assigned(tree, people, **fields):
     d = register(tree.grid1, actor=people.grid_worker, **fields)
     svc.dispute_accept(actor=people.staff, dispute=d, version=d.version)
-    svc.dispute_assign(actor=people.staff, dispute=d, version=d.version, mediator=people.mediator)
+    svc.dispute_assign(
+        actor=people.staff, dispute=d, version=d.version, mediator=people.mediator
+    )
     return d
 
 
@@ -390,9 +392,7 @@ def test_an_extension_is_requested_and_approved_by_a_supervisor(tree, people):
         svc.dispute_decide_extension(
             actor=people.med_user, dispute=d, version=d.version, approve=True
         )
-    svc.dispute_decide_extension(
-        actor=people.dispatcher, dispute=d, version=d.version, approve=True
-    )
+    svc.dispute_decide_extension(actor=people.dispatcher, dispute=d, version=d.version, approve=True)
     assert d.due_at > due and d.extended_days == 10 and d.pending_extension == {}
     assert d.watch_at == d.due_at
     with pytest.raises(Conflict) as err:
@@ -424,9 +424,7 @@ def test_urging_counts_and_tells_the_mediator(tree, people):
     svc.dispute_urge(actor=people.leader, dispute=Dispute.objects.get(pk=d.pk), message="再催")
     d.refresh_from_db()
     assert d.urge_count == 2
-    assert (
-        Notification.objects.filter(recipient=people.med_user, kind="mediation.urged").count() == 2
-    )
+    assert Notification.objects.filter(recipient=people.med_user, kind="mediation.urged").count() == 2
     with pytest.raises(PermissionDenied):
         svc.dispute_urge(actor=people.staff, dispute=d, message="催")
 
@@ -447,9 +445,7 @@ def test_the_sweep_marks_overdue_once(tree, people):
     svc.dispute_request_extension(
         actor=people.med_user, dispute=d, version=d.version, days=5, reason="补证"
     )
-    svc.dispute_decide_extension(
-        actor=people.dispatcher, dispute=d, version=d.version, approve=True
-    )
+    svc.dispute_decide_extension(actor=people.dispatcher, dispute=d, version=d.version, approve=True)
     assert not d.overdue and d.watch_at == d.due_at
 
 

@@ -300,7 +300,9 @@ def dispute_follow_up(
         msg = _("A follow-up visit cannot be dated before the agreement.")
         raise ValidationFailed(msg, code=Code.BEFORE_OUTCOME, fields={"visited_at": msg})
     _not_future(visited_at, "visited_at", now)
-    performance = choice(performance, "performance", choices.Performance.values, required=False)
+    performance = choice(
+        performance, "performance", choices.Performance.values, required=False
+    )
     note = clean_text(note, "note", limit=MAX_TEXT)
     user = actor if getattr(actor, "is_authenticated", False) else None
     changes = {"performance": performance} if performance else {}

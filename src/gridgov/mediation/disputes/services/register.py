@@ -113,9 +113,7 @@ def party_values(party: PartyIn, index: int | None = None) -> dict[str, Any]:
         try:
             phone = idnumbers.normalise_phone(party.phone, field=_field(index, "phone"))
         except ValidationFailed as exc:
-            raise ValidationFailed(
-                exc.message, code=Code.INVALID_PHONE, fields=exc.fields
-            ) from None
+            raise ValidationFailed(exc.message, code=Code.INVALID_PHONE, fields=exc.fields) from None
         values.update(pii.protect(phone, pii.Kind.PHONE))
     return values
 
@@ -321,7 +319,9 @@ def dispute_party_add(
     guard(dispute, actor, Action.ADD_PARTY, version, now)
     row = party_values(party)
     with transaction.atomic():
-        created = DisputeParty.objects.create(dispute=dispute, area_path=dispute.area_path, **row)
+        created = DisputeParty.objects.create(
+            dispute=dispute, area_path=dispute.area_path, **row
+        )
         apply(
             dispute=dispute,
             action=Action.ADD_PARTY,
