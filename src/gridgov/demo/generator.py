@@ -344,6 +344,10 @@ def build_demo(
             from gridgov.cases.search import index_pending
 
             index_pending()  # the keyword index, at once rather than at the worker's next minute
+            from gridgov.demo.mediation import build_demo_mediation
+
+            say("mediation: committees, rooms, mediators, screening, disputes")
+            build_demo_mediation(grid_code=FIRST_GRID)
             from gridgov.demo.inbox import settle_demo_inboxes
 
             say("inboxes")
@@ -352,8 +356,4 @@ def build_demo(
 
             say("work waiting for the demo accounts")
             result.cases += sum(give_demo_roles_work(grid_code=FIRST_GRID).values())
-            from gridgov.demo.mediation import build_demo_mediation
-
-            say("mediation: committees, rooms, mediators, screening, disputes")
-            build_demo_mediation(grid_code=FIRST_GRID)
     return result

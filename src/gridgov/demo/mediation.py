@@ -17,7 +17,8 @@ as the demo accounts who would do each step (``gridworker`` registers, ``communi
 ``street_dispatcher`` accept and assign, ``mediator`` mediates), back-dated a few days so the
 timelines read naturally. The screening round and its returns are written through their models
 (area paths by the kernel's :class:`~gridgov.kernel.scoped.AreaScoped`), standing in for the
-screening services.
+screening services. Built before the demo inboxes are settled, so its notices (the high-risk
+alert, the assignments) start read like the rest of the demo's history.
 """
 
 from __future__ import annotations
