@@ -72,6 +72,8 @@ from gridgov.mediation.models import (
 )
 from gridgov.mediation.models import ScreeningEvent, ScreeningPlan, ScreeningReturn, ScreeningRound
 from gridgov.mediation.screening import services as screening_services
+from gridgov.mediation.models import Committee, DisputeType, MediationRoom, Mediator
+from gridgov.mediation.orgs import services as mediation_orgs
 from gridgov.notifications.models import Notification, NotificationPreference
 from gridgov.party import excel as party_excel
 from gridgov.party import services as party_services
@@ -176,6 +178,8 @@ M_SENSITIVE = Perm.MEDIATION_SENSITIVE.value
 MS = "/api/v1/mediation/screening"
 MED_VIEW, MED_REPORT = Perm.MEDIATION_VIEW.value, Perm.MEDIATION_REPORT.value
 MED_MANAGE = Perm.MEDIATION_MANAGE.value
+MED = "/api/v1/mediation"
+M_VIEW, M_MANAGE = Perm.MEDIATION_VIEW.value, Perm.MEDIATION_MANAGE.value
 GW, BC, CS = Role.GRID_WORKER.value, Role.BUILDING_CHIEF.value, Role.COMMUNITY_STAFF.value
 DI, LE, AD = Role.DISPATCHER.value, Role.LEADER.value, Role.ADMIN.value
 
@@ -547,6 +551,20 @@ ENDPOINTS = [
     Endpoint("screening_return_file", "post", MS + "/returns/{screening_return}/file", MED_REPORT, body=lambda c: {"version": c["screening_return_version"], "nothing_found": True, "key": "k1"}, **_w()),
     Endpoint("screening_plan_list", "get", MS + "/plans", MED_MANAGE, targets=(NONE,)),
     Endpoint("screening_plan_put", "put", MS + "/plans", MED_MANAGE, body=lambda c: {"area_id": c["parent"], "period": "monthly"}, **_tw()),
+    # --- Mediation organisations: reads need mediation.view (403 without it anywhere; an area
+    # or row outside: 404), writes mediation.manage; dispute types are one list (manage anywhere).
+    Endpoint("mediation_committee_list", "get", MED + "/committees?area={area}", M_VIEW, **_t()),
+    Endpoint("mediation_committee_create", "post", MED + "/committees", M_MANAGE, 201, lambda c: {"name": "新调委会", "area_id": c["area"]}, **_tw()),
+    Endpoint("mediation_committee_update", "patch", MED + "/committees/{committee}", M_MANAGE, body=lambda c: {"name": "改名"}, **_tw()),
+    Endpoint("mediation_room_list", "get", MED + "/rooms?area={area}", M_VIEW, **_t()),
+    Endpoint("mediation_room_create", "post", MED + "/rooms", M_MANAGE, 201, lambda c: {"name": "新调解室", "area_id": c["area"]}, **_tw()),
+    Endpoint("mediation_room_update", "patch", MED + "/rooms/{room}", M_MANAGE, body=lambda c: {"name": "改名"}, **_tw()),
+    Endpoint("mediator_list", "get", MED + "/mediators?area={area}", M_VIEW, **_t()),
+    Endpoint("mediator_create", "post", MED + "/mediators", M_MANAGE, 201, lambda c: {"name": "调解员乙", "area_id": c["area"], "phone": "13900139003"}, **_tw()),
+    Endpoint("mediator_update", "patch", MED + "/mediators/{mediator}", M_MANAGE, body=lambda c: {"specialty": "邻里纠纷"}, **_tw()),
+    Endpoint("dispute_type_list", "get", MED + "/dispute-types", M_VIEW, targets=(NONE,), **_t()),
+    Endpoint("dispute_type_create", "post", MED + "/dispute-types", M_MANAGE, 201, lambda c: {"code": "pets", "name": "宠物"}, targets=(NONE,), **_tw()),
+    Endpoint("dispute_type_update", "patch", MED + "/dispute-types/{dispute_type}", M_MANAGE, body=lambda c: {"deadline_days": 20}, targets=(NONE,), prepare=lambda user, side: {"dispute_type": DisputeType.objects.get(code="labour").pk}, **_tw()),
 ]
 # fmt: on
 BY_NAME = {e.name: e for e in ENDPOINTS}
@@ -672,6 +690,12 @@ EXPLICIT = [
     (Role.COMMUNITY_STAFF, "dispute_urge", IN, 403),
     (Role.DISPATCHER, "high_risk_board", NONE, 200),
     (Role.RESIDENT, "high_risk_board", NONE, 403),
+    (Role.DISPATCHER, "mediation_committee_create", IN, 201),
+    (Role.DISPATCHER, "mediation_committee_create", OUT, 404),
+    (Role.COMMUNITY_STAFF, "mediation_room_create", IN, 403),
+    (Role.MEDIATOR, "mediator_list", IN, 200),
+    (Role.MEDIATOR, "mediator_update", IN, 403),
+    (Role.RESIDENT, "dispute_type_list", NONE, 403),
 ]
 
 
@@ -971,6 +995,23 @@ def _b_screening_round(side: str, ctx: Ctx) -> Ctx:
 def _b_screening_return(side: str, ctx: Ctx) -> Ctx:
     ret = ScreeningReturn.objects.get(round_id=ctx["screening_round"], area_id=ctx["area"])
     return {"screening_return": ret.pk, "screening_return_version": ret.version}
+def _b_committee(side: str, ctx: Ctx) -> Ctx:
+    return {
+        "committee": mediation_orgs.committee_create(
+            actor=None, name="网格调解小组", area=_grid(ctx)
+        ).pk
+    }
+
+
+def _b_room(side: str, ctx: Ctx) -> Ctx:
+    return {"room": mediation_orgs.room_create(actor=None, name="石榴籽调解室", area=_grid(ctx)).pk}
+
+
+def _b_mediator(side: str, ctx: Ctx) -> Ctx:
+    m = mediation_orgs.mediator_create(
+        actor=None, name="马建才", area=_grid(ctx), phone="13900139004"
+    )
+    return {"mediator": m.pk}
 
 
 BUILDERS: dict[str, Callable[[str, Ctx], Ctx]] = {
@@ -995,6 +1036,9 @@ BUILDERS: dict[str, Callable[[str, Ctx], Ctx]] = {
     "sensitive": _b_sensitive,
     "screening_round": _b_screening_round,
     "screening_return": _b_screening_return,
+    "committee": _b_committee,
+    "room": _b_room,
+    "mediator": _b_mediator,
 }
 DEPENDS = {
     "resident": ("household",),
@@ -1048,6 +1092,7 @@ def _snapshot_sql() -> tuple[tuple[str, str], ...]:
         *PARTY_MODELS,
         *MEDIATION_MODELS,
         *SCREENING_MODELS,
+        *MEDIATION_ORG_MODELS,
     ):
         meta = model._meta
         skip = volatile.get(model, set())
@@ -1085,6 +1130,7 @@ MEDIATION_MODELS = (
     FollowUp,
 )
 SCREENING_MODELS = (ScreeningPlan, ScreeningRound, ScreeningReturn, ScreeningEvent)
+MEDIATION_ORG_MODELS = (DisputeType, Committee, MediationRoom, Mediator)
 PERSONAL_DATA_EVENTS = (Event.PERSONAL_DATA_VIEWED, Event.PERSONAL_DATA_EXPORTED)
 
 

@@ -30,6 +30,7 @@ from gridgov.conftest import square
 from gridgov.mediation.models import Dispute
 from gridgov.mediation.models import ScreeningPlan, ScreeningReturn, ScreeningRound
 from gridgov.mediation.models import DisputeAttachment as _DocsAttachment
+from gridgov.mediation.models import Committee, DisputeType
 from gridgov.notifications.models import NotificationPreference
 from gridgov.party.models import PartyMember
 from gridgov.rosters.models import Building, Household, Resident, Room
@@ -48,6 +49,7 @@ GRANT_AT = {
     Role.DEPT_HANDLER: "street",
     Role.LEADER: "street",
     Role.MEDIATOR: "community",
+    Role.MEDIATOR: "grid1",
     Role.ADMIN: "street",
     Role.MEDIATOR: "street",
     Role.MEDIATOR: "grid1",
@@ -634,6 +636,55 @@ def _docs_dispute(world: Any, where: str) -> Any:
             parties=[PartyIn(name="张三"), PartyIn(name="李四", role="respondent")],
         )
     return made[where]
+    # Mediation organisations: reads need mediation.view, changes mediation.manage.
+    Page(
+        "mediation orgs",
+        Perm.MEDIATION_VIEW,
+        "GET",
+        lambda w, _: reverse("mediation:orgs_index"),
+        scoped=False,
+    ),
+    Page(
+        "mediation types",
+        Perm.MEDIATION_VIEW,
+        "GET",
+        lambda w, _: reverse("mediation:orgs_types"),
+        scoped=False,
+    ),
+    Page(
+        "mediation mediator new",
+        Perm.MEDIATION_MANAGE,
+        "GET",
+        lambda w, _: reverse("mediation:orgs_mediator_create"),
+        scoped=False,
+    ),
+    Page(
+        "mediation committee edit",
+        Perm.MEDIATION_MANAGE,
+        "POST",
+        lambda w, x: reverse("mediation:orgs_committee_edit", args=[_committee(w, x).pk]),
+        lambda w, x: {"name": "改名后", "active": "on"},
+    ),
+    Page(
+        "mediation type edit",
+        Perm.MEDIATION_MANAGE,
+        "POST",
+        lambda w, _: reverse(
+            "mediation:orgs_type_edit", args=[DisputeType.objects.get(code="labour").pk]
+        ),
+        lambda w, _: {"name": "劳资", "deadline_days": "20", "sort": "50", "active": "on"},
+        scoped=False,
+    ),
+]
+
+
+def _committee(world: Any, where: str) -> Committee:
+    """A mediation committee in the side's grid (made once, as the system)."""
+    from gridgov.mediation.orgs.services import committee_create
+
+    grid = _area(world, where)
+    found = Committee.objects.filter(area=grid).first()
+    return found or committee_create(actor=None, name="网格调解小组", area=grid)
 
 
 def _roster(world: Any, where: str) -> dict[str, Any]:
@@ -792,6 +843,8 @@ def snapshot() -> tuple[Any, ...]:
         list(PartyMember.objects.order_by("pk").values_list("pk", "org_id", "version")),
         list(Dispute.objects.order_by("pk").values_list("pk", "status", "version")),
         _DocsAttachment.objects.count(),  # signed scans of mediation documents
+        list(Committee.objects.order_by("pk").values_list("pk", "name", "active")),
+        list(DisputeType.objects.order_by("pk").values_list("pk", "name", "deadline_days")),
         # Exporting personal data is a write: its audit entry.
         AuditEntry.objects.filter(event=Event.PERSONAL_DATA_EXPORTED).count(),
         # Showing personal data unmasked is recorded: an allowed unmask "changes" the audit log.

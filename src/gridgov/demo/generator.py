@@ -133,6 +133,7 @@ def demo_accounts() -> list[AccountSpec]:
             department="凤城区城管执法中队",
         ),
         AccountSpec("resident", "海玉梅", "13800000009", "resident", FIRST_GRID, fm_grid),
+        AccountSpec("mediator", "马建才", "13800000010", "mediator", "640110001", "凤鸣街道"),
     ]
 
 
@@ -343,6 +344,10 @@ def build_demo(
             from gridgov.cases.search import index_pending
 
             index_pending()  # the keyword index, at once rather than at the worker's next minute
+            from gridgov.demo.mediation import build_demo_mediation
+
+            say("mediation: committees, rooms, mediators, screening, disputes")
+            build_demo_mediation(grid_code=FIRST_GRID)
             from gridgov.demo.inbox import settle_demo_inboxes
 
             say("inboxes")
