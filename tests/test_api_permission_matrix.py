@@ -61,6 +61,7 @@ from gridgov.core import revisions
 from gridgov.kernel.imports.models import ImportJob
 from gridgov.mediation.disputes import services as disputes
 from gridgov.mediation.models import (
+    Committee,
     Dispute,
     DisputeEvent,
     DisputeKey,
@@ -68,12 +69,16 @@ from gridgov.mediation.models import (
     DisputeSequence,
     DisputeType,
     FollowUp,
+    MediationRoom,
     MediationSession,
+    Mediator,
+    ScreeningEvent,
+    ScreeningPlan,
+    ScreeningReturn,
+    ScreeningRound,
 )
-from gridgov.mediation.models import ScreeningEvent, ScreeningPlan, ScreeningReturn, ScreeningRound
-from gridgov.mediation.screening import services as screening_services
-from gridgov.mediation.models import Committee, DisputeType, MediationRoom, Mediator
 from gridgov.mediation.orgs import services as mediation_orgs
+from gridgov.mediation.screening import services as screening_services
 from gridgov.notifications.models import Notification, NotificationPreference
 from gridgov.party import excel as party_excel
 from gridgov.party import services as party_services
@@ -984,6 +989,8 @@ def _b_sensitive(side: str, ctx: Ctx) -> Ctx:
         parties=[],
     )
     return {"sensitive": d.pk}
+
+
 def _b_screening_round(side: str, ctx: Ctx) -> Ctx:
     community = Area.objects.get(pk=ctx["parent"])
     round_ = screening_services.screening_round_open(
@@ -995,6 +1002,8 @@ def _b_screening_round(side: str, ctx: Ctx) -> Ctx:
 def _b_screening_return(side: str, ctx: Ctx) -> Ctx:
     ret = ScreeningReturn.objects.get(round_id=ctx["screening_round"], area_id=ctx["area"])
     return {"screening_return": ret.pk, "screening_return_version": ret.version}
+
+
 def _b_committee(side: str, ctx: Ctx) -> Ctx:
     return {
         "committee": mediation_orgs.committee_create(

@@ -27,10 +27,15 @@ from gridgov.areas.models import Area
 from gridgov.audit.models import AuditEntry, Event
 from gridgov.cases.models import Case
 from gridgov.conftest import square
-from gridgov.mediation.models import Dispute
-from gridgov.mediation.models import ScreeningPlan, ScreeningReturn, ScreeningRound
+from gridgov.mediation.models import (
+    Committee,
+    Dispute,
+    DisputeType,
+    ScreeningPlan,
+    ScreeningReturn,
+    ScreeningRound,
+)
 from gridgov.mediation.models import DisputeAttachment as _DocsAttachment
-from gridgov.mediation.models import Committee, DisputeType
 from gridgov.notifications.models import NotificationPreference
 from gridgov.party.models import PartyMember
 from gridgov.rosters.models import Building, Household, Resident, Room
@@ -473,6 +478,7 @@ PAGES = [
         "POST",
         lambda w, x: reverse("mediation:dispute_act", args=[w.disputes[x].pk, "accept"]),
         data=lambda w, x: {"version": w.disputes[x].version, "note": "受理"},
+    ),
     # --- Mediation: screening (摸排). The side's round is opened at its community.
     Page(
         "screening mine",
@@ -529,6 +535,7 @@ PAGES = [
         Perm.MEDIATION_MANAGE,
         "POST",
         lambda w, x: reverse("mediation:screening_round_open", args=[_community(w, x).pk]),
+    ),
     # Mediation documents (人民调解文书) and 转人民调解. The agreement (full ID numbers, audited)
     # and the signed scan: mediation.handle or .triage there — every handle holder has triage.
     Page(
@@ -585,57 +592,6 @@ PAGES = [
         sees=Perm.CASE_VIEW,
         case=True,
     ),
-]
-
-
-def _dispute_form(world: Any) -> dict[str, Any]:
-    return {
-        "area": world.tree.grid1.pk,
-        "type": world.disputes["inside"].type_id,
-        "title": "邻里噪音纠纷",
-        "risk": "green",
-        "source": "walk_in",
-        "parties-TOTAL_FORMS": "1",
-        "parties-INITIAL_FORMS": "0",
-        "parties-0-name": "张三",
-        "parties-0-role": "applicant",
-    }
-
-
-def _dispute(area: Any) -> Any:
-    from gridgov.mediation.disputes.services import PartyIn, dispute_register
-    from gridgov.mediation.models import DisputeType
-
-    kind, _new = DisputeType.objects.get_or_create(code="neighbour", defaults={"name": "邻里"})
-    return dispute_register(
-        actor=None,
-        area=area,
-        type=kind,
-        title="楼上漏水",
-        source="walk_in",
-        parties=[PartyIn(name="张三"), PartyIn(name="李四", role="respondent")],
-    )
-def _docs_type() -> Any:
-    from gridgov.mediation.models import DisputeType
-
-    return DisputeType.objects.get_or_create(code="neighbour", defaults={"name": "邻里"})[0]
-
-
-def _docs_dispute(world: Any, where: str) -> Any:
-    """A dispute with two parties in grid1 (inside) or grid3 (outside), made once per world."""
-    made = world.__dict__.setdefault("docs_disputes", {})
-    if where not in made:
-        from gridgov.mediation.disputes.services import PartyIn, dispute_register
-
-        made[where] = dispute_register(
-            actor=None,
-            area=world.tree.grid1 if where == "inside" else world.tree.grid3,
-            type=_docs_type(),
-            title="通道堆放杂物",
-            source="walk_in",
-            parties=[PartyIn(name="张三"), PartyIn(name="李四", role="respondent")],
-        )
-    return made[where]
     # Mediation organisations: reads need mediation.view, changes mediation.manage.
     Page(
         "mediation orgs",
@@ -676,6 +632,58 @@ def _docs_dispute(world: Any, where: str) -> Any:
         scoped=False,
     ),
 ]
+
+
+def _dispute_form(world: Any) -> dict[str, Any]:
+    return {
+        "area": world.tree.grid1.pk,
+        "type": world.disputes["inside"].type_id,
+        "title": "邻里噪音纠纷",
+        "risk": "green",
+        "source": "walk_in",
+        "parties-TOTAL_FORMS": "1",
+        "parties-INITIAL_FORMS": "0",
+        "parties-0-name": "张三",
+        "parties-0-role": "applicant",
+    }
+
+
+def _dispute(area: Any) -> Any:
+    from gridgov.mediation.disputes.services import PartyIn, dispute_register
+    from gridgov.mediation.models import DisputeType
+
+    kind, _new = DisputeType.objects.get_or_create(code="neighbour", defaults={"name": "邻里"})
+    return dispute_register(
+        actor=None,
+        area=area,
+        type=kind,
+        title="楼上漏水",
+        source="walk_in",
+        parties=[PartyIn(name="张三"), PartyIn(name="李四", role="respondent")],
+    )
+
+
+def _docs_type() -> Any:
+    from gridgov.mediation.models import DisputeType
+
+    return DisputeType.objects.get_or_create(code="neighbour", defaults={"name": "邻里"})[0]
+
+
+def _docs_dispute(world: Any, where: str) -> Any:
+    """A dispute with two parties in grid1 (inside) or grid3 (outside), made once per world."""
+    made = world.__dict__.setdefault("docs_disputes", {})
+    if where not in made:
+        from gridgov.mediation.disputes.services import PartyIn, dispute_register
+
+        made[where] = dispute_register(
+            actor=None,
+            area=world.tree.grid1 if where == "inside" else world.tree.grid3,
+            type=_docs_type(),
+            title="通道堆放杂物",
+            source="walk_in",
+            parties=[PartyIn(name="张三"), PartyIn(name="李四", role="respondent")],
+        )
+    return made[where]
 
 
 def _committee(world: Any, where: str) -> Committee:
