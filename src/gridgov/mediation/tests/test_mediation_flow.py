@@ -330,6 +330,11 @@ def test_a_sensitive_dispute_is_seen_only_with_the_sensitive_permission(tree, pe
         selectors.dispute_get(people.grid_worker, d.pk)
     assert d in selectors.dispute_list(people.med_user)
     assert selectors.dispute_get(people.dispatcher, d.pk) == d
+    # Their parties are as hidden as they are.
+    assert not DisputeParty.objects.visible_to(people.grid_worker).filter(dispute=d).exists()
+    assert DisputeParty.objects.visible_to(people.med_user).filter(dispute=d).count() == 2
+    party = d.parties.first()
+    assert not party.allows(people.grid_worker, "mediation.view")
     # Community staff triage but hold no mediation.sensitive: not even the action is theirs.
     with pytest.raises(NotFound):
         selectors.dispute_get(people.staff, d.pk)
