@@ -157,6 +157,13 @@ def test_register_needs_a_named_party(tree: Any, people: Any) -> None:
     assert not Dispute.objects.exists()
 
 
+def test_a_blank_second_party_row_is_skipped(tree: Any, people: Any) -> None:
+    data = _form(tree.grid1, **{"parties-1-name": ""})
+    response = _client(people["worker"]).post(reverse("mediation:dispute_register"), data)
+    assert response.status_code == 302
+    assert list(DisputeParty.objects.values_list("name", flat=True)) == ["王五"]
+
+
 def test_red_risk_needs_reasons(tree: Any, people: Any) -> None:
     data = _form(tree.grid1, risk="red")
     page = _client(people["worker"]).post(reverse("mediation:dispute_register"), data)
