@@ -425,3 +425,44 @@ def test_nav_and_home_card_for_mediation_roles_only(tree: Any, people: Any) -> N
     resident = _client(people["resident"]).get(reverse("core:home")).content.decode()
     assert 'data-testid="nav-mediation"' not in resident
     assert 'data-testid="home-mediation"' not in resident
+
+
+def test_attachments_are_listed_and_served_only_through_the_scoping(tree: Any, people: Any) -> None:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from gridgov.kernel.attachments.services import attachments_add
+    from gridgov.mediation.models import DisputeAttachment
+
+    dispute = _register(tree.grid1)
+    out = io.BytesIO()
+    Image.new("RGB", (32, 24), (200, 30, 30)).save(out, format="JPEG")
+    photo = SimpleUploadedFile("现场.jpg", out.getvalue(), content_type="image/jpeg")
+    (att,) = attachments_add(
+        model=DisputeAttachment, owner=dispute, files=[photo], actor=people["staff"]
+    )
+    page = _client(people["staff"]).get(reverse("mediation:dispute_detail", args=[dispute.pk]))
+    url = reverse("attachments:download", args=["mediation.disputeattachment", att.pk])
+    assert url in page.content.decode()
+    assert _client(people["staff"]).get(url).status_code == 200
+    assert _client(people["far_worker"]).get(url).status_code == 404
+
+
+def test_the_list_costs_the_same_queries_for_more_disputes(tree: Any, people: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _client(people["staff"])
+    url = reverse("mediation:dispute_list")
+    _register(tree.grid1)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for _n in range(4):
+        _register(tree.grid2, risk="yellow", risk_reasons="多次争吵")
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url)
+    assert len(page.context["rows"]) == 5
+    assert len(many.captured_queries) == len(few.captured_queries)
