@@ -100,6 +100,10 @@ def _followed_up(dispute: Any, now: datetime | None) -> DomainError | None:
     return None
 
 
+def _assign_target(dispute: Any) -> str:
+    return Status.MEDIATING.value if dispute.status == Status.MEDIATING else Status.ASSIGNED.value
+
+
 TRANSITIONS: dict[str, Transition] = table(
     {
         Action.ACCEPT: Transition(
@@ -110,7 +114,9 @@ TRANSITIONS: dict[str, Transition] = table(
         ),
         # Assigning again (another room or mediator) keeps a mediating dispute where it is.
         Action.ASSIGN: Transition(
-            states({Status.ACCEPTED, Status.ASSIGNED}), Status.ASSIGNED, Perm.MEDIATION_TRIAGE
+            states({Status.ACCEPTED, Status.ASSIGNED, Status.MEDIATING}),
+            _assign_target,
+            Perm.MEDIATION_TRIAGE,
         ),
         Action.SESSION: Transition(_MEDIATING, Status.MEDIATING, Perm.MEDIATION_HANDLE),
         Action.AGREE: Transition(_MEDIATING, Status.AGREED, Perm.MEDIATION_HANDLE),

@@ -26,7 +26,7 @@ from gridgov.mediation.models import (
     FollowUp,
     MediationSession,
 )
-from gridgov.mediation.tests.builders import dispute_type, mediator, register, two_parties
+from gridgov.mediation.tests.dispute_builders import dispute_type, mediator, register, two_parties
 from gridgov.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
