@@ -216,7 +216,7 @@ class DisputeFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("Any status")), ("open", _("Open")), *DisputeStatus.choices],
+        choices=[("", _("Any status")), ("open", _("Not yet settled")), *DisputeStatus.choices],
     )
     risk = forms.ChoiceField(
         label=_("Risk level"), required=False, choices=[("", _("Any risk")), *Risk.choices]
