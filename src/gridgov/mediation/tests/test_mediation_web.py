@@ -262,6 +262,15 @@ def test_board_lists_open_red_disputes_until_the_risk_is_lowered(tree: Any, peop
 def test_my_disputes_are_those_assigned_to_my_mediator(tree: Any, people: Any) -> None:
     mine = _register(tree.grid1, title="我的纠纷")
     _register(tree.grid1, title="别人的纠纷")
+    # Registered by the mediator but not assigned to them: not on the page.
+    dispute_register(
+        actor=people["mediator"],
+        area=tree.grid1,
+        type=_type(),
+        title="我登记的纠纷",
+        source="walk_in",
+        parties=[PartyIn(name="王五")],
+    )
     room = MediationRoom.objects.create(name="马建才调解室", area=tree.community)
     med = Mediator.objects.create(
         name="马建才", area=tree.community, room=room, user=people["mediator"]
