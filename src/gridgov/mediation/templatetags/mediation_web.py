@@ -37,7 +37,7 @@ def mediation_home_card(context: template.Context) -> dict[str, Any]:
             {
                 "key": "mine",
                 "count": selectors.dispute_list(user, mine=True)
-                .filter(status__in=OPEN_STATES)
+                .filter(mediator__user=user, status__in=OPEN_STATES)
                 .count(),
             }
         )

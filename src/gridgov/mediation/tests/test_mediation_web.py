@@ -157,6 +157,13 @@ def test_register_needs_a_named_party(tree: Any, people: Any) -> None:
     assert not Dispute.objects.exists()
 
 
+def test_a_blank_second_party_row_is_skipped(tree: Any, people: Any) -> None:
+    data = _form(tree.grid1, **{"parties-1-name": ""})
+    response = _client(people["worker"]).post(reverse("mediation:dispute_register"), data)
+    assert response.status_code == 302
+    assert list(DisputeParty.objects.values_list("name", flat=True)) == ["王五"]
+
+
 def test_red_risk_needs_reasons(tree: Any, people: Any) -> None:
     data = _form(tree.grid1, risk="red")
     page = _client(people["worker"]).post(reverse("mediation:dispute_register"), data)
@@ -255,6 +262,15 @@ def test_board_lists_open_red_disputes_until_the_risk_is_lowered(tree: Any, peop
 def test_my_disputes_are_those_assigned_to_my_mediator(tree: Any, people: Any) -> None:
     mine = _register(tree.grid1, title="我的纠纷")
     _register(tree.grid1, title="别人的纠纷")
+    # Registered by the mediator but not assigned to them: not on the page.
+    dispute_register(
+        actor=people["mediator"],
+        area=tree.grid1,
+        type=_type(),
+        title="我登记的纠纷",
+        source="walk_in",
+        parties=[PartyIn(name="王五")],
+    )
     room = MediationRoom.objects.create(name="马建才调解室", area=tree.community)
     med = Mediator.objects.create(
         name="马建才", area=tree.community, room=room, user=people["mediator"]
@@ -418,3 +434,44 @@ def test_nav_and_home_card_for_mediation_roles_only(tree: Any, people: Any) -> N
     resident = _client(people["resident"]).get(reverse("core:home")).content.decode()
     assert 'data-testid="nav-mediation"' not in resident
     assert 'data-testid="home-mediation"' not in resident
+
+
+def test_attachments_are_listed_and_served_only_through_the_scoping(tree: Any, people: Any) -> None:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from gridgov.kernel.attachments.services import attachments_add
+    from gridgov.mediation.models import DisputeAttachment
+
+    dispute = _register(tree.grid1)
+    out = io.BytesIO()
+    Image.new("RGB", (32, 24), (200, 30, 30)).save(out, format="JPEG")
+    photo = SimpleUploadedFile("现场.jpg", out.getvalue(), content_type="image/jpeg")
+    (att,) = attachments_add(
+        model=DisputeAttachment, owner=dispute, files=[photo], actor=people["staff"]
+    )
+    page = _client(people["staff"]).get(reverse("mediation:dispute_detail", args=[dispute.pk]))
+    url = reverse("attachments:download", args=["mediation.disputeattachment", att.pk])
+    assert url in page.content.decode()
+    assert _client(people["staff"]).get(url).status_code == 200
+    assert _client(people["far_worker"]).get(url).status_code == 404
+
+
+def test_the_list_costs_the_same_queries_for_more_disputes(tree: Any, people: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _client(people["staff"])
+    url = reverse("mediation:dispute_list")
+    _register(tree.grid1)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for _n in range(4):
+        _register(tree.grid2, risk="yellow", risk_reasons="多次争吵")
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url)
+    assert len(page.context["rows"]) == 5
+    assert len(many.captured_queries) == len(few.captured_queries)

@@ -141,6 +141,12 @@ class PartyForm(forms.Form):
             return
         super().full_clean()
 
+    def has_changed(self) -> bool:
+        """A row left blank (its role picked by default) is skipped, not refused."""
+        return any((self[name].data or "").strip() for name in self.TYPED)
+
+    TYPED = ("name", "id_number", "phone", "address")
+
     def clean_id_number(self) -> str:
         value = (self.cleaned_data.get("id_number") or "").strip().upper()
         if value:
@@ -210,7 +216,7 @@ class DisputeFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("Any status")), ("open", _("Open")), *DisputeStatus.choices],
+        choices=[("", _("Any status")), ("open", _("Not yet settled")), *DisputeStatus.choices],
     )
     risk = forms.ChoiceField(
         label=_("Risk level"), required=False, choices=[("", _("Any risk")), *Risk.choices]

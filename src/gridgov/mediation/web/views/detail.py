@@ -13,7 +13,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -54,13 +53,7 @@ def _make_form(
     return form_class(data, files, initial=initial, dispute=dispute, actor=user)
 
 
-# Labels that read better on a button than the transition's own (which names the state).
-LABELS = {"withdraw": gettext_lazy("Withdrawn by the parties")}
-
-
 def _label(action: str) -> str:
-    if action in LABELS:
-        return str(LABELS[action])
     try:
         return str(Action(action).label)
     except ValueError:

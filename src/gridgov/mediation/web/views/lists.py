@@ -95,7 +95,8 @@ def dispute_mine(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     profiles = list(Mediator.objects.filter(user=user, active=True).order_by("name"))
-    qs = selectors.dispute_list(request.user, mine=True)
+    # Assigned to me as mediator (the selector's "mine" also holds what I registered).
+    qs = selectors.dispute_list(user, mine=True).filter(mediator__user=user)
     open_rows = rows_of(page_of(request, qs.filter(status__in=OPEN_STATES)))
     done = qs.exclude(status__in=OPEN_STATES).select_related("type", "area", "mediator", "room")
     done_rows = [{"dispute": d, "overdue": False} for d in done[:20]]
