@@ -61,6 +61,17 @@ from gridgov.core import revisions
 from gridgov.kernel.imports.models import ImportJob
 from gridgov.mediation.models import ScreeningEvent, ScreeningPlan, ScreeningReturn, ScreeningRound
 from gridgov.mediation.screening import services as screening_services
+from gridgov.mediation.disputes import services as disputes
+from gridgov.mediation.models import (
+    Dispute,
+    DisputeEvent,
+    DisputeKey,
+    DisputeParty,
+    DisputeSequence,
+    DisputeType,
+    FollowUp,
+    MediationSession,
+)
 from gridgov.notifications.models import Notification, NotificationPreference
 from gridgov.party import excel as party_excel
 from gridgov.party import services as party_services
@@ -161,6 +172,10 @@ R, P = "/api/v1/rosters", "/api/v1/party"
 MS = "/api/v1/mediation/screening"
 MED_VIEW, MED_REPORT = Perm.MEDIATION_VIEW.value, Perm.MEDIATION_REPORT.value
 MED_MANAGE = Perm.MEDIATION_MANAGE.value
+MD = "/api/v1/mediation"
+M_VIEW, M_REPORT = Perm.MEDIATION_VIEW.value, Perm.MEDIATION_REPORT.value
+M_TRIAGE, M_SUPERVISE = Perm.MEDIATION_TRIAGE.value, Perm.MEDIATION_SUPERVISE.value
+M_SENSITIVE = Perm.MEDIATION_SENSITIVE.value
 GW, BC, CS = Role.GRID_WORKER.value, Role.BUILDING_CHIEF.value, Role.COMMUNITY_STAFF.value
 DI, LE, AD = Role.DISPATCHER.value, Role.LEADER.value, Role.ADMIN.value
 
@@ -309,6 +324,16 @@ def _new_dual(c: Ctx) -> dict[str, Any]:
         "phone": "13900139001",
         "work_unit": "区税务局",
         "registered_on": _today(),
+    }
+
+
+def _new_dispute(c: Ctx) -> dict[str, Any]:
+    return {
+        "area_id": c["area"],
+        "type": c["dtype"],
+        "title": "邻里漏水纠纷",
+        "source": "walk_in",
+        "parties": [{"name": "张三"}, {"name": "李四", "role": "respondent"}],
     }
 
 
@@ -508,6 +533,16 @@ ENDPOINTS = [
     Endpoint("screening_return_file", "post", MS + "/returns/{screening_return}/file", MED_REPORT, body=lambda c: {"version": c["screening_return_version"], "nothing_found": True, "key": "k1"}, **_w()),
     Endpoint("screening_plan_list", "get", MS + "/plans", MED_MANAGE, targets=(NONE,)),
     Endpoint("screening_plan_put", "put", MS + "/plans", MED_MANAGE, body=lambda c: {"area_id": c["parent"], "period": "monthly"}, **_tw()),
+    # --- Mediation: disputes. Registering needs mediation.report at the area (the area is the
+    # caller's input: outside, a 403, audited); a dispute is looked up first (sees), a sensitive
+    # one only with mediation.sensitive there.
+    Endpoint("dispute_register", "post", MD + "/disputes", M_REPORT, 201, _new_dispute, needs=("dtype",), outside=403, **_w()),
+    Endpoint("dispute_list", "get", MD + "/disputes?area={area}", M_VIEW),
+    Endpoint("dispute_detail", "get", MD + "/disputes/{dispute}", sees=M_VIEW),
+    Endpoint("dispute_detail_sensitive", "get", MD + "/disputes/{sensitive}", sees=M_SENSITIVE),
+    Endpoint("dispute_accept", "post", MD + "/disputes/{dispute}/actions/{action}", M_TRIAGE, prepare=_const(action="accept"), body=lambda c: {"version": c["dispute_version"]}, sees=M_VIEW, **_w()),
+    Endpoint("dispute_urge", "post", MD + "/disputes/{dispute}/actions/{action}", M_SUPERVISE, prepare=_const(action="urge"), body=lambda c: {"message": "请尽快调解"}, sees=M_VIEW, **_w()),
+    Endpoint("high_risk_board", "get", MD + "/board/high-risk", M_VIEW, targets=(NONE,)),
 ]
 # fmt: on
 BY_NAME = {e.name: e for e in ENDPOINTS}
@@ -619,6 +654,20 @@ EXPLICIT = [
     (Role.COMMUNITY_STAFF, "party_member_unmask", IN, 200),
     (Role.DISPATCHER, "party_org_tree", NONE, 403),
     (Role.LEADER, "party_meeting_create", IN, 201),
+    (Role.GRID_WORKER, "dispute_register", IN, 201),
+    (Role.GRID_WORKER, "dispute_register", OUT, 403),
+    (Role.RESIDENT, "dispute_list", IN, 403),
+    (Role.GRID_WORKER, "dispute_detail", IN, 200),
+    (Role.GRID_WORKER, "dispute_detail_sensitive", IN, 404),
+    (Role.MEDIATOR, "dispute_detail_sensitive", IN, 200),
+    (Role.DISPATCHER, "dispute_detail_sensitive", OUT, 404),
+    (Role.DEPT_HANDLER, "dispute_detail", IN, 404),
+    (Role.GRID_WORKER, "dispute_accept", IN, 403),
+    (Role.MEDIATOR, "dispute_accept", IN, 200),
+    (Role.LEADER, "dispute_urge", IN, 200),
+    (Role.COMMUNITY_STAFF, "dispute_urge", IN, 403),
+    (Role.DISPATCHER, "high_risk_board", NONE, 200),
+    (Role.RESIDENT, "high_risk_board", NONE, 403),
 ]
 
 
@@ -886,6 +935,38 @@ def _b_screening_round(side: str, ctx: Ctx) -> Ctx:
 def _b_screening_return(side: str, ctx: Ctx) -> Ctx:
     ret = ScreeningReturn.objects.get(round_id=ctx["screening_round"], area_id=ctx["area"])
     return {"screening_return": ret.pk, "screening_return_version": ret.version}
+def _dispute_type(code: str, sensitive: bool) -> Any:
+    return DisputeType.objects.get_or_create(
+        code=code, defaults={"name": code, "sensitive": sensitive}
+    )[0]
+
+
+def _b_dtype(side: str, ctx: Ctx) -> Ctx:
+    return {"dtype": _dispute_type("neighbour", False).code}
+
+
+def _b_dispute(side: str, ctx: Ctx) -> Ctx:
+    d = disputes.dispute_register(
+        actor=None,
+        area=_grid(ctx),
+        type=_dispute_type("neighbour", False),
+        title="邻里漏水纠纷",
+        source="walk_in",
+        parties=[],
+    )
+    return {"dispute": d.pk, "dispute_version": d.version}
+
+
+def _b_sensitive(side: str, ctx: Ctx) -> Ctx:
+    d = disputes.dispute_register(
+        actor=None,
+        area=_grid(ctx),
+        type=_dispute_type("family", True),
+        title="婚姻家庭纠纷",
+        source="walk_in",
+        parties=[],
+    )
+    return {"sensitive": d.pk}
 
 
 BUILDERS: dict[str, Callable[[str, Ctx], Ctx]] = {
@@ -907,6 +988,9 @@ BUILDERS: dict[str, Callable[[str, Ctx], Ctx]] = {
     "dual": _b_dual,
     "screening_round": _b_screening_round,
     "screening_return": _b_screening_return,
+    "dtype": _b_dtype,
+    "dispute": _b_dispute,
+    "sensitive": _b_sensitive,
 }
 DEPENDS = {
     "resident": ("household",),
@@ -959,6 +1043,7 @@ def _snapshot_sql() -> tuple[tuple[str, str], ...]:
         *ROSTER_MODELS,
         *PARTY_MODELS,
         *SCREENING_MODELS,
+        *MEDIATION_MODELS,
     ):
         meta = model._meta
         skip = volatile.get(model, set())
@@ -986,6 +1071,16 @@ ROSTER_MODELS = (
 )
 PARTY_MODELS = (PartyOrg, PartyMember, MemberTransfer, Meeting, Attendance, DualReport, PartyEvent)
 SCREENING_MODELS = (ScreeningPlan, ScreeningRound, ScreeningReturn, ScreeningEvent)
+MEDIATION_MODELS = (
+    DisputeType,
+    Dispute,
+    DisputeEvent,
+    DisputeParty,
+    DisputeKey,
+    DisputeSequence,
+    MediationSession,
+    FollowUp,
+)
 PERSONAL_DATA_EVENTS = (Event.PERSONAL_DATA_VIEWED, Event.PERSONAL_DATA_EXPORTED)
 
 

@@ -209,6 +209,14 @@ class Code(StrEnum):
     SCREENING_EMPTY_RETURN = "screening_empty_return"
     SCREENING_NO_GRIDS = "screening_no_grids"
     SCREENING_NOTHING_AND_DISPUTES = "screening_nothing_and_disputes"
+    # Mediation
+    BEFORE_OUTCOME = "before_outcome"
+    BEFORE_REGISTRATION = "before_registration"
+    FOLLOW_UP_REQUIRED = "follow_up_required"
+    INVALID_ID_NUMBER = "invalid_id_number"
+    PARTIES_REQUIRED = "parties_required"
+    REFERRAL_REQUIRED = "referral_required"
+    UNKNOWN_DISPUTE_TYPE = "unknown_dispute_type"
 
 
 # Code → (HTTP status(es), meaning): the documentation of each code.
@@ -437,6 +445,23 @@ CATALOGUE: dict[Code, tuple[str, str]] = {
         "400",
         "A screening return is either `nothing_found` or lists disputes, not both.",
     ),
+    # Mediation
+    Code.BEFORE_OUTCOME: ("400", "A follow-up visit dated before the dispute's outcome."),
+    Code.BEFORE_REGISTRATION: (
+        "400",
+        "A session or visit dated before the dispute was registered.",
+    ),
+    Code.FOLLOW_UP_REQUIRED: (
+        "409",
+        "An agreement is closed only after a follow-up visit recorded its performance.",
+    ),
+    Code.INVALID_ID_NUMBER: ("400", "Not a valid resident ID number (GB 11643)."),
+    Code.PARTIES_REQUIRED: ("409", "An agreement needs at least two named parties."),
+    Code.REFERRAL_REQUIRED: (
+        "400",
+        "A referral (or no agreement) needs where it goes and the receiving body.",
+    ),
+    Code.UNKNOWN_DISPUTE_TYPE: ("400", "No dispute type in use has this id or code."),
 }
 
 

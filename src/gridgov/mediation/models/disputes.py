@@ -164,6 +164,62 @@ class Dispute(AreaScoped):
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
 
+    # Sensitive disputes (family matters) are seen only by holders of mediation.sensitive at
+    # their area: every list, count and single read goes through these two.
+    @classmethod
+    def scope_q(cls, user: Any, perm: str, *, use_index: bool = True) -> models.Q:
+        from gridgov.accounts import scoping
+
+        base = super().scope_q(user, perm, use_index=use_index)
+        if scoping.is_global(user):
+            return base
+        sensitive = scoping.scope_q(
+            user, Perm.MEDIATION_SENSITIVE, path_field="area_path", use_index=use_index
+        )
+        return base & (models.Q(sensitive=False) | sensitive)
+
+    def allows(self, user: Any, perm: str) -> bool:
+        from gridgov.accounts import scoping
+
+        if not super().allows(user, perm):
+            return False
+        return not self.sensitive or scoping.can_path(
+            user, Perm.MEDIATION_SENSITIVE, self.area_path
+        )
+
+
+class DisputeSequence(models.Model):
+    """Per-day counter behind dispute numbers (``TJ`` + ``yyyymmdd`` + 4-digit sequence),
+    bumped in the registering transaction so numbers stay unique under concurrency."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("dispute number sequence")
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
+
+
+class DisputeKey(models.Model):
+    """The dispute a client's registration key made, so a retried registration returns it.
+    ``scope`` says who sent it (``user:<id>``); ``fingerprint`` hashes the request, so the same
+    key with another request is refused."""
+
+    scope = models.CharField(max_length=80)
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dispute registration key")
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="dispute_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"
+
 
 class DisputeParty(PathScoped):
     """A party to a dispute: a roster resident or an outsider. ID number and phone are personal
@@ -289,8 +345,24 @@ class DisputeEvent(TimelineEntry):
     def __str__(self) -> str:
         return f"{self.dispute_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
 
+    # The labels the kernel's timeline shows (the actions live with the workflow's table).
+    def get_action_display(self) -> str:
+        from gridgov.mediation.disputes.workflow import action_label
+
+        return action_label(self.action)
+
+    def get_from_status_display(self) -> str:
+        return _status_label(self.from_status)
+
+    def get_to_status_display(self) -> str:
+        return _status_label(self.to_status)
+
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise TypeError("A dispute timeline is append-only.")
+
+
+def _status_label(value: str) -> str:
+    return str(Status(value).label) if value in Status.values else value
 
 
 class DisputeAttachment(Attachment):

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('areas', '0001_initial'),
-        ('mediation', '0001_initial'),
+        ('mediation', '0002_dispute_numbers_keys'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
