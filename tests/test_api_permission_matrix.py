@@ -59,8 +59,6 @@ from gridgov.cases.services import intake
 from gridgov.conftest import square
 from gridgov.core import revisions
 from gridgov.kernel.imports.models import ImportJob
-from gridgov.mediation.models import ScreeningEvent, ScreeningPlan, ScreeningReturn, ScreeningRound
-from gridgov.mediation.screening import services as screening_services
 from gridgov.mediation.disputes import services as disputes
 from gridgov.mediation.models import (
     Dispute,
@@ -71,7 +69,12 @@ from gridgov.mediation.models import (
     DisputeType,
     FollowUp,
     MediationSession,
+    ScreeningEvent,
+    ScreeningPlan,
+    ScreeningReturn,
+    ScreeningRound,
 )
+from gridgov.mediation.screening import services as screening_services
 from gridgov.notifications.models import Notification, NotificationPreference
 from gridgov.party import excel as party_excel
 from gridgov.party import services as party_services
@@ -935,6 +938,8 @@ def _b_screening_round(side: str, ctx: Ctx) -> Ctx:
 def _b_screening_return(side: str, ctx: Ctx) -> Ctx:
     ret = ScreeningReturn.objects.get(round_id=ctx["screening_round"], area_id=ctx["area"])
     return {"screening_return": ret.pk, "screening_return_version": ret.version}
+
+
 def _dispute_type(code: str, sensitive: bool) -> Any:
     return DisputeType.objects.get_or_create(
         code=code, defaults={"name": code, "sensitive": sensitive}
