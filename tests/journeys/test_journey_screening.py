@@ -106,5 +106,8 @@ def test_grid_workers_file_their_returns_and_the_community_sees_coverage(
     total = page3.locator("[data-testid=coverage-total]").inner_text()
     filed = 2 if HAVE_REGISTER else 1
     assert f"{filed} / 2" in total
+    if HAVE_REGISTER:
+        found = page3.locator("[data-testid=round-disputes]").inner_text()
+        assert "楼上漏水到楼下" in found and "占道停车" in found
     shot(page3, "screening-coverage-phone")
     assert not ScreeningReturn.objects.get(area=tree.grid1).late

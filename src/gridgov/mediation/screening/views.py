@@ -226,6 +226,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "title": round_.title,
             "round": round_,
             "cov": cov,
+            "disputes": list(selectors.round_disputes(request.user, round_)[:100]),
             "overdue": timezone.localdate() > round_.due_on,
         },
     )

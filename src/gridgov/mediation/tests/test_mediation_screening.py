@@ -524,6 +524,11 @@ def test_the_disputes_form_files_the_return(
     assert Dispute.objects.get(screening_return=ret).title == "楼上漏水"
     shown = c.get(url)
     assert "楼上漏水" in shown.content.decode()
+    coverage = signed_in(people.staff).get(
+        reverse("mediation:screening_round", args=[ret.round_id])
+    )
+    assert [d.title for d in coverage.context["disputes"]] == ["楼上漏水"]
+    assert coverage.context["cov"].total.disputes == 1
 
 
 def test_coverage_pages_for_community_and_street(tree: Any, people: Any) -> None:
