@@ -180,10 +180,17 @@ def _place(formset: Any, exc: errors.DomainError) -> None:
 
 def _show_filed(request: HttpRequest, ret: ScreeningReturn) -> HttpResponse:
     disputes = list(selectors.return_disputes(request.user, ret))
+    total = ret.disputes.count()
     return render(
         request,
         "mediation/screening/filed.html",
-        {"title": _("Screening return"), "ret": ret, "disputes": disputes},
+        {
+            "title": _("Screening return"),
+            "ret": ret,
+            "disputes": disputes,
+            "total": total,
+            "hidden": total - len(disputes),  # sensitive ones the user may not see
+        },
     )
 
 
