@@ -185,13 +185,18 @@ def round_coverage(user: Any, round_: ScreeningRound, *, today: date | None = No
 
 
 def round_disputes(user: Any, round_: ScreeningRound) -> QuerySet[Dispute]:
-    """The disputes registered by the round's returns that the user sees."""
-    return visible(Dispute.objects.filter(screening_return__round=round_), user)
+    """The disputes registered by the round's returns that the user sees (a sensitive one only
+    with the right to see it: the register's own scope)."""
+    from gridgov.mediation.disputes.selectors import dispute_list
+
+    return dispute_list(user).filter(screening_return__round=round_).order_by("area_path", "pk")
 
 
 def return_disputes(user: Any, ret: ScreeningReturn) -> QuerySet[Dispute]:
     """The disputes a return registered that the user sees (sensitive ones need the right)."""
-    return visible(Dispute.objects.filter(screening_return=ret), user).order_by("pk")
+    from gridgov.mediation.disputes.selectors import dispute_list
+
+    return dispute_list(user).filter(screening_return=ret).order_by("pk")
 
 
 def round_events(round_: ScreeningRound) -> QuerySet[ScreeningEvent]:

@@ -101,11 +101,13 @@ def round_title(period: str, start: date, end: date) -> str:
     if period == Period.MONTHLY:
         return _("Screening of %(year)d-%(month)02d") % {"year": start.year, "month": start.month}
     year, week, _weekday = start.isocalendar()
-    return _("Screening, week %(week)d of %(year)d (%(start)s to %(end)s)") % {
+    return _("Screening, week %(week)d of %(year)d (%(m1)d/%(d1)d–%(m2)d/%(d2)d)") % {
         "week": week,
         "year": year,
-        "start": start.isoformat(),
-        "end": end.isoformat(),
+        "m1": start.month,
+        "d1": start.day,
+        "m2": end.month,
+        "d2": end.day,
     }
 
 

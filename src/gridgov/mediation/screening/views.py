@@ -180,10 +180,17 @@ def _place(formset: Any, exc: errors.DomainError) -> None:
 
 def _show_filed(request: HttpRequest, ret: ScreeningReturn) -> HttpResponse:
     disputes = list(selectors.return_disputes(request.user, ret))
+    total = ret.disputes.count()
     return render(
         request,
         "mediation/screening/filed.html",
-        {"title": _("Screening return"), "ret": ret, "disputes": disputes},
+        {
+            "title": _("Screening return"),
+            "ret": ret,
+            "disputes": disputes,
+            "total": total,
+            "hidden": total - len(disputes),  # sensitive ones the user may not see
+        },
     )
 
 
@@ -226,6 +233,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "title": round_.title,
             "round": round_,
             "cov": cov,
+            "disputes": list(selectors.round_disputes(request.user, round_)[:100]),
             "overdue": timezone.localdate() > round_.due_on,
         },
     )

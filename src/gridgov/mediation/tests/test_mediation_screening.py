@@ -524,6 +524,11 @@ def test_the_disputes_form_files_the_return(
     assert Dispute.objects.get(screening_return=ret).title == "楼上漏水"
     shown = c.get(url)
     assert "楼上漏水" in shown.content.decode()
+    coverage = signed_in(people.staff).get(
+        reverse("mediation:screening_round", args=[ret.round_id])
+    )
+    assert [d.title for d in coverage.context["disputes"]] == ["楼上漏水"]
+    assert coverage.context["cov"].total.disputes == 1
 
 
 def test_coverage_pages_for_community_and_street(tree: Any, people: Any) -> None:
@@ -562,3 +567,28 @@ def test_plans_page_sets_a_schedule_and_opens_a_round(tree: Any, people: Any) ->
     assert signed_in(people.staff).get(reverse("mediation:screening_plans")).status_code == 403
     outside = c.post(reverse("mediation:screening_plan_set", args=[tree.village.pk]), {})
     assert outside.status_code == 404
+
+
+def test_a_sensitive_dispute_found_is_counted_but_not_shown_to_the_grid_worker(
+    tree: Any, people: Any, make_user: Any
+) -> None:
+    family = DisputeType.objects.create(code="family", name="婚姻家庭纠纷", sensitive=True)
+    ret = ret_of(open_street(tree), tree.grid1)
+    services.screening_return_file(
+        actor=people.worker,
+        screening_return=ret,
+        version=1,
+        nothing_found=False,
+        disputes=[DisputeIn(type=family, title="夫妻争吵", party_name="王五")],
+    )
+    dispute = Dispute.objects.get(screening_return=ret)
+    assert dispute.sensitive
+    page = signed_in(people.worker).get(reverse("mediation:screening_return", args=[ret.pk]))
+    text = page.content.decode()
+    assert "夫妻争吵" not in text and page.context["hidden"] == 1
+    assert page.context["total"] == 1
+    staff = signed_in(people.staff).get(reverse("mediation:screening_round", args=[ret.round_id]))
+    assert staff.context["cov"].total.disputes == 1 and staff.context["disputes"] == []
+    mediator = make_user("med", (Role.MEDIATOR, tree.street))
+    seen = signed_in(mediator).get(reverse("mediation:screening_round", args=[ret.round_id]))
+    assert [d.title for d in seen.context["disputes"]] == ["夫妻争吵"]
