@@ -14,7 +14,7 @@ from django.utils import timezone
 from gridgov.accounts.roles import Role
 from gridgov.accounts.services import token_issue
 from gridgov.mediation.models import Dispute, DisputeEvent, DisputeParty, MediationSession
-from gridgov.mediation.tests.builders import dispute_type, mediator, register
+from gridgov.mediation.tests.dispute_builders import dispute_type, mediator, register
 from gridgov.rosters.tests.builders import valid_id
 
 pytestmark = pytest.mark.django_db

@@ -76,6 +76,12 @@ def _moment(value: Any, field: str) -> datetime:
     return value
 
 
+def _minute(moment: datetime) -> datetime:
+    """Pages take times to the minute: a record in the same minute as the registration (or the
+    agreement) is not before it."""
+    return moment.replace(second=0, microsecond=0)
+
+
 def _not_future(value: datetime, field: str, now: datetime) -> None:
     if value > now + CLOCK_SLACK:
         msg = _("The date cannot be in the future.")
@@ -202,7 +208,7 @@ def dispute_session_add(
     now = now_or(now)
     guard(dispute, actor, Action.SESSION, version, now)
     held_at = _moment(held_at, "held_at")
-    if held_at < dispute.registered_at:
+    if held_at < _minute(dispute.registered_at):
         msg = _("A session cannot be held before the dispute was registered.")
         raise ValidationFailed(msg, code=Code.BEFORE_REGISTRATION, fields={"held_at": msg})
     _not_future(held_at, "held_at", now)
@@ -299,7 +305,7 @@ def dispute_follow_up(
     now = now_or(now)
     guard(dispute, actor, Action.FOLLOW_UP, version, now)
     visited_at = _moment(visited_at, "visited_at")
-    if dispute.outcome_at is not None and visited_at < dispute.outcome_at:
+    if dispute.outcome_at is not None and visited_at < _minute(dispute.outcome_at):
         msg = _("A follow-up visit cannot be dated before the agreement.")
         raise ValidationFailed(msg, code=Code.BEFORE_OUTCOME, fields={"visited_at": msg})
     _not_future(visited_at, "visited_at", now)
