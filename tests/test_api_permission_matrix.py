@@ -60,14 +60,17 @@ from gridgov.conftest import square
 from gridgov.core import revisions
 from gridgov.kernel.imports.models import ImportJob
 from gridgov.mediation.disputes import services as disputes
+from gridgov.mediation.documents import builtin as doc_builtin
 from gridgov.mediation.models import (
     Committee,
     Dispute,
+    DisputeAttachment,
     DisputeEvent,
     DisputeKey,
     DisputeParty,
     DisputeSequence,
     DisputeType,
+    DocumentTemplate,
     FollowUp,
     MediationRoom,
     MediationSession,
@@ -185,6 +188,11 @@ MED_VIEW, MED_REPORT = Perm.MEDIATION_VIEW.value, Perm.MEDIATION_REPORT.value
 MED_MANAGE = Perm.MEDIATION_MANAGE.value
 MED = "/api/v1/mediation"
 M_VIEW, M_MANAGE = Perm.MEDIATION_VIEW.value, Perm.MEDIATION_MANAGE.value
+M_HANDLE, M_MANAGE, ME = (
+    Perm.MEDIATION_HANDLE.value,
+    Perm.MEDIATION_MANAGE.value,
+    Role.MEDIATOR.value,
+)
 GW, BC, CS = Role.GRID_WORKER.value, Role.BUILDING_CHIEF.value, Role.COMMUNITY_STAFF.value
 DI, LE, AD = Role.DISPATCHER.value, Role.LEADER.value, Role.ADMIN.value
 
@@ -369,6 +377,30 @@ _YEAR = {
     "holidays": [{"start": "2026-10-01", "end": "2026-10-07", "name": "国庆节"}],
     "workdays": [{"date": "2026-10-10", "name": "国庆节"}],
 }
+
+
+def _signed_scan(c: Ctx) -> dict[str, Any]:
+    return {
+        "file": SimpleUploadedFile("协议书签字.png", PNG, content_type="image/png"),
+        "kind": "agreement",
+    }
+
+
+def _docx_template(c: Ctx) -> dict[str, Any]:
+    data = doc_builtin.build_bytes("agreement")
+    return {"file": SimpleUploadedFile("协议书.docx", data), "kind": "agreement", "name": "县版"}
+
+
+def _uploaded_template(user: Any, side: str) -> Ctx:
+    row = DocumentTemplate.objects.create(
+        kind="agreement", name="旧版", file="mediation/templates/x.docx"
+    )
+    return {"template": row.pk}
+
+
+def _type_id(user: Any, side: str) -> Ctx:
+    return {"type_id": _dispute_type("neighbour", False).pk}
+
 
 # fmt: off
 ENDPOINTS = [
@@ -570,6 +602,20 @@ ENDPOINTS = [
     Endpoint("dispute_type_list", "get", MED + "/dispute-types", M_VIEW, targets=(NONE,), **_t()),
     Endpoint("dispute_type_create", "post", MED + "/dispute-types", M_MANAGE, 201, lambda c: {"code": "pets", "name": "宠物"}, targets=(NONE,), **_tw()),
     Endpoint("dispute_type_update", "patch", MED + "/dispute-types/{dispute_type}", M_MANAGE, body=lambda c: {"deadline_days": 20}, targets=(NONE,), prepare=lambda user, side: {"dispute_type": DisputeType.objects.get(code="labour").pk}, **_tw()),
+    # --- Mediation documents. The agreement (full ID numbers: audited) and the signed scan need
+    # mediation.handle or .triage at the dispute's area; templates mediation.manage (anywhere).
+    # 转人民调解: the case is looked up first (case.view), then mediation.report at its area.
+    # Opening a case from a dispute also needs case.report there, which a mediator lacks.
+    Endpoint("document_application", "post", MD + "/disputes/{doc_dispute}/documents/{kind}", M_VIEW, prepare=_const(kind="application"), body=lambda c: {}, sees=M_VIEW, session=False),
+    Endpoint("document_agreement", "post", MD + "/disputes/{doc_dispute}/documents/{kind}", (M_HANDLE, M_TRIAGE), prepare=_const(kind="agreement"), body=lambda c: {"terms": "双方和解"}, sees=M_VIEW, **_tw()),
+    Endpoint("signed_documents", "get", MD + "/disputes/{doc_dispute}/signed-documents", sees=M_VIEW, **_t()),
+    Endpoint("signed_upload", "post", MD + "/disputes/{doc_dispute}/signed-documents", (M_HANDLE, M_TRIAGE), 201, _signed_scan, sees=M_VIEW, multipart=True, **_tw()),
+    Endpoint("document_templates", "get", MD + "/documents/templates", M_MANAGE, targets=(NONE,), **_t()),
+    Endpoint("document_template_upload", "post", MD + "/documents/templates", M_MANAGE, 201, _docx_template, targets=(NONE,), multipart=True, **_tw()),
+    Endpoint("document_template_deactivate", "post", MD + "/documents/templates/{template}/deactivate", M_MANAGE, prepare=_uploaded_template, targets=(NONE,), **_tw()),
+    Endpoint("document_template_file", "get", MD + "/documents/templates/{kind}/file", M_MANAGE, prepare=_const(kind="agreement"), targets=(NONE,), **_t()),
+    Endpoint("case_to_mediation", "post", MD + "/cases/{case}/to-mediation", M_REPORT, 201, lambda c: {"version": c["version"], "type_id": c["type_id"]}, sees=C_VIEW, prepare=_type_id, **_tw()),
+    Endpoint("dispute_open_case", "post", MD + "/disputes/{doc_dispute}/open-case", M_TRIAGE, 201, lambda c: {"version": c["doc_dispute_version"], "category": c["category"]}, sees=M_VIEW, cells=((ME, IN, 403),), **_tw()),
 ]
 # fmt: on
 BY_NAME = {e.name: e for e in ENDPOINTS}
@@ -1021,6 +1067,17 @@ def _b_mediator(side: str, ctx: Ctx) -> Ctx:
         actor=None, name="马建才", area=_grid(ctx), phone="13900139004"
     )
     return {"mediator": m.pk}
+def _b_doc_dispute(side: str, ctx: Ctx) -> Ctx:
+    """A dispute with two parties (the documents need them)."""
+    d = disputes.dispute_register(
+        actor=None,
+        area=_grid(ctx),
+        type=_dispute_type("neighbour", False),
+        title="通道堆放杂物",
+        source="walk_in",
+        parties=[disputes.PartyIn(name="张三"), disputes.PartyIn(name="李四", role="respondent")],
+    )
+    return {"doc_dispute": d.pk, "doc_dispute_version": d.version}
 
 
 BUILDERS: dict[str, Callable[[str, Ctx], Ctx]] = {
@@ -1048,6 +1105,7 @@ BUILDERS: dict[str, Callable[[str, Ctx], Ctx]] = {
     "committee": _b_committee,
     "room": _b_room,
     "mediator": _b_mediator,
+    "doc_dispute": _b_doc_dispute,
 }
 DEPENDS = {
     "resident": ("household",),
@@ -1102,6 +1160,8 @@ def _snapshot_sql() -> tuple[tuple[str, str], ...]:
         *MEDIATION_MODELS,
         *SCREENING_MODELS,
         *MEDIATION_ORG_MODELS,
+        DisputeAttachment,
+        DocumentTemplate,
     ):
         meta = model._meta
         skip = volatile.get(model, set())
