@@ -59,6 +59,17 @@ from gridgov.cases.services import intake
 from gridgov.conftest import square
 from gridgov.core import revisions
 from gridgov.kernel.imports.models import ImportJob
+from gridgov.mediation.disputes import services as disputes
+from gridgov.mediation.models import (
+    Dispute,
+    DisputeEvent,
+    DisputeKey,
+    DisputeParty,
+    DisputeSequence,
+    DisputeType,
+    FollowUp,
+    MediationSession,
+)
 from gridgov.notifications.models import Notification, NotificationPreference
 from gridgov.party import excel as party_excel
 from gridgov.party import services as party_services
@@ -156,6 +167,10 @@ R_UNMASK, P_VIEW, P_MANAGE = (
     Perm.PARTY_MANAGE.value,
 )
 R, P = "/api/v1/rosters", "/api/v1/party"
+MD = "/api/v1/mediation"
+M_VIEW, M_REPORT = Perm.MEDIATION_VIEW.value, Perm.MEDIATION_REPORT.value
+M_TRIAGE, M_SUPERVISE = Perm.MEDIATION_TRIAGE.value, Perm.MEDIATION_SUPERVISE.value
+M_SENSITIVE = Perm.MEDIATION_SENSITIVE.value
 GW, BC, CS = Role.GRID_WORKER.value, Role.BUILDING_CHIEF.value, Role.COMMUNITY_STAFF.value
 DI, LE, AD = Role.DISPATCHER.value, Role.LEADER.value, Role.ADMIN.value
 
@@ -304,6 +319,16 @@ def _new_dual(c: Ctx) -> dict[str, Any]:
         "phone": "13900139001",
         "work_unit": "区税务局",
         "registered_on": _today(),
+    }
+
+
+def _new_dispute(c: Ctx) -> dict[str, Any]:
+    return {
+        "area_id": c["area"],
+        "type": c["dtype"],
+        "title": "邻里漏水纠纷",
+        "source": "walk_in",
+        "parties": [{"name": "张三"}, {"name": "李四", "role": "respondent"}],
     }
 
 
@@ -497,6 +522,16 @@ ENDPOINTS = [
     Endpoint("party_meeting_create", "post", P + "/meetings", P_MANAGE, 201, lambda c: {"org_id": c["org"], "meeting_type": "congress", "held_on": _today(), "topic": "学习党章"}, needs=("org",), **_tw()),
     Endpoint("party_meeting_detail", "get", P + "/meetings/{meeting}", sees=P_VIEW, **_t()),
     Endpoint("party_meeting_update", "patch", P + "/meetings/{meeting}", P_MANAGE, body=lambda c: {"version": c["meeting_version"], "topic": "改题"}, **_tw()),
+    # --- Mediation: disputes. Registering needs mediation.report at the area (the area is the
+    # caller's input: outside, a 403, audited); a dispute is looked up first (sees), a sensitive
+    # one only with mediation.sensitive there.
+    Endpoint("dispute_register", "post", MD + "/disputes", M_REPORT, 201, _new_dispute, needs=("dtype",), outside=403, **_w()),
+    Endpoint("dispute_list", "get", MD + "/disputes?area={area}", M_VIEW),
+    Endpoint("dispute_detail", "get", MD + "/disputes/{dispute}", sees=M_VIEW),
+    Endpoint("dispute_detail_sensitive", "get", MD + "/disputes/{sensitive}", sees=M_SENSITIVE),
+    Endpoint("dispute_accept", "post", MD + "/disputes/{dispute}/actions/{action}", M_TRIAGE, prepare=_const(action="accept"), body=lambda c: {"version": c["dispute_version"]}, sees=M_VIEW, **_w()),
+    Endpoint("dispute_urge", "post", MD + "/disputes/{dispute}/actions/{action}", M_SUPERVISE, prepare=_const(action="urge"), body=lambda c: {"message": "请尽快调解"}, sees=M_VIEW, **_w()),
+    Endpoint("high_risk_board", "get", MD + "/board/high-risk", M_VIEW, targets=(NONE,)),
 ]
 # fmt: on
 BY_NAME = {e.name: e for e in ENDPOINTS}
@@ -608,6 +643,20 @@ EXPLICIT = [
     (Role.COMMUNITY_STAFF, "party_member_unmask", IN, 200),
     (Role.DISPATCHER, "party_org_tree", NONE, 403),
     (Role.LEADER, "party_meeting_create", IN, 201),
+    (Role.GRID_WORKER, "dispute_register", IN, 201),
+    (Role.GRID_WORKER, "dispute_register", OUT, 403),
+    (Role.RESIDENT, "dispute_list", IN, 403),
+    (Role.GRID_WORKER, "dispute_detail", IN, 200),
+    (Role.GRID_WORKER, "dispute_detail_sensitive", IN, 404),
+    (Role.MEDIATOR, "dispute_detail_sensitive", IN, 200),
+    (Role.DISPATCHER, "dispute_detail_sensitive", OUT, 404),
+    (Role.DEPT_HANDLER, "dispute_detail", IN, 404),
+    (Role.GRID_WORKER, "dispute_accept", IN, 403),
+    (Role.MEDIATOR, "dispute_accept", IN, 200),
+    (Role.LEADER, "dispute_urge", IN, 200),
+    (Role.COMMUNITY_STAFF, "dispute_urge", IN, 403),
+    (Role.DISPATCHER, "high_risk_board", NONE, 200),
+    (Role.RESIDENT, "high_risk_board", NONE, 403),
 ]
 
 
@@ -864,6 +913,40 @@ def _b_dual(side: str, ctx: Ctx) -> Ctx:
     return {"dual": report.pk}
 
 
+def _dispute_type(code: str, sensitive: bool) -> Any:
+    return DisputeType.objects.get_or_create(
+        code=code, defaults={"name": code, "sensitive": sensitive}
+    )[0]
+
+
+def _b_dtype(side: str, ctx: Ctx) -> Ctx:
+    return {"dtype": _dispute_type("neighbour", False).code}
+
+
+def _b_dispute(side: str, ctx: Ctx) -> Ctx:
+    d = disputes.dispute_register(
+        actor=None,
+        area=_grid(ctx),
+        type=_dispute_type("neighbour", False),
+        title="邻里漏水纠纷",
+        source="walk_in",
+        parties=[],
+    )
+    return {"dispute": d.pk, "dispute_version": d.version}
+
+
+def _b_sensitive(side: str, ctx: Ctx) -> Ctx:
+    d = disputes.dispute_register(
+        actor=None,
+        area=_grid(ctx),
+        type=_dispute_type("family", True),
+        title="婚姻家庭纠纷",
+        source="walk_in",
+        parties=[],
+    )
+    return {"sensitive": d.pk}
+
+
 BUILDERS: dict[str, Callable[[str, Ctx], Ctx]] = {
     "building": _b_building,
     "estate": _b_estate,
@@ -881,6 +964,9 @@ BUILDERS: dict[str, Callable[[str, Ctx], Ctx]] = {
     "member": _b_member,
     "meeting": _b_meeting,
     "dual": _b_dual,
+    "dtype": _b_dtype,
+    "dispute": _b_dispute,
+    "sensitive": _b_sensitive,
 }
 DEPENDS = {
     "resident": ("household",),
@@ -931,6 +1017,7 @@ def _snapshot_sql() -> tuple[tuple[str, str], ...]:
         NotificationPreference,
         *ROSTER_MODELS,
         *PARTY_MODELS,
+        *MEDIATION_MODELS,
     ):
         meta = model._meta
         skip = volatile.get(model, set())
@@ -957,6 +1044,16 @@ ROSTER_MODELS = (
     RosterEvent,
 )
 PARTY_MODELS = (PartyOrg, PartyMember, MemberTransfer, Meeting, Attendance, DualReport, PartyEvent)
+MEDIATION_MODELS = (
+    DisputeType,
+    Dispute,
+    DisputeEvent,
+    DisputeParty,
+    DisputeKey,
+    DisputeSequence,
+    MediationSession,
+    FollowUp,
+)
 PERSONAL_DATA_EVENTS = (Event.PERSONAL_DATA_VIEWED, Event.PERSONAL_DATA_EXPORTED)
 
 

@@ -76,9 +76,7 @@ def label(dispute: Any) -> str:
 def dispatchers_for(dispute: Any) -> QuerySet[User]:
     """The 综治中心: active users holding the dispatcher role at the dispute's area or above."""
     ids = [int(p) for p in dispute.area_path.split("/") if p]
-    grants = RoleGrant.objects.filter(
-        area_id__in=ids, area__is_active=True, role=Role.DISPATCHER
-    )
+    grants = RoleGrant.objects.filter(area_id__in=ids, area__is_active=True, role=Role.DISPATCHER)
     return User.objects.filter(pk__in=grants.values("user_id"), is_active=True).order_by("pk")
 
 

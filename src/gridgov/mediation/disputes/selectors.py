@@ -42,7 +42,7 @@ def dispute_list(
     *,
     status: str | list[str] | None = None,
     risk: str | None = None,
-    type: Any = None,  # noqa: A002 (the contract's name)
+    type: Any = None,
     q: str = "",
     mine: bool = False,
     area: Any = None,
@@ -76,10 +76,8 @@ def dispute_list(
 def dispute_get(user: Any, pk: Any, action: str = "view") -> Dispute:
     """One dispute ``user`` may ``action`` (NotFound outside the jurisdiction, or a sensitive
     dispute without ``mediation.sensitive``)."""
-    dispute: Dispute = (
-        Dispute.objects.select_related(*_RELATED, "registered_by", "mediator__user")
-        .get_visible(user, action, pk)
-    )
+    qs: Any = Dispute.objects.select_related(*_RELATED, "registered_by", "mediator__user")
+    dispute: Dispute = qs.get_visible(user, action, pk)
     return dispute
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from gridgov.accounts.roles import Perm
 from gridgov.core.errors import Code, Conflict, DomainError
@@ -31,23 +31,35 @@ from gridgov.mediation.choices import OPEN_STATES, Status
 
 
 class Action(models.TextChoices):
-    REGISTER = "register", gettext_lazy("Register")  # 登记
-    ACCEPT = "accept", gettext_lazy("Accept")  # 受理
-    REFER = "refer", gettext_lazy("Refer elsewhere")  # 不予受理 · 移交
-    ASSIGN = "assign", gettext_lazy("Assign a mediator")  # 指派
-    SESSION = "session", gettext_lazy("Record a session")  # 调解
-    AGREE = "agree", gettext_lazy("Agreement reached")  # 调解成功
-    FAIL = "fail", gettext_lazy("No agreement")  # 调解不成
-    WITHDRAW = "withdraw", gettext_lazy("Withdrawn")  # 撤回
-    FOLLOW_UP = "follow_up", gettext_lazy("Follow-up visit")  # 回访
-    CLOSE = "close", gettext_lazy("Close")  # 结案
-    SET_RISK = "set_risk", gettext_lazy("Change the risk level")  # 风险等级
-    ADD_PARTY = "add_party", gettext_lazy("Add a party")  # 增加当事人
-    REQUEST_EXTENSION = "request_extension", gettext_lazy("Request an extension")  # 申请延期
-    APPROVE_EXTENSION = "approve_extension", gettext_lazy("Approve the extension")  # 批准延期
-    DENY_EXTENSION = "deny_extension", gettext_lazy("Refuse the extension")  # 驳回延期
-    URGE = "urge", gettext_lazy("Urge")  # 督办
-    OVERDUE = "overdue", gettext_lazy("Deadline passed")  # by the sweep (actor: system)
+    REGISTER = "register", pgettext_lazy("dispute action", "Register")  # 登记
+    ACCEPT = "accept", pgettext_lazy("dispute action", "Accept")  # 受理
+    REFER = "refer", pgettext_lazy("dispute action", "Refer elsewhere")  # 不予受理 · 移交
+    ASSIGN = "assign", pgettext_lazy("dispute action", "Assign a mediator")  # 指派
+    SESSION = "session", pgettext_lazy("dispute action", "Record a session")  # 调解
+    AGREE = "agree", pgettext_lazy("dispute action", "Agreement reached")  # 调解成功
+    FAIL = "fail", pgettext_lazy("dispute action", "No agreement")  # 调解不成
+    WITHDRAW = "withdraw", pgettext_lazy("dispute action", "Withdrawn")  # 撤回
+    FOLLOW_UP = "follow_up", pgettext_lazy("dispute action", "Follow-up visit")  # 回访
+    CLOSE = "close", pgettext_lazy("dispute action", "Close")  # 结案
+    SET_RISK = "set_risk", pgettext_lazy("dispute action", "Change the risk level")  # 风险等级
+    ADD_PARTY = "add_party", pgettext_lazy("dispute action", "Add a party")  # 增加当事人
+    REQUEST_EXTENSION = (
+        "request_extension",
+        pgettext_lazy("dispute action", "Request an extension"),
+    )  # 申请延期
+    APPROVE_EXTENSION = (
+        "approve_extension",
+        pgettext_lazy("dispute action", "Approve the extension"),
+    )  # 批准延期
+    DENY_EXTENSION = (
+        "deny_extension",
+        pgettext_lazy("dispute action", "Refuse the extension"),
+    )  # 驳回延期
+    URGE = "urge", pgettext_lazy("dispute action", "Urge")  # 督办
+    OVERDUE = (
+        "overdue",
+        pgettext_lazy("dispute action", "Deadline passed"),
+    )  # by the sweep (actor: system)
 
 
 # The outcome an action records (Dispute.outcome).
@@ -100,13 +112,23 @@ def _followed_up(dispute: Any, now: datetime | None) -> DomainError | None:
     return None
 
 
+def _assign_target(dispute: Any) -> str:
+    return Status.MEDIATING.value if dispute.status == Status.MEDIATING else Status.ASSIGNED.value
+
+
 TRANSITIONS: dict[str, Transition] = table(
     {
-        Action.ACCEPT: Transition(states({Status.REGISTERED}), Status.ACCEPTED, Perm.MEDIATION_TRIAGE),
-        Action.REFER: Transition(states({Status.REGISTERED}), Status.REFERRED, Perm.MEDIATION_TRIAGE),
+        Action.ACCEPT: Transition(
+            states({Status.REGISTERED}), Status.ACCEPTED, Perm.MEDIATION_TRIAGE
+        ),
+        Action.REFER: Transition(
+            states({Status.REGISTERED}), Status.REFERRED, Perm.MEDIATION_TRIAGE
+        ),
         # Assigning again (another room or mediator) keeps a mediating dispute where it is.
         Action.ASSIGN: Transition(
-            states({Status.ACCEPTED, Status.ASSIGNED}), Status.ASSIGNED, Perm.MEDIATION_TRIAGE
+            states({Status.ACCEPTED, Status.ASSIGNED, Status.MEDIATING}),
+            _assign_target,
+            Perm.MEDIATION_TRIAGE,
         ),
         Action.SESSION: Transition(_MEDIATING, Status.MEDIATING, Perm.MEDIATION_HANDLE),
         Action.AGREE: Transition(_MEDIATING, Status.AGREED, Perm.MEDIATION_HANDLE),

@@ -44,7 +44,7 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
     while True:
         with transaction.atomic():
             rows = list(
-                Dispute.objects.select_for_update()
+                Dispute.objects.select_for_update(of=("self",))
                 .select_related("mediator__user")
                 .filter(watch_at__lte=now, status__in=list(CLOCK_STATES))
                 .order_by("watch_at", "id")[:BATCH_SIZE]

@@ -215,9 +215,7 @@ class DisputeKey(models.Model):
 
     class Meta:
         verbose_name = _("dispute registration key")
-        constraints = [
-            models.UniqueConstraint(fields=["scope", "key"], name="dispute_key_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="dispute_key_unique")]
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key}"
@@ -265,6 +263,22 @@ class DisputeParty(PathScoped):
 
     def __str__(self) -> str:
         return self.name
+
+    # A sensitive dispute's parties are as hidden as the dispute.
+    @classmethod
+    def scope_q(cls, user: Any, perm: str, *, use_index: bool = True) -> models.Q:
+        from gridgov.accounts import scoping
+
+        base = super().scope_q(user, perm, use_index=use_index)
+        if scoping.is_global(user):
+            return base
+        sensitive = scoping.scope_q(
+            user, Perm.MEDIATION_SENSITIVE, path_field="area_path", use_index=use_index
+        )
+        return base & (models.Q(dispute__sensitive=False) | sensitive)
+
+    def allows(self, user: Any, perm: str) -> bool:
+        return super().allows(user, perm) and self.dispute.allows(user, perm)
 
 
 class MediationSession(models.Model):

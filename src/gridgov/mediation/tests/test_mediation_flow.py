@@ -26,7 +26,7 @@ from gridgov.mediation.models import (
     FollowUp,
     MediationSession,
 )
-from gridgov.mediation.tests.builders import dispute_type, mediator, register, two_parties
+from gridgov.mediation.tests.dispute_builders import dispute_type, mediator, register, two_parties
 from gridgov.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -64,9 +64,7 @@ def _snapshot(dispute: Dispute) -> tuple:
 def _accepted_assigned(tree, people, **fields):
     d = register(tree.grid1, actor=people.grid_worker, **fields)
     svc.dispute_accept(actor=people.staff, dispute=d, version=d.version)
-    svc.dispute_assign(
-        actor=people.staff, dispute=d, version=d.version, mediator=people.mediator
-    )
+    svc.dispute_assign(actor=people.staff, dispute=d, version=d.version, mediator=people.mediator)
     return d
 
 
@@ -332,6 +330,11 @@ def test_a_sensitive_dispute_is_seen_only_with_the_sensitive_permission(tree, pe
         selectors.dispute_get(people.grid_worker, d.pk)
     assert d in selectors.dispute_list(people.med_user)
     assert selectors.dispute_get(people.dispatcher, d.pk) == d
+    # Their parties are as hidden as they are.
+    assert not DisputeParty.objects.visible_to(people.grid_worker).filter(dispute=d).exists()
+    assert DisputeParty.objects.visible_to(people.med_user).filter(dispute=d).count() == 2
+    party = d.parties.first()
+    assert not party.allows(people.grid_worker, "mediation.view")
     # Community staff triage but hold no mediation.sensitive: not even the action is theirs.
     with pytest.raises(NotFound):
         selectors.dispute_get(people.staff, d.pk)
@@ -392,7 +395,9 @@ def test_an_extension_is_requested_and_approved_by_a_supervisor(tree, people):
         svc.dispute_decide_extension(
             actor=people.med_user, dispute=d, version=d.version, approve=True
         )
-    svc.dispute_decide_extension(actor=people.dispatcher, dispute=d, version=d.version, approve=True)
+    svc.dispute_decide_extension(
+        actor=people.dispatcher, dispute=d, version=d.version, approve=True
+    )
     assert d.due_at > due and d.extended_days == 10 and d.pending_extension == {}
     assert d.watch_at == d.due_at
     with pytest.raises(Conflict) as err:
@@ -424,7 +429,9 @@ def test_urging_counts_and_tells_the_mediator(tree, people):
     svc.dispute_urge(actor=people.leader, dispute=Dispute.objects.get(pk=d.pk), message="再催")
     d.refresh_from_db()
     assert d.urge_count == 2
-    assert Notification.objects.filter(recipient=people.med_user, kind="mediation.urged").count() == 2
+    assert (
+        Notification.objects.filter(recipient=people.med_user, kind="mediation.urged").count() == 2
+    )
     with pytest.raises(PermissionDenied):
         svc.dispute_urge(actor=people.staff, dispute=d, message="催")
 
@@ -445,7 +452,9 @@ def test_the_sweep_marks_overdue_once(tree, people):
     svc.dispute_request_extension(
         actor=people.med_user, dispute=d, version=d.version, days=5, reason="补证"
     )
-    svc.dispute_decide_extension(actor=people.dispatcher, dispute=d, version=d.version, approve=True)
+    svc.dispute_decide_extension(
+        actor=people.dispatcher, dispute=d, version=d.version, approve=True
+    )
     assert not d.overdue and d.watch_at == d.due_at
 
 
@@ -480,3 +489,30 @@ def test_the_counting_hooks_are_optional(tree, people):
     workflow.on_event(d, d.events.first())  # no counting module yet: nothing happens
     workflow.on_events([(d, d.events.first())])
     assert two_parties()[0].name == "张三"
+
+
+def test_refusals_speak_chinese(tree, people):
+    from django.utils import translation
+
+    d = register(tree.grid1, actor=people.grid_worker)
+    with translation.override("zh-hans"), pytest.raises(Conflict) as err:
+        svc.dispute_close(actor=people.med_user, dispute=d, version=1)
+    assert err.value.message == f"纠纷 {d.number} 当前状态下不能进行“结案”。"
+    with translation.override("zh-hans"), pytest.raises(ValidationFailed) as bad:
+        register(tree.grid1, actor=people.grid_worker, parties=[PartyIn(name="")])
+    assert bad.value.fields["parties[0].name"] == "请填写当事人姓名。"
+
+
+def test_the_sweep_command_runs_once(tree, people):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    d = _accepted_assigned(tree, people)
+    Dispute.objects.filter(pk=d.pk).update(
+        due_at=timezone.now() - timedelta(minutes=1), watch_at=timezone.now() - timedelta(minutes=1)
+    )
+    out = StringIO()
+    call_command("sweep_disputes", stdout=out)
+    assert out.getvalue().startswith("1 ")
+    assert Dispute.objects.get(pk=d.pk).overdue

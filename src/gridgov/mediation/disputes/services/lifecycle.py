@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.core.errors import Code, Conflict, ValidationFailed
@@ -66,10 +67,19 @@ def _referral(referred_to: str, referred_body: str) -> tuple[str, str]:
 
 
 def _moment(value: Any, field: str) -> datetime:
+    """A date-time, read in the working time zone when it came without an offset."""
     if not isinstance(value, datetime):
         msg = _("Enter a date and time.")
         raise ValidationFailed(msg, code=Code.REQUIRED, fields={field: msg})
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, workcal.work_timezone())
     return value
+
+
+def _minute(moment: datetime) -> datetime:
+    """Pages take times to the minute: a record in the same minute as the registration (or the
+    agreement) is not before it."""
+    return moment.replace(second=0, microsecond=0)
 
 
 def _not_future(value: datetime, field: str, now: datetime) -> None:
@@ -198,7 +208,7 @@ def dispute_session_add(
     now = now_or(now)
     guard(dispute, actor, Action.SESSION, version, now)
     held_at = _moment(held_at, "held_at")
-    if held_at < dispute.registered_at:
+    if held_at < _minute(dispute.registered_at):
         msg = _("A session cannot be held before the dispute was registered.")
         raise ValidationFailed(msg, code=Code.BEFORE_REGISTRATION, fields={"held_at": msg})
     _not_future(held_at, "held_at", now)
@@ -258,14 +268,13 @@ def dispute_outcome(
         changes.update(referred_to=where, referred_body=body)
         data.update(referred_to=where, referred_body=body)
     with transaction.atomic():
-        if outcome == choices.Outcome.AGREEMENT:
-            # Counted inside the transaction that records the outcome.
-            if dispute.parties.count() < 2:
-                raise Conflict(
-                    _("An agreement needs at least two parties; add them to dispute %(number)s.")
-                    % {"number": dispute.number},
-                    code=Code.PARTIES_REQUIRED,
-                )
+        # Counted inside the transaction that records the outcome.
+        if outcome == choices.Outcome.AGREEMENT and dispute.parties.count() < 2:
+            raise Conflict(
+                _("An agreement needs at least two parties; add them to dispute %(number)s.")
+                % {"number": dispute.number},
+                code=Code.PARTIES_REQUIRED,
+            )
         apply(
             dispute=dispute,
             action=action,
@@ -296,13 +305,11 @@ def dispute_follow_up(
     now = now_or(now)
     guard(dispute, actor, Action.FOLLOW_UP, version, now)
     visited_at = _moment(visited_at, "visited_at")
-    if dispute.outcome_at is not None and visited_at < dispute.outcome_at:
+    if dispute.outcome_at is not None and visited_at < _minute(dispute.outcome_at):
         msg = _("A follow-up visit cannot be dated before the agreement.")
         raise ValidationFailed(msg, code=Code.BEFORE_OUTCOME, fields={"visited_at": msg})
     _not_future(visited_at, "visited_at", now)
-    performance = choice(
-        performance, "performance", choices.Performance.values, required=False
-    )
+    performance = choice(performance, "performance", choices.Performance.values, required=False)
     note = clean_text(note, "note", limit=MAX_TEXT)
     user = actor if getattr(actor, "is_authenticated", False) else None
     changes = {"performance": performance} if performance else {}

@@ -18,7 +18,6 @@ number, both stored encrypted, hashed and masked (:func:`gridgov.core.pii.protec
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -113,7 +112,9 @@ def party_values(party: PartyIn, index: int | None = None) -> dict[str, Any]:
         try:
             phone = idnumbers.normalise_phone(party.phone, field=_field(index, "phone"))
         except ValidationFailed as exc:
-            raise ValidationFailed(exc.message, code=Code.INVALID_PHONE, fields=exc.fields) from None
+            raise ValidationFailed(
+                exc.message, code=Code.INVALID_PHONE, fields=exc.fields
+            ) from None
         values.update(pii.protect(phone, pii.Kind.PHONE))
     return values
 
@@ -168,7 +169,7 @@ def dispute_register(
     *,
     actor: Any,
     area: Any,
-    type: Any,  # noqa: A002 (the contract's name)
+    type: Any,
     title: str,
     summary: str = "",
     place: str = "",
@@ -212,7 +213,8 @@ def dispute_register(
             "source": source,
             "sensitive": is_sensitive,
             "parties": [
-                {**asdict(p), "resident": getattr(p.resident, "pk", None)} for p in parties or []
+                [p.name, p.role, p.id_number, p.phone, p.address, getattr(p.resident, "pk", None)]
+                for p in parties or []
             ],
         }
     )
@@ -259,7 +261,7 @@ def _write(
     *,
     actor: Any,
     area: Any,
-    type: Any,  # noqa: A002
+    type: Any,
     title: str,
     summary: str,
     place: str,
@@ -319,9 +321,7 @@ def dispute_party_add(
     guard(dispute, actor, Action.ADD_PARTY, version, now)
     row = party_values(party)
     with transaction.atomic():
-        created = DisputeParty.objects.create(
-            dispute=dispute, area_path=dispute.area_path, **row
-        )
+        created = DisputeParty.objects.create(dispute=dispute, area_path=dispute.area_path, **row)
         apply(
             dispute=dispute,
             action=Action.ADD_PARTY,

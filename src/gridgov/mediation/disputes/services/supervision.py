@@ -41,7 +41,12 @@ def dispute_request_extension(
         msg = _("Between 1 and %(max)d working days.") % {"max": MAX_EXTENSION_DAYS}
         raise ValidationFailed(msg, code=Code.OUT_OF_RANGE, fields={"days": msg})
     reason = clean_text(reason, "reason", required=True)
-    request = {"days": days, "reason": reason, "by": getattr(actor, "pk", None), "at": now.isoformat()}
+    request = {
+        "days": days,
+        "reason": reason,
+        "by": getattr(actor, "pk", None),
+        "at": now.isoformat(),
+    }
     with transaction.atomic():
         apply(
             dispute=dispute,
