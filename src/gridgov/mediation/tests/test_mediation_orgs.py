@@ -391,3 +391,38 @@ def test_the_api_lists_and_edits_dispute_types(
         {"code": "pets", "name": "宠物", "deadline_days": 15},
     )
     assert created.status_code == 201 and created.json()["deadline_days"] == 15
+
+
+# --- Back office ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "disputetype",
+        "committee",
+        "mediationroom",
+        "mediator",
+        "dispute",
+        "disputeparty",
+        "mediationsession",
+        "followup",
+        "disputeevent",
+        "disputeattachment",
+        "screeninground",
+        "screeningreturn",
+        "documenttemplate",
+    ],
+)
+def test_the_back_office_shows_every_mediation_model_read_only(
+    model: str, tree: Any, make_user: Any, client: Client
+) -> None:
+    services.mediator_create(actor=None, name="马建才", area=tree.grid1, phone="13912345678")
+    root = make_user("root", is_staff=True, is_superuser=True)
+    client.force_login(root)
+    listing = client.get(f"/admin/mediation/{model}/")
+    assert listing.status_code == 200
+    assert client.get(f"/admin/mediation/{model}/add/").status_code == 403
+    if model == "mediator":
+        page = listing.content.decode()
+        assert "139****5678" in page and "13912345678" not in page
