@@ -68,7 +68,7 @@ class RoomForm(forms.Form):
 
 class MediatorForm(forms.Form):
     name = forms.CharField(
-        label=_("Name"),
+        label=_("Mediator's name"),
         max_length=50,
         required=False,
         help_text=_("May stay empty when a roster resident is given: their name is taken."),

@@ -391,3 +391,56 @@ def test_the_api_lists_and_edits_dispute_types(
         {"code": "pets", "name": "宠物", "deadline_days": 15},
     )
     assert created.status_code == 201 and created.json()["deadline_days"] == 15
+
+
+# --- Back office ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "disputetype",
+        "committee",
+        "mediationroom",
+        "mediator",
+        "dispute",
+        "disputeparty",
+        "mediationsession",
+        "followup",
+        "disputeevent",
+        "disputeattachment",
+        "screeninground",
+        "screeningreturn",
+        "documenttemplate",
+    ],
+)
+def test_the_back_office_shows_every_mediation_model_read_only(
+    model: str, tree: Any, make_user: Any, client: Client
+) -> None:
+    services.mediator_create(actor=None, name="马建才", area=tree.grid1, phone="13912345678")
+    root = make_user("root", is_staff=True, is_superuser=True)
+    client.force_login(root)
+    listing = client.get(f"/admin/mediation/{model}/")
+    assert listing.status_code == 200
+    assert client.get(f"/admin/mediation/{model}/add/").status_code == 403
+    if model == "mediator":
+        page = listing.content.decode()
+        assert "139****5678" in page and "13912345678" not in page
+
+
+def test_the_back_office_hides_sensitive_disputes_from_staff_without_the_right(
+    tree: Any, make_user: Any, client: Client
+) -> None:
+    from gridgov.mediation.tests.builders import register
+
+    register(tree.grid1, title="物业费纠纷")
+    register(tree.grid1, title="抚养费纠纷", type=DisputeType.objects.get(code="family"))
+    staff = make_user("cs_staff", (Role.COMMUNITY_STAFF, tree.community), is_staff=True)
+    client.force_login(staff)
+    page = client.get("/admin/mediation/dispute/").content.decode()
+    assert "物业费纠纷" in page and "抚养费纠纷" not in page
+    parties = client.get("/admin/mediation/disputeparty/")
+    assert parties.status_code == 200
+    mediator = make_user("med_staff", (Role.MEDIATOR, tree.community), is_staff=True)
+    client.force_login(mediator)
+    assert "抚养费纠纷" in client.get("/admin/mediation/dispute/").content.decode()
