@@ -1067,6 +1067,8 @@ def _b_mediator(side: str, ctx: Ctx) -> Ctx:
         actor=None, name="马建才", area=_grid(ctx), phone="13900139004"
     )
     return {"mediator": m.pk}
+
+
 def _b_doc_dispute(side: str, ctx: Ctx) -> Ctx:
     """A dispute with two parties (the documents need them)."""
     d = disputes.dispute_register(
