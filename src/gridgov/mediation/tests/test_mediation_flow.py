@@ -501,3 +501,18 @@ def test_refusals_speak_chinese(tree, people):
     with translation.override("zh-hans"), pytest.raises(ValidationFailed) as bad:
         register(tree.grid1, actor=people.grid_worker, parties=[PartyIn(name="")])
     assert bad.value.fields["parties[0].name"] == "请填写当事人姓名。"
+
+
+def test_the_sweep_command_runs_once(tree, people):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    d = _accepted_assigned(tree, people)
+    Dispute.objects.filter(pk=d.pk).update(
+        due_at=timezone.now() - timedelta(minutes=1), watch_at=timezone.now() - timedelta(minutes=1)
+    )
+    out = StringIO()
+    call_command("sweep_disputes", stdout=out)
+    assert out.getvalue().startswith("1 ")
+    assert Dispute.objects.get(pk=d.pk).overdue
