@@ -53,6 +53,7 @@ def test_grid_workers_file_their_returns_and_the_community_sees_coverage(
     make_user("gw1", ("grid_worker", tree.grid1), display_name="王网格")
     make_user("gw2", ("grid_worker", tree.grid2), display_name="李网格")
     make_user("cs", ("community_staff", tree.community), display_name="社区张")
+    make_user("di", ("dispatcher", tree.street), display_name="综治中心")
     services.screening_plan_set(actor=None, area=tree.street, period="weekly")
     assert services.screening_rounds_open_due().as_dict() == {"rounds": 1, "returns": 2}
 
@@ -96,6 +97,9 @@ def test_grid_workers_file_their_returns_and_the_community_sees_coverage(
         page2.wait_for_url(f"{base}/mediation/screening/mine/")
         no_error(page2)
         assert Dispute.objects.filter(screening_return=ret2).count() == 2
+        page2.goto(f"{base}/mediation/screening/returns/{ret2.pk}/")
+        assert "2 件纠纷" in page2.locator("[data-testid=result]").inner_text()
+        shot(page2, "screening-filed-phone")
 
     # The community: coverage of its grids.
     page3 = phone390()
@@ -111,3 +115,15 @@ def test_grid_workers_file_their_returns_and_the_community_sees_coverage(
         assert "楼上漏水到楼下" in found and "占道停车" in found
     shot(page3, "screening-coverage-phone")
     assert not ScreeningReturn.objects.get(area=tree.grid1).late
+
+    # The street's 综治中心: the plans, and a community switched to monthly.
+    page4 = phone390()
+    sign_in(page4, base, "di")
+    page4.goto(f"{base}/mediation/screening/plans/")
+    row = page4.locator("[data-testid=plan-row]", has_text="凤鸣社区")
+    row.locator("select").select_option("monthly")
+    row.locator("button[type=submit]", has_text="保存").click()
+    page4.wait_for_url(f"{base}/mediation/screening/plans/")
+    no_error(page4)
+    assert "每月" in page4.locator(".alert-success").inner_text()
+    shot(page4, "screening-plans-phone")

@@ -120,7 +120,7 @@ def screening_plan_set(
     """Set the screening schedule of ``area`` — a county, street or community (created on
     first use): ``mediation.manage`` there. An area with no grid under it cannot have one."""
     scoping.require_unless_system(actor, Perm.MEDIATION_MANAGE, area, what="screening plan")
-    period_bounds(period, date.today())  # validates the period
+    period_bounds(period, timezone.localdate())  # validates the period
     if area.level not in PLAN_LEVELS:
         msg = _("Screening is planned for a county, a street or a community.")
         raise ValidationFailed(msg, code=Code.WRONG_LEVEL, fields={"area": msg})

@@ -592,3 +592,21 @@ def test_a_sensitive_dispute_found_is_counted_but_not_shown_to_the_grid_worker(
     mediator = make_user("med", (Role.MEDIATOR, tree.street))
     seen = signed_in(mediator).get(reverse("mediation:screening_round", args=[ret.round_id]))
     assert [d.title for d in seen.context["disputes"]] == ["夫妻争吵"]
+
+
+def test_moving_a_community_takes_its_plan_and_returns_along(tree: Any, people: Any) -> None:
+    from gridgov.areas.services import area_move
+
+    services.screening_plan_set(actor=None, area=tree.community, period="weekly")
+    round_ = services.screening_round_open(
+        actor=None, area=tree.community, period="weekly", starts_on=MONDAY
+    )
+    area_move(actor=None, area=tree.community, new_parent=tree.town, new_code="640110100202")
+    tree.community.refresh_from_db()
+    assert ScreeningPlan.objects.get(area=tree.community).area_path == tree.community.path
+    paths = set(ScreeningReturn.objects.filter(round=round_).values_list("area_path", flat=True))
+    assert all(p.startswith(tree.community.path) for p in paths) and len(paths) == 2
+    # The old street's dispatcher no longer sees the round; the county's still does.
+    assert selectors.round_get(people.county, round_.pk) == round_
+    with pytest.raises(NotFound):
+        selectors.round_get(people.dispatcher, round_.pk)
