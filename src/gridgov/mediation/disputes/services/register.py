@@ -18,7 +18,6 @@ number, both stored encrypted, hashed and masked (:func:`gridgov.core.pii.protec
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -214,7 +213,8 @@ def dispute_register(
             "source": source,
             "sensitive": is_sensitive,
             "parties": [
-                {**asdict(p), "resident": getattr(p.resident, "pk", None)} for p in parties or []
+                [p.name, p.role, p.id_number, p.phone, p.address, getattr(p.resident, "pk", None)]
+                for p in parties or []
             ],
         }
     )
