@@ -496,7 +496,7 @@ def test_the_services_move_the_counters_and_the_rebuild_agrees(tree: Any, make_u
 
     from gridgov.mediation.disputes import services as svc
     from gridgov.mediation.disputes.sweep import sweep
-    from gridgov.mediation.tests import builders
+    from gridgov.mediation.tests import dispute_builders as builders
 
     worker = make_user("gw", ("grid_worker", tree.grid1))
     staff = make_user("cs", ("community_staff", tree.community))
