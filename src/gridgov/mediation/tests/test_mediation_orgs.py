@@ -431,10 +431,20 @@ def test_the_back_office_shows_every_mediation_model_read_only(
 def test_the_back_office_hides_sensitive_disputes_from_staff_without_the_right(
     tree: Any, make_user: Any, client: Client
 ) -> None:
-    from gridgov.mediation.tests.builders import register
+    from gridgov.mediation.disputes.services import PartyIn, dispute_register
 
-    register(tree.grid1, title="物业费纠纷")
-    register(tree.grid1, title="抚养费纠纷", type=DisputeType.objects.get(code="family"))
+    def register(title: str, code: str) -> None:
+        dispute_register(
+            actor=None,
+            area=tree.grid1,
+            type=DisputeType.objects.get(code=code),
+            title=title,
+            source="walk_in",
+            parties=[PartyIn(name="张三"), PartyIn(name="李四", role="respondent")],
+        )
+
+    register("物业费纠纷", "property")
+    register("抚养费纠纷", "family")
     staff = make_user("cs_staff", (Role.COMMUNITY_STAFF, tree.community), is_staff=True)
     client.force_login(staff)
     page = client.get("/admin/mediation/dispute/").content.decode()
