@@ -128,11 +128,17 @@ def test_screening_to_closed_agreement(
     )
     assert office.locator("[data-testid=dispute-mediator]").inner_text().startswith("马建才")
     screenshot(office, "mediation-dispute-assigned")
+    # The round's coverage as the community and the 综治中心 see it.
+    office.goto(f"{base}/mediation/screening/rounds/{dispute.screening_return.round_id}/")
+    office.locator("[data-testid=coverage-total]").wait_for()
+    screenshot(office, "mediation-screening-round")
 
     # 3. The mediator, on a phone: two sessions, the other party, the agreement.
     mediator = open_page("phone")
     sign_in(mediator, base, "mediator1")
     mediator.goto(f"{base}/mediation/mine/")
+    mediator.locator("[data-testid=mediator-profiles]").wait_for()
+    screenshot(mediator, "mediation-mine")
     mediator.locator("a", has_text=dispute.number).filter(visible=True).first.click()
     mediator.wait_for_url(f"{base}/mediation/{dispute.pk}/")
     act(
@@ -145,6 +151,7 @@ def test_screening_to_closed_agreement(
             "minutes": "双方陈述漏水经过，同意请物业查明漏点。",
         },
     )
+    screenshot(mediator, "mediation-dispute-session")
     act(mediator, "add_party", {"name": "李强", "role": "respondent", "id_number": valid_id()})
     act(
         mediator,
@@ -167,6 +174,7 @@ def test_screening_to_closed_agreement(
     box = mediator.locator("[data-testid=doc-agreement]")
     box.locator("[name=terms]").fill("李强于十日内修复卫生间防水，并赔偿王芳装修损失二千元。")
     box.locator("[name=performance_method]").fill("当面支付")
+    screenshot(mediator, "mediation-documents")
     with mediator.expect_download() as download_info:
         box.locator("[data-testid=agreement-download]").click()
     path = tmp_path / "agreement.docx"
@@ -193,6 +201,15 @@ def test_screening_to_closed_agreement(
     assert mediator.locator("[data-testid=follow-up]").count() == 1
     screenshot(mediator, "mediation-dispute-closed")
 
+    # 6. The 综治中心's figures and the organisations it manages.
+    office.goto(f"{base}/mediation/stats/")
+    office.locator("#gg-numbers-kpis").wait_for()
+    no_error(office)
+    screenshot(office, "mediation-numbers")
+    office.goto(f"{base}/mediation/orgs/")
+    office.locator("[data-testid=mediators]").wait_for()
+    screenshot(office, "mediation-orgs")
+
 
 def test_sensitive_dispute_stays_with_mediation_roles(
     live_server: Any, open_page: Any, world: dict[str, Any], tree: Any
@@ -213,6 +230,8 @@ def test_sensitive_dispute_stays_with_mediation_roles(
         type=world["neighbour"],
         title="宅基地边界纠纷",
         source="walk_in",
+        risk="red",
+        risk_reasons="一方扬言堵路，已有多人聚集",
         parties=[PartyIn(name="孙强")],
     )
 
@@ -241,3 +260,7 @@ def test_sensitive_dispute_stays_with_mediation_roles(
     office.goto(f"{base}/mediation/{family.pk}/")
     assert office.locator("[data-testid=dispute-sensitive]").count() == 1
     screenshot(office, "mediation-dispute-sensitive")
+    # The red dispute waits on the 综治中心's high-risk board.
+    office.goto(f"{base}/mediation/board/")
+    assert office.locator("[data-testid=board] a", has_text=plain.number).count() == 1
+    screenshot(office, "mediation-board")
