@@ -54,7 +54,7 @@ def test_a_dispute_from_the_phone_to_closed(
     live_server: Any, open_page: Any, tree: Any, make_user: Any
 ) -> None:
     base = live_server.url
-    DisputeType.objects.create(code="land", name="土地山林")
+    DisputeType.objects.update_or_create(code="land", defaults={"name": "土地山林"})[0]
     make_user("gw", ("grid_worker", tree.grid1), display_name="刘强")
     make_user("zz", ("dispatcher", tree.street), display_name="马晓燕")
     make_user("sq", ("community_staff", tree.community), display_name="张丽")
@@ -134,7 +134,9 @@ def test_a_sensitive_dispute_is_invisible_to_another_grids_worker(
     from gridgov.mediation.disputes.services import PartyIn, dispute_register
 
     base = live_server.url
-    family = DisputeType.objects.create(code="family", name="婚姻家庭", sensitive=True)
+    family = DisputeType.objects.update_or_create(
+        code="family", defaults={"name": "婚姻家庭", "sensitive": True}
+    )[0]
     dispute = dispute_register(
         actor=None,
         area=tree.grid3,

@@ -43,7 +43,7 @@ def test_a_case_becomes_a_mediation_and_the_agreement_is_downloaded(
 
     make_user("she", ("community_staff", tree.community), display_name="佘社区")
     mediator = make_user("ma", ("mediator", tree.community), display_name="马调解")
-    DisputeType.objects.create(code="neighbour", name="邻里纠纷")
+    DisputeType.objects.update_or_create(code="neighbour", defaults={"name": "邻里纠纷"})[0]
     lon, lat = GRID1_POINT
     case = case_report(
         actor=None,

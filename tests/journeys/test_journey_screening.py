@@ -49,7 +49,7 @@ def test_grid_workers_file_their_returns_and_the_community_sees_coverage(
 ) -> None:
     assert CHROMIUM.exists()
     base = live_server.url
-    DisputeType.objects.create(code="neighbour", name="邻里纠纷")
+    DisputeType.objects.update_or_create(code="neighbour", defaults={"name": "邻里纠纷"})[0]
     make_user("gw1", ("grid_worker", tree.grid1), display_name="王网格")
     make_user("gw2", ("grid_worker", tree.grid2), display_name="李网格")
     make_user("cs", ("community_staff", tree.community), display_name="社区张")

@@ -24,7 +24,7 @@ def _media(settings, tmp_path):
 
 @pytest.fixture
 def dtype(db):
-    return DisputeType.objects.create(code="neighbour", name="邻里纠纷")
+    return DisputeType.objects.update_or_create(code="neighbour", defaults={"name": "邻里纠纷"})[0]
 
 
 @pytest.fixture

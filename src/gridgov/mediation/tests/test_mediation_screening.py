@@ -56,7 +56,7 @@ def people(tree: Any, make_user: Any) -> Any:
 
 @pytest.fixture
 def neighbours(db: Any) -> DisputeType:
-    return DisputeType.objects.create(code="neighbour", name="邻里纠纷")
+    return DisputeType.objects.update_or_create(code="neighbour", defaults={"name": "邻里纠纷"})[0]
 
 
 def open_street(tree: Any, day: date = MONDAY, period: str = "weekly") -> ScreeningRound:
@@ -572,7 +572,9 @@ def test_plans_page_sets_a_schedule_and_opens_a_round(tree: Any, people: Any) ->
 def test_a_sensitive_dispute_found_is_counted_but_not_shown_to_the_grid_worker(
     tree: Any, people: Any, make_user: Any
 ) -> None:
-    family = DisputeType.objects.create(code="family", name="婚姻家庭纠纷", sensitive=True)
+    family = DisputeType.objects.update_or_create(
+        code="family", defaults={"name": "婚姻家庭纠纷", "sensitive": True}
+    )[0]
     ret = ret_of(open_street(tree), tree.grid1)
     services.screening_return_file(
         actor=people.worker,
