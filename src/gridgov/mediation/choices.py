@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Status(models.TextChoices):
-    REGISTERED = "registered", _("Registered")  # 已登记 · 待受理
+    REGISTERED = "registered", pgettext_lazy("dispute status", "Registered")  # 已登记 · 待受理
     ACCEPTED = "accepted", _("Accepted")  # 已受理 · 待指派
     ASSIGNED = "assigned", _("Assigned")  # 已指派调解员
     MEDIATING = "mediating", _("Mediating")  # 调解中 (a session held)
@@ -15,7 +16,7 @@ class Status(models.TextChoices):
     FAILED = "failed", _("No agreement")  # 调解不成 · 已导出
     WITHDRAWN = "withdrawn", _("Withdrawn")  # 当事人撤回
     REFERRED = "referred", _("Referred elsewhere")  # 不予受理 · 移交其他部门
-    CLOSED = "closed", _("Closed")  # 已结案
+    CLOSED = "closed", pgettext_lazy("dispute status", "Closed")  # 已结案
 
 
 # Disputes that still need work (counted as "open", swept for deadlines).

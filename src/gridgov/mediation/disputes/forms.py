@@ -15,6 +15,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov.mediation import choices
 from gridgov.mediation.models import MediationRoom, Mediator
@@ -75,7 +76,7 @@ class ReferForm(DisputeActionForm):
 
 
 class AssignForm(DisputeActionForm):
-    submit_label = _("Assign")
+    submit_label = pgettext_lazy("dispute action", "Assign")
     mediator = forms.ModelChoiceField(label=_("Mediator"), queryset=Mediator.objects.none())
     room = forms.ModelChoiceField(
         label=_("Mediation room"),
@@ -101,7 +102,9 @@ class SessionForm(DisputeActionForm):
     held_at = _moment(_("Held at"))
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
     attendees = _text(_("Attendees"), required=False, max_length=MAX_LONG)
-    minutes = _text(_("Minutes"), required=False, rows=5, max_length=MAX_LONG)
+    minutes = _text(
+        pgettext_lazy("mediation session", "Minutes"), required=False, rows=5, max_length=MAX_LONG
+    )
 
 
 class AgreeForm(DisputeActionForm):
@@ -134,7 +137,7 @@ class FollowUpForm(DisputeActionForm):
 
 
 class CloseForm(DisputeActionForm):
-    submit_label = _("Close")
+    submit_label = pgettext_lazy("dispute action", "Close")
     button_class = "btn-success"
     note = _text(_("Note"), required=False)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov.core.widgets import IsoDateInput
 from gridgov.mediation.choices import DocumentKind, Risk
@@ -79,7 +80,9 @@ class TemplateUploadForm(forms.Form):
         choices=DocumentKind.choices,
         error_messages={**_REQUIRED, "invalid_choice": _("Choose one of the documents.")},
     )
-    name = forms.CharField(label=_("Name"), max_length=100, error_messages=_REQUIRED)
+    name = forms.CharField(
+        label=pgettext_lazy("organisation", "Name"), max_length=100, error_messages=_REQUIRED
+    )
     file = forms.FileField(
         label=_("Template (.docx)"),
         error_messages={

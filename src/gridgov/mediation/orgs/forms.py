@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov.areas.models import Area
 from gridgov.mediation.choices import MediatorKind
@@ -26,7 +27,7 @@ class NamedChoice(forms.ModelChoiceField):
 
 
 class CommitteeForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("organisation", "Name"), max_length=100)
     area = AreaChoice(label=_("Area"), queryset=Area.objects.none())
 
     def __init__(self, *args: Any, areas: QuerySet[Area], **kwargs: Any) -> None:
@@ -35,13 +36,15 @@ class CommitteeForm(forms.Form):
 
 
 class CommitteeEditForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("organisation", "Name"), max_length=100)
     active = forms.BooleanField(label=_("Active"), required=False)
 
 
 class RoomForm(forms.Form):
     name = forms.CharField(
-        label=_("Name"), max_length=100, help_text=_("For example 马建才调解室 or 石榴籽调解室.")
+        label=pgettext_lazy("organisation", "Name"),
+        max_length=100,
+        help_text=_("For example 马建才调解室 or 石榴籽调解室."),
     )
     area = AreaChoice(label=_("Area"), queryset=Area.objects.none())
     committee = NamedChoice(label=_("Committee"), queryset=Committee.objects.none(), required=False)

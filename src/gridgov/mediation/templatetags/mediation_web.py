@@ -47,4 +47,33 @@ def mediation_home_card(context: template.Context) -> dict[str, Any]:
         "show": True,
         "items": items,
         "can_register": scoping.has_perm_anywhere(user, Perm.MEDIATION_REPORT),
+        "links": mediation_links(user),
+    }
+
+
+@register.simple_tag(takes_context=True)
+def mediation_section_links(context: template.Context) -> dict[str, Any]:
+    """The other mediation pages the signed-in user may open (screening, figures,
+    organisations, templates), for the home card and the disputes page."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return mediation_links(user) if user is not None else {}
+
+
+def mediation_links(user: Any) -> dict[str, Any]:
+    from gridgov.mediation.screening import selectors as screening
+
+    report = scoping.has_perm_anywhere(user, Perm.MEDIATION_REPORT)
+    return {
+        # Grid workers (and whoever files returns): their returns, with how many are due.
+        "screening_mine": report,
+        "screening_pending": (
+            screening.my_returns(user, pending_only=True).count() if report else 0
+        ),
+        # Community, street and the 综治中心: coverage of the rounds.
+        "screening_rounds": scoping.has_perm_anywhere(user, Perm.MEDIATION_TRIAGE)
+        or scoping.has_perm_anywhere(user, Perm.MEDIATION_SUPERVISE),
+        "numbers": scoping.has_perm_anywhere(user, Perm.VIEW_STATS),
+        "orgs": True,
+        "templates": scoping.has_perm_anywhere(user, Perm.MEDIATION_MANAGE),
     }
