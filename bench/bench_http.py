@@ -29,6 +29,7 @@ import os
 import platform
 import random
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -97,9 +98,12 @@ class Server:
 # --- sign-in ----------------------------------------------------------------------------------
 
 
-def api_token(port: int, role: str) -> str:
+Send = Callable[[Req], tuple[int, bytes, list[tuple[str, str]]]]
+
+
+def api_token(send: Send, role: str) -> str:
     body = json.dumps({"username": role, "password": PASSWORD, "name": "bench_http"}).encode()
-    status, data, _r = Client(port).send(
+    status, data, _h = send(
         Req("POST", "/api/v1/auth/token", body, (("Content-Type", "application/json"),))
     )
     if status != 201:
@@ -108,31 +112,30 @@ def api_token(port: int, role: str) -> str:
     return token
 
 
-def session_cookie(port: int, role: str) -> str:
+def session_cookie(send: Send, role: str) -> str:
     """Sign in through the login form; returns the Cookie header (session + CSRF)."""
-    client = Client(port)
-    status, data, resp = client.send(Req("GET", "/accounts/login/"))
-    cookies = _set_cookies(resp)
+    status, data, headers = send(Req("GET", "/accounts/login/"))
+    cookies = _set_cookies(headers)
     csrf = cookies.get("csrftoken", "")
     form = urllib.parse.urlencode(
         {"csrfmiddlewaretoken": csrf, "login": role, "password": PASSWORD}
     ).encode()
-    headers = (
+    post_headers = (
         ("Content-Type", "application/x-www-form-urlencoded"),
         ("Cookie", f"csrftoken={csrf}"),
-        ("Referer", f"http://127.0.0.1:{port}/accounts/login/"),
     )
-    status, data, resp = client.send(Req("POST", "/accounts/login/", form, headers))
-    cookies.update(_set_cookies(resp))
-    client.close()
+    status, data, headers = send(Req("POST", "/accounts/login/", form, post_headers))
+    cookies.update(_set_cookies(headers))
     if status != 302 or "sessionid" not in cookies:
         raise RuntimeError(f"login of {role}: {status} {data[:300]!r}")
     return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
-def _set_cookies(resp: Any) -> dict[str, str]:
+def _set_cookies(headers: list[tuple[str, str]]) -> dict[str, str]:
     out = {}
-    for header in resp.headers.get_all("Set-Cookie") or []:
+    for key, header in headers:
+        if key.lower() != "set-cookie":
+            continue
         name, _, rest = header.partition("=")
         out[name.strip()] = rest.split(";", 1)[0]
     return out
@@ -155,9 +158,11 @@ def _with_nul(req: Req) -> Req:
     return Req(req.method, req.path + sep + "q=%00", req.body, req.headers, bad=True)
 
 
-def build_rows(meta: dict[str, Any], port: int) -> list[Row]:
-    tokens = {r: api_token(port, r) for r in ("dispatcher", "gridworker")}
-    cookies = {r: session_cookie(port, r) for r in ROLES}
+def build_rows(meta: dict[str, Any], send: Send) -> list[Row]:
+    """The rows, signed in through ``send`` (a keep-alive client, or the WSGI app in-process
+    for the profiler)."""
+    tokens = {r: api_token(send, r) for r in ("dispatcher", "gridworker")}
+    cookies = {r: session_cookie(send, r) for r in ROLES}
     key = meta["open311_key"]
     ids = meta["case_ids"]
     points = meta["points"]
@@ -178,7 +183,7 @@ def build_rows(meta: dict[str, Any], port: int) -> list[Row]:
         return lambda i: Req("GET", fmt.format(ids[i % len(ids)]), None, headers)
 
     def api_report(i: int) -> Req:
-        x, y = points[rnd.randrange(len(points))]
+        x, y = meta["worker_point"]  # a patrol report in the grid worker's own grid
         body = {
             "source": "patrol",
             "category": service,
@@ -501,12 +506,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     ctx = context()
     print(f"machine: {ctx}", flush=True)
+
+    def on_term(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt  # stop both servers on the way out
+
+    signal.signal(signal.SIGTERM, on_term)
     try:
         gg.start()
         first = first_requests(gg, meta)
         print(f"gridgov listened after {gg.listen_seconds:.1f} s; first requests: {first}")
         floor.start()
-        rows = build_rows(meta, args.port)
+        rows = build_rows(meta, Client(args.port).send)
         if args.only:
             wanted = [w.strip() for w in args.only.split(",") if w.strip()]
             rows = [r for r in rows if any(w in r.name for w in wanted)]

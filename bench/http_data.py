@@ -44,6 +44,13 @@ def build(data_dir: str, *, cases: int, grids: int, say: Any = print) -> dict[st
     meta = load_meta(data_dir)
     if meta is not None and meta.get("cases_target") == cases:
         say(f"reusing the data in {data_dir} ({meta['cases']:,} cases)")
+        if "worker_point" not in meta:  # kept by an older version of this script
+            os.environ.update(server_env(data_dir))
+            import django
+
+            django.setup()
+            meta.update(sample_ids())
+            (Path(data_dir) / META).write_text(json.dumps(meta, indent=1))
         return meta
     started = time.perf_counter()
     demo_cases = min(240, max(20, cases // 20)) if cases < 4800 else 240
@@ -226,5 +233,13 @@ def sample_ids(k: int = 400, *, seed: int = 9) -> dict[str, Any]:
             continue
         service = category.code
         break
-    points = [(round(x, 6), round(y, 6)) for _g, x, y in grid_points()]
-    return {"case_ids": case_ids, "points": points, "service_code": service}
+    grids = grid_points()
+    points = [(round(x, 6), round(y, 6)) for _g, x, y in grids]
+    # the demo grid worker's own grid (gridgov.demo.generator.FIRST_GRID): they report there
+    worker = [(round(x, 6), round(y, 6)) for g, x, y in grids if g.code == "640110001001001"]
+    return {
+        "case_ids": case_ids,
+        "points": points,
+        "worker_point": worker[0] if worker else points[0],
+        "service_code": service,
+    }

@@ -143,7 +143,7 @@ class Client:
         self.timeout = timeout
         self.conn: http.client.HTTPConnection | None = None
 
-    def send(self, req: Req) -> tuple[int, bytes, http.client.HTTPResponse]:
+    def send(self, req: Req) -> tuple[int, bytes, list[tuple[str, str]]]:
         for attempt in (1, 2):
             if self.conn is None:
                 self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
@@ -156,7 +156,7 @@ class Client:
                 data = resp.read()
                 if resp.will_close:
                     self.close()
-                return resp.status, data, resp
+                return resp.status, data, resp.getheaders()
             except (http.client.HTTPException, OSError):
                 self.close()
                 if attempt == 2:
