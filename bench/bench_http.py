@@ -315,7 +315,14 @@ def bench_rows(
             order = [("g", gg), ("f", floor)] if k % 2 == 0 else [("f", floor), ("g", gg)]
             for tag, _server in order:
                 if tag == "g":
-                    r = run(gg.port, mixed(row, sent), args.requests, args.concurrency, gg.pids)
+                    r = run(
+                        gg.port,
+                        mixed(row, sent),
+                        args.requests,
+                        args.concurrency,
+                        gg.pids,
+                        max_seconds=args.max_seconds,
+                    )
                     sent += args.requests
                     g_rounds.append(r)
                 else:
@@ -449,6 +456,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--grids", type=int, default=80, help="demo grids (80)")
     p.add_argument("--requests", type=int, default=200, help="requests per row and round")
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument(
+        "--max-seconds",
+        type=float,
+        default=30.0,
+        help="a gridgov round starts no new request after this (once 40 were sent); 0: none",
+    )
     p.add_argument("--concurrency", type=int, default=8)
     p.add_argument("--threads", type=int, default=8, help="server threads (both servers)")
     p.add_argument("--port", type=int, default=8127)

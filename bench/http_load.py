@@ -175,19 +175,27 @@ def run(
     n: int,
     concurrency: int,
     cpu_pids: Callable[[], list[int]] | None = None,
+    *,
+    max_seconds: float = 0.0,
+    min_n: int = 40,
 ) -> RunResult:
     """Send ``make(0) … make(n-1)`` from ``concurrency`` threads; the server's CPU time over
-    the run from ``cpu_pids()`` (read before and after)."""
+    the run from ``cpu_pids()`` (read before and after). With ``max_seconds``, no new request
+    starts after that time once ``min_n`` were started (slow rows on a busy machine)."""
     result = RunResult()
     lock = threading.Lock()
     counter = iter(range(n))
+    started = [0]
+    deadline = [0.0]
 
     def worker() -> None:
         client = Client(port)
         try:
             while True:
                 with lock:
-                    i = next(counter, None)
+                    late = max_seconds and started[0] >= min_n and time.perf_counter() > deadline[0]
+                    i = None if late else next(counter, None)
+                    started[0] += 1
                 if i is None:
                     return
                 req = make(i)
@@ -215,6 +223,7 @@ def run(
     pids = cpu_pids() if cpu_pids else []
     cpu0 = cpu_seconds(pids)
     start = time.perf_counter()
+    deadline[0] = start + max_seconds
     for t in threads:
         t.start()
     for t in threads:
