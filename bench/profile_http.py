@@ -133,20 +133,23 @@ def main(argv: list[str] | None = None) -> int:
             file=report,
         )
         entries = stats.stats  # type: ignore[attr-defined]
-        for title, index in (("cumulative", 3), ("own", 2)):
-            print(f"top by {title} share:", file=report)
-            ranked = sorted(entries.items(), key=lambda kv: kv[1][index], reverse=True)
-            shown = 0
-            for (filename, line, func), values in ranked:
-                where = _short(filename)
-                if title == "cumulative" and not _interesting(where):
-                    continue
-                share = values[index] / total * 100
-                print(f"  {share:5.1f} %  {where}:{line}({func})", file=report)
-                shown += 1
-                if shown >= args.top:
-                    break
-            print(file=report)
+        print("own time by layer:", file=report)
+        layers: dict[str, float] = {}
+        for (filename, _line, func), values in entries.items():
+            layer = _layer(_short(filename), func)
+            layers[layer] = layers.get(layer, 0.0) + values[2]
+        for layer, secs in sorted(layers.items(), key=lambda kv: kv[1], reverse=True):
+            print(f"  {secs / total * 100:5.1f} %  {layer}", file=report)
+        print(
+            "\ngridgov functions by cumulative share (the middleware chain left out):", file=report
+        )
+        _ranked(report, entries, total, 3, args.top, lambda w: _is_gridgov(w))
+        print("\nall functions by cumulative share, below the view:", file=report)
+        _ranked(report, entries, total, 3, args.top, _below_view)
+        print("\nall functions by own share:", file=report)
+        _ranked(report, entries, total, 2, args.top, lambda w: True)
+        print(file=report)
+        print(f"  {row.name}: {plain:.1f} ms", flush=True)
     text = report.getvalue()
     print(text)
     if args.out:
@@ -162,10 +165,96 @@ def _short(filename: str) -> str:
     return filename
 
 
-def _interesting(where: str) -> bool:
-    """For the cumulative list: frames of gridgov, Django, ninja, pydantic, the templates —
-    not the profiler's or the interpreter's own wrappers."""
-    return not where.startswith("~") and "{" not in where
+WRAPPERS = (
+    "gridgov/core/middleware.py",
+    "gridgov/core/edge.py:200",
+    "gridgov/core/health.py:145",
+    "gridgov/accounts/middleware.py:23",
+    "gridgov/core/views.py:43",
+    "gridgov/open311/views.py:59",
+)
+
+
+def _is_gridgov(where: str) -> bool:
+    return where.startswith("gridgov/") and not where.startswith(WRAPPERS)
+
+
+def _below_view(where: str) -> bool:
+    """Leave out the handler, the middleware chain and the view decorators (they hold
+    everything) and the profiler's own frames."""
+    if where.startswith(("~", "/")) or "{" in where:
+        return False
+    return not where.startswith(
+        (
+            "django/core/handlers/",
+            "django/utils/deprecation.py",
+            "whitenoise/middleware.py",
+            "django/views/decorators/",
+            "django/contrib/auth/decorators.py",
+            "ninja/operation.py",
+            *WRAPPERS,
+        )
+    )
+
+
+def _ranked(
+    out: Any, entries: dict[Any, Any], total: float, index: int, top: int, keep: Any
+) -> None:
+    shown = 0
+    for (filename, line, func), values in sorted(
+        entries.items(), key=lambda kv: kv[1][index], reverse=True
+    ):
+        where = _short(filename)
+        if not keep(f"{where}:{line}"):
+            continue
+        print(f"  {values[index] / total * 100:5.1f} %  {where}:{line}({func})", file=out)
+        shown += 1
+        if shown >= top:
+            return
+
+
+def _layer(where: str, func: str) -> str:
+    """Which layer a function's own time belongs to."""
+    if where.startswith("~"):
+        if "sqlite3" in func or "fetchmany" in func or "fetchone" in func:
+            return "SQLite driver (execute, fetch)"
+        return "builtins (getattr, isinstance, str, dict …) called from anywhere"
+    rules = [
+        ("django/db/backends/", "ORM: database backend, value converters"),
+        ("django/db/models/sql/", "ORM: building SQL (compiler, query, where)"),
+        ("django/db/models/expressions.py", "ORM: building SQL (compiler, query, where)"),
+        ("django/db/models/lookups.py", "ORM: building SQL (compiler, query, where)"),
+        ("django/db/models/query_utils.py", "ORM: building SQL (compiler, query, where)"),
+        ("django/db/models/query.py", "ORM: querysets, clone, rows → objects"),
+        ("django/db/models/base.py", "ORM: querysets, clone, rows → objects"),
+        ("django/db/models/fields", "ORM: fields, related descriptors"),
+        ("django/db/", "ORM: other"),
+        ("django/template/", "templates (Django engine)"),
+        ("django/templatetags/", "templates (Django engine)"),
+        ("ninja/", "ninja + pydantic (parsing, serialisation)"),
+        ("pydantic", "ninja + pydantic (parsing, serialisation)"),
+        ("django/utils/translation/", "translation (gettext, activate)"),
+        ("django/contrib/sessions/", "sessions, auth, messages"),
+        ("django/contrib/auth/", "sessions, auth, messages"),
+        ("django/contrib/messages/", "sessions, auth, messages"),
+        ("django/middleware/", "middleware, handler, URL resolving, request/response"),
+        ("django/core/", "middleware, handler, URL resolving, request/response"),
+        ("django/http/", "middleware, handler, URL resolving, request/response"),
+        ("django/urls/", "middleware, handler, URL resolving, request/response"),
+        ("whitenoise/", "middleware, handler, URL resolving, request/response"),
+        ("csp/", "middleware, handler, URL resolving, request/response"),
+        ("django/utils/", "django.utils (functional, safestring, dates …)"),
+        ("asgiref/", "asgiref Local (thread-locals: translation, connections)"),
+        ("gridgov/", "gridgov code itself"),
+        ("json/", "json (stdlib)"),
+        ("copy.py", "copy / deepcopy"),
+        ("enum.py", "enum"),
+        ("inspect.py", "inspect (signature binding)"),
+    ]
+    for prefix, layer in rules:
+        if where.startswith(prefix):
+            return layer
+    return "other (stdlib, libraries)"
 
 
 if __name__ == "__main__":
