@@ -4,12 +4,16 @@ one after another under cProfile, on a data folder ``bench_http.py --data-dir`` 
 
     .venv/bin/python bench/profile_http.py --data-dir /dev/shm/hb-http-20k \\
         [--only "cases/{id},home: dispatcher"] [--requests 60] [--top 25] [--out prof.txt]
+        [--dump /tmp/prof]
 
 Sign-in is real (the same token and login-form requests as the benchmark). Each row gets a
 few unprofiled requests first, then ``--requests`` profiled ones. For each row it prints the
-wall time per request without and with the profiler, then the functions with the largest
-cumulative share (time in the function and below it, as a share of the row's total) and the
-largest own share (time in the function itself), as ``file:line(function)``.
+wall time per request without and with the profiler; the profiled time split by layer (own
+time of SQLite, the ORM building SQL, templates, ninja/pydantic, translation, middleware …);
+gridgov's functions by cumulative share (time in the function and below it, as a share of the
+row's total; the middleware chain, which holds everything, left out); all functions below the
+view by cumulative share; and all functions by own share — each as ``file:line(function)``.
+``--dump`` keeps each row's profile for ``python -m pstats``.
 """
 
 from __future__ import annotations
@@ -90,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--requests", type=int, default=60)
     p.add_argument("--top", type=int, default=25)
     p.add_argument("--out", default="", help="also write the report here")
+    p.add_argument("--dump", default="", help="a folder for each row's .prof file (pstats)")
     args = p.parse_args(argv)
     data_dir = os.path.abspath(args.data_dir)
     meta = http_data.load_meta(data_dir)
@@ -125,6 +130,10 @@ def main(argv: list[str] | None = None) -> int:
         prof.disable()
         profiled = (time.perf_counter() - start) / args.requests * 1000
         stats = pstats.Stats(prof)
+        if args.dump:
+            Path(args.dump).mkdir(parents=True, exist_ok=True)
+            slug = "".join(c if c.isalnum() else "_" for c in row.name).strip("_")
+            stats.dump_stats(str(Path(args.dump) / f"{slug}.prof"))
         total = max(stats.total_tt, 1e-9)  # type: ignore[attr-defined]
         print(f"\n## {row.name}\n", file=report)
         print(
