@@ -70,15 +70,18 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
         self.listen_seconds = 0.0
 
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            self.argv,
-            env=self.env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
+    def start(self, log_dir: str) -> None:
+        # The server's output goes to a file: a pipe nobody reads fills up (64 KB of request
+        # warnings) and blocks the server's logging thread, and with it every request.
+        with open(Path(log_dir) / f"bench_http_{self.name}.log", "ab") as log:
+            self.proc = subprocess.Popen(
+                self.argv,
+                env=self.env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         proc = self.proc
         self.listen_seconds = wait_for_port(self.port, 300, lambda: proc.poll() is None)
 
@@ -525,10 +528,10 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_term)
     try:
-        gg.start()
+        gg.start(data_dir)
         first = first_requests(gg, meta)
         print(f"gridgov listened after {gg.listen_seconds:.1f} s; first requests: {first}")
-        floor.start()
+        floor.start(data_dir)
         rows = build_rows(meta, Client(args.port).send)
         if args.only:
             wanted = [w.strip() for w in args.only.split(",") if w.strip()]
