@@ -68,6 +68,13 @@ def to_xml(root: str, value: Any, item_tags: dict[str, str]) -> bytes:
     return ET.tostring(doc, encoding="utf-8", xml_declaration=True)
 
 
+def encode(fmt: str, value: Any, *, root: str, item_tags: dict[str, str] | None = None) -> bytes:
+    """The document's bytes: JSON (UTF-8) or XML."""
+    if fmt == JSON:
+        return json.dumps(value, ensure_ascii=False).encode("utf-8")
+    return to_xml(root, value, item_tags or {})
+
+
 def render(
     fmt: str,
     value: Any,
@@ -76,10 +83,7 @@ def render(
     item_tags: dict[str, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    if fmt == JSON:
-        body = json.dumps(value, ensure_ascii=False).encode("utf-8")
-    else:
-        body = to_xml(root, value, item_tags or {})
+    body = encode(fmt, value, root=root, item_tags=item_tags)
     return HttpResponse(body, status=status, content_type=CONTENT_TYPES[fmt])
 
 

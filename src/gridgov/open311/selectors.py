@@ -17,16 +17,21 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from gridgov.cases.models import Case, Category
 from gridgov.cases.public import public_notes
+from gridgov.cases.services.categories import CATEGORIES
 from gridgov.cases.states import FINAL_STATES, Status, TimeUnit
+from gridgov.core import revisions
 from gridgov.core.errors import Code, NotFound, ValidationFailed
 from gridgov.core.params import ID_MAX, check_day
 from gridgov.core.pii import mask_text
-from gridgov.open311.formats import iso
+from gridgov.core.prepared import PreparedQuery
+from gridgov.open311.formats import encode, iso
 
+MAX_DOCUMENTS = 2000  # service documents kept in memory (codes × formats × languages)
 MAX_REQUESTS = 1000  # spec: "first 1000 requests returned"
 DEFAULT_WINDOW = timedelta(days=90)  # spec: "a span of 90 days"
 
@@ -60,6 +65,44 @@ def service_list() -> QuerySet[Category]:
         .select_related("parent")
         .order_by("sort", "code")
     )
+
+
+# The service list and definitions as sent, per format (and language for the definitions'
+# texts), kept while the categories keep their revision (gridgov.core.revisions: one indexed
+# statement a request; the category services bump it on every change, in any process).
+_DOCUMENTS = revisions.RowCache(CATEGORIES)
+
+
+def services_document(fmt: str) -> bytes:
+    """``services.json`` / ``services.xml``: the bytes, built once per category revision."""
+    documents = _DOCUMENTS.rows()
+    key = ("services", fmt)
+    body = documents.get(key)
+    if body is None:
+        items = [service_dict(c) for c in service_list()]
+        body = documents[key] = encode(
+            fmt, items, root="services", item_tags={"services": "service"}
+        )
+    return body
+
+
+def service_definition_document(code: str, fmt: str) -> bytes:
+    """``services/<code>.json``: the bytes, built once per category revision and language
+    (:class:`NotFound` for an unknown or inactive service)."""
+    documents = _DOCUMENTS.rows()
+    key = ("definition", code, fmt, get_language())
+    body = documents.get(key)
+    if body is None:
+        definition = service_definition(service_get(code))
+        body = encode(
+            fmt,
+            definition,
+            root="service_definition",
+            item_tags={"attributes": "attribute", "values": "value"},
+        )
+        if len(documents) < MAX_DOCUMENTS:
+            documents[key] = body
+    return body
 
 
 def service_get(code: str) -> Category:
@@ -303,8 +346,11 @@ def request_list(filters: RequestFilters) -> list[Case]:
     return _with_notes(list(qs[offset : offset + filters.page_size]))
 
 
+_BY_ID: PreparedQuery[Case] = PreparedQuery(lambda pk: _base().filter(pk=pk)[:1], -7_000_000_001)
+
+
 def request_get(pk: int) -> Case:
-    case = _base().filter(pk=pk).first()
+    case = _BY_ID.first(pk) if 0 < pk < 2**63 else None
     if case is None:
         raise NotFound(
             _("There is no service request %(id)s.") % {"id": pk}, code=Code.UNKNOWN_REQUEST

@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from gridgov.core.errors import Code, DomainError, NotFound
 from gridgov.open311 import selectors, services
-from gridgov.open311.formats import JSON, XML, error, render
+from gridgov.open311.formats import CONTENT_TYPES, JSON, XML, error, render
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 DEFAULT_JURISDICTION = "gridgov"
@@ -119,19 +119,13 @@ def discovery(request: HttpRequest, *, fmt: str) -> HttpResponse:
 
 @endpoint("GET")
 def service_list(request: HttpRequest, *, fmt: str) -> HttpResponse:
-    items = [selectors.service_dict(c) for c in selectors.service_list()]
-    return render(fmt, items, root="services", item_tags={"services": "service"})
+    return HttpResponse(selectors.services_document(fmt), content_type=CONTENT_TYPES[fmt])
 
 
 @endpoint("GET")
 def service_definition(request: HttpRequest, *, code: str, fmt: str) -> HttpResponse:
-    category = selectors.service_get(code)
-    return render(
-        fmt,
-        selectors.service_definition(category),
-        root="service_definition",
-        item_tags={"attributes": "attribute", "values": "value"},
-    )
+    body = selectors.service_definition_document(code, fmt)
+    return HttpResponse(body, content_type=CONTENT_TYPES[fmt])
 
 
 def _requests_response(fmt: str, items: list[dict[str, Any]], status: int = 200) -> HttpResponse:
