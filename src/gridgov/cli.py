@@ -366,7 +366,7 @@ def _gunicorn(
         "secure_scheme_headers": {},
     }
 
-    class Server(BaseApplication):  # type: ignore[misc]
+    class Server(BaseApplication):
         def load_config(self) -> None:
             for key, value in options.items():
                 self.cfg.set(key, value)
