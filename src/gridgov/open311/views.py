@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -27,7 +28,7 @@ DEFAULT_JURISDICTION = "gridgov"
 # Date of the last change to what discovery and the service list promise.
 CHANGESET = "2026-11-23T00:00:00+08:00"
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 # Lists of at least this many service requests are streamed (StreamingHttpResponse).
 STREAM_FROM = 200
 
@@ -60,7 +61,8 @@ def endpoint(*methods: str) -> Callable[[View], View]:
 
     def decorate(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponseBase:
+            response: HttpResponseBase
             if request.method not in methods:
                 response = error(
                     fmt,
@@ -142,7 +144,7 @@ def _requests_response(fmt: str, items: list[dict[str, Any]], status: int = 200)
 
 
 @endpoint("GET", "POST")
-def requests(request: HttpRequest, *, fmt: str) -> HttpResponse:
+def requests(request: HttpRequest, *, fmt: str) -> HttpResponseBase:
     if request.method == "POST":
         return _post_request(request, fmt)
     filters = selectors.parse_filters(request.GET)
