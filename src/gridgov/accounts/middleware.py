@@ -14,6 +14,11 @@ from django.utils.translation import gettext as _
 from gridgov.core.context import client_ip
 
 SESSION_KEY = "gridgov_last_seen"
+# The last activity is written to the session at most once a minute: writing it on every
+# request made every page view a database write (the SQLite write lock taken by reads, the tail
+# of concurrent reports). The timeout therefore counts from the last activity recorded, at most
+# this many seconds before the real one: a session may end up to a minute early, never late.
+TOUCH_SECONDS = 60
 
 
 class IdleTimeoutMiddleware:
@@ -38,7 +43,7 @@ class IdleTimeoutMiddleware:
                         _("You were signed out after %(m)d minutes without activity.")
                         % {"m": settings.GRIDGOV_IDLE_TIMEOUT_MINUTES},
                     )
-                else:
+                elif last is None or now - int(last) >= TOUCH_SECONDS:
                     request.session[SESSION_KEY] = now
             return self.get_response(request)
         finally:
