@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,6 +20,14 @@ SESSION_KEY = "gridgov_last_seen"
 # of concurrent reports). The timeout therefore counts from the last activity recorded, at most
 # this many seconds before the real one: a session may end up to a minute early, never late.
 TOUCH_SECONDS = 60
+
+
+def stamp_sign_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """At sign-in, the session's last activity is now (saved with the new session), so the
+    first request after it need not write the session again."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[SESSION_KEY] = int(time.time())
 
 
 class IdleTimeoutMiddleware:
