@@ -553,6 +553,12 @@ def cmd_serve(argv: Sequence[str]) -> None:
     _refuse_wrong_field_key()
     if not args.no_migrate:
         _migrate()
+    elif args.workers > 1:
+        # Several processes count sign-ins in the database (see _prepare_workers): its table
+        # must exist even when migrations are left to someone else.
+        from django.core.management import call_command
+
+        call_command("createcachetable", verbosity=0)
     _ensure_field_key()
     _serve(
         host=args.host,
