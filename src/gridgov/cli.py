@@ -1,7 +1,8 @@
 """The ``gridgov`` command.
 
 ``gridgov demo``    migrate, build the demo district on first run, serve it (web + worker)
-``gridgov serve``   migrate, then serve the web app with waitress and a background worker
+``gridgov serve``   migrate, then serve the web app (gunicorn with one process per core, or
+                    waitress with ``--workers 1``) and a background worker
 ``gridgov worker``  the background worker and the periodic-job scheduler
 ``gridgov <other>`` any Django management command, with ``-`` for ``_``
                     (``gridgov import-divisions …``, ``gridgov migrate``, ``gridgov createsuperuser``)
@@ -29,7 +30,7 @@ usage: gridgov <command> [options]
 
 commands:
   demo            build the demo district on first run and serve it (web + worker)
-  serve           serve the web app (waitress) with a background worker
+  serve           serve the web app (several processes) with a background worker
   worker          run the background worker and the periodic-job scheduler
   import-divisions, import-grids, demo-build, prune-audit, create-admin, migrate, …
                   any Django management command ('-' or '_' both work);
@@ -82,10 +83,41 @@ NEED_MIGRATED = frozenset({"worker"})
 # --- argument parsers ------------------------------------------------------------------------
 
 
+MAX_DEFAULT_WORKERS = 4
+
+
+def default_workers() -> int:
+    """Web server processes by default: one per core, at most :data:`MAX_DEFAULT_WORKERS`; one
+    where processes cannot be forked (Windows)."""
+    if not hasattr(os, "fork"):
+        return 1
+    return max(1, min(MAX_DEFAULT_WORKERS, os.cpu_count() or 1))
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def _server_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
-    parser.add_argument("--threads", type=int, default=8, help="web server threads (8)")
+    parser.add_argument(
+        "--workers",
+        type=_positive,
+        default=default_workers(),
+        help="web server processes (default: one per core, at most "
+        f"{MAX_DEFAULT_WORKERS}; here {default_workers()}). More than one: gunicorn with "
+        "threaded workers; one: waitress. 1 on systems without fork.",
+    )
+    parser.add_argument(
+        "--threads", type=_positive, default=8, help="threads per web server process (8)"
+    )
     parser.add_argument(
         "--no-worker", action="store_true", help="do not start a background worker process"
     )
@@ -115,7 +147,8 @@ def _demo_parser() -> argparse.ArgumentParser:
 def _serve_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="gridgov serve",
-        description="Migrate, then serve the web app with waitress and a background worker. "
+        description="Migrate, then serve the web app (gunicorn with --workers processes, "
+        "waitress with --workers 1) and a background worker. "
         "Put a TLS proxy (nginx) in front in production; see docs/operations.md.",
     )
     _server_args(p)
@@ -282,12 +315,112 @@ class WorkerProcess:
             proc.wait()
 
 
+def _prepare_workers(workers: int) -> None:
+    """Before Django's settings are read: several web processes share the sign-in throttle's
+    counts through the database (each process's memory would count apart), unless the
+    environment chose a cache."""
+    if workers > 1:
+        os.environ.setdefault("GRIDGOV_LOGIN_THROTTLE_CACHE", "database")
+
+
+def _warm(application: Any) -> None:
+    from gridgov.core.warmup import warm
+
+    started = time.monotonic()
+    warm(application)
+    print(f"Warmed up in {time.monotonic() - started:.1f} s.", flush=True)
+
+
+def _gunicorn(
+    application: Any,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    trusted_proxy: str | None,
+) -> None:
+    """Serve with gunicorn: ``workers`` processes forked from this one after the warm-up
+    (preloaded), ``threads`` threads each. Returns when gunicorn stops (SIGTERM, Ctrl-C)."""
+    try:
+        from gunicorn.app.base import BaseApplication
+    except ImportError as exc:  # no gunicorn on this system (Windows): one process, waitress
+        raise CliError(f"several web processes need gunicorn ({exc}); use --workers 1") from exc
+
+    application = TrustedProxy(application, trusted_proxy)
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    options: dict[str, Any] = {
+        "bind": [bind],
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "preload_app": True,
+        "proc_name": "gridgov",
+        "loglevel": "warning",
+        "accesslog": None,
+        "timeout": 120,
+        "graceful_timeout": 30,
+        "post_fork": _post_fork,
+        # X-Forwarded-* are TrustedProxy's business, not gunicorn's.
+        "forwarded_allow_ips": "",
+        "secure_scheme_headers": {},
+    }
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return application
+
+    try:
+        Server().run()
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise CliError(f"the web server stopped with status {exc.code}") from None
+
+
+def _post_fork(server: Any, worker: Any) -> None:
+    """In each forked web process: its own database connections, never the parent's (the
+    warm-up closed them; one opened since is dropped here without closing it under the
+    parent)."""
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        conn.connection = None
+
+
+class TrustedProxy:
+    """WSGI wrapper doing for gunicorn what waitress's ``trusted_proxy`` does: from the proxy's
+    address, the client's address (the last ``X-Forwarded-For`` entry) becomes ``REMOTE_ADDR``
+    and ``X-Forwarded-Proto`` the URL scheme; from anyone else both headers are dropped."""
+
+    def __init__(self, application: Any, proxy: str | None) -> None:
+        self.application = application
+        self.proxy = proxy
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if self.proxy and environ.get("REMOTE_ADDR") == self.proxy:
+            forwarded = environ.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+            if forwarded:
+                environ["REMOTE_ADDR"] = forwarded
+            proto = environ.get("HTTP_X_FORWARDED_PROTO", "").split(",")[-1].strip().lower()
+            if proto in ("http", "https"):
+                environ["wsgi.url_scheme"] = proto
+        else:
+            environ.pop("HTTP_X_FORWARDED_FOR", None)
+            environ.pop("HTTP_X_FORWARDED_PROTO", None)
+        return self.application(environ, start_response)
+
+
 def _serve(
     *,
     host: str,
     port: int,
     threads: int,
     worker: bool,
+    workers: int = 1,
     trusted_proxy: str | None = None,
     worker_log: Path | None = None,
 ) -> None:
@@ -312,6 +445,35 @@ def _serve(
             "trusted_proxy_count": 1,
             "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
         }
+    _warm(application)
+    if workers > 1:
+        parent = os.getpid()
+        child = WorkerProcess(worker_log) if worker else None
+        try:
+            if child is not None:
+                child.start()
+            shown = "[::1]" if host == "::1" else host
+            print(
+                f"gridgov is serving on http://{shown}:{port}/ with {workers} processes of "
+                f"{threads} threads  (Ctrl-C to stop)",
+                flush=True,
+            )
+            _gunicorn(
+                application,
+                host=host,
+                port=port,
+                workers=workers,
+                threads=threads,
+                trusted_proxy=trusted_proxy,
+            )
+        finally:
+            # A forked web process leaves through here too (gunicorn exits it with
+            # SystemExit): only the parent owns the background worker.
+            if os.getpid() == parent:
+                if child is not None:
+                    child.stop()
+                print("Stopped.", flush=True)
+        return
     try:
         server = create_server(
             application, host=host, port=port, threads=threads, ident="gridgov", **proxy
@@ -347,6 +509,7 @@ def _serve(
 def cmd_demo(argv: Sequence[str], data: Path) -> None:
     args = _demo_parser().parse_args(argv)
     _check_port(args.host, args.port)
+    _prepare_workers(args.workers)
     if args.reset:
         _reset_sqlite(data)
     _setup_django()
@@ -376,6 +539,7 @@ def cmd_demo(argv: Sequence[str], data: Path) -> None:
         host=args.host,
         port=args.port,
         threads=args.threads,
+        workers=args.workers,
         worker=not args.no_worker,
         worker_log=data / "logs" / WORKER_LOG,
     )
@@ -384,15 +548,23 @@ def cmd_demo(argv: Sequence[str], data: Path) -> None:
 def cmd_serve(argv: Sequence[str]) -> None:
     args = _serve_parser().parse_args(argv)
     _check_port(args.host, args.port)
+    _prepare_workers(args.workers)
     _setup_django()
     _refuse_wrong_field_key()
     if not args.no_migrate:
         _migrate()
+    elif args.workers > 1:
+        # Several processes count sign-ins in the database (see _prepare_workers): its table
+        # must exist even when migrations are left to someone else.
+        from django.core.management import call_command
+
+        call_command("createcachetable", verbosity=0)
     _ensure_field_key()
     _serve(
         host=args.host,
         port=args.port,
         threads=args.threads,
+        workers=args.workers,
         worker=not args.no_worker,
         trusted_proxy=args.trusted_proxy,
     )

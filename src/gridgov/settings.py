@@ -118,7 +118,8 @@ if _db_url:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend with a prompt queue for the one writer (see the module).
+            "ENGINE": os.environ.get("GRIDGOV_SQLITE_ENGINE", "gridgov.core.sqlite"),
             "NAME": str(private_file(DATA_DIR / "gridgov.sqlite3")),
             "OPTIONS": {
                 "init_command": (

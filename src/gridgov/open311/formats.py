@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -25,11 +26,12 @@ CONTENT_TYPES = {XML: "text/xml; charset=utf-8", JSON: "application/json; charse
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def iso(dt: datetime | None) -> str | None:
-    """ISO 8601 with the offset of the installation's time zone (``2026-03-02T09:30:00+08:00``)."""
+def iso(dt: datetime | None, tz: Any = None) -> str | None:
+    """ISO 8601 with the offset of the installation's time zone (``2026-03-02T09:30:00+08:00``);
+    ``tz``: that zone when the caller has it at hand (a list of many)."""
     if dt is None:
         return None
-    return timezone.localtime(dt).isoformat(timespec="seconds")
+    return timezone.localtime(dt, tz).isoformat(timespec="seconds")
 
 
 def _text(value: Any) -> str:
@@ -68,6 +70,52 @@ def to_xml(root: str, value: Any, item_tags: dict[str, str]) -> bytes:
     return ET.tostring(doc, encoding="utf-8", xml_declaration=True)
 
 
+def encode(fmt: str, value: Any, *, root: str, item_tags: dict[str, str] | None = None) -> bytes:
+    """The document's bytes: JSON (UTF-8) or XML."""
+    if fmt == JSON:
+        return json.dumps(value, ensure_ascii=False).encode("utf-8")
+    return to_xml(root, value, item_tags or {})
+
+
+def stream(
+    fmt: str, items: Iterable[Any], *, root: str, item_tags: dict[str, str], chunk: int = 100
+) -> Iterator[bytes]:
+    """The bytes :func:`encode` gives for a non-empty list ``items``, in pieces of ``chunk``
+    items (the whole document is never held)."""
+    head = True
+    batch: list[Any] = []
+
+    def piece(values: list[Any]) -> bytes:
+        if fmt == JSON:
+            return ", ".join(json.dumps(v, ensure_ascii=False) for v in values).encode("utf-8")
+        child = item_tags[root]
+        out = []
+        for v in values:
+            holder = ET.Element(root)
+            _fill(holder, child, v, item_tags)
+            out.append(ET.tostring(holder[0], encoding="unicode"))
+        return "".join(out).encode("utf-8")
+
+    for item in items:
+        batch.append(item)
+        if len(batch) == chunk:
+            yield (_open(fmt, root) if head else (b", " if fmt == JSON else b"")) + piece(batch)
+            head, batch = False, []
+    if batch:
+        yield (_open(fmt, root) if head else (b", " if fmt == JSON else b"")) + piece(batch)
+        head = False
+    if head:  # nothing at all: the empty document
+        yield encode(fmt, [], root=root, item_tags=item_tags)
+        return
+    yield b"]" if fmt == JSON else f"</{root}>".encode()
+
+
+def _open(fmt: str, root: str) -> bytes:
+    if fmt == JSON:
+        return b"["
+    return f"<?xml version='1.0' encoding='utf-8'?>\n<{root}>".encode()
+
+
 def render(
     fmt: str,
     value: Any,
@@ -76,10 +124,7 @@ def render(
     item_tags: dict[str, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    if fmt == JSON:
-        body = json.dumps(value, ensure_ascii=False).encode("utf-8")
-    else:
-        body = to_xml(root, value, item_tags or {})
+    body = encode(fmt, value, root=root, item_tags=item_tags)
     return HttpResponse(body, status=status, content_type=CONTENT_TYPES[fmt])
 
 

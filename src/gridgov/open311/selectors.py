@@ -17,16 +17,21 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from gridgov.cases.models import Case, Category
 from gridgov.cases.public import public_notes
+from gridgov.cases.services.categories import CATEGORIES
 from gridgov.cases.states import FINAL_STATES, Status, TimeUnit
+from gridgov.core import revisions
 from gridgov.core.errors import Code, NotFound, ValidationFailed
 from gridgov.core.params import ID_MAX, check_day
 from gridgov.core.pii import mask_text
-from gridgov.open311.formats import iso
+from gridgov.core.prepared import PreparedQuery
+from gridgov.open311.formats import encode, iso
 
+MAX_DOCUMENTS = 2000  # service documents kept in memory (codes × formats × languages)
 MAX_REQUESTS = 1000  # spec: "first 1000 requests returned"
 DEFAULT_WINDOW = timedelta(days=90)  # spec: "a span of 90 days"
 
@@ -60,6 +65,44 @@ def service_list() -> QuerySet[Category]:
         .select_related("parent")
         .order_by("sort", "code")
     )
+
+
+# The service list and definitions as sent, per format (and language for the definitions'
+# texts), kept while the categories keep their revision (gridgov.core.revisions: one indexed
+# statement a request; the category services bump it on every change, in any process).
+_DOCUMENTS = revisions.RowCache(CATEGORIES)
+
+
+def services_document(fmt: str) -> bytes:
+    """``services.json`` / ``services.xml``: the bytes, built once per category revision."""
+    documents = _DOCUMENTS.rows()
+    key = ("services", fmt)
+    body = documents.get(key)
+    if body is None:
+        items = [service_dict(c) for c in service_list()]
+        body = documents[key] = encode(
+            fmt, items, root="services", item_tags={"services": "service"}
+        )
+    return body
+
+
+def service_definition_document(code: str, fmt: str) -> bytes:
+    """``services/<code>.json``: the bytes, built once per category revision and language
+    (:class:`NotFound` for an unknown or inactive service)."""
+    documents = _DOCUMENTS.rows()
+    key = ("definition", code, fmt, get_language())
+    body = documents.get(key)
+    if body is None:
+        definition = service_definition(service_get(code))
+        body = encode(
+            fmt,
+            definition,
+            root="service_definition",
+            item_tags={"attributes": "attribute", "values": "value"},
+        )
+        if len(documents) < MAX_DOCUMENTS:
+            documents[key] = body
+    return body
 
 
 def service_get(code: str) -> Category:
@@ -287,10 +330,9 @@ def parse_filters(params: Any) -> RequestFilters:
     )
 
 
-def request_list(filters: RequestFilters) -> list[Case]:
-    qs = _base()
+def _filtered(filters: RequestFilters, qs: QuerySet[Case]) -> QuerySet[Case]:
     if filters.ids is not None:
-        return _with_notes(list(qs.filter(pk__in=filters.ids)[:MAX_REQUESTS]))
+        return qs.filter(pk__in=filters.ids)[:MAX_REQUESTS]
     if filters.service_codes:
         qs = qs.filter(category__code__in=filters.service_codes)
     if filters.start is not None:
@@ -300,11 +342,119 @@ def request_list(filters: RequestFilters) -> list[Case]:
     if filters.statuses:
         qs = qs.filter(status__in=_states_for(filters.statuses))
     offset = (filters.page - 1) * filters.page_size
-    return _with_notes(list(qs[offset : offset + filters.page_size]))
+    return qs[offset : offset + filters.page_size]
+
+
+def request_list(filters: RequestFilters) -> list[Case]:
+    """The matching cases as model instances (the list answer reads :func:`request_rows`)."""
+    return _with_notes(list(_filtered(filters, _base())))
+
+
+class _Named:
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class _Service:
+    __slots__ = ("code", "handle_limit", "handle_unit", "name")
+
+    def __init__(self, name: str, code: str, handle_limit: int, handle_unit: str) -> None:
+        self.name, self.code = name, code
+        self.handle_limit, self.handle_unit = handle_limit, handle_unit
+
+
+class RequestRow:
+    """What :func:`request_dict` reads of a case, from one row of columns (no model instance:
+    a thousand cases with every column converted cost four times as much)."""
+
+    __slots__ = (
+        "address",
+        "assigned_area",
+        "assigned_department",
+        "category",
+        "description",
+        "handle_due_at",
+        "lat",
+        "lon",
+        "merged_into_id",
+        "outside_grids",
+        "pk",
+        "public_note",
+        "reported_at",
+        "status",
+        "title",
+        "updated_at",
+    )
+
+    def __init__(self, row: tuple[Any, ...], services: dict[int, _Service]) -> None:
+        (
+            self.pk,
+            self.status,
+            self.merged_into_id,
+            self.description,
+            self.title,
+            self.address,
+            self.lat,
+            self.lon,
+            self.outside_grids,
+            self.reported_at,
+            self.updated_at,
+            self.handle_due_at,
+            category_id,
+            area_name,
+            department_name,
+        ) = row
+        self.category = services[category_id]
+        self.assigned_area = _Named(area_name) if area_name is not None else None
+        self.assigned_department = _Named(department_name) if department_name is not None else None
+        self.public_note = ""
+
+
+_ROW_COLUMNS = (
+    "pk",
+    "status",
+    "merged_into_id",
+    "description",
+    "title",
+    "address",
+    "lat",
+    "lon",
+    "outside_grids",
+    "reported_at",
+    "updated_at",
+    "handle_due_at",
+    "category_id",
+    "assigned_area__name",
+    "assigned_department__name",
+)
+
+
+def request_rows(filters: RequestFilters) -> list[RequestRow]:
+    """The service requests of a list answer, newest first, with their public notes: two
+    statements (the page's columns, the notes) and no model instances."""
+    ordered = Case.objects.order_by("-reported_at", "-id")
+    raw = list(_filtered(filters, ordered).values_list(*_ROW_COLUMNS))
+    wanted = {r[12] for r in raw}
+    services = {
+        pk: _Service(name, code, limit, unit)
+        for pk, name, code, limit, unit in Category.objects.filter(pk__in=wanted).values_list(
+            "pk", "name", "code", "handle_limit", "handle_unit"
+        )
+    }
+    rows = [RequestRow(r, services) for r in raw]
+    notes = public_notes(r.pk for r in rows)
+    for r in rows:
+        r.public_note = notes.get(r.pk, "")
+    return rows
+
+
+_BY_ID: PreparedQuery[Case] = PreparedQuery(lambda pk: _base().filter(pk=pk)[:1], -7_000_000_001)
 
 
 def request_get(pk: int) -> Case:
-    case = _base().filter(pk=pk).first()
+    case = _BY_ID.first(pk) if 0 < pk < 2**63 else None
     if case is None:
         raise NotFound(
             _("There is no service request %(id)s.") % {"id": pk}, code=Code.UNKNOWN_REQUEST
@@ -319,7 +469,7 @@ def request_by_token(token: str) -> Case:
     return case
 
 
-def _agency(case: Case) -> str:
+def _agency(case: Case | RequestRow) -> str:
     if case.assigned_department is not None:
         return case.assigned_department.name
     if case.assigned_area is not None:
@@ -327,7 +477,7 @@ def _agency(case: Case) -> str:
     return ""
 
 
-def service_notice(case: Case) -> str:
+def service_notice(case: Case | RequestRow) -> str:
     """What happens next, in one sentence."""
     if case.lon is None and case.status == Status.REPORTED:
         return _(
@@ -345,15 +495,16 @@ def service_notice(case: Case) -> str:
     }
 
 
-def _status_notes(case: Case) -> str:
+def _status_notes(case: Case | RequestRow) -> str:
     note = getattr(case, "public_note", None) or ""
     if not note and case.status == Status.MERGED and case.merged_into_id:
         note = _("Duplicate of request %(id)d.") % {"id": case.merged_into_id}
     return note
 
 
-def request_dict(case: Case) -> dict[str, Any]:
-    """One case as a GeoReport v2 service request: nothing about who reported it."""
+def request_dict(case: Case | RequestRow, tz: Any = None) -> dict[str, Any]:
+    """One case as a GeoReport v2 service request: nothing about who reported it (``tz``: the
+    time zone of the times, the current one by default)."""
     return {
         "service_request_id": case.pk,
         "status": open311_status(case.status),
@@ -363,9 +514,9 @@ def request_dict(case: Case) -> dict[str, Any]:
         "description": mask_text(case.description or case.title),
         "agency_responsible": _agency(case),
         "service_notice": service_notice(case),
-        "requested_datetime": iso(case.reported_at),
-        "updated_datetime": iso(case.updated_at),
-        "expected_datetime": iso(case.handle_due_at),
+        "requested_datetime": iso(case.reported_at, tz),
+        "updated_datetime": iso(case.updated_at, tz),
+        "expected_datetime": iso(case.handle_due_at, tz),
         "address": mask_text(case.address),
         "address_id": None,
         "zipcode": None,

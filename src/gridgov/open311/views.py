@@ -7,26 +7,30 @@ Reads are public (the spec's model); POST requests needs an ``api_key`` from
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from gridgov.core.errors import Code, DomainError, NotFound
 from gridgov.open311 import selectors, services
-from gridgov.open311.formats import JSON, XML, error, render
+from gridgov.open311.formats import CONTENT_TYPES, JSON, XML, error, render, stream
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 DEFAULT_JURISDICTION = "gridgov"
 # Date of the last change to what discovery and the service list promise.
 CHANGESET = "2026-11-23T00:00:00+08:00"
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
+# Lists of at least this many service requests are streamed (StreamingHttpResponse).
+STREAM_FROM = 200
 
 
 def jurisdiction() -> str:
@@ -57,7 +61,8 @@ def endpoint(*methods: str) -> Callable[[View], View]:
 
     def decorate(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponseBase:
+            response: HttpResponseBase
             if request.method not in methods:
                 response = error(
                     fmt,
@@ -119,19 +124,13 @@ def discovery(request: HttpRequest, *, fmt: str) -> HttpResponse:
 
 @endpoint("GET")
 def service_list(request: HttpRequest, *, fmt: str) -> HttpResponse:
-    items = [selectors.service_dict(c) for c in selectors.service_list()]
-    return render(fmt, items, root="services", item_tags={"services": "service"})
+    return HttpResponse(selectors.services_document(fmt), content_type=CONTENT_TYPES[fmt])
 
 
 @endpoint("GET")
 def service_definition(request: HttpRequest, *, code: str, fmt: str) -> HttpResponse:
-    category = selectors.service_get(code)
-    return render(
-        fmt,
-        selectors.service_definition(category),
-        root="service_definition",
-        item_tags={"attributes": "attribute", "values": "value"},
-    )
+    body = selectors.service_definition_document(code, fmt)
+    return HttpResponse(body, content_type=CONTENT_TYPES[fmt])
 
 
 def _requests_response(fmt: str, items: list[dict[str, Any]], status: int = 200) -> HttpResponse:
@@ -145,12 +144,24 @@ def _requests_response(fmt: str, items: list[dict[str, Any]], status: int = 200)
 
 
 @endpoint("GET", "POST")
-def requests(request: HttpRequest, *, fmt: str) -> HttpResponse:
+def requests(request: HttpRequest, *, fmt: str) -> HttpResponseBase:
     if request.method == "POST":
         return _post_request(request, fmt)
     filters = selectors.parse_filters(request.GET)
-    cases = selectors.request_list(filters)
-    return _requests_response(fmt, [selectors.request_dict(c) for c in cases])
+    rows = selectors.request_rows(filters)
+    if len(rows) < STREAM_FROM:
+        return _requests_response(fmt, [selectors.request_dict(r) for r in rows])
+    # A long list (up to the spec's 1 000) is written and sent a hundred at a time.
+    language, tz = translation.get_language(), timezone.get_current_timezone()
+
+    def items() -> Iterator[dict[str, Any]]:
+        with translation.override(language):
+            for r in rows:
+                yield selectors.request_dict(r, tz)
+
+    tags = {"service_requests": "request"}
+    body = stream(fmt, items(), root="service_requests", item_tags=tags)
+    return StreamingHttpResponse(body, content_type=CONTENT_TYPES[fmt])
 
 
 @endpoint("GET")

@@ -39,3 +39,30 @@ def test_activity_within_the_limit_keeps_the_session(client, tree, make_user):
     session.save()
     assert client.get(reverse("core:home")).status_code == 200
     assert not AuditEntry.objects.filter(event=Event.SESSION_EXPIRED).exists()
+
+
+def test_activity_is_written_to_the_session_at_most_once_a_minute(client, tree, make_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from gridgov.accounts.middleware import TOUCH_SECONDS
+
+    user = make_user("reader", (Role.GRID_WORKER, tree.grid1))
+    client.force_login(user)
+    home = reverse("core:home")
+
+    def session_writes() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(home).status_code == 200
+        return sum(
+            "UPDATE" in q["sql"] and "django_session" in q["sql"] for q in ctx.captured_queries
+        )
+
+    assert SESSION_KEY in client.session  # stamped at sign-in
+    assert session_writes() == 0  # the first request after it: no write
+    assert session_writes() == 0  # read again within the minute: no write
+    session = client.session
+    session[SESSION_KEY] = int(time.time()) - TOUCH_SECONDS - 1
+    session.save()
+    assert session_writes() == 1
+    assert int(client.session[SESSION_KEY]) >= int(time.time()) - 5

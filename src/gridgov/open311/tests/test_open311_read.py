@@ -15,17 +15,25 @@ from django.utils import timezone
 BASE = "/open311/v2"
 
 
+def body(response: Any) -> bytes:
+    """The answer's bytes, streamed (a long list) or not."""
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return bytes(response.content)
+
+
 def get_json(url: str, **params: Any) -> tuple[int, Any]:
     response = Client().get(f"{BASE}/{url}", params)
     assert response["Content-Type"] == "application/json; charset=utf-8"
-    return response.status_code, json.loads(response.content)
+    return response.status_code, json.loads(body(response))
 
 
 def get_xml(url: str, **params: Any) -> tuple[int, ET.Element]:
     response = Client().get(f"{BASE}/{url}", params)
     assert response["Content-Type"] == "text/xml; charset=utf-8"
-    assert response.content.startswith(b"<?xml")
-    return response.status_code, ET.fromstring(response.content)
+    content = body(response)
+    assert content.startswith(b"<?xml")
+    return response.status_code, ET.fromstring(content)
 
 
 def ids_json(**params: Any) -> list[int]:
