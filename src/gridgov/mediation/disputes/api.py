@@ -110,7 +110,7 @@ class FollowUpOut(Schema):
     note: str
 
 
-class EventOut(Schema):
+class DisputeEventOut(Schema):
     id: int
     at: datetime
     action: str
@@ -142,7 +142,7 @@ class DisputeDetail(DisputeOut):
     parties: list[PartyOut]
     sessions: list[SessionOut]
     follow_ups: list[FollowUpOut]
-    timeline: list[EventOut]
+    timeline: list[DisputeEventOut]
     allowed_actions: list[str] = Field(description="The actions you may take now")
 
 
@@ -168,7 +168,7 @@ class RegisterIn(Schema):
     parties: list[PartyIn] = Field([], max_length=50)
 
 
-class ActionIn(Schema):
+class DisputeActionIn(Schema):
     version: Version | None = Field(None, description="The dispute version you saw (required)")
     note: str = Field("", max_length=4000)
     reason: str = Field("", max_length=2000)
@@ -374,7 +374,7 @@ def dispute_detail(request: HttpRequest, dispute_id: int) -> dict[str, Any]:
     response={200: DisputeDetail, codes_4xx: ErrorOut},
 )
 def dispute_action(
-    request: HttpRequest, dispute_id: int, action: str, payload: ActionIn
+    request: HttpRequest, dispute_id: int, action: str, payload: DisputeActionIn
 ) -> dict[str, Any]:
     """Take an action: accept, refer (``referred_to``, ``referred_body``, ``reason``), assign
     (``mediator``, ``room``), session (``held_at``, ``place``, ``attendees``, ``minutes``),

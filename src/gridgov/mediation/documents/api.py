@@ -92,7 +92,7 @@ class OpenCaseIn(Schema):
     note: str = Field("", max_length=500)
 
 
-class CaseRef(Schema):
+class LinkedCaseRef(Schema):
     id: int
     number: str
     status: str
@@ -308,7 +308,7 @@ def case_to_mediation(
 
 @router.post(
     "/disputes/{int:dispute_id}/open-case",
-    response={201: CaseRef, codes_4xx: ErrorOut},
+    response={201: LinkedCaseRef, codes_4xx: ErrorOut},
     summary="Open a case for a department from a dispute",
 )
 def dispute_open_case(

@@ -59,7 +59,7 @@ class CommitteePatchIn(Schema):
     active: bool | None = None
 
 
-class RoomOut(Schema):
+class MediationRoomOut(Schema):
     id: int
     name: str
     area_id: int
@@ -74,7 +74,7 @@ class RoomOut(Schema):
         return obj.area.name
 
 
-class RoomIn(Schema):
+class MediationRoomIn(Schema):
     name: str = Field(max_length=100)
     area_id: DbId
     committee_id: DbId | None = None
@@ -256,7 +256,7 @@ def committee_update(
 # --- Rooms ------------------------------------------------------------------------------------
 
 
-@router.get("/rooms", response={200: list[RoomOut], codes_4xx: ErrorOut}, summary="Rooms")
+@router.get("/rooms", response={200: list[MediationRoomOut], codes_4xx: ErrorOut}, summary="Rooms")
 @paged
 def room_list(
     request: HttpRequest,
@@ -278,9 +278,11 @@ def room_list(
 
 
 @router.post(
-    "/rooms", response={201: RoomOut, codes_4xx: ErrorOut}, summary="Create a mediation room"
+    "/rooms",
+    response={201: MediationRoomOut, codes_4xx: ErrorOut},
+    summary="Create a mediation room",
 )
-def room_create(request: HttpRequest, payload: RoomIn) -> tuple[int, MediationRoom]:
+def room_create(request: HttpRequest, payload: MediationRoomIn) -> tuple[int, MediationRoom]:
     actor = _actor(request)
     _require_anywhere(actor, Perm.MEDIATION_MANAGE, "mediation_room_create")
     room = services.room_create(
@@ -295,7 +297,7 @@ def room_create(request: HttpRequest, payload: RoomIn) -> tuple[int, MediationRo
 
 
 @router.patch(
-    "/rooms/{room_id}", response={200: RoomOut, codes_4xx: ErrorOut}, summary="Edit a room"
+    "/rooms/{room_id}", response={200: MediationRoomOut, codes_4xx: ErrorOut}, summary="Edit a room"
 )
 def room_update(request: HttpRequest, room_id: int, payload: RoomPatchIn) -> MediationRoom:
     actor = _actor(request)
