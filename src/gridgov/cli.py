@@ -364,6 +364,10 @@ def _gunicorn(
         # X-Forwarded-* are TrustedProxy's business, not gunicorn's.
         "forwarded_allow_ips": "",
         "secure_scheme_headers": {},
+        # As under waitress, a long query string reaches the app, whose edge and form limits
+        # answer it with a JSON 400 (gunicorn's own 4 KB request-line limit answered an HTML
+        # 414 that no API client expects); the whole header block stays bounded by gunicorn.
+        "limit_request_line": 0,
     }
 
     class Server(BaseApplication):
