@@ -72,6 +72,10 @@ def run_surviving_locks(
             pause(LOCKED_PAUSE_SECONDS)
 
 
+def _exit_cleanly(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
+
+
 class Command(BaseCommand):
     help = "Run the background worker and the periodic-job scheduler."
 
@@ -111,6 +115,10 @@ class Command(BaseCommand):
             thread, stop = scheduler.start_thread()
         try:
             if isinstance(task_backends["default"], DatabaseBackend):
+                # A stop (systemd, Ctrl-C) that comes before db_worker installs its own
+                # handlers ends the worker cleanly rather than killing it mid-start.
+                signal.signal(signal.SIGTERM, _exit_cleanly)
+                signal.signal(signal.SIGINT, _exit_cleanly)
                 self.stdout.write(f"gridgov worker {worker_id} started (queues: {queue_name})")
                 run_surviving_locks(
                     lambda: call_command(
