@@ -8,6 +8,7 @@ jurisdiction is a 404). Chart data is embedded as JSON; ECharts is vendored (no 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -63,7 +64,18 @@ def _area_label(area: Area, indent: int = 0) -> str:
 
 
 def _picker(actor: Any, area: Area) -> list[tuple[int, str]]:
-    """The jurisdiction's top areas, the way down to ``area`` and ``area``'s children."""
+    return area_picker(
+        area,
+        roots=indicators.stats_areas_for(actor=actor),
+        may_view=lambda a: scoping.can(actor, Perm.VIEW_STATS, a),
+    )
+
+
+def area_picker(
+    area: Area, *, roots: Iterable[Area], may_view: Callable[[Area], bool]
+) -> list[tuple[int, str]]:
+    """The choices of a figures page's area picker: the jurisdiction's top areas (``roots``),
+    the way down to ``area`` (those ``may_view`` allows) and ``area``'s children."""
     options: list[tuple[int, str]] = []
     seen: set[int] = set()
 
@@ -72,10 +84,9 @@ def _picker(actor: Any, area: Area) -> list[tuple[int, str]]:
             seen.add(a.pk)
             options.append((a.pk, _area_label(a, indent)))
 
-    roots = indicators.stats_areas_for(actor=actor)
     for root in roots:
         add(root, 0)
-    chain = [a for a in area_ancestors(area=area) if scoping.can(actor, Perm.VIEW_STATS, a)]
+    chain = [a for a in area_ancestors(area=area) if may_view(a)]
     for i, a in enumerate(chain):
         add(a, i)
     children = Area.objects.filter(parent=area, is_active=True).defer("geometry").order_by("code")
@@ -95,7 +106,8 @@ def _one_decimal(value: float) -> str:
     return number_format(_round1(value), 1)
 
 
-def _pct(value: float | None) -> str:
+def pct(value: float | None) -> str:
+    """A rate as a percentage with one decimal ("—" for none)."""
     return "—" if value is None else f"{_one_decimal(value * 100)}%"
 
 
@@ -114,43 +126,43 @@ def _kpis(result: dict[str, Any]) -> list[dict[str, str]]:
         {"key": "reported", "label": _("Cases reported"), "value": str(c["reported"])},
         {"key": "accepted", "label": _("Cases opened"), "value": str(c["accepted"])},
         {"key": "closed", "label": _("Cases closed"), "value": str(c["closed"])},
-        {"key": "closed_rate", "label": _("Closure rate"), "value": _pct(r["closed_rate"])},
+        {"key": "closed_rate", "label": _("Closure rate"), "value": pct(r["closed_rate"])},
         {
             "key": "closed_on_time_rate",
             "label": _("Closed on time"),
-            "value": _pct(r["closed_on_time_rate"]),
+            "value": pct(r["closed_on_time_rate"]),
         },
         {
             "key": "signed_on_time_rate",
             "label": _("Signed for on time"),
-            "value": _pct(r["signed_on_time_rate"]),
+            "value": pct(r["signed_on_time_rate"]),
         },
-        {"key": "rework_rate", "label": _("Rework rate"), "value": _pct(r["rework_rate"])},
+        {"key": "rework_rate", "label": _("Rework rate"), "value": pct(r["rework_rate"])},
         {
             "key": "satisfaction_rate",
             "label": _("Satisfaction rate"),
-            "value": _pct(r["satisfaction_rate"]),
+            "value": pct(r["satisfaction_rate"]),
         },
         {
             "key": "avg_handle",
             "label": _("Average handling time"),
             "value": _duration(r["avg_handle_seconds"]),
         },
-        {"key": "share_grid", "label": _("Resolved in the grid"), "value": _pct(r["share_grid"])},
+        {"key": "share_grid", "label": _("Resolved in the grid"), "value": pct(r["share_grid"])},
         {
             "key": "share_community",
             "label": _("Resolved in the community"),
-            "value": _pct(r["share_community"]),
+            "value": pct(r["share_community"]),
         },
         {
             "key": "share_street",
             "label": _("Resolved in the street"),
-            "value": _pct(r["share_street"]),
+            "value": pct(r["share_street"]),
         },
         {
             "key": "share_county",
             "label": _("Resolved at the county"),
-            "value": _pct(r["share_county"]),
+            "value": pct(r["share_county"]),
         },
     ]
 
@@ -168,7 +180,7 @@ def _levels(counts: dict[str, int]) -> list[dict[str, Any]]:
             "key": key,
             "name": name,
             "value": counts[key],
-            "share": _pct(counts[key] / total if total else None),
+            "share": pct(counts[key] / total if total else None),
         }
         for key, name in rows
     ]
@@ -265,9 +277,9 @@ def stats(request: HttpRequest) -> HttpResponse:
                     "url": link(row["area"]),
                     "accepted": row["counts"]["accepted"],
                     "closed": row["counts"]["closed"],
-                    "closed_rate": _pct(row["rates"]["closed_rate"]),
-                    "closed_on_time_rate": _pct(row["rates"]["closed_on_time_rate"]),
-                    "satisfaction_rate": _pct(row["rates"]["satisfaction_rate"]),
+                    "closed_rate": pct(row["rates"]["closed_rate"]),
+                    "closed_on_time_rate": pct(row["rates"]["closed_on_time_rate"]),
+                    "satisfaction_rate": pct(row["rates"]["satisfaction_rate"]),
                 }
                 for row in children
             ],

@@ -245,9 +245,9 @@ def test_date_inputs_elsewhere_carry_iso_values() -> None:
     [(10 / 15, "66.7%"), (2 / 3, "66.7%"), (1 / 8, "12.5%"), (0.0625, "6.3%"), (1.0, "100.0%")],
 )
 def test_percentages_are_rounded_not_cut(value: float, shown: str) -> None:
-    from gridgov.cases.views_stats import _pct, _percent_or_none
+    from gridgov.cases.views_stats import _percent_or_none, pct
 
-    assert _pct(value) == shown
+    assert pct(value) == shown
     assert _percent_or_none(value) == float(shown.rstrip("%"))
 
 

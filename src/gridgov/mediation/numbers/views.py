@@ -10,7 +10,6 @@ through :mod:`.export` (masked unless ``roster.unmask`` and a reason; audited).
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,7 +19,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -28,35 +26,13 @@ from django.views.decorators.http import require_http_methods
 
 from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
-from gridgov.areas.codes import Level
 from gridgov.areas.models import Area
 from gridgov.areas.selectors import area_ancestors
+from gridgov.cases.views_stats import StatsForm, area_picker, pct
 from gridgov.core import errors, pii
 from gridgov.core.excel import XLSX
-from gridgov.core.params import DayField
 from gridgov.core.views import add_domain_error, domain_errors
-from gridgov.core.widgets import IsoDateInput
 from gridgov.mediation.numbers import export, selectors
-
-PICKER_MAX_CHILDREN = 200
-
-PERIOD_CHOICES = [
-    ("this_month", gettext_lazy("This month")),
-    ("last_month", gettext_lazy("Last month")),
-    ("this_year", gettext_lazy("This year")),
-    ("custom", gettext_lazy("Custom")),
-]
-
-
-class NumbersForm(forms.Form):
-    area = forms.TypedChoiceField(label=gettext_lazy("Area"), coerce=int, required=False)
-    period = forms.ChoiceField(label=gettext_lazy("Period"), choices=PERIOD_CHOICES, required=False)
-    date_from = DayField(label=gettext_lazy("From"), required=False, widget=IsoDateInput())
-    date_to = DayField(label=gettext_lazy("To"), required=False, widget=IsoDateInput())
-
-    def __init__(self, *args: Any, areas: list[tuple[int, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["area"].choices = areas  # type: ignore[attr-defined]
 
 
 class ExportForm(forms.Form):
@@ -69,32 +45,11 @@ class ExportForm(forms.Form):
 
 
 def _picker(actor: Any, area: Area) -> list[tuple[int, str]]:
-    """The jurisdiction's top areas, the way down to ``area`` and ``area``'s children."""
-    options: list[tuple[int, str]] = []
-    seen: set[int] = set()
-
-    def add(a: Area, indent: int) -> None:
-        if a.pk not in seen:
-            seen.add(a.pk)
-            options.append((a.pk, f"{'　' * indent}{a.name} · {Level(a.level).label}"))
-
-    for root in selectors.numbers_areas_for(actor=actor):
-        add(root, 0)
-    chain = [a for a in area_ancestors(area=area) if selectors.may_view(actor, a)]
-    for i, a in enumerate(chain):
-        add(a, i)
-    children = Area.objects.filter(parent=area, is_active=True).defer("geometry").order_by("code")
-    for child in children[:PICKER_MAX_CHILDREN]:
-        add(child, len(chain))
-    return options
-
-
-def pct(value: float | None) -> str:
-    """A rate as a percentage with one decimal ("—" for none)."""
-    if value is None:
-        return "—"
-    rounded = Decimal(repr(value * 100)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{number_format(rounded, 1)}%"
+    return area_picker(
+        area,
+        roots=selectors.numbers_areas_for(actor=actor),
+        may_view=lambda a: selectors.may_view(actor, a),
+    )
 
 
 def _kpis(counts: dict[str, int], rates: dict[str, float | None]) -> list[dict[str, str]]:
@@ -118,13 +73,13 @@ def _kpis(counts: dict[str, int], rates: dict[str, float | None]) -> list[dict[s
     ]
 
 
-def _resolve(request: HttpRequest) -> tuple[Any, Area, NumbersForm, date, date]:
+def _resolve(request: HttpRequest) -> tuple[Any, Area, StatsForm, date, date]:
     user = request.user
     if not selectors.may_view(user, None):
         raise PermissionDenied(_("You hold no role that may view the mediation figures."))
     raw_area = request.GET.get("area") or ""
     area = selectors.numbers_area_get(actor=user, pk=int(raw_area) if raw_area.isdigit() else None)
-    form = NumbersForm(request.GET or None, areas=_picker(user, area))
+    form = StatsForm(request.GET or None, areas=_picker(user, area))
     preset, start_in, end_in = "this_month", None, None
     if form.is_bound and form.is_valid():
         preset = form.cleaned_data["period"] or "this_month"
@@ -136,7 +91,7 @@ def _resolve(request: HttpRequest) -> tuple[Any, Area, NumbersForm, date, date]:
         preset = "this_month"
         start, end = selectors.period_bounds(preset)
     if not form.is_bound:
-        form = NumbersForm(
+        form = StatsForm(
             initial={"area": area.pk, "period": preset, "date_from": start, "date_to": end},
             areas=_picker(user, area),
         )
