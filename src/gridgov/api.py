@@ -281,6 +281,7 @@ def _register_routers() -> None:
     from gridgov.cases.api_privacy import router as case_privacy_router
     from gridgov.cases.api_stats import router as stats_router
     from gridgov.cases.casemap.api import router as casemap_router
+    from gridgov.command.api import routers as command_routers
     from gridgov.kernel.imports.api import router as imports_router
     from gridgov.mediation.api import routers as mediation_routers
     from gridgov.notifications.api import router as notifications_router
@@ -306,6 +307,8 @@ def _register_routers() -> None:
     api.add_router("/imports", imports_router)
     for router in mediation_routers():
         api.add_router("/mediation", router)
+    for router in command_routers():
+        api.add_router("/command", router)
     api.add_router("/", _fallback)
 
 

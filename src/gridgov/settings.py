@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "gridgov.rosters",
     "gridgov.party",
     "gridgov.mediation",
+    "gridgov.command",
     "gridgov.demo",
 ]
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("imports/", include("gridgov.kernel.imports.urls")),
     path("party/", include("gridgov.party.urls")),
     path("mediation/", include("gridgov.mediation.urls")),
+    path("command/", include("gridgov.command.urls")),
     path("open311/v2/", include("gridgov.open311.urls")),
     path("", include("gridgov.core.urls")),
 ]

@@ -52,6 +52,8 @@ class Perm(models.TextChoices):
     MEDIATION_SUPERVISE = "mediation.supervise", _("Supervise disputes and approve extensions")
     MEDIATION_SENSITIVE = "mediation.sensitive", _("See sensitive (family) disputes")
     MEDIATION_MANAGE = "mediation.manage", _("Manage mediation committees, rooms and mediators")
+    # The command centre (综治中心指挥大屏); see gridgov.command.
+    COMMAND_VIEW = "command.view", _("View the command centre screen")
 
 
 _STAFF_VIEW = {Perm.VIEW_AREA, Perm.VIEW_STAFF}
@@ -112,6 +114,7 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.MEDIATION_SUPERVISE,
             Perm.MEDIATION_SENSITIVE,
             Perm.MEDIATION_MANAGE,
+            Perm.COMMAND_VIEW,
         }
     ),
     Role.DEPT_HANDLER: frozenset({Perm.VIEW_AREA, Perm.CASE_VIEW, Perm.CASE_HANDLE}),
@@ -129,6 +132,7 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.PARTY_MANAGE,
             Perm.MEDIATION_VIEW,
             Perm.MEDIATION_SUPERVISE,
+            Perm.COMMAND_VIEW,
         }
     ),
     # 人民调解员 (also 乡贤, lawyers, police liaison): mediates the disputes of their area.
@@ -155,6 +159,7 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.PARTY_VIEW,
             Perm.MEDIATION_VIEW,
             Perm.MEDIATION_MANAGE,
+            Perm.COMMAND_VIEW,
         }
     ),
 }

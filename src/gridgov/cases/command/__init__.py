@@ -1,0 +1,4 @@
+"""What cases contributes to the command centre (see gridgov.command.registry), one file
+per topic."""
+
+from gridgov.cases.command import alerts, live, maplayers, reports, tiles  # noqa: F401

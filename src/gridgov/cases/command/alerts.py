@@ -1,0 +1,1 @@
+"""cases: command-centre alerts (see gridgov.command.registry)."""

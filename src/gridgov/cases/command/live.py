@@ -1,0 +1,1 @@
+"""cases: command-centre live (see gridgov.command.registry)."""

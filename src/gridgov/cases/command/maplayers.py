@@ -1,0 +1,1 @@
+"""cases: command-centre maplayers (see gridgov.command.registry)."""

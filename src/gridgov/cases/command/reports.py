@@ -1,0 +1,1 @@
+"""cases: command-centre reports (see gridgov.command.registry)."""

@@ -1,0 +1,1 @@
+"""cases: command-centre tiles (see gridgov.command.registry)."""

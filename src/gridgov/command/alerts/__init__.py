@@ -1,0 +1,1 @@
+"""Command centre: alerts (see gridgov.command)."""

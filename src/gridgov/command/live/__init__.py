@@ -1,0 +1,1 @@
+"""Command centre: live (see gridgov.command)."""

@@ -1,0 +1,1 @@
+"""Command centre: maplayers (see gridgov.command)."""

@@ -1,0 +1,1 @@
+"""Command centre: reports (see gridgov.command)."""

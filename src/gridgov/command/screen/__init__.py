@@ -1,0 +1,1 @@
+"""Command centre: screen (see gridgov.command)."""

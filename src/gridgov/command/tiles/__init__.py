@@ -1,0 +1,1 @@
+"""Command centre: tiles (see gridgov.command)."""

@@ -1,0 +1,1 @@
+"""mediation: command-centre alerts (see gridgov.command.registry)."""

@@ -1,0 +1,1 @@
+"""mediation: command-centre live (see gridgov.command.registry)."""

@@ -1,0 +1,1 @@
+"""mediation: command-centre maplayers (see gridgov.command.registry)."""

@@ -1,0 +1,1 @@
+"""mediation: command-centre reports (see gridgov.command.registry)."""

@@ -1,0 +1,1 @@
+"""mediation: command-centre tiles (see gridgov.command.registry)."""
