@@ -1,0 +1,1 @@
+"""Periodic jobs of the live stream (e.g. the demo trickle)."""

@@ -1,0 +1,1 @@
+"""Notification topics of command-centre reports."""
