@@ -133,10 +133,8 @@ def screening_coverage(area: Any, today: date) -> dict[str, Any]:
     "filed"}`` (``round`` ``None`` when there is none). Two statements."""
     from gridgov.mediation.models import ScreeningReturn, ScreeningRound
 
-    prefixes = []
-    parts = [p for p in area.path.split("/") if p]
-    for n in range(1, len(parts) + 1):
-        prefixes.append("/" + "/".join(parts[:n]) + "/")
+    parts = [p for p in area.path.split("/") if p]  # paths are "1/4/17/"
+    prefixes = ["/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1)]
     round_ = (
         ScreeningRound.objects.filter(starts_on__lte=today)
         .filter(Q(area_path__in=prefixes) | Q(area_path__startswith=area.path))
