@@ -14,6 +14,7 @@ counters are kept per area; a department's figures need a counter keyed by depar
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, cast
 
@@ -45,17 +46,17 @@ def _trend(scope: Scope) -> dict[Any, dict[str, int]]:
 # --- Rates of summed counters -------------------------------------------------------------------
 
 
-def on_time_rate(c: dict[str, int]) -> float | None:
+def on_time_rate(c: Mapping[str, int]) -> float | None:
     """按时办结率 = closed on time ÷ closed."""
     return percent(c.get("closed_on_time", 0), c.get("closed", 0))
 
 
-def satisfaction_rate(c: dict[str, int]) -> float | None:
+def satisfaction_rate(c: Mapping[str, int]) -> float | None:
     """满意率 = (satisfied + basically satisfied) ÷ rated."""
     return percent(c.get("satisfied", 0) + c.get("basic", 0), c.get("rated", 0))
 
 
-def closed_rate(c: dict[str, int]) -> float | None:
+def closed_rate(c: Mapping[str, int]) -> float | None:
     """办结率 = closed ÷ accepted."""
     return percent(c.get("closed", 0), c.get("accepted", 0))
 

@@ -13,6 +13,7 @@ and round, bounded by the number of grids — not a dispute table).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, cast
 
@@ -40,18 +41,18 @@ def _trend(scope: Scope) -> dict[Any, dict[str, int]]:
     return flows_by_day(KIND, scope.area.pk, start, end)
 
 
-def resolution_rate(c: dict[str, int]) -> float | None:
+def resolution_rate(c: Mapping[str, int]) -> float | None:
     """化解率 = resolved ÷ (resolved + failed)."""
     resolved = c.get("resolved", 0)
     return percent(resolved, resolved + c.get("failed", 0))
 
 
-def on_time_rate(c: dict[str, int]) -> float | None:
+def on_time_rate(c: Mapping[str, int]) -> float | None:
     """按期结案率 = closed on time ÷ closed."""
     return percent(c.get("closed_on_time", 0), c.get("closed", 0))
 
 
-def accept_rate(c: dict[str, int]) -> float | None:
+def accept_rate(c: Mapping[str, int]) -> float | None:
     """受理率 = accepted ÷ registered."""
     return percent(c.get("accepted", 0), c.get("registered", 0))
 
