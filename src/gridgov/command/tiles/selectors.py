@@ -44,6 +44,8 @@ __all__ = [
     "area_out",
     "breadcrumbs_for",
     "children_for",
+    "measure_out",
+    "measures_for",
     "previous_period",
     "rank_rows",
     "rankings_for",
