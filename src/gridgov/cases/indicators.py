@@ -24,7 +24,7 @@ entry with what it was counted as, so every path that changes the status or a fl
 What moves which counter (the figures are *flows*: events that happened on the day):
 
 =============== ==========================================================================
-REPORT          ``reported``. A case resolved on the spot (自行处置) is written by the intake
+REPORT          ``reported`` and ``reported_<source>`` (the channel). A case resolved on the spot (自行处置) is written by the intake
                 service as the whole chain (accept … verify, each entry counted as below,
                 VERIFY_PASS adding ``closed_on_spot``); a REPORT entry that itself ends
                 ``closed`` counts that chain at once (``accepted``, ``closed``,
@@ -77,7 +77,7 @@ from gridgov.accounts import scoping
 from gridgov.accounts.roles import Perm
 from gridgov.areas.models import Area
 from gridgov.cases.models import Case, CaseStat
-from gridgov.cases.states import OPEN_STATES, Action, HandlingLevel, Rating, Status
+from gridgov.cases.states import OPEN_STATES, Action, HandlingLevel, Rating, Source, Status
 from gridgov.core.errors import NotFound, ValidationFailed
 from gridgov.kernel.counters.readers import flows_for, stock_for
 from gridgov.kernel.counters.registry import Kind, get, register
@@ -104,7 +104,10 @@ COUNTERS: tuple[str, ...] = (
     "closed_street",
     "closed_county",
     "closed_on_spot",
+    *(f"reported_{source}" for source in Source.values),
 )
+# The flow of reports by channel: ``reported_<source>`` (see :class:`~gridgov.cases.states.Source`).
+CHANNEL_FIELDS: dict[str, str] = {source: f"reported_{source}" for source in Source.values}
 
 LEVEL_FIELDS: dict[int, str] = {
     int(HandlingLevel.GRID): "closed_grid",
@@ -171,6 +174,9 @@ def event_deltas(*, case: Any, event: Any) -> dict[str, int]:
     d: dict[str, int] = {}
     if action == Action.REPORT:
         d["reported"] = 1
+        channel = CHANNEL_FIELDS.get(str(case.source or ""))
+        if channel:
+            d[channel] = 1
         if str(event.to_status) == Status.CLOSED:  # resolved on the spot: the whole chain
             d.update(accepted=1, closed=1, closed_on_time=1, closed_on_spot=1)
             d[_level_field(_closing_level(case, data))] = 1

@@ -43,6 +43,7 @@ def rebuild_flows(*, date_from: date | None = None, date_to: date | None = None)
         stats = stats.filter(day__lte=date_to)
     case_fields = (
         "area_path",
+        "source",
         "sign_due_at",
         "handle_due_at",
         "accepted_at",

@@ -525,6 +525,17 @@ class CaseStat(models.Model):
     closed_street = models.PositiveIntegerField(default=0)
     closed_county = models.PositiveIntegerField(default=0)  # county or a department
     closed_on_spot = models.PositiveIntegerField(default=0)  # 自行处置
+    # 上报数 by channel (Source): the command centre's intake by channel. A database default
+    # too, so fast paths that insert rows naming only some columns stay valid.
+    reported_patrol = models.PositiveIntegerField(default=0, db_default=0)
+    reported_resident = models.PositiveIntegerField(default=0, db_default=0)
+    reported_hotline = models.PositiveIntegerField(default=0, db_default=0)
+    reported_phone = models.PositiveIntegerField(default=0, db_default=0)
+    reported_visit = models.PositiveIntegerField(default=0, db_default=0)
+    reported_hall = models.PositiveIntegerField(default=0, db_default=0)
+    reported_video = models.PositiveIntegerField(default=0, db_default=0)
+    reported_higher = models.PositiveIntegerField(default=0, db_default=0)
+    reported_open311 = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = _("case statistics")

@@ -7,9 +7,9 @@ kernel's stock rows, the 30-day trends from one range read per tile
 statement over their rows (:func:`~gridgov.kernel.counters.series.flows_of_areas`). Never a
 count over the cases.
 
-Not here yet: intake **by channel** (the counters keep ``reported`` per day, not per source:
-it needs a per-source flow counter in the cases' kind) and rankings of **departments** (the
-counters are kept per area; a department's figures need a counter keyed by department).
+Intake by channel reads the per-source flows ``reported_<source>`` of ``CaseStat``. Not here
+yet: rankings of **departments** (the counters are kept per area; a department's figures need a
+counter keyed by department).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from django.utils.translation import pgettext_lazy
 
 from gridgov.accounts.roles import Perm
 from gridgov.areas.models import Area
-from gridgov.cases.states import HandlingLevel
+from gridgov.cases.indicators import CHANNEL_FIELDS
+from gridgov.cases.states import HandlingLevel, Source
 from gridgov.command.registry import RankMeasure, Scope, Tile, register_rank_measure, register_tile
 from gridgov.command.tiles.figures import figure, flow, percent, trend, trend_window
 from gridgov.kernel.counters.readers import children_stock, flows_for, stock_for
@@ -93,6 +94,23 @@ def intake_tile(scope: Scope) -> dict[str, Any]:
         ),
         "link": _link(scope),
     }
+
+
+def channels_tile(scope: Scope) -> dict[str, Any]:
+    """Intake by channel (网格员巡查, 居民上报, 12345 热线 …): each channel's reports in the
+    period (``value``) and today (``today``), busiest first; trend of the three busiest
+    channels of the period per day."""
+    today = flows_for(KIND, scope.area, scope.today, scope.today)
+    period = flows_for(KIND, scope.area, scope.date_from, scope.date_to)
+    labels = dict(Source.choices)
+    figures = []
+    for source, counter in CHANNEL_FIELDS.items():
+        f = figure(source, labels[source], period[counter], PIECES)
+        f["today"] = today[counter]
+        figures.append(f)
+    figures.sort(key=lambda f: (-int(f["value"] or 0), f["key"]))
+    top = [(f["key"], f["label"], flow(CHANNEL_FIELDS[f["key"]])) for f in figures[:3]]
+    return {"figures": figures, "trend": trend(_trend(scope), top), "link": _link(scope)}
 
 
 def stock_tile(scope: Scope) -> dict[str, Any]:
@@ -172,6 +190,16 @@ register_tile(
         perm=Perm.CASE_VIEW,
         compute=intake_tile,
         order=10,
+        group=GROUP,
+    )
+)
+register_tile(
+    Tile(
+        key="cases.channels",
+        title=_("Intake by channel"),
+        perm=Perm.CASE_VIEW,
+        compute=channels_tile,
+        order=15,
         group=GROUP,
     )
 )

@@ -39,7 +39,7 @@ def test_report_counts_reported_on_the_area_and_every_ancestor(world: World) -> 
     world.report()
     t = world.tree
     for area in (t.grid1, t.community, t.street, t.county, t.city, t.province):
-        assert _only(stat(area), reported=1), area
+        assert _only(stat(area), reported=1, reported_patrol=1), area
     assert _only(stat(t.grid2))
     assert _only(stat(t.town))
 
@@ -47,7 +47,7 @@ def test_report_counts_reported_on_the_area_and_every_ancestor(world: World) -> 
 def test_accept_counts_accepted(world: World) -> None:
     case = world.report()
     world.accept(case, T0 + H)
-    assert _only(stat(world.tree.street), reported=1, accepted=1)
+    assert _only(stat(world.tree.street), reported=1, reported_patrol=1, accepted=1)
 
 
 def test_sign_in_time_counts_signed_on_time(world: World) -> None:

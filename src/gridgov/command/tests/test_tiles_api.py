@@ -53,7 +53,7 @@ def test_tiles_contract(tree: Any, street: Any) -> None:
     assert all({"key", "label", "value", "unit"} <= set(f) for f in stock["figures"])
     assert len(stock["trend"]["series"][0]["values"]) == 30
     rates = tiles["cases.rates"]["figures"]
-    assert [(f["key"], f["value"], f["unit"]) for f in rates][0] == ("on_time_rate", None, "%")
+    assert (rates[0]["key"], rates[0]["value"], rates[0]["unit"]) == ("on_time_rate", None, "%")
     assert "count" not in rates[0]  # only the shares carry a count
     assert [f["count"] for f in tiles["cases.levels"]["figures"]] == [0, 0, 0, 0]
 

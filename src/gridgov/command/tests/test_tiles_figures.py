@@ -146,4 +146,23 @@ def test_tiles_and_rankings_never_read_the_fact_tables(world: World) -> None:
     sql = "\n".join(q["sql"] for q in ctx.captured_queries)
     assert not [t for t in facts if f'"{t}"' in sql or f" {t} " in sql]
     # A few statements per tile and two per measure, whatever the number of cases.
-    assert len(ctx.captured_queries) <= 40
+    assert len(ctx.captured_queries) <= 45
+
+
+def test_intake_by_channel_counts_each_report_under_its_source(world: World) -> None:
+    from gridgov.cases.indicators import rebuild
+    from gridgov.cases.models import CaseStat
+
+    world.report(at=T0)
+    world.report(at=T0, grid="grid3")
+    tiles = _tiles(world.dispatcher, today=DAY0, date_from=DAY0, date_to=DAY0)
+    channels = tiles["cases.channels"]
+    figures = {f["key"]: (f["value"], f["today"]) for f in channels["figures"]}
+    assert figures["patrol"] == (2, 2)
+    assert all(v == (0, 0) for k, v in figures.items() if k != "patrol")
+    assert channels["figures"][0]["key"] == "patrol"  # busiest first
+    assert channels["trend"]["series"][0]["values"][-1] == 2
+    # The repair path recomputes the same per-channel rows from the timelines.
+    before = sorted(CaseStat.objects.values_list("area_id", "day", "reported_patrol"))
+    rebuild()
+    assert sorted(CaseStat.objects.values_list("area_id", "day", "reported_patrol")) == before
