@@ -14,7 +14,7 @@ counter keyed by department).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, cast
 
@@ -109,7 +109,9 @@ def channels_tile(scope: Scope) -> dict[str, Any]:
         f["today"] = today[counter]
         figures.append(f)
     figures.sort(key=lambda f: (-int(f["value"] or 0), f["key"]))
-    top = [(f["key"], f["label"], flow(CHANNEL_FIELDS[f["key"]])) for f in figures[:3]]
+    top: list[tuple[str, Any, Callable[[Mapping[str, int]], float | int | None]]] = [
+        (f["key"], f["label"], flow(CHANNEL_FIELDS[f["key"]])) for f in figures[:3]
+    ]
     return {"figures": figures, "trend": trend(_trend(scope), top), "link": _link(scope)}
 
 
