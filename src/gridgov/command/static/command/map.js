@@ -31,7 +31,7 @@
     loading: "Loading…",
     failed: "The map data could not be loaded; retrying.",
     truncated: "Only the newest markers are shown; zoom in for more.",
-    coarser: "Too many grids to draw here: shown by level: {level}."
+    coarser: "Too many grids to draw here; shown by {level} instead."
   };
 
   function readTexts(options) {
