@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -75,8 +76,8 @@ def alerts_list(request: HttpRequest) -> HttpResponse:
         "roots": selectors.alerts_areas_for(actor=request.user),
         "state": state,
         "states": [
-            ("open", _("Open")),
-            ("cleared", _("Cleared")),
+            ("open", pgettext("alert state", "Open")),
+            ("cleared", pgettext("alert state", "Cleared")),
             ("all", _("All")),
         ],
         "page_obj": page,
