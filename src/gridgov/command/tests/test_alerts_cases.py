@@ -102,9 +102,9 @@ def test_overdue_long_reads_an_index_range_never_the_whole_table() -> None:
             return " | ".join(str(row[-1]) for row in cursor.fetchall())
 
     now = datetime(2025, 3, 14, 10, 0, tzinfo=SH)
-    sign = Case.objects.filter(status=Status.ASSIGNED, sign_due_at__lt=now).order_by(
-        "sign_due_at"
-    )[:10]
+    sign = Case.objects.filter(status=Status.ASSIGNED, sign_due_at__lt=now).order_by("sign_due_at")[
+        :10
+    ]
     handle = Case.objects.filter(status=Status.IN_PROGRESS, handle_due_at__lt=now).order_by(
         "handle_due_at"
     )[:10]
