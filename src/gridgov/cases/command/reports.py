@@ -105,8 +105,8 @@ def _children(scope: Scope) -> dict[str, Any] | None:
     )
     if not children:
         return None
-    sums = {
-        row["area_id"]: row
+    sums: dict[int, dict[str, Any]] = {
+        row["area_id"]: dict(row)
         for row in CaseStat.objects.filter(
             area_id__in=[c.pk for c in children],
             day__gte=scope.date_from,

@@ -49,7 +49,7 @@ def report_list(*, actor: Any, area: Area, period: str | None = None) -> QuerySe
 
 def report_get(*, actor: Any, pk: Any) -> Report:
     """One report ``actor`` may read (NotFound otherwise)."""
-    report: Report = Report.objects.select_related("area").get_visible(actor, pk=pk)
+    report: Report = Report.objects.get_visible(actor, pk=pk)
     return report
 
 

@@ -78,7 +78,7 @@ def report_generate(*, actor: Any, area: Area, period: str, day: date) -> Report
     staged = Report(area=area, period=period, date_from=span.start)
     staged.xlsx.save(f"{stem}.xlsx", ContentFile(xlsx), save=False)
     staged.pdf.save(f"{stem}.pdf", ContentFile(pdf), save=False)
-    new_names = [staged.xlsx.name, staged.pdf.name]
+    new_names = [staged.xlsx.name or "", staged.pdf.name or ""]
     try:
         try:
             return _swap(area, period, span, now, summary, staged)
@@ -108,7 +108,7 @@ def _swap(
         if report is None:
             report = Report(area=area, period=period, date_from=span.start)
         else:
-            old = [report.xlsx.name, report.pdf.name]
+            old = [report.xlsx.name or "", report.pdf.name or ""]
             # Delivery to the subscribers happened (or not) for this period, whatever the files.
             summary = {**summary, "delivered": bool((report.summary or {}).get("delivered"))}
         report.date_to = span.date_to

@@ -27,7 +27,7 @@ from gridgov.cases.views_stats import area_picker
 from gridgov.command.models.reports import ReportPeriod
 from gridgov.command.reports import periods, selectors, services
 from gridgov.command.reports.forms import GenerateForm, ReportFilterForm, SubscriptionForm
-from gridgov.core.errors import ValidationFailed
+from gridgov.core.errors import NotFound, ValidationFailed
 from gridgov.core.views import action_submit, domain_errors, form_submit
 
 CONTENT_TYPES = {
@@ -122,10 +122,8 @@ def _subscription_action(request: HttpRequest, *, add: bool) -> HttpResponse:
     form = SubscriptionForm(request.POST)
     area_id = _area_param(str(request.POST.get("area", "")))
     area = selectors.reports_area_get(actor=user, pk=area_id)
-    if add:
-        success = _("Subscribed: the report will arrive in your inbox.")
-    else:
-        success = _("Unsubscribed.")
+    subscribed = _("Subscribed: the report will arrive in your inbox.")
+    success = subscribed if add else _("Unsubscribed.")
 
     def act(d: dict[str, Any]) -> Any:
         if add:
@@ -151,11 +149,13 @@ def reports_unsubscribe(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
-@domain_errors
 def reports_download(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
     user = request.user
     _require_any(user)
-    report = selectors.report_get(actor=user, pk=pk)
+    try:
+        report = selectors.report_get(actor=user, pk=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
     file = report.xlsx if fmt == "xlsx" else report.pdf
     if fmt not in CONTENT_TYPES or not file:
         raise Http404(_("Not found."))

@@ -51,7 +51,7 @@ def _text_width(value: Any) -> int:
 def render_xlsx(doc: Document) -> bytes:
     wb = Workbook()
     taken: set[str] = set()
-    cover = wb.active
+    cover = wb.worksheets[0]
     cover.title = sheet_name(_("Cover"), taken)
     _put(cover, 1, 1, doc.title).font = _TITLE
     for i, (label, value) in enumerate(doc.cover_rows(), start=3):
@@ -91,8 +91,8 @@ def render_xlsx(doc: Document) -> bytes:
         cell = _put(formulas, 1, col, header)
         cell.font = _BOLD
         cell.fill = _HEADER
-    for i, (section, name, formula) in enumerate(doc.formulas(), start=2):
-        _put(formulas, i, 1, section)
+    for i, (part, name, formula) in enumerate(doc.formulas(), start=2):
+        _put(formulas, i, 1, part)
         _put(formulas, i, 2, name)
         _put(formulas, i, 3, formula).alignment = Alignment(wrap_text=True)
     _widths(formulas, {1: 24, 2: 24, 3: 60})
