@@ -82,7 +82,7 @@ def _measure_rows(counts: dict[str, int], stock: dict[str, int]) -> list[list[An
         [_("Cases reported"), counts["reported"]],
         [_("Cases opened"), counts["accepted"]],
         [_("Cases closed"), counts["closed"]],
-        [_("Closed on time"), counts["closed_on_time"]],
+        [_("Cases closed on time"), counts["closed_on_time"]],
         [_("Closure rate"), pct(r["closed_rate"])],
         [_("On-time closure rate"), pct(r["closed_on_time_rate"])],
         [_("Signed for on time"), pct(r["signed_on_time_rate"])],
@@ -139,9 +139,9 @@ def _children(scope: Scope) -> dict[str, Any] | None:
         "title": _("By area"),
         "columns": [
             _("Area"),
-            _("Reported"),
-            _("Opened"),
-            _("Closed"),
+            _("Cases reported"),
+            _("Cases opened"),
+            _("Cases closed"),
             _("On-time closure rate"),
             _("Satisfaction rate"),
             _("Resolved in the grid"),
@@ -227,9 +227,9 @@ def build_trend(scope: Scope) -> dict[str, Any]:
                 "title": _("Daily trend") if daily else _("Monthly trend"),
                 "columns": [
                     _("Day") if daily else _("Month"),
-                    _("Reported"),
-                    _("Opened"),
-                    _("Closed"),
+                    _("Cases reported"),
+                    _("Cases opened"),
+                    _("Cases closed"),
                     _("On-time closure rate"),
                     _("Satisfaction rate"),
                 ],
@@ -283,8 +283,8 @@ def build_notable(scope: Scope) -> dict[str, Any]:
                     _("Category"),
                     _("Area"),
                     _("Overdue on"),
-                    _("Deadline"),
-                    _("Days overdue"),
+                    _("Due at"),
+                    _("Days past the deadline"),
                 ],
                 "rows": rows,
             }
@@ -298,7 +298,7 @@ def build_notable(scope: Scope) -> dict[str, Any]:
         ],
         "formulas": [
             {
-                "name": _("Days overdue"),
+                "name": _("Days past the deadline"),
                 "formula": _("whole days from the deadline to the time the report was made"),
             }
         ],

@@ -27,7 +27,7 @@ class ReportFilterForm(forms.Form):
 
 class GenerateForm(forms.Form):
     period = forms.ChoiceField(
-        label=_("Report"),
+        label=_("Kind of report"),
         choices=ReportPeriod.choices,
         error_messages={"required": _("Choose the kind of report.")},
     )
@@ -45,7 +45,7 @@ class GenerateForm(forms.Form):
 class SubscriptionForm(forms.Form):
     area = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     period = forms.ChoiceField(
-        label=_("Report"),
+        label=_("Kind of report"),
         choices=ReportPeriod.choices,
         error_messages={"required": _("Choose the kind of report.")},
     )

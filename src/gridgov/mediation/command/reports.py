@@ -120,8 +120,8 @@ def _children(scope: Scope) -> dict[str, Any] | None:
         "title": _("Disputes by area"),
         "columns": [
             _("Area"),
-            _("Registered"),
-            _("Resolved"),
+            _("Disputes registered"),
+            _("Disputes resolved"),
             _("Resolution rate"),
             _("Open now"),
             _("High-risk open now"),

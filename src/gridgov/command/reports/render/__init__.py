@@ -29,7 +29,7 @@ class Document:
 
         rows = [
             (_("Area"), f"{self.area_name} ({self.area_code})"),
-            (_("Report"), self.period_name),
+            (_("Kind of report"), self.period_name),
             (_("Period"), self.period_label),
             (_("Days covered"), f"{self.date_from} – {self.date_to}"),
             (_("Generated at"), self.generated_at),
