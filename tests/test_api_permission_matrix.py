@@ -56,6 +56,7 @@ from gridgov.audit.models import AuditEntry, Event
 from gridgov.cases.importers import hotline
 from gridgov.cases.models import Case, CaseAttachment, CaseEvent, Category
 from gridgov.cases.services import intake
+from gridgov.command.models import Report, ReportSubscription
 from gridgov.conftest import square
 from gridgov.core import revisions
 from gridgov.kernel.imports.models import ImportJob
@@ -287,6 +288,14 @@ def _party_upload(c: Ctx) -> dict[str, Any]:
     return {"file": upload, "org": c["org"]}
 
 
+def _own_subscription(user: Any, side: str) -> Ctx:
+    """A monthly-report subscription of the caller to the side's grid (made as the system)."""
+    if user is not None:
+        grid = Area.objects.get(code="640110001001001" if side == IN else "640110100201001")
+        ReportSubscription.objects.create(user=user, area=grid, period="month")
+    return {}
+
+
 def _own_job(user: Any, side: str) -> Ctx:
     """An import job with an error sheet: IN is the caller's own; OUT stays another user's."""
     if user is None or side != IN:
@@ -467,6 +476,12 @@ ENDPOINTS = [
     Endpoint("mediation_stats_indicators", "get", "/api/v1/mediation/stats/indicators?area={area}", STATS),
     Endpoint("mediation_stats_breakdown", "get", "/api/v1/mediation/stats/breakdown?area={area}", STATS),
     Endpoint("mediation_stats_mediators", "get", "/api/v1/mediation/stats/mediators?area={area}", STATS),
+    # Command-centre reports: stats.view at the area.
+    Endpoint("command_reports_list", "get", "/api/v1/command/reports?area={area}", STATS),
+    Endpoint("command_reports_generate", "post", "/api/v1/command/reports", STATS, body=lambda c: {"area": c["area"], "period": "day", "date": "2025-03-03"}, **_w()),
+    Endpoint("command_reports_subscriptions", "get", "/api/v1/command/reports/subscriptions", STATS, targets=(NONE,)),
+    Endpoint("command_reports_subscribe", "post", "/api/v1/command/reports/subscriptions", STATS, body=lambda c: {"area": c["area"], "period": "month"}, **_w()),
+    Endpoint("command_reports_unsubscribe", "delete", "/api/v1/command/reports/subscriptions", STATS, body=lambda c: {"area": c["area"], "period": "month"}, prepare=_own_subscription, **_w()),
     # Everyone's own inbox: another user's notification is 404 (OUT).
     Endpoint("notification_list", "get", "/api/v1/notifications/", targets=(NONE,)),
     Endpoint("notification_count", "get", "/api/v1/notifications/unread-count", targets=(NONE,)),
@@ -1164,6 +1179,8 @@ def _snapshot_sql() -> tuple[tuple[str, str], ...]:
         *MEDIATION_ORG_MODELS,
         DisputeAttachment,
         DocumentTemplate,
+        Report,
+        ReportSubscription,
     ):
         meta = model._meta
         skip = volatile.get(model, set())
