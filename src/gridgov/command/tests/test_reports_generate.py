@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
@@ -195,3 +195,34 @@ def test_a_big_table_runs_over_several_pages() -> None:
     pdf = render_pdf(doc)
     assert pdf.startswith(b"%PDF")
     assert _pages(pdf) >= 5
+
+
+def test_building_reads_counters_not_the_cases(world: World, media: Path) -> None:
+    """The number of statements does not grow with the cases, and none groups the case table."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from gridgov.cases.indicators import local_today
+    from gridgov.cases.models import Case
+    from gridgov.command.reports import periods
+    from gridgov.command.reports.build import build_files
+    from gridgov.kernel.counters.models import StockCount
+
+    county = world.tree.county
+    span = periods.resolve("month", MARCH, today=local_today())
+
+    def statements() -> list[str]:
+        now = timezone.now()
+        with CaptureQueriesContext(connection) as ctx:
+            build_files(actor=None, area=county, span=span, today=local_today(), now=now)
+        return [q["sql"] for q in ctx.captured_queries]
+
+    march_cases(world)
+    few = statements()
+    march_cases(world)
+    march_cases(world)
+    many = statements()
+    assert len(many) == len(few)
+    case_table = connection.ops.quote_name(Case._meta.db_table)
+    assert not [s for s in many if case_table in s and "GROUP BY" in s.upper()]
+    assert StockCount.objects.filter(area=county, kind="cases").exists()
