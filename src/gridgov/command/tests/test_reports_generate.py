@@ -226,3 +226,22 @@ def test_building_reads_counters_not_the_cases(world: World, media: Path) -> Non
     case_table = connection.ops.quote_name(Case._meta.db_table)
     assert not [s for s in many if case_table in s and "GROUP BY" in s.upper()]
     assert StockCount.objects.filter(area=county, kind="cases").exists()
+
+
+def test_the_mediation_section_counts_the_disputes(tree: Any, media: Path) -> None:
+    from gridgov.cases.indicators import local_today
+    from gridgov.mediation.tests.dispute_builders import register
+
+    register(tree.grid1)
+    register(tree.grid3)
+    report = services.report_generate(actor=None, area=tree.county, period="day", day=local_today())
+    wb = load_workbook(io.BytesIO(report.xlsx.read()))
+    with translation.override("zh-hans"):
+        keys = [section.key for section in report_sections.all()]
+        sheet = wb.worksheets[1 + keys.index("mediation.disputes")]
+        figures = _sheet_values(sheet)
+        assert figures[_("Disputes registered")] == 2
+        assert figures[_("Disputes open now")] == 2
+        assert figures[_("Resolution rate")] == "—"
+        by_area = {row[0]: row for row in sheet.iter_rows(values_only=True) if row}
+        assert by_area["凤鸣街道"][1] == 1 and by_area["金沙镇"][1] == 1
