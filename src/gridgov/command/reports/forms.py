@@ -15,7 +15,7 @@ from gridgov.core.widgets import IsoDateInput
 class ReportFilterForm(forms.Form):
     area = forms.TypedChoiceField(label=_("Area"), coerce=int, required=False)
     period = forms.ChoiceField(
-        label=_("Period"),
+        label=_("Kind of report"),
         choices=[("", _("All periods")), *ReportPeriod.choices],
         required=False,
     )
