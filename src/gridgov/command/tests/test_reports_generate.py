@@ -245,3 +245,27 @@ def test_the_mediation_section_counts_the_disputes(tree: Any, media: Path) -> No
         assert figures[_("Resolution rate")] == "—"
         by_area = {row[0]: row for row in sheet.iter_rows(values_only=True) if row}
         assert by_area["凤鸣街道"][1] == 1 and by_area["金沙镇"][1] == 1
+
+
+def test_without_the_font_file_the_cid_font_is_named(settings: Any, tmp_path: Path) -> None:
+    from gridgov.command.reports.render import pdf as pdf_module
+
+    settings.GRIDGOV_REPORT_FONT = str(tmp_path / "missing.ttc")
+    pdf_module.cjk_font.cache_clear()
+    try:
+        doc = Document(
+            title="凤城区 日报",
+            area_name="凤城区",
+            area_code="640110",
+            period_name="日报",
+            period_label="2025年3月3日",
+            date_from="2025-03-03",
+            date_to="2025-03-03",
+            generated_at="2025-03-04 01:00",
+        )
+        data = pdf_module.render_pdf(doc)
+    finally:
+        pdf_module.cjk_font.cache_clear()
+    assert data.startswith(b"%PDF")
+    assert b"STSong-Light" in data
+    assert b"/FontFile2" not in data
