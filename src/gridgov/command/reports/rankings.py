@@ -50,9 +50,13 @@ def ranking_table(scope: Scope, measure: RankMeasure, children: list[Area]) -> d
     """One table: the children ranked on ``measure`` for the scope's period."""
     ids = [c.pk for c in children]
     values = measure.compute(ids, scope.date_from, scope.date_to) if ids else {}
+    # A stock measure (``period=False``: overdue now …) has no previous period to compare with.
+    over_period = bool(getattr(measure, "period", True))
     days = (scope.date_to - scope.date_from).days + 1
     prev_to = scope.date_from - timedelta(days=1)
-    previous = measure.compute(ids, prev_to - timedelta(days=days - 1), prev_to) if ids else {}
+    previous: dict[int, float | None] = {}
+    if ids and over_period:
+        previous = measure.compute(ids, prev_to - timedelta(days=days - 1), prev_to)
     ranks = _ranks(values, measure.higher_is_better)
     ranks_before = _ranks(previous, measure.higher_is_better)
     rows = []
@@ -64,7 +68,7 @@ def ranking_table(scope: Scope, measure: RankMeasure, children: list[Area]) -> d
                 child.name,
                 format_measure(values.get(child.pk), measure.unit),
                 ranks_before.get(child.pk, DASH),
-                _change(rank, ranks_before.get(child.pk)),
+                _change(rank, ranks_before.get(child.pk)) if over_period else DASH,
             ]
         )
     rows.sort(key=lambda r: (r[0] == DASH, r[0] if r[0] != DASH else 0))
@@ -73,7 +77,7 @@ def ranking_table(scope: Scope, measure: RankMeasure, children: list[Area]) -> d
         "columns": [
             _("Rank"),
             _("Area"),
-            str(measure.title),
+            f"{measure.title} ({measure.unit})" if measure.unit else str(measure.title),
             _("Rank in the previous period"),
             _("Change"),
         ],
@@ -82,10 +86,11 @@ def ranking_table(scope: Scope, measure: RankMeasure, children: list[Area]) -> d
 
 
 def format_measure(value: float | None, unit: str) -> Any:
-    """A measure's value as the report shows it (rates, by the RankMeasure contract 0…1)."""
+    """A measure's value as the report shows it: a rate (unit "%") comes as a percentage
+    (0–100, as the registered measures compute it) and is shown with one decimal."""
     if value is None:
         return DASH
-    return pct(value) if unit == "%" else number(value)
+    return pct(value / 100) if unit == "%" else number(value)
 
 
 def rankings(scope: Scope, *, prefix: str) -> dict[str, Any]:

@@ -65,6 +65,14 @@ def test_the_children_are_ranked_with_the_change(tree: Any, measure: RankMeasure
     )
 
 
+def test_rates_are_shown_as_percentages() -> None:
+    from gridgov.command.reports.rankings import format_measure
+
+    assert format_measure(85.25, "%") == "85.3%"
+    assert format_measure(None, "%") == "—"
+    assert format_measure(3.0, "件") == 3
+
+
 def test_ties_share_a_rank_and_undefined_values_have_none() -> None:
     assert _ranks({1: 0.9, 2: 0.9, 3: 0.5, 4: None}, True) == {1: 1, 2: 1, 3: 3}
     assert _ranks({1: 3.0, 2: 1.0}, False) == {2: 1, 1: 2}
