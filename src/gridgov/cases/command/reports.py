@@ -32,7 +32,7 @@ from gridgov.cases.models import Case, CaseStat
 from gridgov.cases.states import Status
 from gridgov.command.registry import ReportSection, Scope, register_report_section
 from gridgov.command.reports.fmt import pct
-from gridgov.command.reports.rankings import rankings
+from gridgov.command.reports.rankings import merge_formulas, rankings
 from gridgov.kernel.counters.readers import children_stock, flows_for, stock_for
 
 # Periods up to this many days are shown per day in the trend, longer ones per month.
@@ -173,7 +173,7 @@ def build_measures(scope: Scope) -> dict[str, Any]:
                 "the period."
             )
         ],
-        "formulas": [*_formulas(), *ranked["formulas"]],
+        "formulas": merge_formulas(_formulas(), ranked["formulas"]),
         "summary": {
             "reported": counts["reported"],
             "accepted": counts["accepted"],

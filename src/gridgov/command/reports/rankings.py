@@ -85,6 +85,12 @@ def ranking_table(scope: Scope, measure: RankMeasure, children: list[Area]) -> d
     }
 
 
+def merge_formulas(own: list[dict[str, str]], more: list[dict[str, str]]) -> list[dict[str, str]]:
+    """``own`` then those of ``more`` whose measure ``own`` does not already state."""
+    names = {str(f["name"]) for f in own}
+    return [*own, *(f for f in more if str(f["name"]) not in names)]
+
+
 def format_measure(value: float | None, unit: str) -> Any:
     """A measure's value as the report shows it: a rate (unit "%") comes as a percentage
     (0–100, as the registered measures compute it) and is shown with one decimal."""

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from gridgov.accounts.roles import Perm
 from gridgov.command.registry import ReportSection, Scope, register_report_section
 from gridgov.command.reports.fmt import pct
-from gridgov.command.reports.rankings import rankings
+from gridgov.command.reports.rankings import merge_formulas, rankings
 from gridgov.kernel.counters.models import FlowCount
 from gridgov.kernel.counters.readers import children_stock, flows_for, stock_for
 from gridgov.mediation.numbers.counting import FLOWS, KIND_NAME
@@ -173,7 +173,7 @@ def build_disputes(scope: Scope) -> dict[str, Any]:
                 "made, whatever the period."
             )
         ],
-        "formulas": [*_formulas(), *ranked["formulas"]],
+        "formulas": merge_formulas(_formulas(), ranked["formulas"]),
         "summary": {
             "registered": counts["registered"],
             "resolved": counts["resolved"],
