@@ -22,6 +22,8 @@ logger = logging.getLogger("gridgov.command.reports")
 def run_reports() -> dict[str, int]:
     """One run of the job (see the module docstring): ``{"generated", "delivered",
     "messages", "failed"}``."""
+    from gridgov.accounts import scoping
+    from gridgov.accounts.roles import Perm
     from gridgov.areas.models import Area
     from gridgov.cases.indicators import local_today
     from gridgov.command.models.reports import Report, ReportSubscription
@@ -39,19 +41,21 @@ def run_reports() -> dict[str, int]:
             continue
         start, _end = periods.last_finished(period, today)
         try:
+            users = [
+                s.user
+                for s in ReportSubscription.objects.filter(area=area, period=period)
+                .select_related("user")
+                .order_by("pk")
+                if s.user.is_active and scoping.can(s.user, Perm.VIEW_STATS, area)
+            ]
+            if not users:
+                continue  # nobody may receive it any more: nothing to make
             report = Report.objects.filter(area=area, period=period, date_from=start).first()
             if report is None or not (report.summary or {}).get("complete"):
                 report = report_generate(actor=None, area=area, period=period, day=start)
                 result["generated"] += 1
             if (report.summary or {}).get("delivered"):
                 continue
-            users = [
-                s.user
-                for s in ReportSubscription.objects.filter(area=area, period=period)
-                .select_related("user")
-                .order_by("pk")
-                if s.user.is_active
-            ]
             with transaction.atomic():
                 result["messages"] += report_ready(report=report, recipients=users)
                 report_mark_delivered(report=report)

@@ -72,6 +72,8 @@ def test_a_subscriber_who_lost_the_area_is_not_told(
 ) -> None:
     services.subscription_add(actor=people["staff"], area=tree.village, period="day")
     services.subscription_add(actor=people["leader"], area=tree.village, period="day")
+    # Only the staff member wanted the weekly one: once they lost the area it is not made.
+    services.subscription_add(actor=people["staff"], area=tree.village, period="week")
     RoleGrant.objects.filter(user=people["staff"]).delete()
     from gridgov.accounts import scoping
 
@@ -80,6 +82,7 @@ def test_a_subscriber_who_lost_the_area_is_not_told(
     assert result["generated"] == 1 and result["messages"] == 1
     assert _inbox(people["staff"]) == []
     assert len(_inbox(people["leader"])) == 1
+    assert not Report.objects.filter(period="week").exists()
 
 
 def test_a_report_made_by_hand_is_delivered_and_a_running_one_is_made_again(
