@@ -35,15 +35,15 @@ router = Router(tags=["command"])
 _ERRORS: dict[Any, Any] = {codes_4xx: ErrorOut}
 
 
-class AreaRef(Schema):
+class CommandReportAreaOut(Schema):
     id: int
     code: str
     name: str
 
 
-class ReportOut(Schema):
+class CommandReportOut(Schema):
     id: int
-    area: AreaRef
+    area: CommandReportAreaOut
     period: str = Field(description="day | week | month | quarter | year")
     period_label: str
     date_from: date = Field(description="First day of the period.")
@@ -54,35 +54,35 @@ class ReportOut(Schema):
     pdf_url: str
 
 
-class ReportListOut(Schema):
-    area: AreaRef
-    reports: list[ReportOut]
+class CommandReportListOut(Schema):
+    area: CommandReportAreaOut
+    reports: list[CommandReportOut]
 
 
-class ListIn(Schema):
+class CommandReportListIn(Schema):
     area: DbId | None = Field(None, description="Area id (default: your top area).")
     period: str | None = Field(None, description="Only this period (day, week, month …).")
 
 
-class GenerateIn(Schema):
+class CommandReportGenerateIn(Schema):
     area: DbId | None = Field(None, description="Area id (default: your top area).")
     period: str = Field(description="day | week | month | quarter | year")
     date: str = Field(description="A day inside the period (YYYY-MM-DD).")
 
 
-class SubscriptionIn(Schema):
+class CommandReportSubscriptionIn(Schema):
     area: DbId | None = Field(None, description="Area id (default: your top area).")
     period: str = Field(description="day | week | month | quarter | year")
 
 
-class SubscriptionOut(Schema):
-    area: AreaRef
+class CommandReportSubscriptionOut(Schema):
+    area: CommandReportAreaOut
     period: str
     subscribed: bool
 
 
-class SubscriptionListOut(Schema):
-    subscriptions: list[SubscriptionOut]
+class CommandReportSubscriptionListOut(Schema):
+    subscriptions: list[CommandReportSubscriptionOut]
 
 
 def _area_ref(area: Any) -> dict[str, Any]:
@@ -133,8 +133,8 @@ def parse_period(raw: str | None, *, required: bool = True) -> str | None:
     return raw
 
 
-@router.get("/reports", response={200: ReportListOut, **_ERRORS})
-def reports_list(request: HttpRequest, params: Query[ListIn]) -> dict[str, Any]:
+@router.get("/reports", response={200: CommandReportListOut, **_ERRORS})
+def reports_list(request: HttpRequest, params: Query[CommandReportListIn]) -> dict[str, Any]:
     """The reports of the area (newest period first, at most 200)."""
     actor = _actor(request)
     found = selectors.reports_area_get(actor=actor, pk=params.area)
@@ -143,8 +143,8 @@ def reports_list(request: HttpRequest, params: Query[ListIn]) -> dict[str, Any]:
     return {"area": _area_ref(found), "reports": [report_out(r) for r in rows]}
 
 
-@router.post("/reports", response={200: ReportOut, **_ERRORS})
-def reports_generate(request: HttpRequest, payload: GenerateIn) -> dict[str, Any]:
+@router.post("/reports", response={200: CommandReportOut, **_ERRORS})
+def reports_generate(request: HttpRequest, payload: CommandReportGenerateIn) -> dict[str, Any]:
     """Make the report of the period containing ``date`` now (again, if it exists)."""
     actor = _actor(request)
     period = parse_period(payload.period)
@@ -154,7 +154,7 @@ def reports_generate(request: HttpRequest, payload: GenerateIn) -> dict[str, Any
     return report_out(report)
 
 
-@router.get("/reports/subscriptions", response={200: SubscriptionListOut, **_ERRORS})
+@router.get("/reports/subscriptions", response={200: CommandReportSubscriptionListOut, **_ERRORS})
 def reports_subscriptions(request: HttpRequest) -> dict[str, Any]:
     """Your subscriptions."""
     actor = _actor(request)
@@ -166,8 +166,8 @@ def reports_subscriptions(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@router.post("/reports/subscriptions", response={200: SubscriptionOut, **_ERRORS})
-def reports_subscribe(request: HttpRequest, payload: SubscriptionIn) -> dict[str, Any]:
+@router.post("/reports/subscriptions", response={200: CommandReportSubscriptionOut, **_ERRORS})
+def reports_subscribe(request: HttpRequest, payload: CommandReportSubscriptionIn) -> dict[str, Any]:
     """Receive the area's ``period`` report in your inbox (idempotent)."""
     actor = _actor(request)
     period = parse_period(payload.period)
@@ -176,8 +176,10 @@ def reports_subscribe(request: HttpRequest, payload: SubscriptionIn) -> dict[str
     return {"area": _area_ref(found), "period": period, "subscribed": True}
 
 
-@router.delete("/reports/subscriptions", response={200: SubscriptionOut, **_ERRORS})
-def reports_unsubscribe(request: HttpRequest, payload: SubscriptionIn) -> dict[str, Any]:
+@router.delete("/reports/subscriptions", response={200: CommandReportSubscriptionOut, **_ERRORS})
+def reports_unsubscribe(
+    request: HttpRequest, payload: CommandReportSubscriptionIn
+) -> dict[str, Any]:
     """No longer receive it (idempotent)."""
     actor = _actor(request)
     period = parse_period(payload.period)
