@@ -57,6 +57,7 @@ from gridgov.cases.importers import hotline
 from gridgov.cases.models import Case, CaseAttachment, CaseEvent, Category
 from gridgov.cases.services import intake
 from gridgov.command.models import Alert
+from gridgov.command.models import Report, ReportSubscription
 from gridgov.conftest import square
 from gridgov.core import revisions
 from gridgov.kernel.imports.models import ImportJob
@@ -291,6 +292,14 @@ def _party_upload(c: Ctx) -> dict[str, Any]:
     return {"file": upload, "org": c["org"]}
 
 
+def _own_subscription(user: Any, side: str) -> Ctx:
+    """A monthly-report subscription of the caller to the side's grid (made as the system)."""
+    if user is not None:
+        grid = Area.objects.get(code="640110001001001" if side == IN else "640110100201001")
+        ReportSubscription.objects.create(user=user, area=grid, period="month")
+    return {}
+
+
 def _own_job(user: Any, side: str) -> Ctx:
     """An import job with an error sheet: IN is the caller's own; OUT stays another user's."""
     if user is None or side != IN:
@@ -481,6 +490,12 @@ ENDPOINTS = [
     Endpoint("command_scope", "get", "/api/v1/command/scope?area={area}", CMD),
     Endpoint("command_tiles", "get", "/api/v1/command/tiles?area={area}", CMD),
     Endpoint("command_rankings", "get", "/api/v1/command/rankings?area={area}", CMD),
+    # Command-centre reports: stats.view at the area.
+    Endpoint("command_reports_list", "get", "/api/v1/command/reports?area={area}", STATS),
+    Endpoint("command_reports_generate", "post", "/api/v1/command/reports", STATS, body=lambda c: {"area": c["area"], "period": "day", "date": "2025-03-03"}, **_w()),
+    Endpoint("command_reports_subscriptions", "get", "/api/v1/command/reports/subscriptions", STATS, targets=(NONE,)),
+    Endpoint("command_reports_subscribe", "post", "/api/v1/command/reports/subscriptions", STATS, body=lambda c: {"area": c["area"], "period": "month"}, **_w()),
+    Endpoint("command_reports_unsubscribe", "delete", "/api/v1/command/reports/subscriptions", STATS, body=lambda c: {"area": c["area"], "period": "month"}, prepare=_own_subscription, **_w()),
     # Everyone's own inbox: another user's notification is 404 (OUT).
     Endpoint("notification_list", "get", "/api/v1/notifications/", targets=(NONE,)),
     Endpoint("notification_count", "get", "/api/v1/notifications/unread-count", targets=(NONE,)),
@@ -1208,6 +1223,8 @@ def _snapshot_sql() -> tuple[tuple[str, str], ...]:
         DisputeAttachment,
         DocumentTemplate,
         Alert,
+        Report,
+        ReportSubscription,
     ):
         meta = model._meta
         skip = volatile.get(model, set())

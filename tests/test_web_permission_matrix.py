@@ -27,6 +27,7 @@ from gridgov.areas.models import Area
 from gridgov.audit.models import AuditEntry, Event
 from gridgov.cases.models import Case
 from gridgov.command.models import Alert
+from gridgov.command.models import Report, ReportSubscription
 from gridgov.conftest import square
 from gridgov.mediation.models import (
     Committee,
@@ -99,6 +100,20 @@ def _photo() -> Any:
 
 def _area(world: Any, where: str) -> Area:
     return world.tree.grid1 if where == "inside" else world.tree.grid3
+
+
+def _report(world: Any, where: str) -> Any:
+    """The daily report of grid1 (inside) or grid3 (outside), made once per world."""
+    from datetime import date
+
+    from gridgov.command.reports.services import report_generate
+
+    made = world.__dict__.setdefault("reports", {})
+    if where not in made:
+        made[where] = report_generate(
+            actor=None, area=_area(world, where), period="day", day=date(2025, 3, 3)
+        )
+    return made[where]
 
 
 def _target_user(world: Any, where: str) -> User:
@@ -313,6 +328,33 @@ PAGES = [
         "POST",
         lambda w, x: f"{reverse('mediation:numbers_export')}?area={_area(w, x).pk}",
         lambda w, _: {"unmask": "on", "reason": "司法所核对台账"},
+    ),
+    # Command-centre reports: stats.view at the area.
+    Page(
+        "reports",
+        Perm.VIEW_STATS,
+        "GET",
+        lambda w, x: f"{reverse('command:reports_list')}?area={_area(w, x).pk}",
+    ),
+    Page(
+        "report generate",
+        Perm.VIEW_STATS,
+        "POST",
+        lambda w, x: f"{reverse('command:reports_list')}?area={_area(w, x).pk}",
+        lambda w, _: {"period": "day", "date": "2025-03-03"},
+    ),
+    Page(
+        "report subscribe",
+        Perm.VIEW_STATS,
+        "POST",
+        lambda w, _: reverse("command:reports_subscribe"),
+        lambda w, x: {"area": _area(w, x).pk, "period": "month"},
+    ),
+    Page(
+        "report download",
+        Perm.VIEW_STATS,
+        "GET",
+        lambda w, x: reverse("command:reports_download", args=[_report(w, x).pk, "pdf"]),
     ),
     Page(
         "work calendar",
@@ -894,6 +936,8 @@ def snapshot() -> tuple[Any, ...]:
         list(ScreeningRound.objects.order_by("pk").values_list("pk", "area_id")),
         list(ScreeningReturn.objects.order_by("pk").values_list("pk", "filed_at", "version")),
         list(Alert.objects.order_by("pk").values_list("pk", "acknowledged_at")),
+        list(Report.objects.order_by("pk").values_list("pk", "generated_at", "xlsx", "pdf")),
+        list(ReportSubscription.objects.order_by("pk").values_list("pk", "user_id", "period")),
     )
 
 

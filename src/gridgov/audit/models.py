@@ -41,6 +41,7 @@ class Event(models.TextChoices):
     STAFF_ASSIGNED = "staff_assigned", _("Grid staff post assigned")
     STAFF_ENDED = "staff_ended", _("Grid staff post ended")
     ALERT_ACKNOWLEDGED = "alert_acknowledged", _("Command-centre alert acknowledged")
+    REPORT_DOWNLOADED = "report_downloaded", _("Report downloaded")
 
 
 class AuditQuerySet(models.QuerySet["AuditEntry"]):
