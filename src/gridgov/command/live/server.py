@@ -62,7 +62,7 @@ def serve(*, host: str, port: int, trusted_proxy: str | None = None) -> None:
         "secure_scheme_headers": {},
     }
 
-    class Server(BaseApplication):  # type: ignore[misc]
+    class Server(BaseApplication):
         def load_config(self) -> None:
             for key, value in options.items():
                 self.cfg.set(key, value)
