@@ -349,6 +349,11 @@ class Broadcaster:
             streams = list(self.streams)
         for stream in streams:
             stream.offer(fresh, positions)
+        gone = {s for s in streams if s.dropped}
+        if gone:
+            # Out of the count at once, even while its thread is still stuck in a write.
+            with self.lock:
+                self.streams -= gone
         return more
 
     def _read(self, source: Source) -> tuple[list[Item], int, bool]:
