@@ -29,7 +29,7 @@ START_LIMIT = _live.START_LIMIT
 # Small limits, so the tests see them act (see gridgov.command.live.conf).
 LIVE_ENV = {
     "GRIDGOV_LIVE_HEARTBEAT": "1",
-    "GRIDGOV_LIVE_BUFFER": "50",
+    "GRIDGOV_LIVE_BUFFER": "300",
     "GRIDGOV_LIVE_SEND_TIMEOUT": "3",
     "GRIDGOV_LIVE_MAX_STREAMS": "6",
 }
@@ -105,7 +105,9 @@ class LiveServer(LiveGridgov):  # type: ignore[misc,valid-type]
     def live_status(self, token: str) -> dict[str, Any]:
         conn = http.client.HTTPConnection("127.0.0.1", self.live_port, timeout=30)
         try:
-            conn.request("GET", "/command/live/status", headers={"Authorization": f"Bearer {token}"})
+            conn.request(
+                "GET", "/command/live/status", headers={"Authorization": f"Bearer {token}"}
+            )
             return dict(json.loads(conn.getresponse().read()))
         finally:
             conn.close()
