@@ -3,6 +3,7 @@ storm tests' harness, tests/live.py, with ``--live-port``) and a small SSE clien
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import importlib.util
 import json
@@ -188,8 +189,7 @@ class SSE:
         return bool(check(self))
 
     def close(self) -> None:
-        try:
-            self.conn.sock.close() if self.conn.sock else None
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):
+            if self.conn.sock is not None:
+                self.conn.sock.close()
         self.conn.close()
