@@ -611,6 +611,10 @@ def cmd_serve(argv: Sequence[str]) -> None:
     args = _serve_parser().parse_args(argv)
     _check_port(args.host, args.port)
     live_port = _live_port(args.host, args.port, args.live_port)
+    if args.trusted_proxy and live_port:
+        # Behind the proxy the pages reach the stream on their own origin (the proxy routes
+        # /command/live/ to the live port, docs/operations.md).
+        os.environ.setdefault("GRIDGOV_LIVE_URL", "/command/live/stream")
     _prepare_workers(args.workers)
     _setup_django()
     _refuse_wrong_field_key()
