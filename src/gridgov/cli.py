@@ -32,6 +32,7 @@ commands:
   demo            build the demo district on first run and serve it (web + worker)
   serve           serve the web app (several processes) with a background worker
   worker          run the background worker and the periodic-job scheduler
+  live-serve      serve the command centre's live stream alone (serve starts it itself)
   import-divisions, import-grids, demo-build, prune-audit, create-admin, migrate, …
                   any Django management command ('-' or '_' both work);
                   'gridgov help' lists them, 'gridgov help <command>' explains one
