@@ -27,9 +27,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridgov.accounts.roles import Perm
-from gridgov.cases.indicators import COUNTERS, rates
+from gridgov.cases.indicators import CHANNEL_FIELDS, COUNTERS, rates
 from gridgov.cases.models import Case, CaseStat
-from gridgov.cases.states import Status
+from gridgov.cases.states import Source, Status
 from gridgov.command.registry import ReportSection, Scope, register_report_section
 from gridgov.command.reports.fmt import pct
 from gridgov.command.reports.rankings import merge_formulas, rankings
@@ -50,6 +50,10 @@ def _formulas() -> list[dict[str, str]]:
             "formula": _(
                 "closures verified in the period; a reopened case closed again counts again"
             ),
+        },
+        {
+            "name": _("Share of reports"),
+            "formula": _("cases reported through the channel ÷ cases reported × 100%"),
         },
         {"name": _("Closure rate"), "formula": _("closed ÷ opened × 100%")},
         {"name": _("On-time closure rate"), "formula": _("closed on time ÷ closed × 100%")},
@@ -150,6 +154,23 @@ def _children(scope: Scope) -> dict[str, Any] | None:
     }
 
 
+def _channels(counts: dict[str, int]) -> dict[str, Any]:
+    """Cases reported in the period by channel (网格员巡查, 居民上报, 12345 热线 …) and each
+    channel's share of all reports, busiest first."""
+    labels = dict(Source.choices)
+    total = counts["reported"]
+    rows = [
+        [str(labels[source]), counts[field], pct(counts[field] / total if total else None)]
+        for source, field in CHANNEL_FIELDS.items()
+    ]
+    rows.sort(key=lambda r: -int(r[1]))
+    return {
+        "title": _("Cases reported by channel"),
+        "columns": [_("Channel"), _("Cases reported"), _("Share of reports")],
+        "rows": rows,
+    }
+
+
 def build_measures(scope: Scope) -> dict[str, Any]:
     counts = flows_for("cases", scope.area, scope.date_from, scope.date_to)
     stock = stock_for("cases", scope.area)
@@ -160,6 +181,7 @@ def build_measures(scope: Scope) -> dict[str, Any]:
             "rows": _measure_rows(counts, stock),
         }
     ]
+    tables.append(_channels(counts))
     by_area = _children(scope)
     if by_area is not None:
         tables.append(by_area)

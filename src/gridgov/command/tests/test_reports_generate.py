@@ -72,6 +72,11 @@ def test_monthly_report_of_the_county_holds_the_figures(world: World, media: Pat
         by_area = {row[0]: row for row in wb.worksheets[1].iter_rows(values_only=True) if row}
         assert by_area["凤鸣街道"][1] == 3
         assert by_area["金沙镇"][1] == 1
+        # By channel: the four reports were grid-worker patrols.
+        from gridgov.cases.states import Source
+
+        assert by_area[str(Source.PATROL.label)][1:3] == (4, "100.0%")
+        assert by_area[str(Source.HOTLINE.label)][1:3] == (0, "0.0%")
         # The formulas sheet states every measure's formula.
         formulas = [
             row for row in wb[_("Measure definitions")].iter_rows(min_row=2, values_only=True)
