@@ -56,8 +56,7 @@ from gridgov.audit.models import AuditEntry, Event
 from gridgov.cases.importers import hotline
 from gridgov.cases.models import Case, CaseAttachment, CaseEvent, Category
 from gridgov.cases.services import intake
-from gridgov.command.models import Alert
-from gridgov.command.models import Report, ReportSubscription
+from gridgov.command.models import Alert, Report, ReportSubscription
 from gridgov.conftest import square
 from gridgov.core import revisions
 from gridgov.kernel.imports.models import ImportJob

@@ -26,8 +26,7 @@ from gridgov.accounts.services import department_create
 from gridgov.areas.models import Area
 from gridgov.audit.models import AuditEntry, Event
 from gridgov.cases.models import Case
-from gridgov.command.models import Alert
-from gridgov.command.models import Report, ReportSubscription
+from gridgov.command.models import Alert, Report, ReportSubscription
 from gridgov.conftest import square
 from gridgov.mediation.models import (
     Committee,
