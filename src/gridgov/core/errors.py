@@ -223,6 +223,9 @@ class Code(StrEnum):
     CASE_IN_MEDIATION = "case_in_mediation"
     CASE_ALREADY_OPENED = "case_already_opened"
 
+    # Command centre: the screen
+    NO_GRID_WORKER = "no_grid_worker"
+
 
 # Code → (HTTP status(es), meaning): the documentation of each code.
 CATALOGUE: dict[Code, tuple[str, str]] = {
@@ -479,6 +482,10 @@ CATALOGUE: dict[Code, tuple[str, str]] = {
     ),
     Code.CASE_IN_MEDIATION: ("409", "The case has already been turned into a mediation."),
     Code.CASE_ALREADY_OPENED: ("409", "The dispute has already opened a case."),
+    Code.NO_GRID_WORKER: (
+        "409",
+        "The item lies in no grid, or its grid has no active grid worker to notify.",
+    ),
 }
 
 
