@@ -225,6 +225,10 @@ class Code(StrEnum):
 
     # Command centre: the screen
     NO_GRID_WORKER = "no_grid_worker"
+    # Command centre: the map
+    INVALID_BBOX = "invalid_bbox"
+    UNKNOWN_MAP_MEASURE = "unknown_map_measure"
+    UNKNOWN_MAP_LAYER = "unknown_map_layer"
 
 
 # Code → (HTTP status(es), meaning): the documentation of each code.
@@ -486,6 +490,14 @@ CATALOGUE: dict[Code, tuple[str, str]] = {
         "409",
         "The item lies in no grid, or its grid has no active grid worker to notify.",
     ),
+    # Command centre: the map
+    Code.INVALID_BBOX: (
+        "400",
+        "A map box that is not four numbers min_lng,min_lat,max_lng,max_lat within the world "
+        "(minimum below maximum).",
+    ),
+    Code.UNKNOWN_MAP_MEASURE: ("400", "No map measure with this key is registered."),
+    Code.UNKNOWN_MAP_LAYER: ("400", "No marker layer with this key is registered."),
 }
 
 
