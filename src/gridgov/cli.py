@@ -43,6 +43,7 @@ Data folder: $GRIDGOV_DATA_DIR (default ./var). Database: $DATABASE_URL (default
 
 # The demo's background worker writes here, inside the data folder (``<data>/logs/``).
 WORKER_LOG = "worker.log"
+LIVE_LOG = "live.log"
 
 
 class CliError(Exception):
@@ -120,6 +121,13 @@ def _server_args(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--no-worker", action="store_true", help="do not start a background worker process"
+    )
+    parser.add_argument(
+        "--live-port",
+        type=int,
+        default=None,
+        help="port of the process serving the command centre's live stream (default: --port "
+        "+ 1; 0: serve it from the web processes, which suits a few screens only)",
     )
 
 
@@ -246,9 +254,17 @@ class WorkerProcess:
     GRACE_SECONDS = 30.0
     RESTART_DELAY = 5.0
 
-    def __init__(self, log_file: Path | None = None) -> None:
+    def __init__(
+        self,
+        log_file: Path | None = None,
+        *,
+        args: Sequence[str] = ("worker",),
+        name: str = "Background worker",
+    ) -> None:
         # None: the worker writes to this console; a path: its output is appended there.
         self.log_file = log_file
+        self.args = list(args)
+        self.name = name
         self.proc: subprocess.Popen[bytes] | None = None
         self.stopping = threading.Event()
         self._lock = threading.Lock()
@@ -264,7 +280,7 @@ class WorkerProcess:
             # Own process group: Ctrl-C in the terminal reaches serve, which stops the worker
             # once.
             return subprocess.Popen(
-                [sys.executable, "-m", "gridgov.cli", "worker"],
+                [sys.executable, "-m", "gridgov.cli", *self.args],
                 env=env,
                 start_new_session=True,
                 stdout=out,
@@ -278,7 +294,7 @@ class WorkerProcess:
         with self._lock:
             self.proc = self._spawn()
         where = f"; its log: {self.log_file}" if self.log_file is not None else ""
-        print(f"Background worker started (pid {self.proc.pid}){where}.", flush=True)
+        print(f"{self.name} started (pid {self.proc.pid}){where}.", flush=True)
         self._watcher = threading.Thread(target=self._watch, name="worker-watch", daemon=True)
         self._watcher.start()
 
@@ -292,7 +308,7 @@ class WorkerProcess:
                 return
             seen = f" (see {self.log_file})" if self.log_file is not None else ""
             print(
-                f"gridgov: the background worker exited ({code}){seen}; restarting it.",
+                f"gridgov: {self.name.lower()} exited ({code}){seen}; restarting it.",
                 file=sys.stderr,
                 flush=True,
             )
@@ -427,6 +443,8 @@ def _serve(
     workers: int = 1,
     trusted_proxy: str | None = None,
     worker_log: Path | None = None,
+    live_port: int = 0,
+    live_log: Path | None = None,
 ) -> None:
     from django.conf import settings
     from waitress import create_server
@@ -450,10 +468,13 @@ def _serve(
             "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
         }
     _warm(application)
+    live = _live_process(host, live_port, trusted_proxy, live_log)
     if workers > 1:
         parent = os.getpid()
         child = WorkerProcess(worker_log) if worker else None
         try:
+            if live is not None:
+                live.start()
             if child is not None:
                 child.start()
             shown = "[::1]" if host == "::1" else host
@@ -476,6 +497,8 @@ def _serve(
             if os.getpid() == parent:
                 if child is not None:
                     child.stop()
+                if live is not None:
+                    live.stop()
                 print("Stopped.", flush=True)
         return
     try:
@@ -494,6 +517,8 @@ def _serve(
     signal.signal(signal.SIGINT, on_term)
     child = WorkerProcess(worker_log) if worker else None
     try:
+        if live is not None:
+            live.start()
         if child is not None:
             child.start()
         shown = "[::1]" if host == "::1" else host
@@ -506,13 +531,44 @@ def _serve(
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         if child is not None:
             child.stop()
+        if live is not None:
+            live.stop()
         server.close()
         print("Stopped.", flush=True)
+
+
+def _live_port(host: str, port: int, asked: int | None) -> int:
+    """The live process's port (0: none), checked free and handed to the web processes (the
+    pages' ``live_stream_url``) through ``GRIDGOV_LIVE_PORT``."""
+    live = port + 1 if asked is None else asked
+    if live and not hasattr(os, "fork"):  # no gunicorn (Windows): the web process serves it
+        live = 0
+    if live:
+        if live == port:
+            raise CliError("--live-port must differ from --port.")
+        _check_port(host, live)
+    os.environ["GRIDGOV_LIVE_PORT"] = str(live)
+    return live
+
+
+def _live_process(
+    host: str, live_port: int, trusted_proxy: str | None, log_file: Path | None
+) -> WorkerProcess | None:
+    """The live stream's own process (gridgov.command.live.server), or None."""
+    if not live_port:
+        return None
+    args = ["live-serve", "--host", host, "--port", str(live_port)]
+    if trusted_proxy:
+        args += ["--trusted-proxy", trusted_proxy]
+    return WorkerProcess(log_file, args=args, name="Live stream process")
 
 
 def cmd_demo(argv: Sequence[str], data: Path) -> None:
     args = _demo_parser().parse_args(argv)
     _check_port(args.host, args.port)
+    live_port = _live_port(args.host, args.port, args.live_port)
+    # The demo's trickle of new cases (gridgov.command.live.tasks), in the worker it starts.
+    os.environ["GRIDGOV_DEMO_TRICKLE"] = "1"
     _prepare_workers(args.workers)
     if args.reset:
         _reset_sqlite(data)
@@ -546,12 +602,15 @@ def cmd_demo(argv: Sequence[str], data: Path) -> None:
         workers=args.workers,
         worker=not args.no_worker,
         worker_log=data / "logs" / WORKER_LOG,
+        live_port=live_port,
+        live_log=data / "logs" / LIVE_LOG,
     )
 
 
 def cmd_serve(argv: Sequence[str]) -> None:
     args = _serve_parser().parse_args(argv)
     _check_port(args.host, args.port)
+    live_port = _live_port(args.host, args.port, args.live_port)
     _prepare_workers(args.workers)
     _setup_django()
     _refuse_wrong_field_key()
@@ -571,6 +630,7 @@ def cmd_serve(argv: Sequence[str]) -> None:
         workers=args.workers,
         worker=not args.no_worker,
         trusted_proxy=args.trusted_proxy,
+        live_port=live_port,
     )
 
 

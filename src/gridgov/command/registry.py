@@ -211,6 +211,9 @@ class LiveEvent:
     item_id: int | None = None
     lat: float | None = None
     lng: float | None = None
+    # A Perm the viewer needs at ``area_path`` besides the feed's own (e.g. a sensitive
+    # dispute's ``mediation.sensitive``); never sent to the client.
+    perm: str = ""
 
 
 @dataclass(frozen=True)

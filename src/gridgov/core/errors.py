@@ -44,6 +44,7 @@ class Code(StrEnum):
     DATE_OUT_OF_RANGE = "date_out_of_range"
     OUT_OF_RANGE = "out_of_range"
     DATABASE_BUSY = "database_busy"
+    LIVE_STREAMS_FULL = "live_streams_full"
     SERVER_ERROR = "server_error"
     HTTP_ERROR = "http_error"
     REQUIRED = "required"
@@ -271,6 +272,10 @@ CATALOGUE: dict[Code, tuple[str, str]] = {
     ),
     Code.OUT_OF_RANGE: ("400", "A number outside its allowed range."),
     Code.DATABASE_BUSY: ("503", "The database is busy; retry after `Retry-After` seconds."),
+    Code.LIVE_STREAMS_FULL: (
+        "503",
+        "The server holds as many live streams as it may; retry after `Retry-After` seconds.",
+    ),
     Code.SERVER_ERROR: ("500", "An unexpected error occurred."),
     Code.HTTP_ERROR: ("4xx", "Any other HTTP error of the API framework."),
     Code.REQUIRED: ("400", "A required value is missing."),
