@@ -202,6 +202,14 @@ GRIDGOV_EXCEL_MAX_UNPACKED = env_int("GRIDGOV_EXCEL_MAX_UNPACKED", 400 * 1024 * 
 GRIDGOV_OPEN311_JURISDICTION = os.environ.get("GRIDGOV_OPEN311_JURISDICTION", "gridgov")
 GRIDGOV_OPEN311_CONTACT = os.environ.get("GRIDGOV_OPEN311_CONTACT", "")
 GRIDGOV_OPEN311_KEY_SERVICE = os.environ.get("GRIDGOV_OPEN311_KEY_SERVICE", "")
+# Command-centre alerts (gridgov.command.alerts; docs/command-centre.md, "Alerts").
+GRIDGOV_ALERT_MAX_HITS = env_int("GRIDGOV_ALERT_MAX_HITS", 500)  # per rule and run
+GRIDGOV_ALERT_NOTIFY_MAX = env_int("GRIDGOV_ALERT_NOTIFY_MAX", 20)  # notices per person and run
+GRIDGOV_ALERT_OVERDUE_DAYS = env_int("GRIDGOV_ALERT_OVERDUE_DAYS", 3)  # working days
+GRIDGOV_ALERT_OVERDUE_STOCK = env_int("GRIDGOV_ALERT_OVERDUE_STOCK", 10)  # street/community
+GRIDGOV_ALERT_REPEAT_COUNT = env_int("GRIDGOV_ALERT_REPEAT_COUNT", 3)  # one grid, 7 days
+GRIDGOV_ALERT_SPIKE_FACTOR = env_int("GRIDGOV_ALERT_SPIKE_FACTOR", 2)  # × same-weekday mean
+GRIDGOV_ALERT_SPIKE_MIN = env_int("GRIDGOV_ALERT_SPIKE_MIN", 10)  # cases today at least
 
 # Notifications: the inbox always; e-mail only when a mail server is configured.
 GRIDGOV_BASE_URL = os.environ.get("GRIDGOV_BASE_URL", "")

@@ -1,1 +1,20 @@
-"""Periodic jobs of command-centre alerts."""
+"""Periodic jobs of command-centre alerts (picked up by :mod:`gridgov.core.scheduler`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django_tasks import task
+
+from gridgov.core.scheduler import periodic
+
+
+@periodic(every=timedelta(minutes=2), name="command.alerts")
+@task()
+def run_alert_rules() -> dict[str, Any]:
+    """Evaluate every registered alert rule: raise, keep and clear alerts and send new ones to
+    the inbox (:func:`gridgov.command.alerts.services.run_rules`)."""
+    from gridgov.command.alerts.services import run_rules
+
+    return run_rules().as_dict()

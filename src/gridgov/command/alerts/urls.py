@@ -1,3 +1,8 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from gridgov.command.alerts import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.alerts_list, name="alerts_list"),
+    path("<int:pk>/acknowledge/", views.alerts_acknowledge, name="alerts_acknowledge"),
+]
