@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -23,9 +22,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from gridgov.command.screen.selectors import screen_area
+from gridgov.command.tiles.selectors import scope_for
 from gridgov.core.errors import DomainError, ValidationFailed
-from gridgov.core.params import check_day
 from gridgov.core.views import domain_errors
 
 # Video walls the screen can be split over: columns × rows of 1920×1080 screens.
@@ -60,18 +58,6 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
         message = _("“%(value)s” is not a valid number.") % {"value": raw[:40]}
         raise ValidationFailed(message, fields={name: message})
     return int(raw)
-
-
-def _day_param(request: HttpRequest, name: str) -> date | None:
-    raw = request.GET.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        message = _("“%(value)s” is not a date; write it as 2026-11-30.") % {"value": raw[:40]}
-        raise ValidationFailed(message, fields={name: message}) from None
-    return check_day(day, name=name)
 
 
 def parse_layout(request: HttpRequest) -> Layout:
@@ -119,15 +105,17 @@ def _has_map_module() -> bool:
 
 def _context(request: HttpRequest, *, phone: bool) -> dict[str, Any]:
     area_id = _int_param(request, "area")
-    date_from = _day_param(request, "from")
-    date_to = _day_param(request, "to")
     layout = parse_layout(request) if not phone else Layout("", 1, 1, 0, "")
-    area, period = screen_area(
-        actor=request.user, area_id=area_id, date_from=date_from, date_to=date_to
+    # The same scope as the API's (command.tiles): area, period and their refusals.
+    scope = scope_for(
+        actor=request.user,
+        area_id=area_id,
+        date_from=request.GET.get("from", "")[:40],
+        date_to=request.GET.get("to", "")[:40],
     )
     return {
-        "area": area,
-        "period": period,
+        "area": scope.area,
+        "period": (scope.date_from, scope.date_to),
         "layout": layout,
         "phone": phone,
         "has_map": _has_map_module() and not phone,

@@ -214,9 +214,7 @@ def test_many_new_alerts_give_a_person_a_few_notices_and_one_summary(
     s.hits = {str(i): tree.grid1 for i in range(5)}
     run_rules(now=NOW, rules=[s.rule])
     assert len(_inbox(people.street)) == 2
-    (summary,) = Notification.objects.filter(
-        recipient=people.street, kind="command.alert_summary"
-    )
+    (summary,) = Notification.objects.filter(recipient=people.street, kind="command.alert_summary")
     assert summary.title == "另有 3 条新预警"
 
 

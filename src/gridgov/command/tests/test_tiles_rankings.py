@@ -82,8 +82,7 @@ def _accept_only(w: World, grid: str, at: Any) -> Any:
 def _rows(rankings: list[dict[str, Any]], key: str) -> list[tuple[str, Any, Any, Any, str]]:
     ranking = next(r for r in rankings if r["measure"] == key)
     return [
-        (r["name"], r["value"], r["rank"], r["previous_rank"], r["change"])
-        for r in ranking["rows"]
+        (r["name"], r["value"], r["rank"], r["previous_rank"], r["change"]) for r in ranking["rows"]
     ]
 
 
