@@ -323,8 +323,8 @@
     var figures = el("div", { className: "cc-figures" });
     (tile.figures || []).slice(0, state.phone ? 6 : 4).forEach(function (f) {
       figures.appendChild(el("div", { className: "cc-figure", "data-key": f.key }, [
-        el("span", { className: "cc-figure-value" }, [
-          formatValue(f.value, f.unit),
+        el("span", { className: "cc-figure-main" }, [
+          el("span", { className: "cc-figure-value", text: formatValue(f.value, f.unit) }),
           f.unit && f.value !== null && f.value !== undefined ? el("span", { className: "cc-figure-unit", text: f.unit }) : null
         ]),
         el("span", { className: "cc-figure-label", text: f.label || "" })
@@ -655,7 +655,16 @@
     var name = spec.name;
     var choices = spec.choices;
     if (!choices && name === "to_area") {
-      choices = state.children.map(function (c) { return { value: c.id, label: c.name }; });
+      // The item's own area first (the usual unit), then the areas the screen shows.
+      var seen = {};
+      choices = [];
+      var own = detail.area && typeof detail.area === "object" ? detail.area : null;
+      if (own && own.id) choices.push({ value: own.id, label: interpolate(gettext("%(name)s (where it happened)"), { name: own.name }, true) });
+      state.children.concat([{ id: state.area, name: areaName.textContent }]).forEach(function (c) {
+        if (own && c.id === own.id) return;
+        choices.push({ value: c.id, label: c.name });
+      });
+      choices = choices.filter(function (c) { if (seen[c.value]) return false; seen[c.value] = true; return true; });
     }
     if (choices && choices.length) {
       var select = el("select", { name: name, required: spec.required ? true : null }, [
