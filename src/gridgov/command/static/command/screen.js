@@ -322,7 +322,7 @@
       : document.createTextNode(tile.title || "");
     var figures = el("div", { className: "cc-figures" });
     (tile.figures || []).slice(0, state.phone ? 6 : 4).forEach(function (f) {
-      figures.appendChild(el("div", { className: "cc-figure", "data-key": f.key }, [
+      figures.appendChild(el("div", { className: "cc-figure", "data-key": f.key, title: f.label || null }, [
         el("span", { className: "cc-figure-main" }, [
           el("span", { className: "cc-figure-value", text: formatValue(f.value, f.unit) }),
           f.unit && f.value !== null && f.value !== undefined ? el("span", { className: "cc-figure-unit", text: f.unit }) : null
@@ -330,7 +330,7 @@
         el("span", { className: "cc-figure-label", text: f.label || "" })
       ]));
     });
-    var node = el("article", { className: "cc-tile", "data-tile": tile.key, title: tile.group || null }, [
+    var node = el("article", { className: "cc-tile", "data-tile": tile.key, title: tile.title || null }, [
       el("div", { className: "cc-tile-title" }, [title]),
       figures
     ]);
@@ -825,7 +825,7 @@
       timeline.slice(-TIMELINE_MAX).reverse().forEach(function (t) {
         ol.appendChild(el("li", {}, [
           el("time", { datetime: t.at, text: dateTimeOf(t.at) }),
-          el("strong", { text: t.action || "" }),
+          el("strong", { text: t.action_label || t.action || "" }),
           t.actor ? " · " + t.actor : "",
           t.text ? el("div", { text: t.text }) : null
         ]));
