@@ -171,6 +171,7 @@ C_VIEW, C_REPORT, C_HANDLE = Perm.CASE_VIEW.value, Perm.CASE_REPORT.value, Perm.
 C_TRIAGE, C_SUPERVISE = Perm.CASE_TRIAGE.value, Perm.CASE_SUPERVISE.value
 C_CHECK = Perm.CASE_CHECK.value
 C_IMPORT, STATS, CONFIG = Perm.CASE_IMPORT.value, Perm.VIEW_STATS.value, Perm.MANAGE_CONFIG.value
+CMD = Perm.COMMAND_VIEW.value
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 R_VIEW, R_EDIT, R_EXPORT = Perm.ROSTER_VIEW.value, Perm.ROSTER_EDIT.value, Perm.ROSTER_EXPORT.value
 R_UNMASK, P_VIEW, P_MANAGE = (
@@ -486,6 +487,10 @@ ENDPOINTS = [
     Endpoint("mediation_stats_indicators", "get", "/api/v1/mediation/stats/indicators?area={area}", STATS),
     Endpoint("mediation_stats_breakdown", "get", "/api/v1/mediation/stats/breakdown?area={area}", STATS),
     Endpoint("mediation_stats_mediators", "get", "/api/v1/mediation/stats/mediators?area={area}", STATS),
+    # The command centre's scope, tiles and rankings: command.view at the area.
+    Endpoint("command_scope", "get", "/api/v1/command/scope?area={area}", CMD),
+    Endpoint("command_tiles", "get", "/api/v1/command/tiles?area={area}", CMD),
+    Endpoint("command_rankings", "get", "/api/v1/command/rankings?area={area}", CMD),
     # Everyone's own inbox: another user's notification is 404 (OUT).
     Endpoint("notification_list", "get", "/api/v1/notifications/", targets=(NONE,)),
     Endpoint("notification_count", "get", "/api/v1/notifications/unread-count", targets=(NONE,)),
@@ -724,6 +729,9 @@ EXPLICIT = [
     (Role.COMMUNITY_STAFF, "hotline_results_unmasked", NONE, 403),
     (Role.COMMUNITY_STAFF, "stats_indicators", OUT, 404),
     (Role.GRID_WORKER, "stats_indicators", IN, 403),
+    (Role.LEADER, "command_tiles", IN, 200),
+    (Role.DISPATCHER, "command_tiles", OUT, 404),
+    (Role.COMMUNITY_STAFF, "command_rankings", IN, 403),
     (Role.RESIDENT, "notification_read", OUT, 404),
     (Role.ADMIN, "calendar_year_put", NONE, 200),
     (Role.DISPATCHER, "category_create", NONE, 403),

@@ -14,11 +14,13 @@ counters are kept per area; a department's figures need a counter keyed by depar
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, cast
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov.accounts.roles import Perm
 from gridgov.areas.models import Area
@@ -30,7 +32,7 @@ from gridgov.kernel.counters.series import flows_by_day, flows_of_areas, stock_o
 
 KIND = "cases"
 GROUP = _("Cases")
-PIECES = _("cases")  # the unit of a count of cases (件)
+PIECES = pgettext_lazy("unit", "cases")  # the unit of a count of cases (件)
 
 
 def _link(scope: Scope) -> str:
@@ -45,26 +47,26 @@ def _trend(scope: Scope) -> dict[Any, dict[str, int]]:
 # --- Rates of summed counters -------------------------------------------------------------------
 
 
-def on_time_rate(c: dict[str, int]) -> float | None:
+def on_time_rate(c: Mapping[str, int]) -> float | None:
     """按时办结率 = closed on time ÷ closed."""
     return percent(c.get("closed_on_time", 0), c.get("closed", 0))
 
 
-def satisfaction_rate(c: dict[str, int]) -> float | None:
+def satisfaction_rate(c: Mapping[str, int]) -> float | None:
     """满意率 = (satisfied + basically satisfied) ÷ rated."""
     return percent(c.get("satisfied", 0) + c.get("basic", 0), c.get("rated", 0))
 
 
-def closed_rate(c: dict[str, int]) -> float | None:
+def closed_rate(c: Mapping[str, int]) -> float | None:
     """办结率 = closed ÷ accepted."""
     return percent(c.get("closed", 0), c.get("accepted", 0))
 
 
 LEVELS: tuple[tuple[str, str, Any], ...] = (
-    ("grid", "closed_grid", _("Resolved at the grid")),
-    ("community", "closed_community", _("Resolved at the community")),
-    ("street", "closed_street", _("Resolved at the street")),
-    ("county", "closed_county", _("Resolved at the county")),
+    ("grid", "closed_grid", _("Closed at the grid")),
+    ("community", "closed_community", _("Closed at the community")),
+    ("street", "closed_street", _("Closed at the street")),
+    ("county", "closed_county", _("Closed at the county")),
 )
 
 
@@ -85,8 +87,8 @@ def intake_tile(scope: Scope) -> dict[str, Any]:
         "trend": trend(
             _trend(scope),
             [
-                ("reported", _("Reported"), flow("reported")),
-                ("accepted", _("Accepted"), flow("accepted")),
+                ("reported", pgettext_lazy("case trend", "Reported"), flow("reported")),
+                ("accepted", pgettext_lazy("case trend", "Accepted"), flow("accepted")),
             ],
         ),
         "link": _link(scope),
@@ -115,8 +117,8 @@ def stock_tile(scope: Scope) -> dict[str, Any]:
         "trend": trend(
             _trend(scope),
             [
-                ("accepted", _("Accepted"), flow("accepted")),
-                ("closed", _("Closed"), flow("closed")),
+                ("accepted", pgettext_lazy("case trend", "Accepted"), flow("accepted")),
+                ("closed", pgettext_lazy("case trend", "Closed"), flow("closed")),
             ],
         ),
         "link": _link(scope),
@@ -130,14 +132,14 @@ def rates_tile(scope: Scope) -> dict[str, Any]:
         "figures": [
             figure("on_time_rate", _("On-time closure rate"), on_time_rate(c), "%"),
             figure("satisfaction_rate", _("Satisfaction rate"), satisfaction_rate(c), "%"),
-            figure("closed_rate", _("Closure rate"), closed_rate(c), "%"),
+            figure("closed_rate", pgettext_lazy("command", "Closure rate"), closed_rate(c), "%"),
         ],
         "trend": trend(
             _trend(scope),
             [
                 ("on_time_rate", _("On-time closure rate"), on_time_rate),
                 ("satisfaction_rate", _("Satisfaction rate"), satisfaction_rate),
-                ("closed_rate", _("Closure rate"), closed_rate),
+                ("closed_rate", pgettext_lazy("command", "Closure rate"), closed_rate),
             ],
         ),
         "link": _link(scope),
@@ -267,7 +269,7 @@ register_rank_measure(
 register_rank_measure(
     RankMeasure(
         key="cases.closed_rate",
-        title=_("Closure rate"),
+        title=pgettext_lazy("command", "Closure rate"),
         perm=Perm.CASE_VIEW,
         compute=_rate_measure(closed_rate),
         unit="%",

@@ -127,3 +127,23 @@ def test_a_tile_needs_its_own_permission(tree: Any, make_user: Any) -> None:
 def test_every_command_role_gets_the_case_tiles(tree: Any, make_user: Any, role: str) -> None:
     user = make_user(f"u_{role}", (role, tree.county))
     assert "cases.stock" in _tiles(user)
+
+
+def test_tiles_and_rankings_never_read_the_fact_tables(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from gridgov.cases.models import Case, CaseEvent
+    from gridgov.command.tiles.selectors import rankings_for
+    from gridgov.mediation.models import Dispute, DisputeEvent
+
+    _closed(world)
+    scope = scope_for(actor=world.dispatcher, today=DAY0, date_from=DAY0, date_to=DAY0)
+    with CaptureQueriesContext(connection) as ctx:
+        tiles_for(scope)
+        rankings_for(scope)
+    facts = [m._meta.db_table for m in (Case, CaseEvent, Dispute, DisputeEvent)]
+    sql = "\n".join(q["sql"] for q in ctx.captured_queries)
+    assert not [t for t in facts if f'"{t}"' in sql or f" {t} " in sql]
+    # A few statements per tile and two per measure, whatever the number of cases.
+    assert len(ctx.captured_queries) <= 40

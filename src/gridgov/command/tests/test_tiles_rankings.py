@@ -136,3 +136,46 @@ def test_dispute_measures_are_listed_for_a_dispatcher(world: World) -> None:
     scope = scope_for(actor=world.dispatcher, today=DAY0)
     keys = {m["key"] for m in measures_for(scope)}
     assert {"disputes.resolution_rate", "disputes.high_risk_open", "cases.on_time_rate"} <= keys
+
+
+def test_high_risk_disputes_rank_the_quiet_street_first(world: World) -> None:
+    from gridgov.mediation.tests.dispute_builders import register
+
+    register(world.tree.grid1, risk="red", risk_reasons="扬言报复")
+    scope = scope_for(actor=world.dispatcher)
+    rows = _rows(rankings_for(scope, "disputes.high_risk_open"), "disputes.high_risk_open")
+    assert rows == [("金沙镇", 0.0, 1, None, "same"), ("凤鸣街道", 1.0, 2, None, "same")]
+
+
+def test_departments_are_the_subjects_of_a_department_measure(world: World) -> None:
+    from gridgov.accounts.roles import Perm
+    from gridgov.accounts.services import department_create
+    from gridgov.command import registry
+
+    tree = world.tree
+    a = department_create(actor=None, name="区城管局", kind="urban_management", area=tree.county)
+    b = department_create(
+        actor=None, name="区市场监管局", kind="market_regulation", area=tree.county
+    )
+    values = {a.pk: 80.0, b.pk: 95.0}
+    registry.register_rank_measure(
+        registry.RankMeasure(
+            key="test.dept",
+            title="dept",
+            perm=Perm.CASE_VIEW,
+            compute=lambda ids, f, t: {i: values[i] for i in ids},
+            subjects="departments",
+        )
+    )
+    try:
+        county = rankings_for(scope_for(actor=world.dispatcher, today=DAY0), "test.dept")
+        street = rankings_for(
+            scope_for(actor=world.dispatcher, area_id=tree.street.pk, today=DAY0), "test.dept"
+        )
+    finally:
+        registry.rank_measures.unregister("test.dept")
+    assert [(r["name"], r["rank"]) for r in county[0]["rows"]] == [
+        ("区市场监管局", 1),
+        ("区城管局", 2),
+    ]
+    assert street[0]["rows"] == []  # no department is based in the street

@@ -89,8 +89,7 @@ class CommandFigureOut(Schema):
     label: str
     value: float | int | None = Field(description="null: a rate with a zero denominator.")
     unit: str
-
-    model_config = ConfigDict(extra="allow")
+    count: int | None = Field(None, description="The count behind a share (only with shares).")
 
 
 class CommandTrendSeriesOut(Schema):
@@ -104,6 +103,21 @@ class CommandTrendOut(Schema):
     series: list[CommandTrendSeriesOut]
 
 
+class CommandTileChildOut(Schema):
+    id: int
+    name: str
+    open: int
+    overdue: int
+    high_risk_open: int | None = None
+
+
+class CommandRoundOut(Schema):
+    id: int
+    title: str
+    starts_on: str
+    due_on: str
+
+
 class CommandTileOut(Schema):
     key: str
     title: str
@@ -111,8 +125,12 @@ class CommandTileOut(Schema):
     figures: list[CommandFigureOut]
     trend: CommandTrendOut | None = Field(None, description="The last 30 days of the period.")
     link: str | None = Field(None, description="The desk page behind the tile.")
-
-    model_config = ConfigDict(extra="allow")
+    children: list[CommandTileChildOut] | None = Field(
+        None, description="The same figures per child area (stock tiles)."
+    )
+    round: CommandRoundOut | None = Field(
+        None, description="The screening round the coverage is of (null: none yet)."
+    )
 
 
 class CommandTilesOut(Schema):
@@ -176,7 +194,12 @@ def command_scope(request: HttpRequest, params: Query[CommandScopeIn]) -> dict[s
     }
 
 
-@router.get("/tiles", response={200: CommandTilesOut, **_ERRORS}, by_alias=True)
+@router.get(
+    "/tiles",
+    response={200: CommandTilesOut, **_ERRORS},
+    by_alias=True,
+    exclude_unset=True,
+)
 def command_tiles(request: HttpRequest, params: Query[CommandScopeIn]) -> dict[str, Any]:
     """Every tile you may see at the area, computed for the period."""
     scope = _scope(request, params)

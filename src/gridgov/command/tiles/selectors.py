@@ -44,6 +44,8 @@ __all__ = [
     "area_out",
     "breadcrumbs_for",
     "children_for",
+    "measure_out",
+    "measures_for",
     "previous_period",
     "rank_rows",
     "rankings_for",
@@ -148,9 +150,9 @@ def children_for(scope: Scope) -> list[dict[str, Any]]:
     rows = (
         Area.objects.filter(parent=scope.area, is_active=True)
         .order_by("code")
-        .values("id", "name", "level")
+        .values_list("id", "name", "level")
     )
-    return list(rows)
+    return [{"id": i, "name": name, "level": level} for i, name, level in rows]
 
 
 # --- Tiles ------------------------------------------------------------------------------------
@@ -184,7 +186,7 @@ def previous_period(date_from: date, date_to: date) -> tuple[date, date]:
 def _ranks(values: dict[int, float | None], higher_is_better: bool) -> dict[int, int | None]:
     """Competition ranks (1, 2, 2, 4) of ``values``; ``None`` values unranked."""
     known = [(i, v) for i, v in values.items() if v is not None]
-    known.sort(key=lambda p: -p[1] if higher_is_better else p[1])  # type: ignore[operator]
+    known.sort(key=lambda p: -float(p[1] or 0) if higher_is_better else float(p[1] or 0))
     ranks: dict[int, int | None] = dict.fromkeys(values, None)
     previous: float | None = None
     rank = 0
@@ -222,8 +224,8 @@ def rank_rows(
     values = {i: current.get(i) for i, _n in subjects}
     ranks = _ranks(values, higher_is_better)
     previous = _ranks({i: before.get(i) for i, _n in subjects}, higher_is_better)
-    order = {i: n for n, (i, _name) in enumerate(subjects)}
-    rows = [
+    order: dict[int, int] = {i: n for n, (i, _name) in enumerate(subjects)}
+    rows: list[dict[str, Any]] = [
         {
             "id": i,
             "name": name,

@@ -13,12 +13,14 @@ and round, bounded by the number of grids — not a dispute table).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, cast
 
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov.accounts.roles import Perm
 from gridgov.command.registry import RankMeasure, Scope, Tile, register_rank_measure, register_tile
@@ -28,7 +30,7 @@ from gridgov.kernel.counters.series import flows_by_day, flows_of_areas, stock_o
 from gridgov.mediation.numbers.counting import KIND_NAME as KIND
 
 GROUP = _("Disputes")
-PIECES = _("disputes")  # the unit of a count of disputes (件)
+PIECES = pgettext_lazy("unit", "disputes")  # the unit of a count of disputes (件)
 
 
 def _link(scope: Scope) -> str:
@@ -40,18 +42,18 @@ def _trend(scope: Scope) -> dict[Any, dict[str, int]]:
     return flows_by_day(KIND, scope.area.pk, start, end)
 
 
-def resolution_rate(c: dict[str, int]) -> float | None:
+def resolution_rate(c: Mapping[str, int]) -> float | None:
     """化解率 = resolved ÷ (resolved + failed)."""
     resolved = c.get("resolved", 0)
     return percent(resolved, resolved + c.get("failed", 0))
 
 
-def on_time_rate(c: dict[str, int]) -> float | None:
+def on_time_rate(c: Mapping[str, int]) -> float | None:
     """按期结案率 = closed on time ÷ closed."""
     return percent(c.get("closed_on_time", 0), c.get("closed", 0))
 
 
-def accept_rate(c: dict[str, int]) -> float | None:
+def accept_rate(c: Mapping[str, int]) -> float | None:
     """受理率 = accepted ÷ registered."""
     return percent(c.get("accepted", 0), c.get("registered", 0))
 
@@ -71,7 +73,10 @@ def risk_tile(scope: Scope) -> dict[str, Any]:
             figure("registered_today", _("Registered today"), today["registered"], PIECES),
             figure("registered", _("Registered in the period"), period["registered"], PIECES),
         ],
-        "trend": trend(_trend(scope), [("registered", _("Registered"), flow("registered"))]),
+        "trend": trend(
+            _trend(scope),
+            [("registered", pgettext_lazy("dispute trend", "Registered"), flow("registered"))],
+        ),
         "link": _link(scope),
     }
 
@@ -99,8 +104,8 @@ def stock_tile(scope: Scope) -> dict[str, Any]:
         "trend": trend(
             _trend(scope),
             [
-                ("accepted", _("Accepted"), flow("accepted")),
-                ("closed", _("Closed"), flow("closed")),
+                ("accepted", pgettext_lazy("dispute trend", "Accepted"), flow("accepted")),
+                ("closed", pgettext_lazy("dispute trend", "Closed"), flow("closed")),
             ],
         ),
         "link": _link(scope),
@@ -113,7 +118,12 @@ def rates_tile(scope: Scope) -> dict[str, Any]:
     return {
         "figures": [
             figure("resolution_rate", _("Resolution rate"), resolution_rate(c), "%"),
-            figure("on_time_rate", _("On-time closure rate"), on_time_rate(c), "%"),
+            figure(
+                "on_time_rate",
+                pgettext_lazy("dispute", "On-time closure rate"),
+                on_time_rate(c),
+                "%",
+            ),
             figure("accept_rate", _("Acceptance rate"), accept_rate(c), "%"),
         ],
         "trend": trend(
@@ -165,8 +175,8 @@ def screening_tile(scope: Scope) -> dict[str, Any]:
     return {
         "figures": [
             figure("coverage", _("Screening coverage"), percent(cov["filed"], cov["grids"]), "%"),
-            figure("filed", _("Grids filed"), cov["filed"], _("grids")),
-            figure("grids", _("Grids in the round"), cov["grids"], _("grids")),
+            figure("filed", _("Grids filed"), cov["filed"], pgettext_lazy("unit", "grids")),
+            figure("grids", _("Grids in the round"), cov["grids"], pgettext_lazy("unit", "grids")),
         ],
         "round": cov["round"],
     }
@@ -245,7 +255,7 @@ register_rank_measure(
 register_rank_measure(
     RankMeasure(
         key="disputes.on_time_rate",
-        title=_("Disputes closed on time"),
+        title=_("Dispute on-time closure rate"),
         perm=Perm.MEDIATION_VIEW,
         compute=_rate_measure(on_time_rate),
         unit="%",
