@@ -184,6 +184,7 @@ MD = "/api/v1/mediation"
 M_VIEW, M_REPORT = Perm.MEDIATION_VIEW.value, Perm.MEDIATION_REPORT.value
 M_TRIAGE, M_SUPERVISE = Perm.MEDIATION_TRIAGE.value, Perm.MEDIATION_SUPERVISE.value
 M_SENSITIVE = Perm.MEDIATION_SENSITIVE.value
+CMD = Perm.COMMAND_VIEW.value
 MS = "/api/v1/mediation/screening"
 MED_VIEW, MED_REPORT = Perm.MEDIATION_VIEW.value, Perm.MEDIATION_REPORT.value
 MED_MANAGE = Perm.MEDIATION_MANAGE.value
@@ -458,6 +459,12 @@ ENDPOINTS = [
     Endpoint("case_list", "get", "/api/v1/cases/?area={area}", C_VIEW, denied=200),
     Endpoint("case_queues", "get", "/api/v1/cases/queues", targets=(NONE,)),
     Endpoint("case_map", "get", "/api/v1/cases/map?area={area}", C_VIEW),
+    # The command centre's live map: command.view at the area (every holder also holds the
+    # measures', layers' and item sources' own view permissions there).
+    Endpoint("command_map_grids", "get", "/api/v1/command/map/grids?area={area}&measure=cases.open", CMD),
+    Endpoint("command_map_points", "get", "/api/v1/command/map/points?area={area}&layer=cases", CMD),
+    Endpoint("command_item_case", "get", "/api/v1/command/items/{kind}/{case}", CMD, prepare=_const(kind="case")),
+    Endpoint("command_item_dispute", "get", "/api/v1/command/items/{kind}/{dispute}", CMD, prepare=_const(kind="dispute")),
     Endpoint("case_detail", "get", "/api/v1/cases/{case}", sees=C_VIEW),
     Endpoint("case_timeline", "get", "/api/v1/cases/{case}/timeline", sees=C_VIEW),
     Endpoint("case_duplicates", "get", "/api/v1/cases/{case}/duplicates", sees=C_VIEW),

@@ -178,16 +178,43 @@ def map_points(
 ) -> dict[str, Any]:
     """At most :data:`MAX_POINTS` markers of the layer within the area (and the box), nothing
     personal: ``{"layer", "points": [...], "truncated"}``."""
-    box = parse_bbox(bbox)
     area = area_for(actor=actor, area_id=area_id)
+    box = parse_bbox(bbox)
     try:
         layer = registry.marker_layers.get(layer_key)
     except KeyError:
         msg = _("Unknown marker layer.")
         raise ValidationFailed(msg, code=Code.UNKNOWN_MAP_LAYER, fields={"layer": msg}) from None
     _allowed(actor, area, layer.perm, "command_map_points")
-    rows = layer.points(scope_of(actor, area), box, MAX_POINTS + 1)
+    within = narrow_to_box(area, box) if box is not None else area
+    rows = layer.points(scope_of(actor, within), box, MAX_POINTS + 1)
     return {"layer": layer.key, "points": rows[:MAX_POINTS], "truncated": len(rows) > MAX_POINTS}
+
+
+def narrow_to_box(area: Area, box: BBox) -> Area:
+    """The deepest area under ``area`` (itself included, at most down to a community) whose
+    bounding box holds the whole ``box``: the markers' read then walks that subtree's index,
+    not the county's. Found from the grid under the box's centre (the in-process grid index)
+    and its ancestors (one read). Not below a community: a case with a point in view may hang
+    off a community rather than a grid."""
+    from gridgov.areas import geo
+
+    x0, y0, x1, y1 = box
+    grid_id = geo.locator.locate((x0 + x1) / 2, (y0 + y1) / 2)
+    if grid_id is None:
+        return area
+    path = Area.objects.filter(pk=grid_id).values_list("path", flat=True).first()
+    if not path or not path.startswith(area.path) or path == area.path:
+        return area
+    ids = [int(p) for p in path[len(area.path) :].split("/") if p]
+    best = area
+    rows = Area.objects.filter(pk__in=ids, level__lte=Level.COMMUNITY).order_by("depth")
+    for a in rows.only("id", "path", "level", "depth", "min_lon", "min_lat", "max_lon", "max_lat"):
+        if a.min_lon is None or a.min_lat is None or a.max_lon is None or a.max_lat is None:
+            continue
+        if a.min_lon <= x0 and a.min_lat <= y0 and a.max_lon >= x1 and a.max_lat >= y1:
+            best = a
+    return best
 
 
 def item_detail(*, actor: Any, kind: str, pk: int) -> dict[str, Any]:

@@ -225,3 +225,22 @@ def test_unknown_measure_or_layer_is_400(world: World) -> None:
     assert "measure" in response.json()["fields"]
     response = _get(world.dispatcher, f"{API}/map/points", layer="nope")
     assert response.status_code == 400 and response.json()["code"] == "unknown_map_layer"
+
+
+def test_points_in_a_small_box_are_read_from_the_community_only(world: World) -> None:
+    from gridgov.areas.services import area_set_boundary
+    from gridgov.conftest import square
+
+    t = world.tree
+    area_set_boundary(actor=None, area=t.community, geometry=square(106.195, 38.495, 0.03))
+    inside = (106.201, 38.501, 106.209, 38.509)
+    assert selectors.narrow_to_box(t.county, inside) == t.community
+    assert selectors.narrow_to_box(t.street, inside) == t.community
+    assert selectors.narrow_to_box(t.county, (106.20, 38.50, 106.31, 38.61)) == t.county
+    assert selectors.narrow_to_box(t.county, (107.5, 39.5, 107.6, 39.6)) == t.county
+    case = world.report()
+    box = ",".join(str(v) for v in inside)
+    data = _get(
+        world.dispatcher, f"{API}/map/points", area=t.county.pk, layer="cases", bbox=box
+    ).json()
+    assert [p["id"] for p in data["points"]] == [case.pk]
