@@ -91,3 +91,9 @@ def hostname(host: str) -> str:
     if host.startswith("["):
         return host[: host.find("]") + 1] if "]" in host else host
     return host.split(":", 1)[0]
+
+
+def demo_trickle() -> bool:
+    """``GRIDGOV_DEMO_TRICKLE``: report a new demo case every ~25 s so the screen moves (set
+    by ``gridgov demo`` for its worker; never in production)."""
+    return _raw("GRIDGOV_DEMO_TRICKLE").lower() in ("1", "true", "yes", "on")

@@ -14,6 +14,7 @@ and a process holds at most :func:`.conf.max_streams` (more: 503 with ``Retry-Af
 
 from __future__ import annotations
 
+import socket
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -36,6 +37,8 @@ from gridgov.core.errors import (
 )
 
 RETRY_AFTER_SECONDS = 10
+# The kernel's send buffer of one stream (it doubles it): minutes of events at a peak.
+SEND_BUFFER_BYTES = 64 * 1024
 
 R = TypeVar("R", HttpResponse, StreamingHttpResponse)
 
@@ -137,8 +140,9 @@ def stream(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         return _error(exc, request)
     sock = request.META.get("gunicorn.socket")
     if sock is not None:
-        # A client that never reads: the write blocks at most this long, then the server
-        # closes the connection and frees the thread.
+        # A client that never reads: the kernel holds at most this much for it, a write then
+        # blocks at most send_timeout, and the server closes the connection, freeing the thread.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
         sock.settimeout(conf.send_timeout())
     body = StreamingHttpResponse(live.messages(), content_type="text/event-stream")
     body["Cache-Control"] = "no-cache, no-store"
