@@ -56,6 +56,7 @@ from gridgov.audit.models import AuditEntry, Event
 from gridgov.cases.importers import hotline
 from gridgov.cases.models import Case, CaseAttachment, CaseEvent, Category
 from gridgov.cases.services import intake
+from gridgov.command.models import Alert
 from gridgov.conftest import square
 from gridgov.core import revisions
 from gridgov.kernel.imports.models import ImportJob
@@ -196,6 +197,7 @@ M_HANDLE, M_MANAGE, ME = (
     Role.MEDIATOR.value,
 )
 GW, BC, CS = Role.GRID_WORKER.value, Role.BUILDING_CHIEF.value, Role.COMMUNITY_STAFF.value
+CMD = Perm.COMMAND_VIEW.value
 DI, LE, AD = Role.DISPATCHER.value, Role.LEADER.value, Role.ADMIN.value
 
 
@@ -650,6 +652,11 @@ ENDPOINTS = [
     # --- Command centre: the screen's "notify the grid worker" (command.view, then the item's
     # own case.view through its item source: outside the jurisdiction a 404).
     Endpoint("command_notify", "post", "/api/v1/command/notify", Perm.COMMAND_VIEW.value, body=lambda c: {"item_kind": "case", "item_id": c["case"], "message": "请立即到现场核实"}, prepare=_notify_target, **_w()),
+    # --- Command centre: alerts. command.view (dispatcher, leader, admin) and the rule's own
+    # permission at the alert's area; without command.view anywhere 403 (audited), an area or
+    # an alert outside the jurisdiction 404.
+    Endpoint("command_alert_list", "get", "/api/v1/command/alerts?area={area}", CMD),
+    Endpoint("command_alert_acknowledge", "post", "/api/v1/command/alerts/{alert}/acknowledge", CMD, **_w()),
 ]
 # fmt: on
 BY_NAME = {e.name: e for e in ENDPOINTS}
@@ -789,6 +796,12 @@ EXPLICIT = [
     (Role.LEADER, "command_notify", IN, 200),
     (Role.GRID_WORKER, "command_notify", IN, 403),
     (Role.DEPT_HANDLER, "command_notify", IN, 403),
+    (Role.DISPATCHER, "command_alert_list", IN, 200),
+    (Role.DISPATCHER, "command_alert_list", OUT, 404),
+    (Role.COMMUNITY_STAFF, "command_alert_list", IN, 403),
+    (Role.LEADER, "command_alert_acknowledge", IN, 200),
+    (Role.ADMIN, "command_alert_acknowledge", OUT, 404),
+    (Role.GRID_WORKER, "command_alert_acknowledge", IN, 403),
 ]
 
 
@@ -1124,6 +1137,20 @@ def _b_doc_dispute(side: str, ctx: Ctx) -> Ctx:
     return {"doc_dispute": d.pk, "doc_dispute_version": d.version}
 
 
+def _b_alert(side: str, ctx: Ctx) -> Ctx:
+    now = timezone.now()
+    alert = Alert.objects.create(
+        area=_grid(ctx),
+        rule="cases.overdue_long",
+        fingerprint=f"case:{side}",
+        level="red",
+        title="超期超过 3 个工作日",
+        raised_at=now,
+        last_seen_at=now,
+    )
+    return {"alert": alert.pk}
+
+
 BUILDERS: dict[str, Callable[[str, Ctx], Ctx]] = {
     "building": _b_building,
     "estate": _b_estate,
@@ -1150,6 +1177,7 @@ BUILDERS: dict[str, Callable[[str, Ctx], Ctx]] = {
     "room": _b_room,
     "mediator": _b_mediator,
     "doc_dispute": _b_doc_dispute,
+    "alert": _b_alert,
 }
 DEPENDS = {
     "resident": ("household",),
@@ -1206,6 +1234,7 @@ def _snapshot_sql() -> tuple[tuple[str, str], ...]:
         *MEDIATION_ORG_MODELS,
         DisputeAttachment,
         DocumentTemplate,
+        Alert,
     ):
         meta = model._meta
         skip = volatile.get(model, set())

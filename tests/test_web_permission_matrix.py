@@ -26,6 +26,7 @@ from gridgov.accounts.services import department_create
 from gridgov.areas.models import Area
 from gridgov.audit.models import AuditEntry, Event
 from gridgov.cases.models import Case
+from gridgov.command.models import Alert
 from gridgov.conftest import square
 from gridgov.mediation.models import (
     Committee,
@@ -650,6 +651,20 @@ PAGES = [
         lambda w, _: {"name": "劳资", "deadline_days": "20", "sort": "50", "active": "on"},
         scoped=False,
     ),
+    # The command centre's alerts: command.view at the area (dispatcher, leader, admin).
+    Page(
+        "command alerts",
+        Perm.COMMAND_VIEW,
+        "GET",
+        lambda w, x: f"{reverse('command:alerts_list')}?area={_area(w, x).pk}",
+    ),
+    Page(
+        "command alert acknowledge",
+        Perm.COMMAND_VIEW,
+        "POST",
+        lambda w, x: reverse("command:alerts_acknowledge", args=[_alert(w, x).pk]),
+        lambda w, x: {},
+    ),
 ]
 
 
@@ -701,6 +716,23 @@ def _docs_dispute(world: Any, where: str) -> Any:
             title="通道堆放杂物",
             source="walk_in",
             parties=[PartyIn(name="张三"), PartyIn(name="李四", role="respondent")],
+        )
+    return made[where]
+
+
+def _alert(world: Any, where: str) -> Alert:
+    """An open alert in grid1 (inside) or grid3 (outside), made once per world."""
+    made = world.__dict__.setdefault("alerts", {})
+    if where not in made:
+        now = timezone.now()
+        made[where] = Alert.objects.create(
+            area=_area(world, where),
+            rule="cases.overdue_long",
+            fingerprint=f"case:{where}",
+            level="red",
+            title="超期超过 3 个工作日",
+            raised_at=now,
+            last_seen_at=now,
         )
     return made[where]
 
@@ -880,6 +912,7 @@ def snapshot() -> tuple[Any, ...]:
         list(ScreeningPlan.objects.order_by("pk").values_list("pk", "period", "active")),
         list(ScreeningRound.objects.order_by("pk").values_list("pk", "area_id")),
         list(ScreeningReturn.objects.order_by("pk").values_list("pk", "filed_at", "version")),
+        list(Alert.objects.order_by("pk").values_list("pk", "acknowledged_at")),
     )
 
 

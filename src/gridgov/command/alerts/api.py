@@ -29,17 +29,17 @@ router = Router(tags=["command"])
 MAX_ALERT_PAGE_SIZE = 200
 
 
-class AreaOut(Schema):
+class CommandAlertAreaOut(Schema):
     id: int
     name: str
 
 
-class AlertOut(Schema):
+class CommandAlertOut(Schema):
     id: int
     rule: str = Field(description="The rule's key, e.g. cases.overdue_long")
     level: str = Field(description="red, orange or yellow")
     title: str
-    area: AreaOut
+    area: CommandAlertAreaOut
     raised_at: datetime
     last_seen_at: datetime
     cleared_at: datetime | None = Field(description="When the rule stopped finding it")
@@ -49,8 +49,8 @@ class AlertOut(Schema):
     acknowledged_at: datetime | None
 
 
-class AlertListOut(Schema):
-    alerts: list[AlertOut]
+class CommandAlertListOut(Schema):
+    alerts: list[CommandAlertOut]
     count: int = Field(description=f"Alerts on all pages, counted to {COUNT_CAP + 1} at most.")
     capped: bool
     page: int
@@ -58,7 +58,7 @@ class AlertListOut(Schema):
     pages: int
 
 
-class AlertListIn(Schema):
+class CommandAlertListIn(Schema):
     area: DbId | None = Field(None, description="Default: the top area of your jurisdiction")
     open: int | None = Field(None, ge=0, le=1, description="1: open only, 0: cleared only")
     page: int = Field(1, ge=1, le=MAX_PAGE)
@@ -75,8 +75,8 @@ def _require_anywhere(actor: Any, what: str) -> None:
         scoping.require(actor, Perm.COMMAND_VIEW, None, what=what)
 
 
-@router.get("/alerts", response={200: AlertListOut, codes_4xx: ErrorOut})
-def alert_list(request: HttpRequest, params: Query[AlertListIn]) -> dict[str, Any]:
+@router.get("/alerts", response={200: CommandAlertListOut, codes_4xx: ErrorOut})
+def alert_list(request: HttpRequest, params: Query[CommandAlertListIn]) -> dict[str, Any]:
     """The alerts of an area's subtree (see the module docstring)."""
     actor = _actor(request)
     _require_anywhere(actor, "alert_list")
@@ -97,7 +97,7 @@ def alert_list(request: HttpRequest, params: Query[AlertListIn]) -> dict[str, An
     }
 
 
-@router.post("/alerts/{alert_id}/acknowledge", response={200: AlertOut, codes_4xx: ErrorOut})
+@router.post("/alerts/{alert_id}/acknowledge", response={200: CommandAlertOut, codes_4xx: ErrorOut})
 def alert_acknowledge(request: HttpRequest, alert_id: int) -> dict[str, Any]:
     """Acknowledge an alert (idempotent: acknowledging it again changes nothing)."""
     alert = services.alert_acknowledge(actor=_actor(request), alert_id=alert_id)
