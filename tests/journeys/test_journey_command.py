@@ -117,6 +117,9 @@ def test_command_screen(
         screen.locator("#cc-live-state[data-state=open]").wait_for()
         assert screen.locator("[data-testid=screen-area]").inner_text() == "凤城区"
         assert _figure(screen, "cases.intake", "reported_today") == "2"
+        # The live map draws the county's areas, and offers the measures to colour them by.
+        screen.locator("#cc-map path.leaflet-interactive").first.wait_for()
+        screen.locator("#cc-measures button[data-measure='cases.open']").wait_for()
         _no_scrollbars(screen)
 
         # A resident reports a problem on their phone, in another browser.

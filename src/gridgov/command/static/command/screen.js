@@ -282,6 +282,7 @@
     loadAlerts();
     if (map && typeof map.setArea === "function") {
       try { map.setArea(areaId); } catch (e) { /* the map keeps its previous area */ }
+      watchMeasures();
     }
     live.restart();
   }
@@ -518,11 +519,51 @@
     try {
       map = window.GridgovCommandMap.create(mapBox, { area: state.area, measure: null, dark: true });
       if (map && typeof map.onItem === "function") map.onItem(function (kind, id) { openItem(kind, id); });
+      // A click on a polygon drills the whole screen down (drill() moves the map too).
+      if (map && typeof map.onArea === "function") map.onArea(function (id) { drill(id); });
     } catch (e) {
       map = null;
       mapBox.appendChild(el("p", { className: "cc-error", text: gettext("The map could not be drawn.") }));
     }
   }
+
+  // The measures the grids can be coloured by, once the map has read them for this area.
+  var measureBox = document.getElementById("cc-measures");
+  var measureTimer = null;
+  state.mapMeasure = null;
+
+  function renderMeasures() {
+    if (!map || typeof map.measures !== "function") return true;
+    var measures = map.measures() || [];
+    if (!measures.length) return false;
+    clear(measureBox);
+    if (!state.mapMeasure || !measures.some(function (m) { return m.key === state.mapMeasure; })) {
+      state.mapMeasure = measures[0].key;
+    }
+    measures.forEach(function (m) {
+      measureBox.appendChild(el("button", {
+        type: "button", className: "cc-btn", text: m.title, "data-measure": m.key,
+        "aria-pressed": m.key === state.mapMeasure ? "true" : "false",
+        onclick: function () {
+          state.mapMeasure = m.key;
+          try { map.setMeasure(m.key); } catch (e) { /* keeps the previous colours */ }
+          renderMeasures();
+        }
+      }));
+    });
+    return true;
+  }
+
+  function watchMeasures() {
+    if (!map) return;
+    if (measureTimer) clearInterval(measureTimer);
+    var tries = 0;
+    measureTimer = setInterval(function () {
+      tries += 1;
+      if (renderMeasures() || tries > 30) { clearInterval(measureTimer); measureTimer = null; }
+    }, 1000);
+  }
+  watchMeasures();
 
   // --- The ticker and the live stream -------------------------------------------------------
 
