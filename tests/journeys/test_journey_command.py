@@ -214,7 +214,16 @@ def test_command_screen(
         assert box["width"] == 3840 and box["height"] == 2160
         assert box["x"] == -1920 and box["y"] == -1080
         _no_scrollbars(part)
+        # One 4K layout (3840×2160) scaled to the window: here half size, the whole of it.
+        part.goto(f"{base}/command/?size=4k")
+        part.locator("[data-tile='cases.intake']").wait_for()
+        box = part.locator("#cc-root").bounding_box()
+        assert (box["x"], box["y"], box["width"], box["height"]) == (0, 0, 1920, 1080)
+        _no_scrollbars(part)
         assert not problems, problems
+        # A wall part the wall does not have: a page that says which parts there are.
+        part.goto(f"{base}/command/?wall=2x2&part=7")
+        assert "1 至 4" in part.locator("main").inner_text()
     finally:
         context.close()
 
@@ -231,6 +240,11 @@ def test_command_screen(
         width = phone.evaluate("() => document.documentElement.scrollWidth")
         assert width <= PHONE["width"]
         screenshot(phone, "command-phone")
+        # The full screen's address on a narrow window turns into the same compact version.
+        phone.goto(f"{base}/command/")
+        phone.locator("[data-tile='cases.intake']").wait_for()
+        assert "cc-phone" in (phone.locator("html").get_attribute("class") or "")
+        assert not phone.locator(".cc-map-box").is_visible()
         assert not problems, problems
     finally:
         context.close()
