@@ -88,6 +88,22 @@ def test_the_map_module_draws_clicks_and_pulses(
     assert page.locator("#cmap.gg-cmap--dark").count() == 1
     assert page.locator("#cmap .leaflet-tile").count() == 0  # no basemap tiles
 
+    # A new case in 网格二: the next refresh colours it (values only, polygons kept).
+    case_report(
+        actor=None,
+        source="resident",
+        anonymous=True,
+        category=Category.objects.get(code="0101"),
+        title="井盖缺失",
+        lon=106.215,
+        lat=38.505,
+    )
+    page.evaluate("() => window.__m.refresh()")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#cmap path.leaflet-interactive')]"
+        ".every((p) => p.getAttribute('fill') !== '#16202e')"
+    )
+
     # A polygon click reports the area (the screen then re-scopes).
     grid2 = street.tree.grid2
     point = page.evaluate("() => window.__m.map.latLngToContainerPoint([38.505, 106.215])")

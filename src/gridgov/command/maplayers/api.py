@@ -23,6 +23,9 @@ router = Router(tags=["command"])
 class GridsIn(Schema):
     area: DbId | None = Field(None, description="Area id (default: the top of your jurisdiction).")
     measure: str = Field("", description="A map measure key, e.g. cases.open (default: the first).")
+    geometry: bool = Field(
+        True, description="false: features without their polygons (to refresh the values)."
+    )
 
 
 class PointsIn(Schema):
@@ -75,7 +78,10 @@ def map_grids(request: HttpRequest, params: Query[GridsIn]) -> dict[str, Any]:
     """The grid polygons under the area coloured by a measure's per-grid counter (or, when the
     area holds more than 3 000 grids, its communities or streets with their own counters)."""
     return selectors.map_grids(
-        actor=getattr(request, "auth", None), area_id=params.area, measure_key=params.measure
+        actor=getattr(request, "auth", None),
+        area_id=params.area,
+        measure_key=params.measure,
+        with_geometry=params.geometry,
     )
 
 

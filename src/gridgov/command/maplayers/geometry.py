@@ -10,6 +10,7 @@ with 100 000 grids) is drawn by the deepest level under it that has few enough a
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,7 @@ DEFAULT_TOLERANCE = 0.0005
 MAX_CACHED = 64
 
 _cache = RowCache("areas")
+_lock = threading.Lock()  # threads of one process share the remembered polygons
 
 
 @dataclass(frozen=True)
@@ -137,9 +139,10 @@ def drawn_under(area: Area) -> Drawn:
     found = rows.get(area.pk)
     if found is None:
         found = _build(area)
-        while len(rows) >= MAX_CACHED:
-            rows.pop(next(iter(rows)))
-        rows[area.pk] = found
+        with _lock:
+            while len(rows) >= MAX_CACHED:
+                rows.pop(next(iter(rows)), None)
+            rows[area.pk] = found
     drawn: Drawn = found
     return drawn
 

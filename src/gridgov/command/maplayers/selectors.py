@@ -111,11 +111,15 @@ def stock_values(measure: MapMeasure, area_ids: list[int]) -> dict[int, int]:
     return {int(a): int(v) for a, v in rows}
 
 
-def map_grids(*, actor: Any, area_id: int | None, measure_key: str = "") -> dict[str, Any]:
+def map_grids(
+    *, actor: Any, area_id: int | None, measure_key: str = "", with_geometry: bool = True
+) -> dict[str, Any]:
     """The GeoJSON FeatureCollection of the grids under the area (or of the level drawn
     instead, see :mod:`gridgov.command.maplayers.geometry`) with ``properties: {id, name,
     value}``, and what the map needs around it: the level drawn, the measure, the measures and
-    marker layers the viewer may use, the highest value (for the legend) and the box."""
+    marker layers the viewer may use, the highest value (for the legend) and the box.
+    ``with_geometry=False``: the same features with ``"geometry": null`` (a screen refreshing
+    its colours every minute need not fetch the polygons again)."""
     area = area_for(actor=actor, area_id=area_id)
     measure = _measure(actor, area, measure_key)
     drawn = drawn_under(area)
@@ -124,7 +128,7 @@ def map_grids(*, actor: Any, area_id: int | None, measure_key: str = "") -> dict
         {
             "type": "Feature",
             "id": pk,
-            "geometry": geometry,
+            "geometry": geometry if with_geometry else None,
             "properties": {"id": pk, "name": name, "value": values.get(pk, 0)},
         }
         for pk, name, geometry in drawn.features

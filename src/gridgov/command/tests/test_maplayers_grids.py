@@ -88,6 +88,13 @@ def test_values_are_the_counters_of_each_grid(moved: World) -> None:
     assert to_dispatch[t.grid1.pk] == 1  # the second case: accepted, not yet dispatched
 
 
+def test_values_without_polygons(moved: World) -> None:
+    t = moved.tree
+    data = _get(moved.dispatcher, area=t.county.pk, measure="cases.open", geometry="false").json()
+    assert all(f["geometry"] is None for f in data["features"])
+    assert _values(data) == {t.grid1.pk: 3, t.grid2.pk: 0, t.grid3.pk: 1}
+
+
 def test_disputes_colour_by_their_own_counters(world: World) -> None:
     t = world.tree
     register(t.grid2, risk="red", risk_reasons="扬言报复")

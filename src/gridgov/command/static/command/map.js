@@ -177,6 +177,36 @@
       });
     }
 
+    // Refresh the colours in place (no polygons fetched, no layers rebuilt): the answer
+    // without geometry for the same area and measure. Falls back to a full load when the set
+    // of areas drawn has changed.
+    function refreshValues() {
+      if (!state.data || !state.area) { return loadGrids(); }
+      var url = apiBase + "/map/grids" + query({ area: state.area, measure: state.measure, geometry: "false" });
+      return getJSON(url, "grids").then(function (data) {
+        if (destroyed) { return; }
+        var values = {};
+        (data.features || []).forEach(function (f) { values[f.properties.id] = f.properties.value; });
+        var same = (data.features || []).length === grids.getLayers().length;
+        grids.eachLayer(function (lyr) { if (!(lyr.feature.properties.id in values)) { same = false; } });
+        if (!same || !data.area || data.area.id !== state.area) { return loadGrids(); }
+        data.features = null;
+        state.data = data;
+        state.breaks = breaks(data.max || 0);
+        grids.eachLayer(function (lyr) {
+          var p = lyr.feature.properties;
+          p.value = values[p.id];
+          lyr.setTooltipContent(p.name + "：" + p.value);
+          grids.resetStyle(lyr);
+        });
+        drawLegend();
+        loadPoints();
+      }).catch(function (err) {
+        if (err && err.name === "AbortError") { return; }
+        setNote(texts.failed);
+      });
+    }
+
     // --- Fetching -----------------------------------------------------------------------------
     function getJSON(url, slot) {
       if (controllers[slot]) { controllers[slot].abort(); }
@@ -207,12 +237,13 @@
       var url = apiBase + "/map/grids" + query({ area: state.area, measure: state.measure });
       return getJSON(url, "grids").then(function (data) {
         if (destroyed) { return; }
-        state.data = data;
         state.measure = data.measure ? data.measure.key : state.measure;
         state.breaks = breaks(data.max || 0);
         state.layerAllowed = (data.layers || []).some(function (l) { return l.key === state.layer; });
         grids.clearLayers();
         grids.addData(data.features || []);
+        data.features = null;  // the layer holds them; keep no second copy
+        state.data = data;
         drawLegend();
         setNote(data.is_grids === false
           ? texts.coarser.replace("{level}", data.level_label || "") : "");
@@ -332,7 +363,7 @@
 
     // --- The object returned --------------------------------------------------------------------
     var refreshMs = Math.max(10, Number(options.refreshSeconds || 60)) * 1000;
-    timers.refresh = setInterval(function () { if (!document.hidden) { loadGrids(); } }, refreshMs);
+    timers.refresh = setInterval(function () { if (!document.hidden) { refreshValues(); } }, refreshMs);
 
     var api = {
       map: map,
@@ -345,7 +376,7 @@
         state.measure = key;
         return loadGrids();
       },
-      refresh: function () { return loadGrids(); },
+      refresh: function () { return refreshValues(); },
       pulse: pulse,
       onItem: function (cb) { itemCallbacks.push(cb); return api; },
       onArea: function (cb) { areaCallbacks.push(cb); return api; },
