@@ -142,7 +142,12 @@ async def sse_client(port: int, tok: str, client: Client, stop: asyncio.Event) -
 
 
 async def run_clients(
-    port: int, tok: str, n: int, seconds: float, ready: threading.Event, start: threading.Event
+    port: int,
+    tok: str,
+    n: int,
+    ready: threading.Event,
+    start: threading.Event,
+    finished: threading.Event,
 ) -> list[Client]:
     clients = [Client() for _ in range(n)]
     stop = asyncio.Event()
@@ -158,7 +163,9 @@ async def run_clients(
     ready.set()
     while not start.is_set():
         await asyncio.sleep(0.05)
-    await asyncio.sleep(seconds + 5)  # the injection, then the last batches' way
+    while not finished.is_set():  # the injection
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(5)  # the last batches' way
     stop.set()
     await asyncio.gather(*tasks, return_exceptions=True)
     return clients
@@ -312,12 +319,12 @@ def _live_pids(root: int) -> tuple[list[int], list[int]]:
 def bench(args: argparse.Namespace, serve_pid: int) -> dict[str, Any]:
     streamer = token(args.port, "dispatcher")
     reporter = token(args.port, "gridworker")
-    ready, start = threading.Event(), threading.Event()
+    ready, start, finished = threading.Event(), threading.Event(), threading.Event()
     box: dict[str, Any] = {}
 
     def loop() -> None:
         box["clients"] = asyncio.run(
-            run_clients(args.live_port, streamer, args.clients, args.seconds, ready, start)
+            run_clients(args.live_port, streamer, args.clients, ready, start, finished)
         )
 
     client_thread = threading.Thread(target=loop)
@@ -336,6 +343,7 @@ def bench(args: argparse.Namespace, serve_pid: int) -> dict[str, Any]:
     start.set()
     injected = inject(args.port, reporter, args.rate, args.seconds, args.injectors)
     cpu1 = (cpu_seconds(live_pids), cpu_seconds(web_pids))
+    finished.set()
     client_thread.join()
     clients: list[Client] = box["clients"]
     # Was the silent client cut off? Its socket then reads to its end at once.

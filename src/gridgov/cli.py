@@ -32,6 +32,7 @@ commands:
   demo            build the demo district on first run and serve it (web + worker)
   serve           serve the web app (several processes) with a background worker
   worker          run the background worker and the periodic-job scheduler
+  live-serve      serve the command centre's live stream alone (serve starts it itself)
   import-divisions, import-grids, demo-build, prune-audit, create-admin, migrate, …
                   any Django management command ('-' or '_' both work);
                   'gridgov help' lists them, 'gridgov help <command>' explains one
@@ -611,6 +612,10 @@ def cmd_serve(argv: Sequence[str]) -> None:
     args = _serve_parser().parse_args(argv)
     _check_port(args.host, args.port)
     live_port = _live_port(args.host, args.port, args.live_port)
+    if args.trusted_proxy and live_port:
+        # Behind the proxy the pages reach the stream on their own origin (the proxy routes
+        # /command/live/ to the live port, docs/operations.md).
+        os.environ.setdefault("GRIDGOV_LIVE_URL", "/command/live/stream")
     _prepare_workers(args.workers)
     _setup_django()
     _refuse_wrong_field_key()

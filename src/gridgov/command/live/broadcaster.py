@@ -242,6 +242,7 @@ class Broadcaster:
         self.missing: dict[str, dict[int, float]] = {}
         self.thread: threading.Thread | None = None
         self.wake = threading.Event()
+        self.stopping = threading.Event()
         self.dropped = 0
         self.delivered_polls = 0
 
@@ -263,7 +264,7 @@ class Broadcaster:
 
     def _run(self) -> None:
         translation.activate(settings.LANGUAGE_CODE)
-        while True:
+        while not self.stopping.is_set():
             try:
                 close_old_connections()
                 more = self.poll_once()
@@ -380,6 +381,14 @@ class Broadcaster:
             out.append(item)
         full = len(rows) >= conf.READ_LIMIT and bool(out)
         return out, cursor, full
+
+    def stop(self) -> None:
+        """End the poller (tests; a process that exits needs nothing)."""
+        self.stopping.set()
+        self.wake.set()
+        if self.thread is not None:
+            self.thread.join(timeout=10)
+        connections.close_all()
 
     def poke(self) -> None:
         """Read the sources now rather than at the next tick."""

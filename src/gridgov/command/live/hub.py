@@ -23,3 +23,12 @@ def broadcaster() -> Broadcaster:
 def running() -> Broadcaster | None:
     """The broadcaster if this process has one (no stream ever connected: None)."""
     return _broadcaster
+
+
+def reset() -> None:
+    """Stop this process's broadcaster and forget it (tests: a new database, new cursors)."""
+    global _broadcaster
+    with _lock:
+        if _broadcaster is not None:
+            _broadcaster.stop()
+        _broadcaster = None

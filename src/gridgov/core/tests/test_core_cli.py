@@ -110,9 +110,14 @@ def test_serve_runs_web_and_worker_and_stops_cleanly(tmp_path):
         assert _get(f"{base}/static/admin/css/base.css")[0] == 200
         if (SOURCE / "core/static/vendor/htmx/htmx.min.js").exists():
             assert _get(f"{base}/static/vendor/htmx/htmx.min.js")[0] == 200
-        workers = _wait_for(lambda: _children(proc.pid), "the worker process")
+        # The background worker and the live stream's process (docs/operations.md).
+        children = _wait_for(
+            lambda: (c := _children(proc.pid)) and len(c) == 2 and c, "the worker and live"
+        )
+        lines = {pid: Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") for pid in children}
+        workers = [pid for pid, line in lines.items() if b"worker" in line]
         assert len(workers) == 1
-        assert b"worker" in Path(f"/proc/{workers[0]}/cmdline").read_bytes()
+        assert [b"live-serve" in line for line in lines.values()].count(True) == 1
 
         def periodic_jobs_ran() -> bool:
             with sqlite3.connect(tmp_path / "gridgov.sqlite3") as con:
@@ -128,7 +133,8 @@ def test_serve_runs_web_and_worker_and_stops_cleanly(tmp_path):
         code = proc.wait(timeout=60)
         log.close()
     assert code == 0, (tmp_path / "serve.log").read_text()
-    assert not Path(f"/proc/{workers[0]}").exists()
+    for pid in children:
+        assert not Path(f"/proc/{pid}").exists()
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="on Linux")
@@ -225,13 +231,15 @@ def test_serve_with_several_workers_forks_warm_web_processes_and_stops_them_all(
         status, body = _get(f"{base}/open311/v2/services.json")
         assert status == 200 and body.startswith(b"[")
         children = _wait_for(
-            lambda: (c := _children(proc.pid)) and len(c) == 3 and c, "two web processes"
+            lambda: (c := _children(proc.pid)) and len(c) == 4 and c, "two web processes"
         )
-        kinds = sorted(
-            b"worker" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[3:]
-            for pid in children
-        )
-        assert kinds == [False, False, True]  # two web processes and the background worker
+
+        def kind(pid: int) -> str:
+            line = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[3:]
+            return "worker" if b"worker" in line else "live" if b"live-serve" in line else "web"
+
+        # Two web processes, the background worker and the live stream's process.
+        assert sorted(kind(pid) for pid in children) == ["live", "web", "web", "worker"]
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=60)
