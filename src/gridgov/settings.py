@@ -210,6 +210,7 @@ GRIDGOV_ALERT_OVERDUE_STOCK = env_int("GRIDGOV_ALERT_OVERDUE_STOCK", 10)  # stre
 GRIDGOV_ALERT_REPEAT_COUNT = env_int("GRIDGOV_ALERT_REPEAT_COUNT", 3)  # one grid, 7 days
 GRIDGOV_ALERT_SPIKE_FACTOR = env_int("GRIDGOV_ALERT_SPIKE_FACTOR", 2)  # × same-weekday mean
 GRIDGOV_ALERT_SPIKE_MIN = env_int("GRIDGOV_ALERT_SPIKE_MIN", 10)  # cases today at least
+GRIDGOV_ALERT_RETENTION_DAYS = env_int("GRIDGOV_ALERT_RETENTION_DAYS", 180)  # cleared ones
 
 # Notifications: the inbox always; e-mail only when a mail server is configured.
 GRIDGOV_BASE_URL = os.environ.get("GRIDGOV_BASE_URL", "")

@@ -11,6 +11,8 @@ DEFAULTS: dict[str, int] = {
     "GRIDGOV_ALERT_MAX_HITS": 500,
     # Most alert notices one person gets per run; the others are summed up in one notice.
     "GRIDGOV_ALERT_NOTIFY_MAX": 20,
+    # Cleared alerts raised longer ago than this many days are deleted (daily).
+    "GRIDGOV_ALERT_RETENTION_DAYS": 180,
     # A case overdue by more than this many working days (red).
     "GRIDGOV_ALERT_OVERDUE_DAYS": 3,
     # A street's or community's overdue cases at or above this many (orange).

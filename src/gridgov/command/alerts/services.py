@@ -25,7 +25,7 @@ import traceback
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
@@ -326,6 +326,29 @@ def _send_summaries(overflow: dict[int, int]) -> int:
                 for user_id, count in sorted(overflow.items())
             ]
         )
+
+
+# --- Retention ----------------------------------------------------------------------------------
+
+
+def alerts_prune(*, now: datetime | None = None, days: int | None = None) -> int:
+    """Delete cleared alerts raised more than ``days`` (GRIDGOV_ALERT_RETENTION_DAYS) ago, in
+    batches along the ``raised_at`` index; open alerts stay whatever their age. Returns how many
+    were deleted."""
+    now = now or timezone.now()
+    keep = conf.value("GRIDGOV_ALERT_RETENTION_DAYS") if days is None else days
+    before = now - timedelta(days=max(1, keep))
+    deleted = 0
+    while True:
+        ids = list(
+            Alert.objects.filter(raised_at__lt=before, cleared_at__isnull=False)
+            .order_by("raised_at")
+            .values_list("pk", flat=True)[:CHUNK]
+        )
+        if not ids:
+            return deleted
+        with transaction.atomic():
+            deleted += Alert.objects.filter(pk__in=ids).delete()[0]
 
 
 # --- Acknowledging -----------------------------------------------------------------------------

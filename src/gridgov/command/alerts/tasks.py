@@ -18,3 +18,13 @@ def run_alert_rules() -> dict[str, Any]:
     from gridgov.command.alerts.services import run_rules
 
     return run_rules().as_dict()
+
+
+@periodic(every=timedelta(days=1), name="command.alerts_prune")
+@task()
+def prune_alerts() -> dict[str, int]:
+    """Delete cleared alerts older than GRIDGOV_ALERT_RETENTION_DAYS
+    (:func:`gridgov.command.alerts.services.alerts_prune`)."""
+    from gridgov.command.alerts.services import alerts_prune
+
+    return {"deleted": alerts_prune()}

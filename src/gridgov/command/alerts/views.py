@@ -70,9 +70,16 @@ def alerts_list(request: HttpRequest) -> HttpResponse:
     open_only = {"open": True, "cleared": False, "all": None}[state]
     qs = selectors.alert_list(actor=request.user, area=area, open_only=open_only)
     page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    parent = area.parent if area.parent_id else None
+    up = (
+        parent
+        if parent is not None and scoping.can(request.user, Perm.COMMAND_VIEW, parent)
+        else None
+    )
     context: dict[str, Any] = {
         "title": _("Alerts"),
         "area": area,
+        "up": up,
         "roots": selectors.alerts_areas_for(actor=request.user),
         "state": state,
         "states": [

@@ -239,3 +239,28 @@ def test_the_page_refuses_outside_and_without_the_command_centre(
     url = reverse("command:alerts_acknowledge", args=[alerts.orange.pk])
     assert worker.post(url).status_code == 403
     assert not Alert.objects.filter(acknowledged_at__isnull=False).exists()
+
+
+def test_the_list_reads_a_fixed_number_of_queries(
+    tree: Any, people: Any, django_assert_max_num_queries: Any
+) -> None:
+    client, h = api(people.dispatcher)
+    _alert(tree.grid1)
+    client.get(API, **h)  # warm the caches
+    with django_assert_max_num_queries(12) as few:
+        client.get(API, **h)
+    for i in range(15):
+        _alert(tree.grid1, fingerprint=f"more:{i}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(client.get(API, **h).json()["alerts"]) == 16
+
+
+def test_the_page_drills_down_and_back_up_inside_the_jurisdiction(
+    tree: Any, people: Any, alerts: Any
+) -> None:
+    client = _web(people.dispatcher)
+    text = client.get(f"/command/alerts/?area={tree.grid1.pk}").content.decode()
+    assert alerts.orange.title in text and alerts.red_new.title not in text
+    assert "返回上级：凤鸣社区" in text
+    top = client.get("/command/alerts/").content.decode()
+    assert 'data-testid="alerts-up"' not in top  # the street is the top of this jurisdiction

@@ -262,3 +262,25 @@ def test_the_alerts_job_runs_every_two_minutes() -> None:
 
     job = discover().jobs["command.alerts"]
     assert job.every == timedelta(minutes=2)
+
+
+def test_old_cleared_alerts_are_pruned_and_open_ones_kept(tree: Any) -> None:
+    s = Switch()
+    s.hits = {"old": tree.grid1, "kept": tree.grid1}
+    run_rules(now=NOW, rules=[s.rule])
+    del s.hits["old"]
+    run_rules(now=NOW + timedelta(days=1), rules=[s.rule])
+    recent = Switch("test.recent")
+    recent.hits = {"recent": tree.grid1}
+    run_rules(now=NOW + timedelta(days=100), rules=[recent.rule])
+    recent.hits = {}
+    run_rules(now=NOW + timedelta(days=101), rules=[recent.rule])
+    deleted = services.alerts_prune(now=NOW + timedelta(days=200), days=180)
+    assert deleted == 1
+    assert sorted(Alert.objects.values_list("fingerprint", flat=True)) == ["kept", "recent"]
+
+
+def test_the_prune_job_runs_daily() -> None:
+    from gridgov.core.scheduler import discover
+
+    assert discover().jobs["command.alerts_prune"].every == timedelta(days=1)
