@@ -256,6 +256,25 @@ def _to_check(action: str) -> Callable[[Any, str], Ctx]:
     return prepare
 
 
+def _notify_target(user: Any, side: str) -> Ctx:
+    """A report in the side's grid, whose grid gets a grid worker first: the screen's "notify
+    the grid worker" (POST /api/v1/command/notify) reaches them."""
+    lon, lat = POINTS[side]
+    grid = Area.objects.get(code="640110001001001" if side == IN else "640110100201001")
+    worker, _new = User.objects.get_or_create(username=f"notified_{side}")
+    RoleGrant.objects.get_or_create(user=worker, role=Role.GRID_WORKER, area=grid)
+    case = intake.case_report(
+        actor=None,
+        source="resident",
+        anonymous=True,
+        category=Category.objects.get(code="0101"),
+        title="窨井盖缺失",
+        lon=lon,
+        lat=lat,
+    ).case
+    return {"case": case.pk}
+
+
 def _b64_photo(c: Ctx) -> list[str]:
     import base64
 
@@ -644,6 +663,9 @@ ENDPOINTS = [
     Endpoint("document_template_file", "get", MD + "/documents/templates/{kind}/file", M_MANAGE, prepare=_const(kind="agreement"), targets=(NONE,), **_t()),
     Endpoint("case_to_mediation", "post", MD + "/cases/{case}/to-mediation", M_REPORT, 201, lambda c: {"version": c["version"], "type_id": c["type_id"]}, sees=C_VIEW, prepare=_type_id, **_tw()),
     Endpoint("dispute_open_case", "post", MD + "/disputes/{doc_dispute}/open-case", M_TRIAGE, 201, lambda c: {"version": c["doc_dispute_version"], "category": c["category"]}, sees=M_VIEW, cells=((ME, IN, 403),), **_tw()),
+    # --- Command centre: the screen's "notify the grid worker" (command.view, then the item's
+    # own case.view through its item source: outside the jurisdiction a 404).
+    Endpoint("command_notify", "post", "/api/v1/command/notify", Perm.COMMAND_VIEW.value, body=lambda c: {"item_kind": "case", "item_id": c["case"], "message": "请立即到现场核实"}, prepare=_notify_target, **_w()),
     # --- Command centre: alerts. command.view (dispatcher, leader, admin) and the rule's own
     # permission at the alert's area; without command.view anywhere 403 (audited), an area or
     # an alert outside the jurisdiction 404.
@@ -783,6 +805,11 @@ EXPLICIT = [
     (Role.MEDIATOR, "mediator_list", IN, 200),
     (Role.MEDIATOR, "mediator_update", IN, 403),
     (Role.RESIDENT, "dispute_type_list", NONE, 403),
+    (Role.DISPATCHER, "command_notify", IN, 200),
+    (Role.DISPATCHER, "command_notify", OUT, 404),
+    (Role.LEADER, "command_notify", IN, 200),
+    (Role.GRID_WORKER, "command_notify", IN, 403),
+    (Role.DEPT_HANDLER, "command_notify", IN, 403),
     (Role.DISPATCHER, "command_alert_list", IN, 200),
     (Role.DISPATCHER, "command_alert_list", OUT, 404),
     (Role.COMMUNITY_STAFF, "command_alert_list", IN, 403),

@@ -307,6 +307,25 @@ PAGES = [
         lambda w, _: {"date_from": "2026-01-01", "date_to": "2026-01-31"},
         scoped=False,
     ),
+    # The command centre screen (full screen and phone): command.view at the area.
+    Page(
+        "command screen",
+        Perm.COMMAND_VIEW,
+        "GET",
+        lambda w, x: f"{reverse('command:screen')}?area={_area(w, x).pk}",
+    ),
+    Page(
+        "command screen wall part",
+        Perm.COMMAND_VIEW,
+        "GET",
+        lambda w, x: f"{reverse('command:screen')}?area={_area(w, x).pk}&wall=2x2&part=3",
+    ),
+    Page(
+        "command phone",
+        Perm.COMMAND_VIEW,
+        "GET",
+        lambda w, x: f"{reverse('command:screen_phone')}?area={_area(w, x).pk}",
+    ),
     Page("statistics", Perm.VIEW_STATS, "GET", lambda w, _: reverse("cases:stats"), scoped=False),
     # Mediation figures and the register (台账): stats.view (with mediation.view) at the area.
     Page(

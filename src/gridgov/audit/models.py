@@ -40,6 +40,7 @@ class Event(models.TextChoices):
     ROSTER_IMPORTED = "roster_imported", _("Roster imported")
     STAFF_ASSIGNED = "staff_assigned", _("Grid staff post assigned")
     STAFF_ENDED = "staff_ended", _("Grid staff post ended")
+    GRID_WORKER_NOTIFIED = "grid_worker_notified", _("Grid worker notified from the command centre")
     ALERT_ACKNOWLEDGED = "alert_acknowledged", _("Command-centre alert acknowledged")
     REPORT_DOWNLOADED = "report_downloaded", _("Report downloaded")
 

@@ -3,3 +3,4 @@ each topic keeps its own in its sub-package."""
 
 from gridgov.command.alerts import notify as alerts  # noqa: F401
 from gridgov.command.reports import notify as reports  # noqa: F401
+from gridgov.command.screen import notify as screen  # noqa: F401

@@ -28,6 +28,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
             "roster_import": scoping.has_perm_anywhere(user, Perm.ROSTER_EDIT),
             "party": scoping.has_perm_anywhere(user, Perm.PARTY_VIEW),
             "mediation": scoping.has_perm_anywhere(user, Perm.MEDIATION_VIEW),
+            "command": scoping.has_perm_anywhere(user, Perm.COMMAND_VIEW),
         }
     return {
         "nav": nav,

@@ -224,6 +224,8 @@ class Code(StrEnum):
     CASE_IN_MEDIATION = "case_in_mediation"
     CASE_ALREADY_OPENED = "case_already_opened"
 
+    # Command centre: the screen
+    NO_GRID_WORKER = "no_grid_worker"
     # Command centre: the map
     INVALID_BBOX = "invalid_bbox"
     UNKNOWN_MAP_MEASURE = "unknown_map_measure"
@@ -491,6 +493,10 @@ CATALOGUE: dict[Code, tuple[str, str]] = {
     ),
     Code.CASE_IN_MEDIATION: ("409", "The case has already been turned into a mediation."),
     Code.CASE_ALREADY_OPENED: ("409", "The dispute has already opened a case."),
+    Code.NO_GRID_WORKER: (
+        "409",
+        "The item lies in no grid, or its grid has no active grid worker to notify.",
+    ),
     # Command centre: the map
     Code.INVALID_BBOX: (
         "400",

@@ -1,3 +1,8 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from gridgov.command.screen import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.screen, name="screen"),
+    path("phone/", views.phone, name="screen_phone"),
+]
