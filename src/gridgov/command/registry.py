@@ -137,6 +137,9 @@ class RankMeasure:
     subjects: str = "areas"
     formula: Any = ""  # how it is computed, in words (reports state every formula)
     order: int = 100
+    # False: a stock read now, whatever the period (open, overdue …): no previous period to
+    # compare with, so the rows carry no previous rank and no arrow ("same").
+    period: bool = True
 
 
 # ---------------------------------------------------------------------------------------------
