@@ -223,6 +223,11 @@ class Code(StrEnum):
     CASE_IN_MEDIATION = "case_in_mediation"
     CASE_ALREADY_OPENED = "case_already_opened"
 
+    # Command centre: the map
+    INVALID_BBOX = "invalid_bbox"
+    UNKNOWN_MAP_MEASURE = "unknown_map_measure"
+    UNKNOWN_MAP_LAYER = "unknown_map_layer"
+
 
 # Code → (HTTP status(es), meaning): the documentation of each code.
 CATALOGUE: dict[Code, tuple[str, str]] = {
@@ -479,6 +484,14 @@ CATALOGUE: dict[Code, tuple[str, str]] = {
     ),
     Code.CASE_IN_MEDIATION: ("409", "The case has already been turned into a mediation."),
     Code.CASE_ALREADY_OPENED: ("409", "The dispute has already opened a case."),
+    # Command centre: the map
+    Code.INVALID_BBOX: (
+        "400",
+        "A map box that is not four numbers min_lng,min_lat,max_lng,max_lat within the world "
+        "(minimum below maximum).",
+    ),
+    Code.UNKNOWN_MAP_MEASURE: ("400", "No map measure with this key is registered."),
+    Code.UNKNOWN_MAP_LAYER: ("400", "No marker layer with this key is registered."),
 }
 
 
