@@ -40,6 +40,7 @@ class Event(models.TextChoices):
     ROSTER_IMPORTED = "roster_imported", _("Roster imported")
     STAFF_ASSIGNED = "staff_assigned", _("Grid staff post assigned")
     STAFF_ENDED = "staff_ended", _("Grid staff post ended")
+    REPORT_DOWNLOADED = "report_downloaded", _("Report downloaded")
 
 
 class AuditQuerySet(models.QuerySet["AuditEntry"]):

@@ -227,6 +227,8 @@ class Code(StrEnum):
     INVALID_BBOX = "invalid_bbox"
     UNKNOWN_MAP_MEASURE = "unknown_map_measure"
     UNKNOWN_MAP_LAYER = "unknown_map_layer"
+    # Command centre
+    PERIOD_IN_FUTURE = "period_in_future"
 
 
 # Code → (HTTP status(es), meaning): the documentation of each code.
@@ -492,6 +494,7 @@ CATALOGUE: dict[Code, tuple[str, str]] = {
     ),
     Code.UNKNOWN_MAP_MEASURE: ("400", "No map measure with this key is registered."),
     Code.UNKNOWN_MAP_LAYER: ("400", "No marker layer with this key is registered."),
+    Code.PERIOD_IN_FUTURE: ("400", "A report asked for a period that has not started yet."),
 }
 
 
