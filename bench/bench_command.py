@@ -37,7 +37,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -215,13 +215,14 @@ def main() -> None:
     drop = fresh_database(kept="gridgov_bench_command" if args.data_dir else "", reuse=reuse)
     setup_django(data_dir)
     try:
+        import command_data as cd
         from django.core.management import call_command
         from django.db import connection
 
-        import command_data as cd
-
         call_command("migrate", verbosity=0)
-        log(f"database: {connection.vendor}{' (reused: ' + marker.read_text().strip() + ')' if reuse else ''}")
+        log(
+            f"database: {connection.vendor}{' (reused: ' + marker.read_text().strip() + ')' if reuse else ''}"
+        )
         tune_sqlite(build=not reuse)
         if reuse:
             tree = cd.load_tree()
@@ -231,9 +232,14 @@ def main() -> None:
             RESULTS["build"] = info
             log(f"  build total {info['total_s']:.0f} s")
             if args.data_dir:
-                marker.write_text(json.dumps({"cases": args.cases, "grids": args.grids, **info}) + "\n")
+                marker.write_text(
+                    json.dumps({"cases": args.cases, "grids": args.grids, **info}) + "\n"
+                )
             tree = cd.load_tree()
             tune_sqlite(build=False)
+        shaped = cd.ensure_shapes(tree)
+        if shaped:
+            log(f"  {shaped:,} streets and communities given a polygon")
         if "verify" in stages:
             log("\nverify")
             verify(tree)

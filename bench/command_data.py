@@ -18,6 +18,7 @@ load and created again afterwards (a sort each, much faster than 10 million rand
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, timedelta
@@ -61,7 +62,16 @@ SOURCES_P = [0.45, 0.2, 0.2, 0.05, 0.03, 0.03, 0.02, 0.02]
 LEVELS = np.array([6, 5, 4, 3])
 LEVEL_P = [0.5, 0.25, 0.15, 0.10]
 RATINGS = ["satisfied", "basic", "unsatisfied"]
-WORDS = ["井盖缺失", "占道经营", "垃圾堆放", "路灯不亮", "噪音扰民", "邻里纠纷", "违章停车", "管道漏水"]
+WORDS = [
+    "井盖缺失",
+    "占道经营",
+    "垃圾堆放",
+    "路灯不亮",
+    "噪音扰民",
+    "邻里纠纷",
+    "违章停车",
+    "管道漏水",
+]
 
 DAY = 86400
 
@@ -74,7 +84,9 @@ class Tree:
     """The area tree: ids and paths of every level, and for each grid the index of its
     community, for each community that of its street (numpy arrays)."""
 
-    def __init__(self, top: list[Any], streets: list[Any], communities: list[Any], grids: list[Any]):
+    def __init__(
+        self, top: list[Any], streets: list[Any], communities: list[Any], grids: list[Any]
+    ):
         self.top = top  # province, city, county
         self.county = top[-1]
         self.streets = streets
@@ -86,7 +98,9 @@ class Tree:
         comm_index = {c.pk: i for i, c in enumerate(communities)}
         street_index = {s.pk: i for i, s in enumerate(streets)}
         self.grid_comm = np.array([comm_index[g.parent_id] for g in grids], dtype=np.int64)
-        self.comm_street = np.array([street_index[c.parent_id] for c in communities], dtype=np.int64)
+        self.comm_street = np.array(
+            [street_index[c.parent_id] for c in communities], dtype=np.int64
+        )
         self.grid_paths = np.array([g.path for g in grids], dtype=object)
         self.grid_xy = np.array(
             [(g.center_lon or 0.0, g.center_lat or 0.0) for g in grids], dtype=np.float64
@@ -95,7 +109,10 @@ class Tree:
 
 def _square(x: float, y: float) -> dict[str, Any]:
     c = CELL * 0.999
-    return {"type": "Polygon", "coordinates": [[[x, y], [x + c, y], [x + c, y + c], [x, y + c], [x, y]]]}
+    return {
+        "type": "Polygon",
+        "coordinates": [[[x, y], [x + c, y], [x + c, y + c], [x, y + c], [x, y]]],
+    }
 
 
 def build_tree(n_grids: int) -> Tree:
@@ -161,6 +178,42 @@ def build_tree(n_grids: int) -> Tree:
     return Tree([province, city, county], streets, communities, grids)
 
 
+def ensure_shapes(tree: Tree) -> int:
+    """Give the streets and communities that have none a square polygon of their own (the map
+    draws them when the grids are too many); return how many were given one."""
+    from django.db import connection, transaction
+
+    from gridgov.areas.models import Area
+
+    missing = set(
+        Area.objects.filter(level__in=[4, 5], geometry__isnull=True).values_list("pk", flat=True)
+    )
+    rows = []
+    for areas, size, y0 in (
+        (tree.communities, CELL * 10, Y0 - 1.0),
+        (tree.streets, CELL * 60, Y0 - 2.0),
+    ):
+        side = int(np.ceil(np.sqrt(max(1, len(areas)))))
+        for i, a in enumerate(areas):
+            if a.pk not in missing:
+                continue
+            x, y = X0 + (i % side) * size, y0 + (i // side) * size
+            c = size * 0.999
+            geom = {
+                "type": "Polygon",
+                "coordinates": [[[x, y], [x + c, y], [x + c, y + c], [x, y + c], [x, y]]],
+            }
+            rows.append((json.dumps(geom), x, y, x + c, y + c, x + c / 2, y + c / 2, a.pk))
+    if rows:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.executemany(
+                "UPDATE areas_area SET geometry = %s, min_lon = %s, min_lat = %s, max_lon = %s, "
+                "max_lat = %s, center_lon = %s, center_lat = %s WHERE id = %s",
+                rows,
+            )
+    return len(rows)
+
+
 def load_tree() -> Tree:
     from gridgov.areas.models import Area
 
@@ -183,7 +236,12 @@ def _vendor() -> str:
     return connection.vendor
 
 
-def write_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], consts: dict[str, str] | None = None) -> None:
+def write_rows(
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    consts: dict[str, str] | None = None,
+) -> None:
     """Insert ``rows`` into ``table`` (SQLite: executemany with the constant columns as SQL
     literals; PostgreSQL: COPY, constants appended to every row)."""
     from django.db import connection
@@ -294,14 +352,27 @@ class Flows:
     """Increments per (day, grid, counter), flushed day by day once no later event can fall on
     the day, rolled up to every ancestor and written in day order."""
 
-    def __init__(self, tree: Tree, clock: Clock, n_counters: int, emit: Callable[[int, np.ndarray, np.ndarray], None]):
+    def __init__(
+        self,
+        tree: Tree,
+        clock: Clock,
+        n_counters: int,
+        emit: Callable[[int, np.ndarray, np.ndarray], None],
+    ):
         self.tree, self.clock, self.k = tree, clock, n_counters
         self.emit = emit  # (day, area ids, matrix rows × counters)
         self.keys: list[np.ndarray] = []
         self.vals: list[np.ndarray] = []
         self.rows = 0
 
-    def add(self, day: np.ndarray, grid: np.ndarray, counter: int, value: np.ndarray | int, mask: np.ndarray | None = None) -> None:
+    def add(
+        self,
+        day: np.ndarray,
+        grid: np.ndarray,
+        counter: int,
+        value: np.ndarray | int,
+        mask: np.ndarray | None = None,
+    ) -> None:
         if mask is not None:
             day, grid = day[mask], grid[mask]
             if not np.isscalar(value):
@@ -366,14 +437,23 @@ def ancestors_stock(tree: Tree, per_grid: dict[str, np.ndarray]) -> list[tuple[i
     """(area id, key, value) of every area from per-grid counts of each key."""
     out: list[tuple[int, str, int]] = []
     for key, counts in per_grid.items():
-        cm = np.bincount(tree.grid_comm, weights=counts, minlength=len(tree.communities)).astype(np.int64)
+        cm = np.bincount(tree.grid_comm, weights=counts, minlength=len(tree.communities)).astype(
+            np.int64
+        )
         sm = np.bincount(tree.comm_street, weights=cm, minlength=len(tree.streets)).astype(np.int64)
         total = int(counts.sum())
         if total:
             out += [(a.pk, key, total) for a in tree.top]
         for ids, vals in ((tree.street_ids, sm), (tree.comm_ids, cm), (tree.grid_ids, counts)):
             nz = np.flatnonzero(vals)
-            out += list(zip(ids[nz].tolist(), [key] * len(nz), vals[nz].astype(np.int64).tolist(), strict=True))
+            out += list(
+                zip(
+                    ids[nz].tolist(),
+                    [key] * len(nz),
+                    vals[nz].astype(np.int64).tolist(),
+                    strict=True,
+                )
+            )
     return out
 
 
@@ -438,7 +518,9 @@ def _exp(rng: np.random.Generator, mean: float, n: int) -> np.ndarray:
     return rng.exponential(mean, n).astype(np.int64)
 
 
-def build_cases(tree: Tree, clock: Clock, total: int, *, chunk: int = 200_000, seed: int = 18) -> dict[str, Any]:
+def build_cases(
+    tree: Tree, clock: Clock, total: int, *, chunk: int = 200_000, seed: int = 18
+) -> dict[str, Any]:
     """``total`` cases over ``clock.days`` days, with CaseStat and the cases' stock."""
     from django.db import connection, transaction
 
@@ -496,9 +578,13 @@ def build_cases(tree: Tree, clock: Clock, total: int, *, chunk: int = 200_000, s
         rated_s = st == STATUSES.index("rated")
         neg = np.full(n, -1, dtype=np.int64)
         now = clock.now
-        acc = np.where(accepted_s, np.minimum(t + np.where(on_spot, 0, _exp(rng, 3600, n)), now), neg)
+        acc = np.where(
+            accepted_s, np.minimum(t + np.where(on_spot, 0, _exp(rng, 3600, n)), now), neg
+        )
         disp = np.where(dispatched_s, np.minimum(acc + np.where(on_spot, 0, 600), now), neg)
-        sign = np.where(signed_s, np.minimum(disp + np.where(on_spot, 0, _exp(rng, 7200, n)), now), neg)
+        sign = np.where(
+            signed_s, np.minimum(disp + np.where(on_spot, 0, _exp(rng, 7200, n)), now), neg
+        )
         closed_t = np.where(finished, sign + np.where(on_spot, 0, _exp(rng, 3 * DAY, n)), neg)
         closed_t = np.where(finished, np.minimum(closed_t, clock.now), neg)
         res = np.where(st == 6, np.minimum(sign + _exp(rng, DAY, n), clock.now), neg)
@@ -530,7 +616,12 @@ def build_cases(tree: Tree, clock: Clock, total: int, *, chunk: int = 200_000, s
         flows.add(cd, grid, C["closed"], 1, finished)
         flows.add(cd, grid, C["closed_on_time"], 1, finished & (closed_t <= handle_due))
         flows.add(cd, grid, C["handle_seconds"], closed_t - acc, finished)
-        for lv, name in ((6, "closed_grid"), (5, "closed_community"), (4, "closed_street"), (3, "closed_county")):
+        for lv, name in (
+            (6, "closed_grid"),
+            (5, "closed_community"),
+            (4, "closed_street"),
+            (3, "closed_county"),
+        ):
             flows.add(cd, grid, C[name], 1, finished & (level == lv))
         flows.add(cd, grid, C["closed_on_spot"], 1, on_spot)
         for r, name in enumerate(RATINGS):
@@ -549,7 +640,10 @@ def build_cases(tree: Tree, clock: Clock, total: int, *, chunk: int = 200_000, s
         rs = clock.strings
         rep_s = rs(t)
         upd_s = rs(updated)
-        titles = [f"{WORDS[w]} {cat_names.get(c, '')}"[:200] for w, c in zip((ids % len(WORDS)).tolist(), cat.tolist(), strict=True)]
+        titles = [
+            f"{WORDS[w]} {cat_names.get(c, '')}"[:200]
+            for w, c in zip((ids % len(WORDS)).tolist(), cat.tolist(), strict=True)
+        ]
         rows = list(
             zip(
                 ids.tolist(),
@@ -566,7 +660,10 @@ def build_cases(tree: Tree, clock: Clock, total: int, *, chunk: int = 200_000, s
                 xy[:, 1].round(6).tolist(),
                 [None if lv < 0 else lv for lv in level.tolist()],
                 on_spot.tolist(),
-                [lv if f else None for lv, f in zip(level.tolist(), finished.tolist(), strict=True)],
+                [
+                    lv if f else None
+                    for lv, f in zip(level.tolist(), finished.tolist(), strict=True)
+                ],
                 rep_s,
                 rs(acc),
                 rs(disp),
@@ -578,10 +675,18 @@ def build_cases(tree: Tree, clock: Clock, total: int, *, chunk: int = 200_000, s
                 rs(watch),
                 sign_over.tolist(),
                 handle_over.tolist(),
-                [RATINGS[r] if f else "" for r, f in zip(rating_i.tolist(), rated_s.tolist(), strict=True)],
+                [
+                    RATINGS[r] if f else ""
+                    for r, f in zip(rating_i.tolist(), rated_s.tolist(), strict=True)
+                ],
                 rs(rated_t),
                 rework.astype(np.int64).tolist(),
-                [a if f else None for a, f in zip(tree.grid_ids[grid].tolist(), dispatched_s.tolist(), strict=True)],
+                [
+                    a if f else None
+                    for a, f in zip(
+                        tree.grid_ids[grid].tolist(), dispatched_s.tolist(), strict=True
+                    )
+                ],
                 rep_s,
                 upd_s,
                 strict=True,
@@ -672,7 +777,9 @@ D_CONSTS = {
 }
 
 
-def build_disputes(tree: Tree, clock: Clock, total: int, *, chunk: int = 200_000, seed: int = 19) -> dict[str, Any]:
+def build_disputes(
+    tree: Tree, clock: Clock, total: int, *, chunk: int = 200_000, seed: int = 19
+) -> dict[str, Any]:
     from django.db import connection, transaction
 
     from gridgov.kernel.counters.models import FlowCount, StockCount
@@ -688,7 +795,9 @@ def build_disputes(tree: Tree, clock: Clock, total: int, *, chunk: int = 200_000
         nz_r, nz_c = np.nonzero(m)
         rows = [
             ("disputes", a, day, D_FLOWS[c], v)
-            for a, c, v in zip(ids[nz_r].tolist(), nz_c.tolist(), m[nz_r, nz_c].tolist(), strict=True)
+            for a, c, v in zip(
+                ids[nz_r].tolist(), nz_c.tolist(), m[nz_r, nz_c].tolist(), strict=True
+            )
         ]
         write_rows(flow_table, ["kind", "area_id", "day", "name", "value"], rows)
 
@@ -712,7 +821,9 @@ def build_disputes(tree: Tree, clock: Clock, total: int, *, chunk: int = 200_000
             rng.choice(len(D_OPEN), n, p=D_OPEN_P),
             rng.choice(len(D_DONE), n, p=D_DONE_P) + len(D_OPEN),
         )
-        risk = np.array(["green", "yellow", "red"], dtype=object)[rng.choice(3, n, p=[0.8, 0.17, 0.03])]
+        risk = np.array(["green", "yellow", "red"], dtype=object)[
+            rng.choice(3, n, p=[0.8, 0.17, 0.03])
+        ]
         neg = np.full(n, -1, dtype=np.int64)
         ix = {s: i for i, s in enumerate(D_STATUSES)}
         accepted_s = ~np.isin(st, [ix["registered"], ix["referred"]])
@@ -730,7 +841,9 @@ def build_disputes(tree: Tree, clock: Clock, total: int, *, chunk: int = 200_000
         outcome = np.where(
             closed_s | (st == ix["agreed"]),
             "agreement",
-            np.where(st == ix["failed"], "no_agreement", np.where(st == ix["withdrawn"], "withdrawn", "")),
+            np.where(
+                st == ix["failed"], "no_agreement", np.where(st == ix["withdrawn"], "withdrawn", "")
+            ),
         )
 
         flows.add(t // DAY, grid, fi["registered"], 1)
