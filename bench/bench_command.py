@@ -203,6 +203,9 @@ def main() -> None:
     parser.add_argument("--disputes", type=int, default=None, help="default: cases / 10")
     parser.add_argument("--days", type=int, default=730)
     parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument(
+        "--naive-rounds", type=int, default=3, help="rounds of each GROUP BY over the facts"
+    )
     parser.add_argument("--data-dir", help="keep the database here and reuse it next time")
     parser.add_argument("--only", default="build,verify,tiles,rankings,map,report")
     parser.add_argument("--json", help="write the figures to this file")
@@ -245,7 +248,7 @@ def main() -> None:
             verify(tree)
         import bench_command_reads as reads
 
-        reads.run(tree, stages, args.repeat, RESULTS)
+        reads.run(tree, stages, args.repeat, RESULTS, args.naive_rounds)
         if args.json:
             Path(args.json).write_text(json.dumps(RESULTS, default=str, indent=1))
     finally:
