@@ -28,11 +28,14 @@ def pct(samples: list[float]) -> tuple[float, float]:
 Times = tuple[list[float], list[float]]  # wall seconds, CPU seconds of this process
 
 
-def rounds(fn: Callable[[Any], Any], areas: Callable[[int], Any], repeat: int) -> Times:
+def rounds(
+    fn: Callable[[Any], Any], areas: Callable[[int], Any], repeat: int, *, warm: bool = True
+) -> Times:
     """``fn(area)`` for ``repeat`` rounds, round ``i`` on ``areas(i)`` (a warm-up first): the
     wall times and the CPU times of this process (on SQLite the database engine runs in it, so
     the CPU time is the read's own cost without the waits of a machine shared with others)."""
-    fn(areas(-1))
+    if warm:
+        fn(areas(-1))
     wall, cpu = [], []
     for i in range(repeat):
         a = areas(i)
@@ -318,7 +321,7 @@ def bench_tiles(
             ours = rounds(lambda s, t=tile: t.compute(s), scopes.__getitem__, repeat)
             raw_t = rounds(raw, scopes.__getitem__, repeat)
             naive_t = (
-                rounds(naive, scopes.__getitem__, NAIVE_REPEAT)
+                rounds(naive, scopes.__getitem__, NAIVE_REPEAT, warm=False)
                 if tile.key in ("cases.intake", "disputes.stock")
                 else None
             )
@@ -383,6 +386,7 @@ def bench_rankings(
                     lambda s, k=kind: naive_ranking(k, s.area.path, periods(s)),
                     scopes.__getitem__,
                     NAIVE_REPEAT,
+                    warm=False,
                 )
             rows.show(f"{level}: {m.key}", ours, raw_t, naive_t)
 
@@ -437,6 +441,7 @@ def bench_map(actor: Any, picks: dict[str, list[Any]], repeat: int, rows: Row) -
                     ),
                     areas.__getitem__,
                     NAIVE_REPEAT,
+                    warm=False,
                 )
             rows.show(f"map {level}: {m.key}", ours, raw_t, naive_t, goal=False)
 
