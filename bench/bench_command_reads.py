@@ -307,6 +307,18 @@ def bench_tiles(
             None,
             None,
         )
+        from gridgov.kernel.counters.readers import reading
+
+        def whole_once(s: Any) -> None:
+            with reading():
+                tiles_for(scope_for(actor=actor, area_id=s.area.pk))
+
+        rows.show(
+            f"{level}: the whole screen, inside readers.reading()",
+            rounds(whole_once, scopes.__getitem__, repeat),
+            None,
+            None,
+        )
         for tile in tiles.all():
             kind = _kind_of(tile.key)
 
