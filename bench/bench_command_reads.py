@@ -269,6 +269,8 @@ def run(
         bench_map(actor, picks, repeat, rows)
     if "report" in stages:
         bench_report(actor, tree, today, rows)
+    if not stages & {"tiles", "rankings"}:
+        return
     results["worst_p95_ms"] = rows.worst
     results["worst_cpu_p95_ms"] = rows.worst_cpu
     log(
