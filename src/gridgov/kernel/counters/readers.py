@@ -6,11 +6,16 @@
   day and flow name);
 * :func:`tiles_for` — both, for several kinds, checked against the actor's statistics
   jurisdiction;
-* :func:`children_stock` — the stock of each active child of an area (one statement).
+* :func:`children_stock` — the stock of each active child of an area (one statement);
+* :func:`reading` — a block in which the same counter read is answered once (a screen's tiles
+  read the same trend and period rows several times: one statement each instead).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -35,8 +40,40 @@ def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    return execute(sql, params)
+# The rows read in the current :func:`reading` block, by statement and parameters (None: no
+# block, every read goes to the database).
+_memo: ContextVar[dict[tuple[Any, ...], list[tuple[Any, ...]]] | None] = ContextVar(
+    "gridgov_counters_memo", default=None
+)
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Inside the block, a counter read (of this module or of :mod:`.series`) that was already
+    made in it — the same statement with the same parameters — is answered from the rows read
+    the first time, without a statement. For one screen's worth of reads (the tiles of an area
+    read the same 30 days and the same period sums several times); the figures are those of
+    the block's first read of them, so keep the block to one request."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a counter read (once per :func:`reading` block)."""
+    memo = _memo.get()
+    if memo is None:
+        return execute(sql, params)
+    key = (sql, *params)
+    rows = memo.get(key)
+    if rows is None:
+        rows = memo[key] = execute(sql, params)
+    return rows
+
+
+_fetch = fetch
 
 
 # The statements of the tile reads, built once per shape: a tile is on the command centre's hot

@@ -10,8 +10,8 @@ rankings), each in **one statement over the counter rows**, never over a fact ta
 
 The statements are built once per shape and cached; a list of ids is padded to the next
 power of two (repeating its last id, which an ``IN`` list ignores), so a handful of shapes
-serve any number of areas. Rows come back through :func:`gridgov.core.statements.execute`,
-the same runner as :mod:`.readers`.
+serve any number of areas. Rows come back through :func:`.readers.fetch` (the hot path's
+statement runner, once per :func:`~.readers.reading` block), as in :mod:`.readers`.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from typing import Any
 
 from django.db import connection
 
-from gridgov.core.statements import execute
 from gridgov.kernel.counters.models import FlowCount, StockCount
+from gridgov.kernel.counters.readers import fetch
 from gridgov.kernel.counters.registry import get
 
 # Ids per statement: well under SQLite's 32 766 parameters and PostgreSQL's 65 535.
@@ -97,13 +97,13 @@ def flows_by_day(
     result = {d: dict.fromkeys(k.flows, 0) for d in days(date_from, date_to)}
     if k.flow_model is not None:
         sql = _wide_by_day_sql(k.flow_model._meta.db_table, k.flows)
-        for row in execute(sql, [int(area_id), date_from, date_to]):
+        for row in fetch(sql, [int(area_id), date_from, date_to]):
             bucket = result.get(_day(row[0]))
             if bucket is not None:
                 for name, value in zip(k.flows, row[1:], strict=True):
                     bucket[name] = int(value or 0)
         return result
-    for day, name, value in execute(_narrow_by_day_sql(), [kind, int(area_id), date_from, date_to]):
+    for day, name, value in fetch(_narrow_by_day_sql(), [kind, int(area_id), date_from, date_to]):
         bucket = result.get(_day(day))
         if bucket is not None:
             bucket[name] = bucket.get(name, 0) + int(value or 0)
@@ -146,13 +146,13 @@ def flows_of_areas(
         ids = _padded(chunk)
         if k.flow_model is not None:
             sql = _wide_areas_sql(k.flow_model._meta.db_table, k.flows, len(ids))
-            for row in execute(sql, [*ids, date_from, date_to]):
+            for row in fetch(sql, [*ids, date_from, date_to]):
                 bucket = result[int(row[0])]
                 for name, value in zip(k.flows, row[1:], strict=True):
                     bucket[name] = int(value or 0)
         else:
             sql = _narrow_areas_sql(len(ids))
-            for area_id, name, value in execute(sql, [kind, *ids, date_from, date_to]):
+            for area_id, name, value in fetch(sql, [kind, *ids, date_from, date_to]):
                 result[int(area_id)][name] = int(value or 0)
     return result
 
@@ -174,6 +174,6 @@ def stock_of_areas(kind: str, area_ids: Sequence[int]) -> dict[int, dict[str, in
     result = {int(i): dict.fromkeys(keys, 0) for i in area_ids}
     for chunk in _chunks(area_ids):
         ids = _padded(chunk)
-        for area_id, key, value in execute(_stock_areas_sql(len(ids)), [kind, *ids]):
+        for area_id, key, value in fetch(_stock_areas_sql(len(ids)), [kind, *ids]):
             result[int(area_id)][key] = int(value)
     return result

@@ -232,3 +232,24 @@ def test_an_area_moved_takes_its_stock_to_the_new_ancestors(tree: Any, widgets: 
         "state:new": 0,
         "state:done": 1,
     }
+
+
+def test_a_reading_block_answers_the_same_read_once(
+    tree: Any, widgets: Kind, django_assert_num_queries: Any
+) -> None:
+    from gridgov.kernel.counters.series import flows_by_day
+
+    count("widgets", widget(1, tree.grid1), ev("found"))
+    with django_assert_num_queries(2):
+        first = readers.stock_for("widgets", tree.county)
+        assert readers.stock_for("widgets", tree.county) == first
+    with readers.reading(), django_assert_num_queries(3):
+        first = readers.stock_for("widgets", tree.county)
+        assert readers.stock_for("widgets", tree.county) == first
+        assert readers.stock_for("widgets", tree.street) == first  # another area: read
+        days = flows_by_day("widgets", tree.county.pk, DAY, DAY)
+        assert flows_by_day("widgets", tree.county.pk, DAY, DAY) == days
+        assert days[DAY]["found"] == 1
+    count("widgets", widget(2, tree.grid1), ev("found"))
+    # After the block every read goes to the database again.
+    assert readers.stock_for("widgets", tree.county)["open"] == 2
