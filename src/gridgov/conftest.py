@@ -21,8 +21,43 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.contrib.auth.hashers import Argon2PasswordHasher
 
 TEST_PASSWORD = "Test-Passw0rd!"
+
+
+class FastArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2 at its cheapest, for the tests run in this process: the same algorithm, code and
+    hash format as production (``identify_hasher`` still says "argon2"), but a hash or a check
+    costs well under a millisecond instead of ~0.25 s of CPU and 100 MB. Child processes (``gridgov
+    serve`` in the storm tests, the README commands, scripts/fuzz-api.sh) keep the real cost."""
+
+    time_cost = 1
+    memory_cost = 8  # KiB: the least Argon2 accepts with one lane
+    parallelism = 1
+
+
+TEST_PASSWORD_HASHERS = [
+    "gridgov.conftest.FastArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Any:
+    """Every test session hashes with :class:`FastArgon2PasswordHasher` (a test's own
+    ``settings.PASSWORD_HASHERS`` still wins for that test). Imported by tests/conftest.py."""
+    from django.conf import settings
+    from django.contrib.auth import hashers
+
+    previous = settings.PASSWORD_HASHERS
+    settings.PASSWORD_HASHERS = TEST_PASSWORD_HASHERS
+    hashers.get_hashers.cache_clear()
+    hashers.get_hashers_by_algorithm.cache_clear()
+    yield
+    settings.PASSWORD_HASHERS = previous
+    hashers.get_hashers.cache_clear()
+    hashers.get_hashers_by_algorithm.cache_clear()
 
 
 def square(x0: float, y0: float, size: float = 0.01) -> dict[str, Any]:
