@@ -16,14 +16,15 @@ Tree (codes follow the national rules)::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from django.contrib.auth.hashers import Argon2PasswordHasher
 
 TEST_PASSWORD = "Test-Passw0rd!"
+T = TypeVar("T")
 
 
 class FastArgon2PasswordHasher(Argon2PasswordHasher):
@@ -114,8 +115,9 @@ class Tree:
     grid3: Any
 
 
-@pytest.fixture
-def tree(db: Any) -> Tree:
+def build_tree() -> Tree:
+    """The tree above, made through the services (the ``tree`` fixture; also for fixtures of a
+    wider scope, see :func:`kept_for_scope`)."""
     from gridgov.areas.codes import Level
     from gridgov.areas.services import area_create
 
@@ -138,11 +140,12 @@ def tree(db: Any) -> Tree:
 
 
 @pytest.fixture
-def make_user(db: Any) -> Callable[..., Any]:
-    """make_user("alice", ("grid_worker", tree.grid1), ...) → a user holding those roles.
+def tree(db: Any) -> Tree:
+    return build_tree()
 
-    The password hash is computed once and reused, so tests stay fast with Argon2.
-    """
+
+def user_builder() -> Callable[..., Any]:
+    """The ``make_user`` fixture's builder (also for fixtures of a wider scope)."""
     from gridgov.accounts.models import User
     from gridgov.accounts.services import role_grant
 
@@ -167,3 +170,44 @@ def make_user(db: Any) -> Callable[..., Any]:
         return user
 
     return build
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., Any]:
+    """make_user("alice", ("grid_worker", tree.grid1), ...) → a user holding those roles.
+
+    The password hash is computed once and reused, so tests stay fast with Argon2.
+    """
+    return user_builder()
+
+
+def kept_for_scope(django_db_blocker: Any, build: Callable[[], T]) -> Iterator[T]:
+    """For a module- or class-scoped fixture: ``build()``'s rows stay for every test of that
+    scope and are rolled back at its end (Django's ``setUpTestData``)::
+
+        @pytest.fixture(scope="module")
+        def _rows(django_db_setup, django_db_blocker):
+            yield from kept_for_scope(django_db_blocker, build_tree)
+
+    An outer transaction is opened around the tests' own (pytest-django's ``db`` fixture then
+    rolls each test back to a savepoint inside it), so every test sees exactly the rows made
+    by ``build``, never another test's. The Python objects are shared: hand each test a
+    ``copy.deepcopy`` of them when a test may change one in place.
+    """
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            made = build()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    try:
+        yield made
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
