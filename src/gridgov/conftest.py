@@ -48,17 +48,12 @@ TEST_PASSWORD_HASHERS = [
 def _fast_password_hashing() -> Any:
     """Every test session hashes with :class:`FastArgon2PasswordHasher` (a test's own
     ``settings.PASSWORD_HASHERS`` still wins for that test). Imported by tests/conftest.py."""
-    from django.conf import settings
-    from django.contrib.auth import hashers
+    from django.test.utils import override_settings
 
-    previous = settings.PASSWORD_HASHERS
-    settings.PASSWORD_HASHERS = TEST_PASSWORD_HASHERS
-    hashers.get_hashers.cache_clear()
-    hashers.get_hashers_by_algorithm.cache_clear()
+    fast = override_settings(PASSWORD_HASHERS=TEST_PASSWORD_HASHERS)
+    fast.enable()  # setting_changed: Django drops its cached hashers
     yield
-    settings.PASSWORD_HASHERS = previous
-    hashers.get_hashers.cache_clear()
-    hashers.get_hashers_by_algorithm.cache_clear()
+    fast.disable()
 
 
 def square(x0: float, y0: float, size: float = 0.01) -> dict[str, Any]:
