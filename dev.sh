@@ -6,8 +6,9 @@
 #   ./dev.sh test                          install runtime + dev tools, then run every check:
 #                                          ruff, mypy, Django checks, migrations, translations,
 #                                          pytest on SQLite (with browser journeys) and on a
-#                                          throwaway PostgreSQL, then schemathesis over the
-#                                          API against a live server (scripts/fuzz-api.sh)
+#                                          throwaway PostgreSQL, and schemathesis over the
+#                                          API against a live server (scripts/fuzz-api.sh),
+#                                          side by side on two cores (see cmd_test)
 #
 # Needs Debian/Ubuntu with Python >= 3.11. As root, missing Debian packages are installed with
 # apt-get (python3-venv; for the tests also postgresql, chromium, gettext, fonts-wqy-microhei).
@@ -123,6 +124,11 @@ step() {
 }
 
 cleanup() {
+  local pid
+  for pid in ${BACKGROUND_PIDS:-}; do # a background job: its children first, then itself
+    pkill -TERM -P "$pid" 2>/dev/null || true
+    kill "$pid" 2>/dev/null || true
+  done
   if [[ -n "${PG_TEST_DIR:-}" ]]; then
     scripts/pg-test.sh stop "$PG_TEST_DIR" || true
   fi
@@ -131,33 +137,32 @@ cleanup() {
   fi
 }
 
+# The slowest tests of each pytest pass are listed at its end, so that the next person who
+# wants CI faster knows where to look.
+PYTEST_ARGS=(-ra --durations=25)
+
 cmd_test() {
   local started=$SECONDS
   test_packages
   ensure_venv
   install requirements-dev.lock sync
   TEST_DATA_DIR=$(mktemp -d -t gridgov-test.XXXXXX)
+  BACKGROUND_PIDS=""
   trap cleanup EXIT
   export GRIDGOV_DATA_DIR="$TEST_DATA_DIR"
   mkdir -p "$GRIDGOV_DATA_DIR/static"
   unset DATABASE_URL
   local manage=("$PY" -m gridgov.manage)
 
+  # Two cores, four long jobs: the PostgreSQL pass (background, one core) starts as soon as
+  # the catalogues are checked (that check rewrites the .mo files the tests read); the other
+  # checks and then the SQLite pass (foreground) share the second core; the API fuzzing starts
+  # as soon as the first of the two pytest passes ends. Each background job's log is printed
+  # when it has ended.
   step "ruff check"
   "$VENV/bin/ruff" check src tests bench
   step "ruff format --check"
   "$VENV/bin/ruff" format --check src tests bench
-  step "mypy"
-  "$VENV/bin/mypy"
-  step "manage.py check"
-  "${manage[@]}" check --fail-level WARNING
-  step "manage.py check --deploy (production settings)"
-  GRIDGOV_SECURE=1 GRIDGOV_DEBUG=0 \
-    GRIDGOV_SECRET_KEY="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(64))')" \
-    GRIDGOV_ALLOWED_HOSTS=gridgov.example.org \
-    "${manage[@]}" check --deploy --fail-level WARNING
-  step "makemigrations --check"
-  "${manage[@]}" makemigrations --check --dry-run
   if [[ -f scripts/check-translations.sh ]]; then
     if command -v msgfmt >/dev/null; then
       step "translations"
@@ -172,9 +177,8 @@ cmd_test() {
     echo "dev.sh: chromium missing: browser journeys skipped" >&2
     marker=(-m "not browser")
   fi
-  # The two passes run side by side (one core each): PostgreSQL in the background with its own
-  # data folder and log, SQLite in the foreground; the PostgreSQL log is printed afterwards.
-  local pg_pid="" pg_log="$TEST_DATA_DIR/pytest-postgresql.log"
+  local pg_pid="" pg_log="$TEST_DATA_DIR/pytest-postgresql.log" pg_rc_file="$TEST_DATA_DIR/pg.rc"
+  local sqlite_done="$TEST_DATA_DIR/sqlite.done"
   if have_postgres; then
     step "pytest (PostgreSQL) started in the background"
     local out
@@ -184,27 +188,63 @@ cmd_test() {
     fi
     eval "$out"
     mkdir -p "$TEST_DATA_DIR/pg/static"
-    GRIDGOV_DATA_DIR="$TEST_DATA_DIR/pg" DATABASE_URL="$DATABASE_URL" \
-      "$VENV/bin/pytest" -ra -m "not browser" >"$pg_log" 2>&1 &
+    (
+      rc=0
+      GRIDGOV_DATA_DIR="$TEST_DATA_DIR/pg" DATABASE_URL="$DATABASE_URL" \
+        "$VENV/bin/pytest" "${PYTEST_ARGS[@]}" -m "not browser" >"$pg_log" 2>&1 || rc=$?
+      echo "$rc" >"$pg_rc_file"
+    ) &
     pg_pid=$!
+    BACKGROUND_PIDS+=" $pg_pid"
     unset DATABASE_URL
   else
     echo "dev.sh: PostgreSQL missing: the PostgreSQL pass is skipped" >&2
+    echo 0 >"$pg_rc_file"
   fi
 
+  # The API against a live server (its own data folder, SQLite), as an administrator and a
+  # grid worker: any 5xx or answer that does not match the OpenAPI document fails. It waits
+  # for the first pytest pass to end (then a core is free).
+  local fuzz_log="$TEST_DATA_DIR/fuzz.log" fuzz_rc_file="$TEST_DATA_DIR/fuzz.rc" fuzz_pid
+  (
+    while [[ ! -f "$pg_rc_file" && ! -f "$sqlite_done" ]]; do
+      sleep 2
+    done
+    rc=0
+    PY="$PY" scripts/fuzz-api.sh >"$fuzz_log" 2>&1 || rc=$?
+    echo "$rc" >"$fuzz_rc_file"
+  ) &
+  fuzz_pid=$!
+  BACKGROUND_PIDS+=" $fuzz_pid"
+
+  step "mypy"
+  "$VENV/bin/mypy"
+  step "manage.py check"
+  "${manage[@]}" check --fail-level WARNING
+  step "manage.py check --deploy (production settings)"
+  GRIDGOV_SECURE=1 GRIDGOV_DEBUG=0 \
+    GRIDGOV_SECRET_KEY="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+    GRIDGOV_ALLOWED_HOSTS=gridgov.example.org \
+    "${manage[@]}" check --deploy --fail-level WARNING
+  step "makemigrations --check"
+  "${manage[@]}" makemigrations --check --dry-run
+
   step "pytest (SQLite)"
-  local sqlite_rc=0 pg_rc=0
-  "$VENV/bin/pytest" -ra "${marker[@]}" || sqlite_rc=$?
+  local sqlite_rc=0 pg_rc=0 fuzz_rc=0
+  "$VENV/bin/pytest" "${PYTEST_ARGS[@]}" "${marker[@]}" || sqlite_rc=$?
+  touch "$sqlite_done"
+  say "pytest (SQLite) ended after $((SECONDS - started)) s"
   if [[ -n "$pg_pid" ]]; then
-    wait "$pg_pid" || pg_rc=$?
+    wait "$pg_pid" || true
+    pg_rc=$(cat "$pg_rc_file" 2>/dev/null || echo 1)
     step "pytest (PostgreSQL)"
     cat "$pg_log"
   fi
-  # The API against a live server (its own data folder, SQLite), as an administrator and a
-  # grid worker: any 5xx or answer that does not match the OpenAPI document fails.
+  wait "$fuzz_pid" || true
+  fuzz_rc=$(cat "$fuzz_rc_file" 2>/dev/null || echo 1)
   step "API fuzzing (schemathesis, scripts/fuzz-api.sh)"
-  local fuzz_rc=0
-  PY="$PY" scripts/fuzz-api.sh || fuzz_rc=$?
+  cat "$fuzz_log"
+  BACKGROUND_PIDS=""
   [[ $sqlite_rc -eq 0 ]] || die "pytest on SQLite failed"
   [[ $pg_rc -eq 0 ]] || die "pytest on PostgreSQL failed"
   [[ $fuzz_rc -eq 0 ]] || die "API fuzzing failed (scripts/fuzz-api.sh)"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from gridgov.conftest import _fast_password_hashing  # noqa: F401  (autouse, session)
 from tests.live import LiveGridgov
 
 

@@ -29,10 +29,11 @@ To cover a new endpoint, add one ``Endpoint(...)`` line to ``ENDPOINTS``;
 
 from __future__ import annotations
 
+import copy
 import functools
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -116,8 +117,6 @@ from gridgov.workcal import selectors as workcal
 from gridgov.workcal.models import CalendarDay, CalendarRevision, CalendarYear
 
 # The shared builders live in src/gridgov/conftest.py, which does not reach this folder.
-tree = _fixtures.tree
-make_user = _fixtures.make_user
 
 STRONG = "Fengcheng#2026"
 IN, OUT, NONE = "in", "out", "-"
@@ -864,8 +863,33 @@ def _media(settings, _media_dir):
     settings.MEDIA_ROOT = str(_media_dir)
 
 
+@pytest.fixture(scope="module")
+def _world_rows(django_db_setup, django_db_blocker) -> Iterator[dict[str, Ctx]]:
+    """The tree and the world's rows, made once for the module (setUpTestData): every test runs
+    in a savepoint inside, so it sees them as made and its own changes are rolled back."""
+    yield from _fixtures.kept_for_scope(
+        django_db_blocker, lambda: _build_world(_fixtures.build_tree(), _fixtures.user_builder())
+    )
+
+
 @pytest.fixture
-def world(tree, make_user) -> dict[str, Ctx]:
+def world(db, _world_rows) -> dict[str, Ctx]:
+    """A copy of the world of its own for each test (a test may change the objects)."""
+    return copy.deepcopy(_world_rows)
+
+
+@pytest.fixture
+def tree(world):
+    """The world's tree (one tree per database: a second one would clash with its codes)."""
+    return world[NONE]["tree"]
+
+
+@pytest.fixture
+def make_user(world):
+    return world[NONE]["make_user"]
+
+
+def _build_world(tree, make_user) -> dict[str, Ctx]:
     """Two target people, one inside (a resident of grid 1, locked out) and one outside (a
     resident of the 金沙村 grid), with a token each; and the context of each side. The cases and
     notifications are added by :func:`targets_of` only where an endpoint needs them."""

@@ -9,7 +9,8 @@ database exactly as it was.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -41,8 +42,6 @@ from gridgov.notifications.models import NotificationPreference
 from gridgov.party.models import PartyMember
 from gridgov.rosters.models import Building, Household, Resident, Room
 
-tree = _fixtures.tree
-make_user = _fixtures.make_user
 _fresh_grid_locator = _fixtures._fresh_grid_locator
 
 # Where each role is granted in the fixture tree: all of them cover grid1, none covers grid3.
@@ -864,8 +863,9 @@ class World:
     disputes: dict[str, Any]
 
 
-@pytest.fixture
-def world(tree: Any, make_user: Any) -> World:
+def _build_world() -> World:
+    tree = _fixtures.build_tree()
+    make_user = _fixtures.user_builder()
     dept = department_create(
         actor=None, name="凤鸣街道城管中队", kind="urban_management", area=tree.street
     )
@@ -904,6 +904,31 @@ def world(tree: Any, make_user: Any) -> World:
         rosters={"inside": _roster_side(tree.grid1, 1), "outside": _roster_side(tree.grid3, 2)},
         disputes={"inside": _dispute(tree.grid1), "outside": _dispute(tree.grid3)},
     )
+
+
+@pytest.fixture(scope="module")
+def _world_rows(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World]:
+    """The world's rows, made once for the module (setUpTestData): every test runs in a
+    savepoint inside, so it sees them as made and its own changes are rolled back."""
+    yield from _fixtures.kept_for_scope(django_db_blocker, _build_world)
+
+
+@pytest.fixture
+def world(db: Any, _world_rows: World) -> World:
+    """The tree, the callers, the cases, the roster and dispute targets; a copy of its own for
+    each test (a test may change the objects; the rows are rolled back anyway)."""
+    return copy.deepcopy(_world_rows)
+
+
+@pytest.fixture
+def tree(world: World) -> Any:
+    """The world's tree (one tree per database: a second one would clash with its codes)."""
+    return world.tree
+
+
+@pytest.fixture
+def make_user(db: Any) -> Any:
+    return _fixtures.user_builder()
 
 
 def expected(caller: str, page: Page, where: str) -> int | str:

@@ -16,13 +16,44 @@ Tree (codes follow the national rules)::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+from django.contrib.auth.hashers import Argon2PasswordHasher
 
 TEST_PASSWORD = "Test-Passw0rd!"
+T = TypeVar("T")
+
+
+class FastArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2 at its cheapest, for the tests run in this process: the same algorithm, code and
+    hash format as production (``identify_hasher`` still says "argon2"), but a hash or a check
+    costs well under a millisecond instead of ~0.25 s of CPU and 100 MB. Child processes (``gridgov
+    serve`` in the storm tests, the README commands, scripts/fuzz-api.sh) keep the real cost."""
+
+    time_cost = 1
+    memory_cost = 8  # KiB: the least Argon2 accepts with one lane
+    parallelism = 1
+
+
+TEST_PASSWORD_HASHERS = [
+    "gridgov.conftest.FastArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Any:
+    """Every test session hashes with :class:`FastArgon2PasswordHasher` (a test's own
+    ``settings.PASSWORD_HASHERS`` still wins for that test). Imported by tests/conftest.py."""
+    from django.test.utils import override_settings
+
+    fast = override_settings(PASSWORD_HASHERS=TEST_PASSWORD_HASHERS)
+    fast.enable()  # setting_changed: Django drops its cached hashers
+    yield
+    fast.disable()
 
 
 def square(x0: float, y0: float, size: float = 0.01) -> dict[str, Any]:
@@ -79,8 +110,9 @@ class Tree:
     grid3: Any
 
 
-@pytest.fixture
-def tree(db: Any) -> Tree:
+def build_tree() -> Tree:
+    """The tree above, made through the services (the ``tree`` fixture; also for fixtures of a
+    wider scope, see :func:`kept_for_scope`)."""
     from gridgov.areas.codes import Level
     from gridgov.areas.services import area_create
 
@@ -103,11 +135,12 @@ def tree(db: Any) -> Tree:
 
 
 @pytest.fixture
-def make_user(db: Any) -> Callable[..., Any]:
-    """make_user("alice", ("grid_worker", tree.grid1), ...) → a user holding those roles.
+def tree(db: Any) -> Tree:
+    return build_tree()
 
-    The password hash is computed once and reused, so tests stay fast with Argon2.
-    """
+
+def user_builder() -> Callable[..., Any]:
+    """The ``make_user`` fixture's builder (also for fixtures of a wider scope)."""
     from gridgov.accounts.models import User
     from gridgov.accounts.services import role_grant
 
@@ -132,3 +165,44 @@ def make_user(db: Any) -> Callable[..., Any]:
         return user
 
     return build
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., Any]:
+    """make_user("alice", ("grid_worker", tree.grid1), ...) → a user holding those roles.
+
+    The password hash is computed once and reused, so tests stay fast with Argon2.
+    """
+    return user_builder()
+
+
+def kept_for_scope(django_db_blocker: Any, build: Callable[[], T]) -> Iterator[T]:
+    """For a module- or class-scoped fixture: ``build()``'s rows stay for every test of that
+    scope and are rolled back at its end (Django's ``setUpTestData``)::
+
+        @pytest.fixture(scope="module")
+        def _rows(django_db_setup, django_db_blocker):
+            yield from kept_for_scope(django_db_blocker, build_tree)
+
+    An outer transaction is opened around the tests' own (pytest-django's ``db`` fixture then
+    rolls each test back to a savepoint inside it), so every test sees exactly the rows made
+    by ``build``, never another test's. The Python objects are shared: hand each test a
+    ``copy.deepcopy`` of them when a test may change one in place.
+    """
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            made = build()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    try:
+        yield made
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
