@@ -160,7 +160,8 @@ def case_list_counted_for(
         # a title match OR-ed in, finding one case among a million read them all (4.6 s).
         # Two look-ups, not one OR: with the OR SQLite read every case (200 ms at a million).
         number = qs.filter(number=q).order_by().values_list("pk", flat=True)
-        order = qs.filter(external_id__gridgov_rare=q).order_by().values_list("pk", flat=True)
+        rare = {"external_id__gridgov_rare": q}  # the custom lookup RareValue
+        order = qs.filter(**rare).order_by().values_list("pk", flat=True)
         pks = list(number[:1]) + list(order[:MAX_EXACT])
         if pks:
             qs = qs.filter(pk__in=pks)

@@ -159,11 +159,11 @@ def _channels(counts: dict[str, int]) -> dict[str, Any]:
     channel's share of all reports, busiest first."""
     labels = dict(Source.choices)
     total = counts["reported"]
-    rows = [
+    busiest = sorted(CHANNEL_FIELDS.items(), key=lambda item: -counts[item[1]])
+    rows: list[list[Any]] = [
         [str(labels[source]), counts[field], pct(counts[field] / total if total else None)]
-        for source, field in CHANNEL_FIELDS.items()
+        for source, field in busiest
     ]
-    rows.sort(key=lambda r: -int(r[1]))
     return {
         "title": _("Cases reported by channel"),
         "columns": [_("Channel"), _("Cases reported"), _("Share of reports")],

@@ -224,7 +224,7 @@ def _raise(rule: AlertRule, hits: list[AlertHit], now: datetime, result: RunResu
 def _publish(alerts: list[Alert]) -> None:
     """Hand new alerts to the live stream, if the live part is installed."""
     try:
-        from gridgov.command.live import publish_alert  # type: ignore[attr-defined]
+        from gridgov.command.live import publish_alert
     except ImportError:
         return
     for alert in alerts:
