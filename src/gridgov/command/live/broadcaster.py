@@ -173,8 +173,13 @@ class Stream:
             started = time.monotonic()
             # ±10 %: screens that connected together do not all reconnect together.
             end = started + conf.lifetime() * (0.9 + 0.2 * ((id(self) >> 4) % 1000) / 1000)
-            last_id = encode_id(self.positions)
-            yield f"retry: {conf.RETRY_MS}\n: gridgov live\n\n".encode()
+            with self.cond:
+                replaying = bool(self.items)
+                last_id = encode_id(self.positions)
+            # The positions at connect (unless a replay is on its way): a client cut off
+            # before its first event resumes from here, not from whenever it comes back.
+            first = "" if replaying else f"id: {last_id}\n"
+            yield f": gridgov live\nretry: {conf.RETRY_MS}\n{first}\n".encode()
             last_flush = 0.0
             last_beat = started
             while True:

@@ -204,3 +204,20 @@ def test_the_message_format() -> None:
         'event: live\ndata: {"events":[{"cursor":9},{"cursor":10}]}\n'
         "id: alerts:5,cases:10\n\n"
     )
+
+
+def test_the_stream_body_starts_with_its_position_and_leaves_on_close(
+    table: FakeTable, hub: Broadcaster
+) -> None:
+    table.add(1)
+    hub.poll_once()
+    stream = hub.connect(Viewer(DISPATCHER, "1/2/"))
+    body = iter(stream.messages())
+    assert next(body) == b": gridgov live\nretry: 3000\nid: cases:1\n\n"
+    table.add(2)
+    hub.poll_once()
+    batch = next(body).decode()
+    assert batch.startswith("event: live\ndata: ") and batch.endswith("id: cases:2\n\n")
+    assert hub.status()["streams"] == 1
+    body.close()  # type: ignore[attr-defined]  # the server closes the response
+    assert hub.status()["streams"] == 0

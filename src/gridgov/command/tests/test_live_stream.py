@@ -167,10 +167,11 @@ def test_sensitive_disputes_reach_only_viewers_allowed_to_see_them(server: LiveS
 def _flood(server: LiveServer, case_id: int, rows: int) -> None:
     """Many timeline rows at once, written straight into the database (a burst no API client
     of this test could make fast enough); the stream reads them like any other."""
+    empty = "CAST('{}' AS jsonb)" if server.database_url else "'{}'"
     sql = (
         f"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows}) "
         "INSERT INTO cases_caseevent (at, action, actor_name, from_status, to_status, note, "
-        "data, case_id) SELECT CURRENT_TIMESTAMP, 'comment', 'system', '', '', '', '{}', "
+        f"data, case_id) SELECT CURRENT_TIMESTAMP, 'comment', 'system', '', '', '', {empty}, "
         f"{case_id} FROM n"
     )
     if server.database_url:
