@@ -25,9 +25,11 @@ overdue …) has no previous period: no previous rank, every change ``same``.
 
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
 from typing import Any
 
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 from gridgov.accounts import scoping
@@ -38,6 +40,7 @@ from gridgov.cases.indicators import check_period, local_today
 from gridgov.command.registry import RankMeasure, Scope, rank_measures, tiles
 from gridgov.core.errors import Code, NotFound, ValidationFailed
 from gridgov.core.params import check_day
+from gridgov.kernel.counters import readers
 from gridgov.kernel.counters.registry import ancestor_ids
 
 __all__ = [
@@ -52,6 +55,8 @@ __all__ = [
     "scope_for",
     "tiles_for",
 ]
+
+logger = logging.getLogger("gridgov.command")
 
 
 def _not_found() -> NotFound:
@@ -163,13 +168,21 @@ def tiles_for(scope: Scope) -> list[dict[str, Any]]:
     there), in registry order: ``{"key", "title", "group", **compute(scope)}``."""
     _require_view(scope)
     result: list[dict[str, Any]] = []
-    for tile in tiles.all():
-        if not scoping.can(scope.actor, tile.perm, scope.area):
-            continue
-        computed = tile.compute(scope)
-        result.append(
-            {"key": tile.key, "title": str(tile.title), "group": str(tile.group), **computed}
-        )
+    with readers.reading():  # the tiles of one screen share their counter reads
+        for tile in tiles.all():
+            if not scoping.can(scope.actor, tile.perm, scope.area):
+                continue
+            try:
+                computed = tile.compute(scope)
+            except DatabaseError:
+                raise  # a busy or broken database is the request's failure, not one tile's
+            except Exception as exc:
+                # One module's broken tile must not blank the whole screen: it shows as failed.
+                logger.exception("command tile %s failed: %s", tile.key, type(exc).__name__)
+                computed = {"figures": [], "failed": True}
+            result.append(
+                {"key": tile.key, "title": str(tile.title), "group": str(tile.group), **computed}
+            )
     return result
 
 
@@ -284,6 +297,18 @@ def rankings_for(scope: Scope, measure: str | None = None) -> list[dict[str, Any
     before_from, before_to = previous_period(scope.date_from, scope.date_to)
     subjects: dict[str, list[tuple[int, str]]] = {}
     result: list[dict[str, Any]] = []
+    with readers.reading():
+        return _rankings(scope, measure, before_from, before_to, subjects, result)
+
+
+def _rankings(
+    scope: Scope,
+    measure: str | None,
+    before_from: date,
+    before_to: date,
+    subjects: dict[str, list[tuple[int, str]]],
+    result: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
     for m in _measures(scope, measure):
         if m.subjects not in subjects:
             subjects[m.subjects] = _subjects(scope, m.subjects)

@@ -10,7 +10,7 @@
  *
  * Data: GET {apiBase}/map/grids?area=&measure= (GeoJSON with properties {id, name, value}),
  * GET {apiBase}/map/points?area=&layer=&bbox= (markers for the view, only when zoomed in).
- * Texts: options.texts, else the JSON of <script id="gg-command-map-texts"> (the include
+ * Texts: options.texts, else the JSON in <div hidden id="gg-command-map-texts"> (the include
  * command/maplayers/_map_texts.html renders it translated), else English.
  *
  * A screen stays open for days: every fetch replaces what it drew (nothing accumulates), an
@@ -31,7 +31,9 @@
     loading: "Loading…",
     failed: "The map data could not be loaded; retrying.",
     truncated: "Only the newest markers are shown; zoom in for more.",
-    coarser: "Too many grids to draw here; shown by {level} instead."
+    coarser: "Too many grids to draw here; shown by {level} instead.",
+    zoomIn: "Zoom in",
+    zoomOut: "Zoom out"
   };
 
   function readTexts(options) {
@@ -90,13 +92,8 @@
 
     element.classList.add("gg-cmap");
     if (options.dark !== false) { element.classList.add("gg-cmap--dark"); }
-    var map = L.map(element, {
-      attributionControl: false,
-      zoomSnap: 0.25,
-      minZoom: 3,
-      maxZoom: 19,
-      preferCanvas: false
-    });
+    var map = L.map(element, { attributionControl: false, zoomControl: false, zoomSnap: 0.25, minZoom: 3, maxZoom: 19, preferCanvas: false });
+    L.control.zoom({ zoomInTitle: texts.zoomIn, zoomOutTitle: texts.zoomOut }).addTo(map);
     map.setView([35, 105], 4);
 
     var grids = L.geoJSON(null, {
