@@ -356,4 +356,8 @@ def build_demo(
 
             say("work waiting for the demo accounts")
             result.cases += sum(give_demo_roles_work(grid_code=FIRST_GRID).values())
+            from gridgov.demo.command import build_demo_command
+
+            say("command centre: report subscriptions, last month's report, alerts")
+            build_demo_command()
     return result
