@@ -1,3 +1,3 @@
 """gridgov — integrated grassroots-governance platform."""
 
-__version__ = "0.9.0"
+__version__ = "0.10.0"
