@@ -6,8 +6,10 @@
 * last month's county report is generated (Excel and PDF) through
   :func:`~gridgov.command.reports.services.report_generate`, so the reports page has one to open;
 * the alert rules run once (:func:`gridgov.command.alerts.services.run_rules`), so the screen
-  and the dispatchers' inboxes show the overdue, repeat and high-risk alerts the demo's history
-  holds; the worker keeps them current every two minutes from then on.
+  and the alerts page show the overdue, repeat and high-risk alerts the demo's history holds;
+  their inbox notices start read, like the rest of the demo's history (the inbox opens on a
+  digest, not a flood); the worker keeps the alerts current every two minutes from then on and
+  notices of new ones arrive unread.
 
 While ``gridgov demo`` runs, a new case arrives every 25 s (the live stream's demo trickle,
 :mod:`gridgov.command.live.tasks`), so the screen moves.
@@ -21,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from gridgov.areas.models import Area
+from gridgov.notifications.models import Notification
 
 COUNTY = "640110"
 STREET = "640110001"  # 凤鸣街道
@@ -56,4 +59,7 @@ def build_demo_command() -> CommandResult:
     )
     result.reports += 1
     result.alerts = run_rules().raised
+    Notification.objects.filter(kind__startswith="command.alert", read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
     return result
