@@ -212,18 +212,26 @@ def _ensure_field_key() -> None:
     ensure_field_key()
 
 
-def _check_port(host: str, port: int) -> None:
-    """Fail before the slow steps (migrations, the demo build) if the port is taken."""
+def _check_port(host: str, port: int, *, wait: float = 0.0) -> None:
+    """Fail before the slow steps (migrations, the demo build) if the port is taken — after
+    ``wait`` seconds of looking again (a previous run's child that is still stopping)."""
     import socket
+    import time
 
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        family, _type, _proto, _name, address = infos[0]
-        with socket.socket(family, socket.SOCK_STREAM) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind(address)
-    except OSError as exc:
-        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            family, _type, _proto, _name, address = infos[0]
+            with socket.socket(family, socket.SOCK_STREAM) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind(address)
+            return
+        except OSError as exc:
+            if time.monotonic() < deadline:
+                time.sleep(0.25)
+                continue
+            raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 
 
 def _reset_sqlite(data: Path) -> None:
@@ -547,7 +555,9 @@ def _live_port(host: str, port: int, asked: int | None) -> int:
     if live:
         if live == port:
             raise CliError("--live-port must differ from --port.")
-        _check_port(host, live)
+        # A live process of a run that was killed stops with it (it dies with its parent) but
+        # may still be closing its streams: give it the few seconds of its graceful stop.
+        _check_port(host, live, wait=10.0)
     os.environ["GRIDGOV_LIVE_PORT"] = str(live)
     return live
 

@@ -18,5 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         from gridgov.command.live.server import serve
+        from gridgov.core.management.commands.worker import die_with_parent
 
+        die_with_parent()  # started by gridgov serve: stop with it, even after a kill -9
         serve(host=options["host"], port=options["port"], trusted_proxy=options["trusted_proxy"])

@@ -30,7 +30,9 @@ logger = logging.getLogger("gridgov.worker")
 PARENT_PID_ENV = "GRIDGOV_PARENT_PID"
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
+    """Exit (SIGTERM) when the ``gridgov serve`` that started this process goes away, even by
+    ``kill -9`` — for every child it starts (the worker, the live stream's process)."""
     parent = os.environ.get(PARENT_PID_ENV)
     if not parent:
         return
@@ -103,7 +105,7 @@ class Command(BaseCommand):
         from django_tasks import task_backends
         from django_tasks_db.backend import DatabaseBackend
 
-        _die_with_parent()
+        die_with_parent()
         try:  # never encrypt with a key that is not the database's
             keys.check_at_start()
         except keys.FieldKeyError as exc:
