@@ -27,8 +27,15 @@ from gridgov.areas.models import Area
 from gridgov.cases.indicators import CHANNEL_FIELDS
 from gridgov.cases.states import HandlingLevel, Source
 from gridgov.command.registry import RankMeasure, Scope, Tile, register_rank_measure, register_tile
-from gridgov.command.tiles.figures import figure, flow, percent, trend, trend_window
-from gridgov.kernel.counters.readers import children_stock, flows_for, stock_for
+from gridgov.command.tiles.figures import (
+    children_figures,
+    figure,
+    flow,
+    percent,
+    trend,
+    trend_window,
+)
+from gridgov.kernel.counters.readers import flows_for, stock_for
 from gridgov.kernel.counters.series import flows_by_day, flows_of_areas, stock_of_areas
 
 KIND = "cases"
@@ -119,15 +126,7 @@ def stock_tile(scope: Scope) -> dict[str, Any]:
     """Open and overdue cases now, in the area and in each child (the next level down); trend
     of accepted and closed per day (what flows in and out of the stock)."""
     stock = stock_for(KIND, scope.area)
-    children = [
-        {
-            "id": c["area_id"],
-            "name": c["name"],
-            "open": c["stock"]["open"],
-            "overdue": c["stock"]["overdue"],
-        }
-        for c in children_stock(KIND, scope.area)
-    ]
+    children = children_figures(KIND, scope.area, ("open", "overdue"))
     return {
         "figures": [
             figure("open", _("Open now"), stock["open"], PIECES),

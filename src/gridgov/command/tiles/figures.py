@@ -1,6 +1,6 @@
 """Small helpers for modules building tiles and rank measures (see
 :mod:`gridgov.command.registry`): the figure and trend shapes, percentages, the 30-day trend
-window. Nothing here reads the database by itself."""
+window, and the children's stock of a stock tile (one counter read)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from gridgov.command.registry import Scope
+from gridgov.kernel.counters.readers import children_stock
 
 TREND_DAYS = 30
 
@@ -43,6 +44,16 @@ def trend(
             for key, label, fn in series
         ],
     }
+
+
+def children_figures(kind: str, area: Any, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The stock ``keys`` of ``kind`` in each active child of ``area`` (one statement, see
+    :func:`gridgov.kernel.counters.readers.children_stock`): ``[{"id", "name", key: n …}]`` —
+    a stock tile's ``children``."""
+    return [
+        {"id": c["area_id"], "name": c["name"], **{k: c["stock"][k] for k in keys}}
+        for c in children_stock(kind, area)
+    ]
 
 
 def flow(name: str) -> Callable[[Mapping[str, int]], int]:

@@ -24,8 +24,15 @@ from django.utils.translation import pgettext_lazy
 
 from gridgov.accounts.roles import Perm
 from gridgov.command.registry import RankMeasure, Scope, Tile, register_rank_measure, register_tile
-from gridgov.command.tiles.figures import figure, flow, percent, trend, trend_window
-from gridgov.kernel.counters.readers import children_stock, flows_for, stock_for
+from gridgov.command.tiles.figures import (
+    children_figures,
+    figure,
+    flow,
+    percent,
+    trend,
+    trend_window,
+)
+from gridgov.kernel.counters.readers import flows_for, stock_for
 from gridgov.kernel.counters.series import flows_by_day, flows_of_areas, stock_of_areas
 from gridgov.mediation.numbers.counting import KIND_NAME as KIND
 
@@ -85,16 +92,7 @@ def stock_tile(scope: Scope) -> dict[str, Any]:
     """Open and overdue disputes now, in the area and in each child; trend of accepted and
     closed per day."""
     stock = stock_for(KIND, scope.area)
-    children = [
-        {
-            "id": c["area_id"],
-            "name": c["name"],
-            "open": c["stock"]["open"],
-            "overdue": c["stock"]["overdue"],
-            "high_risk_open": c["stock"]["high_risk_open"],
-        }
-        for c in children_stock(KIND, scope.area)
-    ]
+    children = children_figures(KIND, scope.area, ("open", "overdue", "high_risk_open"))
     return {
         "figures": [
             figure("open", _("Open now"), stock["open"], PIECES),
